@@ -33,6 +33,7 @@ export async function* unpack(input: Uint8Array, name: string, limits: UnpackLim
 
 function assertLimits(limits: UnpackLimits): void {
   for (const [key, value] of Object.entries(limits)) {
-    if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`UnpackLimits.${key} must be a positive number, got ${String(value)}`);
+    if (typeof value !== 'number' || !(value > 0))
+      throw new TypeError(`UnpackLimits.${key} must be a positive number, got ${String(value)}`);
   }
 }

@@ -22,7 +22,8 @@ export async function* inflateStream(
   wrapper: DeflateWrapper,
   fail: (reason: string) => Error,
 ): AsyncGenerator<Buffer> {
-  const z = wrapper === 'raw' ? zlib.createInflateRaw({ chunkSize: OUT_CHUNK }) : zlib.createInflate({ chunkSize: OUT_CHUNK });
+  const z =
+    wrapper === 'raw' ? zlib.createInflateRaw({ chunkSize: OUT_CHUNK }) : zlib.createInflate({ chunkSize: OUT_CHUNK });
   const out: Buffer[] = [];
   z.on('data', (chunk: Buffer) => out.push(chunk));
   // Settles when the readable side ends (also early, when the deflate stream ends before the input) or fails.
@@ -84,7 +85,11 @@ interface ZlibError extends Error {
 }
 
 function isZlibError(error: unknown): error is ZlibError {
-  return error instanceof Error && typeof (error as Partial<ZlibError>).code === 'string' && (error as ZlibError).code.startsWith('Z_');
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<ZlibError>).code === 'string' &&
+    (error as ZlibError).code.startsWith('Z_')
+  );
 }
 
 function describeZlibError(error: ZlibError): string {

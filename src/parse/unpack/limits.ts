@@ -58,10 +58,7 @@ export function tooManyEntries(count: number, limit: number): ParseFailure {
 }
 
 export function tooDeep(limit: number): ParseFailure {
-  return new ParseFailure(
-    'too_deep',
-    `containers (e-mail, zip, gzip) are nested more than ${limit} levels deep`,
-  );
+  return new ParseFailure('too_deep', `containers (e-mail, zip, gzip) are nested more than ${limit} levels deep`);
 }
 
 /**

@@ -11,7 +11,7 @@ export function splitMbox(bytes: Uint8Array): Uint8Array[] {
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const starts: number[] = []; // offsets of "From " separator lines
   let previousBlank = true;
-  for (let line = 0; line < data.length; ) {
+  for (let line = 0; line < data.length;) {
     const end = nextLineEnd(data, line);
     if (previousBlank && data.subarray(line, line + FROM_.length).equals(FROM_)) starts.push(line);
     previousBlank = isBlank(data, line, end);
@@ -42,7 +42,7 @@ function unescapeFromLines(message: Buffer): Buffer {
   if (message.indexOf('>From ') < 0) return message;
   const pieces: Buffer[] = [];
   let copied = 0;
-  for (let line = 0; line < message.length; ) {
+  for (let line = 0; line < message.length;) {
     const end = nextLineEnd(message, line);
     let gt = line;
     while (message[gt] === 0x3e) gt++; // '>'

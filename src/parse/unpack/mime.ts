@@ -48,7 +48,10 @@ export async function readMail(raw: Uint8Array): Promise<Mail> {
   const contentType = (contentTypeHeader.split(';')[0] ?? '').trim().toLowerCase();
   const leaves = email.attachments.map((attachment, i): MailLeaf => {
     const mimeType = attachment.mimeType.toLowerCase();
-    const content = typeof attachment.content === 'string' ? Buffer.from(attachment.content, 'utf8') : new Uint8Array(attachment.content);
+    const content =
+      typeof attachment.content === 'string'
+        ? Buffer.from(attachment.content, 'utf8')
+        : new Uint8Array(attachment.content);
     const filename = attachment.filename?.trim();
     return { label: filename ? filename : `attachment ${i + 1} (${mimeType})`, mimeType, content };
   });
@@ -80,7 +83,8 @@ function headerParameter(value: string, name: string): string | null {
 export function looksLikeFailureReport(mail: Mail): boolean {
   const subject = mail.subject;
   if (/^\s*(re|aw|sv|antw)\s*:/i.test(subject)) return false;
-  const subjectSaysSo = /\bdmarc\b/i.test(subject) && /\b(failure|forensic)\b/i.test(subject) && /\breport\b/i.test(subject);
+  const subjectSaysSo =
+    /\bdmarc\b/i.test(subject) && /\b(failure|forensic)\b/i.test(subject) && /\breport\b/i.test(subject);
   if (!subjectSaysSo) return false;
   const quotesHeaders = /^(received|authentication-results|received-spf|dkim-signature)\s*:/im.test(mail.text);
   return mail.contentType === 'multipart/report' || quotesHeaders;

@@ -58,7 +58,8 @@ function isZip(head: Uint8Array): boolean {
 
 function isUtf16Xml(head: Uint8Array): boolean {
   const [a, b, c, d] = [head[0], head[1], head[2], head[3]];
-  if ((a === 0xff && b === 0xfe && c === 0x3c && d === 0) || (a === 0xfe && b === 0xff && c === 0 && d === 0x3c)) return true;
+  if ((a === 0xff && b === 0xfe && c === 0x3c && d === 0) || (a === 0xfe && b === 0xff && c === 0 && d === 0x3c))
+    return true;
   return (a === 0x3c && b === 0 && c === 0x3f && d === 0) || (a === 0 && b === 0x3c && c === 0 && d === 0x3f);
 }
 

@@ -91,7 +91,13 @@ function isIncidental(mimeType: string, parts: UnpackedPart[]): boolean {
 }
 
 /** Reports pasted into the inline text body instead of being attached. */
-async function bodyReports(mail: Mail, mailName: string, depth: number, ctx: WalkContext, explore: Explore): Promise<UnpackedPart[]> {
+async function bodyReports(
+  mail: Mail,
+  mailName: string,
+  depth: number,
+  ctx: WalkContext,
+  explore: Explore,
+): Promise<UnpackedPart[]> {
   const name = childName(mailName, 'message body');
   if (FEEDBACK_ELEMENT.test(mail.text)) {
     // the text was decoded from its charset: re-encode as UTF-8 and say so in the XML declaration

@@ -28,7 +28,10 @@ export async function* explore(source: Source, ctx: WalkContext): AsyncGenerator
     return;
   }
   if (kind === 'empty') {
-    yield errorPart(source.name, new ParseFailure('empty', source.depth === 0 ? 'empty file' : 'empty content (0 bytes)'));
+    yield errorPart(
+      source.name,
+      new ParseFailure('empty', source.depth === 0 ? 'empty file' : 'empty content (0 bytes)'),
+    );
     return;
   }
   if (kind === 'unknown') {
@@ -46,7 +49,10 @@ export async function* explore(source: Source, ctx: WalkContext): AsyncGenerator
       const id = ctx.budget.newStreamId();
       const decode = kind === 'gzip' ? gunzip : inflateZlib;
       // gzip wraps exactly one file: the layer keeps its container's name
-      yield* explore({ name: source.name, depth: source.depth + 1, open: () => decode(source.open(), ctx.budget.pass(id)) }, ctx);
+      yield* explore(
+        { name: source.name, depth: source.depth + 1, open: () => decode(source.open(), ctx.budget.pass(id)) },
+        ctx,
+      );
       return;
     }
     case 'zip':
@@ -66,7 +72,13 @@ function jsonPart(name: string, head: Head): UnpackedPart {
     case 'smtp_tls':
       return unsupportedPart(name, 'smtp_tls');
     case 'other_json':
-      return errorPart(name, new ParseFailure('unrecognised', 'JSON document that is not a known report (expected an SMTP TLS report, RFC 8460)'));
+      return errorPart(
+        name,
+        new ParseFailure(
+          'unrecognised',
+          'JSON document that is not a known report (expected an SMTP TLS report, RFC 8460)',
+        ),
+      );
     case 'not_json':
       return errorPart(name, new ParseFailure('unrecognised', UNRECOGNISED_MESSAGE));
   }

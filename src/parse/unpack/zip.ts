@@ -5,13 +5,29 @@ import yauzl from 'yauzl';
 import { ParseFailure, type UnpackLimits } from '../types.js';
 import { crc32 } from './crc32.js';
 import { inflateStream } from './inflate.js';
-import { decompressedTooLarge, formatBytes, RATIO_CHECK_AFTER_BYTES, ratioTooHigh, tooManyEntries, type PassMeter } from './limits.js';
+import {
+  decompressedTooLarge,
+  formatBytes,
+  RATIO_CHECK_AFTER_BYTES,
+  ratioTooHigh,
+  tooManyEntries,
+  type PassMeter,
+} from './limits.js';
 import { ChunkReader } from './reader.js';
 import { memoryStream } from './source.js';
 
 const STORED = 0;
 const DEFLATED = 8;
-const METHOD_NAMES: Record<number, string> = { 1: 'shrink', 6: 'implode', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 99: 'AES encryption' };
+const METHOD_NAMES: Record<number, string> = {
+  1: 'shrink',
+  6: 'implode',
+  9: 'deflate64',
+  12: 'bzip2',
+  14: 'lzma',
+  93: 'zstd',
+  95: 'xz',
+  99: 'AES encryption',
+};
 
 export interface ZipMember {
   /** 1-based position in the central directory. */
@@ -56,7 +72,12 @@ export async function listZip(archive: Uint8Array, maxEntries: number): Promise<
     try {
       for await (const entry of zip.eachEntry()) {
         index++;
-        const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+        const name = yauzl.getFileNameLowLevel(
+          entry.generalPurposeBitFlag,
+          entry.fileNameRaw,
+          entry.extraFields,
+          false,
+        );
         if (isSkippedMember(name)) continue;
         members.push({
           index,
@@ -93,7 +114,9 @@ export function memberProblem(member: ZipMember, limits: UnpackLimits): ParseFai
   if (member.encrypted) return corruptZip('member is encrypted');
   if (member.method !== STORED && member.method !== DEFLATED) {
     const method = METHOD_NAMES[member.method] ?? 'unknown';
-    return corruptZip(`member uses unsupported compression method ${member.method} (${method}); only stored and deflate are supported`);
+    return corruptZip(
+      `member uses unsupported compression method ${member.method} (${method}); only stored and deflate are supported`,
+    );
   }
   if (member.method === DEFLATED) {
     // the central directory announces a bomb: refuse it without inflating a byte
@@ -113,7 +136,8 @@ export function isStored(member: ZipMember): boolean {
 /** A stored member's bytes, after checking them against the central directory. */
 export function storedContent(member: ZipMember): Uint8Array {
   if (member.data instanceof ParseFailure) throw member.data;
-  if (member.data.length !== member.uncompressedSize) throw corruptZip('member is corrupt (size differs from the central directory)');
+  if (member.data.length !== member.uncompressedSize)
+    throw corruptZip('member is corrupt (size differs from the central directory)');
   if (crc32(member.data, 0) !== member.crc32) throw corruptZip('member is corrupt (CRC-32 mismatch)');
   return member.data;
 }
@@ -128,7 +152,9 @@ export async function* inflateMember(member: ZipMember, meter: PassMeter): Async
     for await (const out of inflateStream(reader, 'raw', (reason) => corruptZip(`member ${reason}`))) {
       size += out.length;
       if (size > member.uncompressedSize) {
-        throw corruptZip(`member inflates past its declared size of ${formatBytes(member.uncompressedSize)} (possible zip bomb)`);
+        throw corruptZip(
+          `member inflates past its declared size of ${formatBytes(member.uncompressedSize)} (possible zip bomb)`,
+        );
       }
       crc = crc32(out, crc);
       meter.add(out.length, reader.consumed);

@@ -61,32 +61,41 @@ group('corpus (MANIFEST.tsv ground truth)', () => {
     for (const part of parts) expect(part).toMatchObject({ type: 'unsupported', kind: 'smtp_tls' });
   });
 
-  const reportRows = rows.filter((r) => (r.kind === 'aggregate' || r.kind === 'other') && typeof r.expected === 'object');
-  it.each(reportRows.filter((r) => !('zip_members' in (r.expected as object))))('$path → its report as XML', async (row) => {
-    const { parts } = await partsOf(row);
-    expect(parts.length, describe(parts)).toBe(1);
-    await expectReport(parts[0], row.expected as ReportTruth);
-  });
+  const reportRows = rows.filter(
+    (r) => (r.kind === 'aggregate' || r.kind === 'other') && typeof r.expected === 'object',
+  );
+  it.each(reportRows.filter((r) => !('zip_members' in (r.expected as object))))(
+    '$path → its report as XML',
+    async (row) => {
+      const { parts } = await partsOf(row);
+      expect(parts.length, describe(parts)).toBe(1);
+      await expectReport(parts[0], row.expected as ReportTruth);
+    },
+  );
 
-  it.each(reportRows.filter((r) => 'zip_members' in (r.expected as object)))('$path → one part per zip member, __MACOSX skipped', async (row) => {
-    const { parts } = await partsOf(row);
-    const truth = row.expected as { zip_members: number; reports: (ReportTruth | string)[] };
-    const members = truth.reports.filter((r) => typeof r !== 'string' || !r.includes('__MACOSX'));
-    expect(parts.length, describe(parts)).toBe(members.length);
-    for (const member of members) {
-      if (typeof member !== 'string') {
-        await expectReport(
-          parts.find((p) => p.name.endsWith(` > ${member.zip_member ?? ''}`)),
-          member,
-        );
-        continue;
+  it.each(reportRows.filter((r) => 'zip_members' in (r.expected as object)))(
+    '$path → one part per zip member, __MACOSX skipped',
+    async (row) => {
+      const { parts } = await partsOf(row);
+      const truth = row.expected as { zip_members: number; reports: (ReportTruth | string)[] };
+      const members = truth.reports.filter((r) => typeof r !== 'string' || !r.includes('__MACOSX'));
+      expect(parts.length, describe(parts)).toBe(members.length);
+      for (const member of members) {
+        if (typeof member !== 'string') {
+          await expectReport(
+            parts.find((p) => p.name.endsWith(` > ${member.zip_member ?? ''}`)),
+            member,
+          );
+          continue;
+        }
+        const memberName = /\[zip member (.+)\]$/.exec(member)?.[1] ?? '';
+        const part = parts.find((p) => p.name.endsWith(` > ${memberName}`));
+        if (member.includes('unrecognised content'))
+          expect(part).toMatchObject({ type: 'error', error: { code: 'unrecognised' } });
+        else expect(part?.type).toBe('xml'); // not well-formed: still XML, the parser's problem
       }
-      const memberName = /\[zip member (.+)\]$/.exec(member)?.[1] ?? '';
-      const part = parts.find((p) => p.name.endsWith(` > ${memberName}`));
-      if (member.includes('unrecognised content')) expect(part).toMatchObject({ type: 'error', error: { code: 'unrecognised' } });
-      else expect(part?.type).toBe('xml'); // not well-formed: still XML, the parser's problem
-    }
-  });
+    },
+  );
 
   const malformedRows = rows.filter((r) => typeof r.expected === 'string');
   it.each(malformedRows)('$path → $expected', async (row) => {
@@ -97,12 +106,18 @@ group('corpus (MANIFEST.tsv ground truth)', () => {
       for (const part of parts) expect((await xmlText(part)).trimStart().startsWith('<')).toBe(true);
       return;
     }
-    const code = expected.includes('empty file') ? 'empty' : expected.includes('carries no DMARC') ? 'no_report' : 'unrecognised';
+    const code = expected.includes('empty file')
+      ? 'empty'
+      : expected.includes('carries no DMARC')
+        ? 'no_report'
+        : 'unrecognised';
     for (const part of parts) expect(part).toMatchObject({ type: 'error', error: { code } });
   });
 
   it('covers every row with one of the checks above', () => {
-    const checked = rows.filter((r) => r.kind === 'forensic' || r.kind === 'smtp_tls' || typeof r.expected === 'string' || reportRows.includes(r));
+    const checked = rows.filter(
+      (r) => r.kind === 'forensic' || r.kind === 'smtp_tls' || typeof r.expected === 'string' || reportRows.includes(r),
+    );
     expect(checked.length).toBe(rows.length);
   });
 });

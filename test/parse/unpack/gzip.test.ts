@@ -57,7 +57,11 @@ describe('gzip', () => {
     const gz = zlib.gzipSync(xml);
     for (const cut of [5, 30, gz.length - 4]) {
       const part = await onlyPart(gz.subarray(0, cut), 'cut.gz');
-      expect(part).toMatchObject({ type: 'error', name: 'cut.gz', error: { code: 'corrupt_gzip', message: expect.stringMatching(/truncated/) } });
+      expect(part).toMatchObject({
+        type: 'error',
+        name: 'cut.gz',
+        error: { code: 'corrupt_gzip', message: expect.stringMatching(/truncated/) },
+      });
     }
   });
 
@@ -72,16 +76,52 @@ describe('gzip', () => {
   it('reports a CRC mismatch', async () => {
     const gz = zlib.gzipSync(xml);
     gz.writeUInt32LE((gz.readUInt32LE(gz.length - 8) ^ 1) >>> 0, gz.length - 8);
-    expect(await onlyPart(gz)).toMatchObject({ type: 'error', error: { code: 'corrupt_gzip', message: expect.stringMatching(/CRC-32/) } });
+    expect(await onlyPart(gz)).toMatchObject({
+      type: 'error',
+      error: { code: 'corrupt_gzip', message: expect.stringMatching(/CRC-32/) },
+    });
   });
 
   it('reports corrupt deflate data and bad headers', async () => {
     const gz = zlib.gzipSync(xml);
     gz[10] = 0xff; // first deflate block header: reserved block type
-    expect(await onlyPart(gz)).toMatchObject({ type: 'error', error: { code: 'corrupt_gzip', message: expect.stringMatching(/corrupt/) } });
+    expect(await onlyPart(gz)).toMatchObject({
+      type: 'error',
+      error: { code: 'corrupt_gzip', message: expect.stringMatching(/corrupt/) },
+    });
     const method = zlib.gzipSync(xml);
     method[2] = 7;
-    expect(await onlyPart(method)).toMatchObject({ type: 'error', error: { code: 'corrupt_gzip', message: expect.stringMatching(/compression method 7/) } });
+    expect(await onlyPart(method)).toMatchObject({
+      type: 'error',
+      error: { code: 'corrupt_gzip', message: expect.stringMatching(/compression method 7/) },
+    });
+  });
+
+  it('reports damaged headers, trailers and second members', async () => {
+    const expectCorrupt = async (input: Buffer, pattern: RegExp): Promise<void> => {
+      expect(await onlyPart(input)).toMatchObject({
+        type: 'error',
+        error: { code: 'corrupt_gzip', message: expect.stringMatching(pattern) },
+      });
+    };
+    const reserved = zlib.gzipSync(xml);
+    reserved[3] = 0x80;
+    await expectCorrupt(reserved, /reserved header flags/);
+    const unterminatedName = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3]),
+      Buffer.from('name-without-end'),
+    ]);
+    await expectCorrupt(unterminatedName, /unterminated header field/);
+    const shortExtra = Buffer.from([0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 3, 200, 0, 1, 2]);
+    await expectCorrupt(shortExtra, /truncated \(in the header\)/);
+    const shortHeaderCrc = Buffer.from([0x1f, 0x8b, 8, 0x02, 0, 0, 0, 0, 0, 3, 1]);
+    await expectCorrupt(shortHeaderCrc, /truncated \(in the header\)/);
+    const length = zlib.gzipSync(xml);
+    length.writeUInt32LE(xml.length + 1, length.length - 4);
+    await expectCorrupt(length, /length mismatch/);
+    const second = zlib.gzipSync(xml);
+    second[2] = 9;
+    await expectCorrupt(Buffer.concat([zlib.gzipSync(xml), second]), /compression method 9 \(member 2\)/);
   });
 
   it('reports a gzip of nothing as empty', async () => {
@@ -110,7 +150,10 @@ describe('bare zlib stream', () => {
   it('reports a corrupt zlib stream', async () => {
     const z = zlib.deflateSync(xml);
     const part = await onlyPart(z.subarray(0, 20));
-    expect(part).toMatchObject({ type: 'error', error: { code: 'corrupt_gzip', message: expect.stringMatching(/^zlib data is truncated/) } });
+    expect(part).toMatchObject({
+      type: 'error',
+      error: { code: 'corrupt_gzip', message: expect.stringMatching(/^zlib data is truncated/) },
+    });
   });
 });
 

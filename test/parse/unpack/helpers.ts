@@ -5,14 +5,22 @@ import { unpack } from '../../../src/parse/unpack/index.js';
 
 export const CORPUS = new URL('../../../../shared/corpus/', import.meta.url);
 
-export async function unpackAll(input: Uint8Array, name = 'input', limits: Partial<UnpackLimits> = {}): Promise<UnpackedPart[]> {
+export async function unpackAll(
+  input: Uint8Array,
+  name = 'input',
+  limits: Partial<UnpackLimits> = {},
+): Promise<UnpackedPart[]> {
   const parts: UnpackedPart[] = [];
   for await (const part of unpack(input, name, { ...DEFAULT_UNPACK_LIMITS, ...limits })) parts.push(part);
   return parts;
 }
 
 /** The only part; fails the test if there is not exactly one. */
-export async function onlyPart(input: Uint8Array, name = 'input', limits: Partial<UnpackLimits> = {}): Promise<UnpackedPart> {
+export async function onlyPart(
+  input: Uint8Array,
+  name = 'input',
+  limits: Partial<UnpackLimits> = {},
+): Promise<UnpackedPart> {
   const parts = await unpackAll(input, name, limits);
   if (parts.length !== 1 || parts[0] === undefined) throw new Error(`expected one part, got ${describe(parts)}`);
   return parts[0];
@@ -20,7 +28,13 @@ export async function onlyPart(input: Uint8Array, name = 'input', limits: Partia
 
 export function describe(parts: UnpackedPart[]): string {
   return parts
-    .map((p) => (p.type === 'error' ? `error(${p.error.code}: ${p.error.message}) ${p.name}` : p.type === 'unsupported' ? `unsupported(${p.kind}) ${p.name}` : `xml ${p.name}`))
+    .map((p) =>
+      p.type === 'error'
+        ? `error(${p.error.code}: ${p.error.message}) ${p.name}`
+        : p.type === 'unsupported'
+          ? `unsupported(${p.kind}) ${p.name}`
+          : `xml ${p.name}`,
+    )
     .join('; ');
 }
 

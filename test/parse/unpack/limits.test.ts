@@ -3,7 +3,18 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_UNPACK_LIMITS, type UnpackedPart } from '../../../src/parse/types.js';
 import { unpack } from '../../../src/parse/unpack/index.js';
-import { buildZip, deflateBomb, drainPart, gzipMember, MiB, onlyPart, peakRssGrowth, readPart, REPORT_XML, unpackAll } from './helpers.js';
+import {
+  buildZip,
+  deflateBomb,
+  drainPart,
+  gzipMember,
+  MiB,
+  onlyPart,
+  peakRssGrowth,
+  readPart,
+  REPORT_XML,
+  unpackAll,
+} from './helpers.js';
 
 const MEMORY_BOUND = 200 * MiB;
 const XML_HEAD = '<?xml version="1.0"?><feedback>';
@@ -26,7 +37,11 @@ describe('gzip bomb', () => {
       expect(part).toMatchObject({ type: 'xml', name: 'bomb.xml.gz' }); // sniffing reads only the first KiBs
       ({ bytes, failure } = await drainPart(part));
     });
-    expect(failure).toMatchObject({ code: 'compression_ratio', message: 'compression ratio exceeds the limit of 200:1 (DMARC_MAX_COMPRESSION_RATIO); possible decompression bomb' });
+    expect(failure).toMatchObject({
+      code: 'compression_ratio',
+      message:
+        'compression ratio exceeds the limit of 200:1 (DMARC_MAX_COMPRESSION_RATIO); possible decompression bomb',
+    });
     expect(bytes).toBeLessThan(64 * MiB);
     expect(growth).toBeLessThan(MEMORY_BOUND);
   });
@@ -48,7 +63,11 @@ describe('gzip bomb', () => {
 
   it('is stopped during sniffing when a limit is crossed there, as an error part', async () => {
     const part = await onlyPart(gzipBomb, 'bomb.xml.gz', { maxDecompressedBytes: 16 * 1024 });
-    expect(part).toMatchObject({ type: 'error', name: 'bomb.xml.gz', error: { code: 'decompressed_too_large', message: expect.stringMatching(/16 KiB/) } });
+    expect(part).toMatchObject({
+      type: 'error',
+      name: 'bomb.xml.gz',
+      error: { code: 'decompressed_too_large', message: expect.stringMatching(/16 KiB/) },
+    });
   });
 
   it('is stopped inside a zip member that claims a small size', async () => {
@@ -61,16 +80,24 @@ describe('gzip bomb', () => {
       {
         type: 'error',
         name: 'bomb.zip > report.xml',
-        error: expect.objectContaining({ code: 'corrupt_zip', message: 'zip member inflates past its declared size of 1000 bytes (possible zip bomb)' }),
+        error: expect.objectContaining({
+          code: 'corrupt_zip',
+          message: 'zip member inflates past its declared size of 1000 bytes (possible zip bomb)',
+        }),
       },
     ]);
     expect(growth).toBeLessThan(MEMORY_BOUND);
   });
 
   it('is refused from the central directory alone when a member announces its size honestly', async () => {
-    const honest = buildZip([{ name: 'report.xml', compressed: bomb.deflated, declaredSize: bomb.size, crc: bomb.crc }]);
+    const honest = buildZip([
+      { name: 'report.xml', compressed: bomb.deflated, declaredSize: bomb.size, crc: bomb.crc },
+    ]);
     expect(await onlyPart(honest, 'z.zip')).toMatchObject({ type: 'error', error: { code: 'decompressed_too_large' } });
-    expect(await onlyPart(honest, 'z.zip', { maxDecompressedBytes: 4 * 1024 * MiB })).toMatchObject({ type: 'error', error: { code: 'compression_ratio' } });
+    expect(await onlyPart(honest, 'z.zip', { maxDecompressedBytes: 4 * 1024 * MiB })).toMatchObject({
+      type: 'error',
+      error: { code: 'compression_ratio' },
+    });
   });
 });
 
@@ -83,7 +110,10 @@ describe('zip entry limit', () => {
       {
         type: 'error',
         name: 'many.zip',
-        error: expect.objectContaining({ code: 'too_many_entries', message: 'zip archive has 100000 entries, more than the limit of 1000 (DMARC_MAX_ZIP_ENTRIES)' }),
+        error: expect.objectContaining({
+          code: 'too_many_entries',
+          message: 'zip archive has 100000 entries, more than the limit of 1000 (DMARC_MAX_ZIP_ENTRIES)',
+        }),
       },
     ]);
   });
@@ -91,7 +121,9 @@ describe('zip entry limit', () => {
   it('accepts exactly the limit', async () => {
     const zip = buildZip(Array.from({ length: 10 }, (_, i) => ({ name: `r${i}.xml`, data: REPORT_XML })));
     expect((await unpackAll(zip, 'ten.zip', { maxZipEntries: 10 })).every((p) => p.type === 'xml')).toBe(true);
-    expect(await unpackAll(zip, 'ten.zip', { maxZipEntries: 9 })).toMatchObject([{ type: 'error', error: { code: 'too_many_entries' } }]);
+    expect(await unpackAll(zip, 'ten.zip', { maxZipEntries: 9 })).toMatchObject([
+      { type: 'error', error: { code: 'too_many_entries' } },
+    ]);
   });
 });
 
@@ -100,7 +132,11 @@ describe('nesting limit', () => {
     let data: Buffer = Buffer.from(REPORT_XML);
     for (let i = 0; i < 20; i++) data = zlib.gzipSync(data);
     expect(await unpackAll(data, 'deep.gz')).toEqual([
-      { type: 'error', name: 'deep.gz', error: expect.objectContaining({ code: 'too_deep', message: expect.stringMatching(/more than 5 levels/) }) },
+      {
+        type: 'error',
+        name: 'deep.gz',
+        error: expect.objectContaining({ code: 'too_deep', message: expect.stringMatching(/more than 5 levels/) }),
+      },
     ]);
   });
 
@@ -118,14 +154,21 @@ describe('input size limit', () => {
     expect(part).toEqual({
       type: 'error',
       name: 'big.xml',
-      error: expect.objectContaining({ code: 'too_large', message: 'file (3 KiB) exceeds the limit of 2 KiB (DMARC_MAX_INPUT_BYTES)' }),
+      error: expect.objectContaining({
+        code: 'too_large',
+        message: 'file (3 KiB) exceeds the limit of 2 KiB (DMARC_MAX_INPUT_BYTES)',
+      }),
     });
   });
 
   it('holds a nested archive that must be read whole to the same limit', async () => {
     const zip = buildZip([{ name: 'r.xml', data: paddedXml(100 * 1024), method: 0 }]);
     const part = await onlyPart(zlib.gzipSync(zip), 'r.zip.gz', { maxInputBytes: 64 * 1024 });
-    expect(part).toMatchObject({ type: 'error', name: 'r.zip.gz', error: { code: 'too_large', message: expect.stringMatching(/^nested zip archive exceeds the limit of 64 KiB/) } });
+    expect(part).toMatchObject({
+      type: 'error',
+      name: 'r.zip.gz',
+      error: { code: 'too_large', message: expect.stringMatching(/^nested zip archive exceeds the limit of 64 KiB/) },
+    });
   });
 });
 
@@ -168,7 +211,8 @@ describe('compression ratio limit', () => {
 describe('programming errors', () => {
   it('throws for nonsensical limits instead of yielding a part', async () => {
     const run = async (): Promise<void> => {
-      for await (const part of unpack(Buffer.from(REPORT_XML), 'x', { ...DEFAULT_UNPACK_LIMITS, maxInputBytes: 0 })) void part;
+      for await (const part of unpack(Buffer.from(REPORT_XML), 'x', { ...DEFAULT_UNPACK_LIMITS, maxInputBytes: 0 }))
+        void part;
     };
     await expect(run()).rejects.toThrow(TypeError);
   });

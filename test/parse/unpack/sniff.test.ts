@@ -95,7 +95,10 @@ describe('sniffed inputs through unpack()', () => {
 
   it('reports a file starting with { that is not JSON as unrecognised', async () => {
     const part = await onlyPart(Buffer.from('{example.co} is not JSON'), 'x.txt');
-    expect(part).toMatchObject({ type: 'error', error: { code: 'unrecognised', message: 'unrecognised content (not XML/JSON/MIME/gzip/zip)' } });
+    expect(part).toMatchObject({
+      type: 'error',
+      error: { code: 'unrecognised', message: 'unrecognised content (not XML/JSON/MIME/gzip/zip)' },
+    });
   });
 
   it('reports random bytes as unrecognised', async () => {
@@ -105,12 +108,19 @@ describe('sniffed inputs through unpack()', () => {
     expect(part).toEqual({
       type: 'error',
       name: 'random.bin',
-      error: expect.objectContaining({ code: 'unrecognised', message: 'unrecognised content (not XML/JSON/MIME/gzip/zip)' }),
+      error: expect.objectContaining({
+        code: 'unrecognised',
+        message: 'unrecognised content (not XML/JSON/MIME/gzip/zip)',
+      }),
     });
   });
 
   it('reports an empty file', async () => {
     const part = await onlyPart(new Uint8Array(), 'empty.xml');
-    expect(part).toEqual({ type: 'error', name: 'empty.xml', error: expect.objectContaining({ code: 'empty', message: 'empty file' }) });
+    expect(part).toEqual({
+      type: 'error',
+      name: 'empty.xml',
+      error: expect.objectContaining({ code: 'empty', message: 'empty file' }),
+    });
   });
 });

@@ -48,16 +48,33 @@ describe('zip', () => {
   });
 
   it('reports an archive with no files', async () => {
-    for (const zip of [buildZip([]), buildZip([{ name: 'dir/', data: '', method: 0 }, { name: '__MACOSX/._a', data: 'x' }])]) {
-      expect(await onlyPart(zip, 'e.zip')).toMatchObject({ type: 'error', name: 'e.zip', error: { code: 'no_report', message: 'zip archive contains no files' } });
+    for (const zip of [
+      buildZip([]),
+      buildZip([
+        { name: 'dir/', data: '', method: 0 },
+        { name: '__MACOSX/._a', data: 'x' },
+      ]),
+    ]) {
+      expect(await onlyPart(zip, 'e.zip')).toMatchObject({
+        type: 'error',
+        name: 'e.zip',
+        error: { code: 'no_report', message: 'zip archive contains no files' },
+      });
     }
   });
 
   it('reports an unreadable archive as corrupt_zip', async () => {
     const garbage = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 0x41)]);
-    expect(await onlyPart(garbage, 'bad.zip')).toMatchObject({ type: 'error', name: 'bad.zip', error: { code: 'corrupt_zip' } });
+    expect(await onlyPart(garbage, 'bad.zip')).toMatchObject({
+      type: 'error',
+      name: 'bad.zip',
+      error: { code: 'corrupt_zip' },
+    });
     const zip = buildZip([{ name: 'a.xml', data: xml }]);
-    expect(await onlyPart(zip.subarray(0, zip.length - 30), 'cut.zip')).toMatchObject({ type: 'error', error: { code: 'corrupt_zip' } });
+    expect(await onlyPart(zip.subarray(0, zip.length - 30), 'cut.zip')).toMatchObject({
+      type: 'error',
+      error: { code: 'corrupt_zip' },
+    });
   });
 
   it('reports a member whose local header is missing, and still reads the others', async () => {
@@ -68,7 +85,11 @@ describe('zip', () => {
     zip.writeUInt32LE(0xdeadbeef, zip.indexOf('PK\x03\x04', 4)); // second member's local header signature
     const parts = await unpackAll(zip, 'x.zip');
     expect(parts[0]).toMatchObject({ type: 'xml', name: 'x.zip > a.xml' });
-    expect(parts[1]).toMatchObject({ type: 'error', name: 'x.zip > b.xml', error: { code: 'corrupt_zip', message: expect.stringMatching(/local file header/) } });
+    expect(parts[1]).toMatchObject({
+      type: 'error',
+      name: 'x.zip > b.xml',
+      error: { code: 'corrupt_zip', message: expect.stringMatching(/local file header/) },
+    });
   });
 
   it('reports corrupt member data, CRC mismatches and size mismatches per member', async () => {
@@ -80,15 +101,19 @@ describe('zip', () => {
         { name: 'crc.xml', data: xml, crc: 1 },
         { name: 'stored-crc.xml', data: xml, method: 0, crc: 1 },
         { name: 'short.xml', data: xml, declaredSize: xml.length + 10 },
+        { name: 'stored-size.xml', data: xml, method: 0, declaredSize: xml.length + 10 },
         { name: 'ok.xml', data: xml },
       ]),
       'x.zip',
     );
-    expect(parts.map((p) => (p.type === 'error' ? `${p.name}: ${p.error.code} ${p.error.message}` : `${p.name}: ${p.type}`))).toEqual([
+    expect(
+      parts.map((p) => (p.type === 'error' ? `${p.name}: ${p.error.code} ${p.error.message}` : `${p.name}: ${p.type}`)),
+    ).toEqual([
       expect.stringMatching(/^x.zip > corrupt.xml: corrupt_zip zip member data is corrupt/),
       'x.zip > crc.xml: corrupt_zip zip member is corrupt (CRC-32 mismatch)',
       'x.zip > stored-crc.xml: corrupt_zip zip member is corrupt (CRC-32 mismatch)',
       'x.zip > short.xml: corrupt_zip zip member is corrupt (shorter than its declared size)',
+      'x.zip > stored-size.xml: corrupt_zip zip member is corrupt (size differs from the central directory)',
       'x.zip > ok.xml: xml',
     ]);
   });
@@ -102,8 +127,16 @@ describe('zip', () => {
       'x.zip',
     );
     expect(parts).toEqual([
-      { type: 'error', name: 'x.zip > b.xml', error: expect.objectContaining({ code: 'corrupt_zip', message: expect.stringMatching(/method 12 \(bzip2\)/) }) },
-      { type: 'error', name: 'x.zip > e.xml', error: expect.objectContaining({ code: 'corrupt_zip', message: 'zip member is encrypted' }) },
+      {
+        type: 'error',
+        name: 'x.zip > b.xml',
+        error: expect.objectContaining({ code: 'corrupt_zip', message: expect.stringMatching(/method 12 \(bzip2\)/) }),
+      },
+      {
+        type: 'error',
+        name: 'x.zip > e.xml',
+        error: expect.objectContaining({ code: 'corrupt_zip', message: 'zip member is encrypted' }),
+      },
     ]);
   });
 
@@ -124,7 +157,16 @@ describe('zip', () => {
   });
 
   it('keeps odd member names (absolute, ..) instead of rejecting the archive', async () => {
-    const parts = await unpackAll(buildZip([{ name: '../../etc/r.xml', data: xml }, { name: 'C:\\r.xml', data: xml }]), 'x.zip');
-    expect(parts.map((p) => p.name), show(parts)).toEqual(['x.zip > ../../etc/r.xml', 'x.zip > C:/r.xml']);
+    const parts = await unpackAll(
+      buildZip([
+        { name: '../../etc/r.xml', data: xml },
+        { name: 'C:\\r.xml', data: xml },
+      ]),
+      'x.zip',
+    );
+    expect(
+      parts.map((p) => p.name),
+      show(parts),
+    ).toEqual(['x.zip > ../../etc/r.xml', 'x.zip > C:/r.xml']);
   });
 });
