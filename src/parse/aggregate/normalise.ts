@@ -1,0 +1,130 @@
+// Value normalisation for aggregate reports: enums, numbers, timestamps, domains and IP addresses.
+// Each function takes trimmed element text and returns the typed value, or `undefined` when the text is not
+// a valid value (the caller decides between null + warning and other fallbacks). Nothing here invents data.
+import { isIP } from 'node:net';
+import type {
+  AlignedResult,
+  Alignment,
+  Disposition,
+  DkimResult,
+  PolicyAction,
+  SpfResult,
+  SpfScope,
+} from '../../model/aggregate.js';
+
+type Lookup<T> = ReadonlyMap<string, T>;
+
+function lookup<T>(table: Lookup<T>, text: string): T | undefined {
+  // Most reporters already send lower case; only lower-case when the exact text misses.
+  return table.get(text) ?? table.get(text.toLowerCase());
+}
+
+function identity<T extends string>(values: readonly T[]): Map<string, T> {
+  return new Map(values.map((v) => [v, v]));
+}
+
+const ALIGNMENT: Lookup<Alignment> = new Map<string, Alignment>([
+  ['r', 'r'],
+  ['s', 's'],
+  ['relaxed', 'r'],
+  ['strict', 's'],
+]);
+const POLICY_ACTION = identity<PolicyAction>(['none', 'quarantine', 'reject']);
+const DISPOSITION = identity<Disposition>(['none', 'quarantine', 'reject', 'pass']);
+const ALIGNED = identity<AlignedResult>(['pass', 'fail']);
+const DKIM = identity<DkimResult>(['none', 'pass', 'fail', 'policy', 'neutral', 'temperror', 'permerror']);
+const SPF = identity<SpfResult>(['none', 'neutral', 'pass', 'fail', 'softfail', 'temperror', 'permerror']);
+// Pre-RFC 7208 SPF result names: RFC 4408 called permerror "unknown" in its drafts and temperror "error";
+// "hardfail" is what many tools call SPF "-all" fail.
+SPF.set('hardfail', 'fail');
+SPF.set('unknown', 'permerror');
+SPF.set('error', 'temperror');
+const SPF_SCOPE = identity<SpfScope>(['helo', 'mfrom']);
+const TESTING = identity<'y' | 'n'>(['y', 'n']);
+const DISCOVERY = identity<'psl' | 'treewalk'>(['psl', 'treewalk']);
+
+export const parseAlignment = (t: string): Alignment | undefined => lookup(ALIGNMENT, t);
+export const parsePolicyAction = (t: string): PolicyAction | undefined => lookup(POLICY_ACTION, t);
+export const parseDisposition = (t: string): Disposition | undefined => lookup(DISPOSITION, t);
+export const parseAlignedResult = (t: string): AlignedResult | undefined => lookup(ALIGNED, t);
+export const parseDkimResult = (t: string): DkimResult | undefined => lookup(DKIM, t);
+export const parseSpfResult = (t: string): SpfResult | undefined => lookup(SPF, t);
+export const parseSpfScope = (t: string): SpfScope | undefined => lookup(SPF_SCOPE, t);
+export const parseTesting = (t: string): 'y' | 'n' | undefined => lookup(TESTING, t);
+export const parseDiscoveryMethod = (t: string): 'psl' | 'treewalk' | undefined => lookup(DISCOVERY, t);
+
+/** Human list of accepted values, for warnings. */
+export const EXPECTED = {
+  alignment: 'r|s',
+  policyAction: 'none|quarantine|reject',
+  disposition: 'none|quarantine|reject|pass',
+  aligned: 'pass|fail',
+  dkim: [...DKIM.keys()].join('|'),
+  spf: 'none|neutral|pass|fail|softfail|temperror|permerror',
+  scope: 'helo|mfrom',
+  testing: 'y|n',
+  discovery: 'psl|treewalk',
+} as const;
+
+const UNSIGNED_DECIMAL = /^\+?\d+(?:\.\d*)?$/;
+const WHOLE = /^\+?\d+(?:\.0*)?$/;
+
+/** Unix seconds; decimals are floored ("1700000000.5" → 1700000000). Negative or non-numeric → undefined. */
+export function parseUnixSeconds(t: string): number | undefined {
+  if (!UNSIGNED_DECIMAL.test(t)) return undefined;
+  const n = Math.floor(Number(t));
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A non-negative integer, also written as "5.0". */
+export function parseWholeNumber(t: string): number | undefined {
+  if (!WHOLE.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** `pct`: an integer 0..100. */
+export function parsePercent(t: string): number | undefined {
+  const n = parseWholeNumber(t);
+  return n !== undefined && n <= 100 ? n : undefined;
+}
+
+/** Domains compare case-insensitively and the root dot is optional: lower-case, drop one trailing dot. */
+export function normaliseDomain(t: string): string {
+  const lower = t.toLowerCase();
+  return lower.length > 1 && lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+const MAPPED_V4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+
+/**
+ * Canonical textual IP address, or undefined when `t` is not one. IPv4 stays as written (node's isIP rejects
+ * leading zeros, so it is already canonical); IPv6 is lower-cased and compressed (RFC 5952). IPv4-mapped
+ * IPv6 addresses stay IPv6 (the reporter saw an IPv6 peer), written `::ffff:a.b.c.d` as RFC 5952 §5 and
+ * PostgreSQL's inet output do. Zone ids (`%eth0`) are rejected: they mean nothing outside the reporter's host.
+ */
+export function canonicalIp(text: string): string | undefined {
+  let t = text;
+  if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1).trim();
+  const family = isIP(t);
+  if (family === 4) return t;
+  if (family !== 6 || t.includes('%')) return undefined;
+  let host: string;
+  try {
+    host = new URL(`http://[${t}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  const mapped = MAPPED_V4.exec(host);
+  if (mapped) {
+    const hi = parseInt(mapped[1] ?? '0', 16);
+    const lo = parseInt(mapped[2] ?? '0', 16);
+    return `::ffff:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return host;
+}
+
+/** Quote a reporter's value for a warning, bounded so a huge bogus value cannot bloat the warning list. */
+export function quote(t: string): string {
+  return t.length > 80 ? `'${t.slice(0, 77)}...'` : `'${t}'`;
+}
