@@ -5,8 +5,8 @@
 // Decisions (see the modules for details):
 // - DOCTYPE: any document with one is refused ('doctype'); entities are never expanded. In recovery an
 //   undeclared entity reference becomes literal text.
-// - Records: one with nothing usable is skipped with a warning; a bad IP or count keeps the record (null IP,
-//   count 0) with a warning. Warnings are capped (warnings.ts).
+// - Records: every <record> is kept, an empty one as a 0-message row; a bad IP or count keeps the record
+//   (null IP, count 0). Each problem is a warning naming the record. Warnings are capped (warnings.ts).
 // - Enums: lower-cased; relaxed/strict → r/s; legacy SPF hardfail → fail, unknown → permerror,
 //   error → temperror; anything else → null + warning. Auth results without a valid result are dropped.
 // - IPs: IPv6 compressed and lower-cased; IPv4-mapped addresses stay IPv6 (`::ffff:a.b.c.d`).

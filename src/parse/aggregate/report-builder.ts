@@ -471,9 +471,12 @@ export class ReportBuilder {
     if (rec === null) return;
     const n = this.recordNo;
     if (!this.recHasData) {
+      // Kept (as a 0-message row) so that record counts match the report as sent; the warning says why.
       this.warnings.add(
-        `record ${n}: skipped: it has no source_ip, count, policy_evaluated, identifiers or auth_results`,
+        `record ${n}: empty: it has no source_ip, count, policy_evaluated, identifiers or auth_results`,
       );
+      this.recordCount++;
+      this.pending.push(rec);
       return;
     }
     const ip = this.recIp;

@@ -346,16 +346,17 @@ describe('records', () => {
     ]);
   });
 
-  it('skips a record with nothing usable, with a warning, and keeps numbering records as sent', async () => {
+  it('keeps a record with nothing usable as an empty 0-message row, with a warning', async () => {
     const empty =
       '<record><row><source_ip> </source_ip><policy_evaluated/></row><identifiers/><!-- nothing --></record>';
     const report = await parseText(
       reportXml({ records: [record(), '<record/>', empty, record({ ip: '192.0.2.9', count: 'x' })] }),
     );
-    expect(report.records.map((r) => r.sourceIp)).toEqual(['192.0.2.1', '192.0.2.9']);
+    expect(report.records.map((r) => r.sourceIp)).toEqual(['192.0.2.1', null, null, '192.0.2.9']);
+    expect(report.records.map((r) => r.count)).toEqual([1, 0, 0, 0]);
     expect(report.warnings).toEqual([
-      'record 2: skipped: it has no source_ip, count, policy_evaluated, identifiers or auth_results',
-      'record 3: skipped: it has no source_ip, count, policy_evaluated, identifiers or auth_results',
+      'record 2: empty: it has no source_ip, count, policy_evaluated, identifiers or auth_results',
+      'record 3: empty: it has no source_ip, count, policy_evaluated, identifiers or auth_results',
       "record 4: count 'x' is not a non-negative integer; counted as 0",
     ]);
   });

@@ -1,0 +1,337 @@
+// Report and record drill-down: keyset-paginated lists and the detail of one report.
+import type { Queryable } from '../store/database.js';
+import { Params, reportConditions, where, type AnalyticsFilter } from './filters.js';
+import type { PublishedPolicy } from './domains.js';
+
+export type ReportSort = 'begin' | 'messages' | 'org' | 'domain' | 'received';
+
+export interface ReportItem {
+  id: number;
+  fileId: number;
+  orgName: string;
+  email: string | null;
+  reportId: string;
+  domain: string;
+  begin: string | null;
+  end: string | null;
+  date: string | null;
+  records: number;
+  messages: number;
+  dmarcPass: number;
+  dmarcFail: number;
+  complianceRate: number | null;
+  policy: PublishedPolicy;
+  schema: string;
+  version: string | null;
+  recovered: boolean;
+  warnings: number;
+  receivedAt: string;
+}
+
+export interface AuthDkim {
+  domain: string;
+  selector: string | null;
+  result: string;
+  humanResult: string | null;
+}
+export interface AuthSpf {
+  domain: string;
+  scope: string | null;
+  result: string;
+  humanResult: string | null;
+}
+
+export interface RecordItem {
+  reportId: number;
+  idx: number;
+  orgName: string;
+  domain: string;
+  date: string | null;
+  sourceIp: string | null;
+  count: number;
+  disposition: string | null;
+  dkim: string | null;
+  spf: string | null;
+  dmarc: 'pass' | 'fail';
+  reasons: { type: string; comment: string | null }[];
+  headerFrom: string | null;
+  envelopeFrom: string | null;
+  envelopeTo: string | null;
+  dkimResults: AuthDkim[];
+  spfResults: AuthSpf[];
+}
+
+export interface ReportDetail extends ReportItem {
+  extraContactInfo: string | null;
+  namespace: string | null;
+  generator: string | null;
+  reporterErrors: string[];
+  warningMessages: string[];
+  partName: string | null;
+  recordList: RecordItem[];
+}
+
+interface ReportRow {
+  id: number;
+  file_id: number;
+  org_name: string;
+  email: string | null;
+  report_id: string;
+  domain: string;
+  begin_at: Date | null;
+  end_at: Date | null;
+  day: string | null;
+  record_count: number;
+  message_count: number;
+  dmarc_pass: number;
+  p: string | null;
+  sp: string | null;
+  np: string | null;
+  pct: number | null;
+  adkim: string | null;
+  aspf: string | null;
+  fo: string | null;
+  testing: string | null;
+  discovery_method: string | null;
+  schema: string;
+  version: string | null;
+  recovered: boolean;
+  warnings: string[];
+  created_at: Date;
+  extra_contact_info: string | null;
+  namespace: string | null;
+  generator: string | null;
+  reporter_errors: string[];
+  part_name: string | null;
+}
+
+const REPORT_COLUMNS = `r.id, r.file_id, r.org_name, r.email, r.report_id, r.domain, r.begin_at, r.end_at,
+  to_char(r.day, 'YYYY-MM-DD') AS day, r.record_count, r.message_count, r.dmarc_pass, r.p, r.sp, r.np, r.pct,
+  r.adkim, r.aspf, r.fo, r.testing, r.discovery_method, r.schema, r.version, r.recovered, r.warnings, r.created_at,
+  r.extra_contact_info, r.namespace, r.generator, r.reporter_errors, r.part_name`;
+
+const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString().replace('.000Z', 'Z') : null);
+
+function toItem(r: ReportRow): ReportItem {
+  return {
+    id: r.id,
+    fileId: r.file_id,
+    orgName: r.org_name,
+    email: r.email,
+    reportId: r.report_id,
+    domain: r.domain,
+    begin: isoOrNull(r.begin_at),
+    end: isoOrNull(r.end_at),
+    date: r.day,
+    records: r.record_count,
+    messages: r.message_count,
+    dmarcPass: r.dmarc_pass,
+    dmarcFail: r.message_count - r.dmarc_pass,
+    complianceRate: r.message_count > 0 ? r.dmarc_pass / r.message_count : null,
+    policy: {
+      p: r.p,
+      sp: r.sp,
+      np: r.np,
+      pct: r.pct,
+      adkim: r.adkim,
+      aspf: r.aspf,
+      fo: r.fo,
+      testing: r.testing,
+      discoveryMethod: r.discovery_method,
+    },
+    schema: r.schema,
+    version: r.version,
+    recovered: r.recovered,
+    warnings: r.warnings.length,
+    receivedAt: r.created_at.toISOString(),
+  };
+}
+
+/** Sort keys: an SQL expression that is never NULL (so that keyset comparisons work) and its JS reader. */
+const REPORT_SORT: Record<ReportSort, { sql: string; read: (r: ReportRow) => string | number }> = {
+  begin: {
+    sql: `coalesce(r.begin_at, '-infinity'::timestamptz)`,
+    read: (r) => (r.begin_at ? r.begin_at.toISOString() : '-infinity'),
+  },
+  messages: { sql: 'r.message_count', read: (r) => r.message_count },
+  org: { sql: 'r.org_name', read: (r) => r.org_name },
+  domain: { sql: 'r.domain', read: (r) => r.domain },
+  received: { sql: 'r.created_at', read: (r) => r.created_at.toISOString() },
+};
+
+export interface Keyset {
+  /** Sort value of the last item of the previous page. */
+  v: string | number;
+  /** Its id (tie-breaker). */
+  id: number;
+}
+
+export const isKeyset = (v: unknown): v is Keyset =>
+  typeof v === 'object' &&
+  v !== null &&
+  (typeof (v as Keyset).v === 'string' || typeof (v as Keyset).v === 'number') &&
+  Number.isSafeInteger((v as Keyset).id);
+
+export async function listReports(
+  db: Queryable,
+  f: AnalyticsFilter,
+  opts: { sort: ReportSort; order: 'asc' | 'desc'; limit: number; after?: Keyset },
+): Promise<{ items: ReportItem[]; total: number; next: Keyset | null }> {
+  const sort = REPORT_SORT[opts.sort];
+  const cmp = opts.order === 'asc' ? '>' : '<';
+  const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
+  const p = new Params();
+  const cond = reportConditions(f, p);
+  const countSql = `SELECT count(*) AS n FROM reports r ${where(cond)}`;
+  const countParams = [...p.values];
+  if (opts.after) {
+    const cast = opts.sort === 'begin' ? '::timestamptz' : opts.sort === 'received' ? '::timestamptz' : '';
+    cond.push(`(${sort.sql}, r.id) ${cmp} (${p.add(opts.after.v)}${cast}, ${p.add(opts.after.id)})`);
+  }
+  const rows = await db.query<ReportRow>(
+    `SELECT ${REPORT_COLUMNS} FROM reports r ${where(cond)}
+     ORDER BY ${sort.sql} ${dir}, r.id ${dir} LIMIT ${p.add(opts.limit + 1)}`,
+    p.values,
+  );
+  const total = (await db.query<{ n: number }>(countSql, countParams)).rows[0]?.n ?? 0;
+  const page = rows.rows.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toItem),
+    total,
+    next: rows.rows.length > opts.limit && last ? { v: sort.read(last), id: last.id } : null,
+  };
+}
+
+interface RecordRow {
+  report_id: number;
+  idx: number;
+  org_name: string;
+  domain: string;
+  day: string | null;
+  source_ip: string | null;
+  count: number;
+  disposition: string | null;
+  dkim: string | null;
+  spf: string | null;
+  header_from: string | null;
+  envelope_from: string | null;
+  envelope_to: string | null;
+  reason_types: string[];
+  reason_comments: (string | null)[];
+  dkim_domains: string[];
+  dkim_selectors: (string | null)[];
+  dkim_results: string[];
+  dkim_human_results: (string | null)[];
+  spf_domains: string[];
+  spf_scopes: (string | null)[];
+  spf_results: string[];
+  spf_human_results: (string | null)[];
+}
+
+const RECORD_COLUMNS = `c.report_id, c.idx, r.org_name, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
+  host(c.source_ip) AS source_ip, c.count, c.disposition, c.dkim, c.spf, c.header_from, c.envelope_from,
+  c.envelope_to, c.reason_types, c.reason_comments, c.dkim_domains, c.dkim_selectors, c.dkim_results,
+  c.dkim_human_results, c.spf_domains, c.spf_scopes, c.spf_results, c.spf_human_results`;
+
+function toRecord(r: RecordRow): RecordItem {
+  return {
+    reportId: r.report_id,
+    idx: r.idx,
+    orgName: r.org_name,
+    domain: r.domain,
+    date: r.day,
+    sourceIp: r.source_ip,
+    count: r.count,
+    disposition: r.disposition,
+    dkim: r.dkim,
+    spf: r.spf,
+    dmarc: r.dkim === 'pass' || r.spf === 'pass' ? 'pass' : 'fail',
+    reasons: r.reason_types.map((type, i) => ({ type, comment: r.reason_comments[i] ?? null })),
+    headerFrom: r.header_from,
+    envelopeFrom: r.envelope_from,
+    envelopeTo: r.envelope_to,
+    dkimResults: r.dkim_domains.map((domain, i) => ({
+      domain,
+      selector: r.dkim_selectors[i] ?? null,
+      result: r.dkim_results[i] ?? 'none',
+      humanResult: r.dkim_human_results[i] ?? null,
+    })),
+    spfResults: r.spf_domains.map((domain, i) => ({
+      domain,
+      scope: r.spf_scopes[i] ?? null,
+      result: r.spf_results[i] ?? 'none',
+      humanResult: r.spf_human_results[i] ?? null,
+    })),
+  };
+}
+
+/** Conditions on a record (alias c) for the outcome and source filters. */
+function recordConditions(f: AnalyticsFilter, p: Params): string[] {
+  const c: string[] = [];
+  if (f.sourceIp !== undefined) c.push(`c.source_ip <<= ${p.add(f.sourceIp)}::inet`);
+  if (f.disposition !== undefined) c.push(`c.disposition = ${p.add(f.disposition)}`);
+  if (f.dmarc === 'pass') c.push(`(c.dkim = 'pass' OR c.spf = 'pass')`);
+  if (f.dmarc === 'fail') c.push(`NOT coalesce(c.dkim = 'pass' OR c.spf = 'pass', false)`);
+  return c;
+}
+
+export interface RecordCursor {
+  r: number;
+  i: number;
+}
+export const isRecordCursor = (v: unknown): v is RecordCursor =>
+  typeof v === 'object' &&
+  v !== null &&
+  Number.isSafeInteger((v as RecordCursor).r) &&
+  Number.isSafeInteger((v as RecordCursor).i);
+
+/** Records matching the filter, newest report first (by id), in report order within a report. */
+export async function listRecords(
+  db: Queryable,
+  f: AnalyticsFilter,
+  opts: { limit: number; after?: RecordCursor },
+): Promise<{ items: RecordItem[]; total: number; next: RecordCursor | null }> {
+  const p = new Params();
+  const reportOnly: AnalyticsFilter = { domain: f.domain, from: f.from, to: f.to, org: f.org };
+  const cond = [...reportConditions(reportOnly, p), ...recordConditions(f, p)];
+  const countParams = [...p.values];
+  const countSql = `SELECT count(*) AS n FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}`;
+  if (opts.after)
+    cond.push(
+      `(c.report_id < ${p.add(opts.after.r)} OR (c.report_id = $${p.values.length} AND c.idx > ${p.add(opts.after.i)}))`,
+    );
+  const rows = await db.query<RecordRow>(
+    `SELECT ${RECORD_COLUMNS} FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}
+     ORDER BY c.report_id DESC, c.idx ASC LIMIT ${p.add(opts.limit + 1)}`,
+    p.values,
+  );
+  const total = (await db.query<{ n: number }>(countSql, countParams)).rows[0]?.n ?? 0;
+  const page = rows.rows.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toRecord),
+    total,
+    next: rows.rows.length > opts.limit && last ? { r: last.report_id, i: last.idx } : null,
+  };
+}
+
+export async function getReport(db: Queryable, id: number): Promise<ReportDetail | undefined> {
+  const r = await db.query<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM reports r WHERE r.id = $1`, [id]);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const recs = await db.query<RecordRow>(
+    `SELECT ${RECORD_COLUMNS} FROM records c JOIN reports r ON r.id = c.report_id WHERE c.report_id = $1 ORDER BY c.idx`,
+    [id],
+  );
+  return {
+    ...toItem(row),
+    extraContactInfo: row.extra_contact_info,
+    namespace: row.namespace,
+    generator: row.generator,
+    reporterErrors: row.reporter_errors,
+    warningMessages: row.warnings,
+    partName: row.part_name,
+    recordList: recs.rows.map(toRecord),
+  };
+}

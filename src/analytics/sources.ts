@@ -1,0 +1,97 @@
+// Per source IP: volume, DMARC pass/fail, aligned DKIM/SPF, reporters, first/last seen — from the per-source
+// rollup.
+import type { Queryable } from '../store/database.js';
+import { Params, rollupConditions, where, type AnalyticsFilter } from './filters.js';
+
+export type SourceSort = 'messages' | 'dmarcFail' | 'dmarcPass' | 'complianceRate' | 'lastSeen' | 'sourceIp';
+
+export interface SourceItem {
+  sourceIp: string | null;
+  messages: number;
+  records: number;
+  dmarcPass: number;
+  dmarcFail: number;
+  dkimAlignedPass: number;
+  spfAlignedPass: number;
+  complianceRate: number | null;
+  domains: string[];
+  reporters: string[];
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+interface Row {
+  source_ip: string | null;
+  messages: number;
+  records: number;
+  dmarc_pass: number;
+  dkim_aligned_pass: number;
+  spf_aligned_pass: number;
+  domains: string[];
+  reporters: string[];
+  first_seen: string | null;
+  last_seen: string | null;
+  total: number;
+}
+
+const SORT_SQL: Record<SourceSort, string> = {
+  messages: 'messages',
+  dmarcFail: '(messages - dmarc_pass)',
+  dmarcPass: 'dmarc_pass',
+  complianceRate: 'CASE WHEN messages > 0 THEN dmarc_pass::float8 / messages END',
+  lastSeen: 'last_seen',
+  sourceIp: 'source_ip',
+};
+
+export async function sources(
+  db: Queryable,
+  f: AnalyticsFilter,
+  opts: { sort: SourceSort; order: 'asc' | 'desc'; limit: number; offset: number },
+): Promise<{ items: SourceItem[]; total: number }> {
+  const p = new Params();
+  const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
+  const r = await db.query<Row>(
+    `WITH s AS (
+       SELECT source_ip, sum(messages) AS messages, sum(records) AS records,
+         coalesce(sum(messages) FILTER (WHERE dkim = 'pass' OR spf = 'pass'), 0) AS dmarc_pass,
+         coalesce(sum(messages) FILTER (WHERE dkim = 'pass'), 0) AS dkim_aligned_pass,
+         coalesce(sum(messages) FILTER (WHERE spf = 'pass'), 0) AS spf_aligned_pass,
+         array_agg(DISTINCT domain) AS domains, array_agg(DISTINCT org_name) AS reporters,
+         to_char(min(day), 'YYYY-MM-DD') AS first_seen, to_char(max(day), 'YYYY-MM-DD') AS last_seen
+       FROM rollup_source_daily ${where(rollupConditions(f, p))}
+       GROUP BY source_ip
+     )
+     SELECT host(source_ip) AS source_ip, messages, records, dmarc_pass, dkim_aligned_pass, spf_aligned_pass, domains,
+       reporters, first_seen, last_seen, count(*) OVER () AS total
+     FROM s ORDER BY ${SORT_SQL[opts.sort]} ${dir} NULLS LAST, s.source_ip ASC NULLS LAST
+     LIMIT ${p.add(opts.limit)} OFFSET ${p.add(opts.offset)}`,
+    p.values,
+  );
+  let total = r.rows[0]?.total;
+  if (total === undefined && opts.offset > 0) {
+    const cp = new Params();
+    const c = await db.query<{ n: number }>(
+      `SELECT count(DISTINCT source_ip) + max(CASE WHEN source_ip IS NULL THEN 1 ELSE 0 END) AS n
+       FROM rollup_source_daily ${where(rollupConditions(f, cp))}`,
+      cp.values,
+    );
+    total = c.rows[0]?.n ?? 0;
+  }
+  return {
+    total: total ?? 0,
+    items: r.rows.map((x) => ({
+      sourceIp: x.source_ip,
+      messages: x.messages,
+      records: x.records,
+      dmarcPass: x.dmarc_pass,
+      dmarcFail: x.messages - x.dmarc_pass,
+      dkimAlignedPass: x.dkim_aligned_pass,
+      spfAlignedPass: x.spf_aligned_pass,
+      complianceRate: x.messages > 0 ? x.dmarc_pass / x.messages : null,
+      domains: x.domains,
+      reporters: x.reporters,
+      firstSeen: x.first_seen,
+      lastSeen: x.last_seen,
+    })),
+  };
+}

@@ -1,0 +1,108 @@
+// This period against the previous period of equal length, for the headline figures.
+import type { Queryable } from '../store/database.js';
+import { Params, needsSourceRollup, rollupConditions, where, type AnalyticsFilter } from './filters.js';
+import { summarise } from './summary.js';
+
+export interface TrendFigures {
+  messages: number;
+  dmarcPass: number;
+  dmarcFail: number;
+  complianceRate: number | null;
+  reports: number;
+  sources: number;
+  domains: number;
+}
+
+export interface TrendDelta {
+  messages: number;
+  dmarcPass: number;
+  dmarcFail: number;
+  /** Difference of the rates (percentage points / 100); null when either is null. */
+  complianceRate: number | null;
+  reports: number;
+  sources: number;
+  domains: number;
+}
+
+export interface Trends {
+  period: { from: string; to: string; days: number };
+  previousPeriod: { from: string; to: string };
+  current: TrendFigures;
+  previous: TrendFigures;
+  delta: TrendDelta;
+  /** Relative change (delta / previous), null when the previous value is 0. */
+  change: Record<keyof Omit<TrendFigures, 'complianceRate'>, number | null>;
+}
+
+const DAY_MS = 86_400_000;
+const iso = (d: Date): string => d.toISOString().slice(0, 10);
+const addDays = (day: string, n: number): string => iso(new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS));
+
+/** Default period: the 30 days ending with the last day that has data (or today). */
+async function defaultEnd(db: Queryable, f: AnalyticsFilter): Promise<string> {
+  const p = new Params();
+  const r = await db.query<{ d: string | null }>(
+    `SELECT to_char(max(day), 'YYYY-MM-DD') AS d FROM rollup_daily ${where(rollupConditions({ domain: f.domain, org: f.org }, p))}`,
+    p.values,
+  );
+  return r.rows[0]?.d ?? iso(new Date());
+}
+
+async function figures(db: Queryable, f: AnalyticsFilter): Promise<TrendFigures> {
+  const s = await summarise(db, f);
+  const p = new Params();
+  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const srcP = new Params();
+  const [domains, sources] = await Promise.all([
+    db.query<{ n: number }>(
+      `SELECT count(DISTINCT domain) AS n FROM ${table} ${where([...rollupConditions(f, p), 'messages > 0'])}`,
+      p.values,
+    ),
+    db.query<{ n: number }>(
+      `SELECT count(DISTINCT source_ip) AS n FROM rollup_source_daily ${where([...rollupConditions(f, srcP), 'messages > 0'])}`,
+      srcP.values,
+    ),
+  ]);
+  const t = s.totals;
+  return {
+    messages: t.messages,
+    dmarcPass: t.dmarcPass,
+    dmarcFail: t.messages - t.dmarcPass,
+    complianceRate: t.messages > 0 ? t.dmarcPass / t.messages : null,
+    reports: t.reports,
+    sources: sources.rows[0]?.n ?? 0,
+    domains: domains.rows[0]?.n ?? 0,
+  };
+}
+
+export async function trends(db: Queryable, f: AnalyticsFilter): Promise<Trends> {
+  const to = f.to ?? (await defaultEnd(db, f));
+  const from = f.from ?? addDays(to, -29);
+  const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+  const prevTo = addDays(from, -1);
+  const prevFrom = addDays(prevTo, -(days - 1));
+  const current = await figures(db, { ...f, from, to });
+  const previous = await figures(db, { ...f, from: prevFrom, to: prevTo });
+  const keys = ['messages', 'dmarcPass', 'dmarcFail', 'reports', 'sources', 'domains'] as const;
+  const delta = Object.fromEntries(keys.map((k) => [k, current[k] - previous[k]])) as Omit<
+    TrendDelta,
+    'complianceRate'
+  >;
+  const change = Object.fromEntries(
+    keys.map((k) => [k, previous[k] === 0 ? null : (current[k] - previous[k]) / previous[k]]),
+  ) as Trends['change'];
+  return {
+    period: { from, to, days },
+    previousPeriod: { from: prevFrom, to: prevTo },
+    current,
+    previous,
+    delta: {
+      ...delta,
+      complianceRate:
+        current.complianceRate === null || previous.complianceRate === null
+          ? null
+          : current.complianceRate - previous.complianceRate,
+    },
+    change,
+  };
+}

@@ -1,0 +1,45 @@
+// The Fastify app: problem-details errors, declared roles, OpenAPI docs and the routes. Built from its
+// dependencies, so that tests and the serve/api commands assemble it the same way.
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppDeps } from './deps.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { registerProblemHandlers } from './problem.js';
+import { requireDeclaredRoles } from './roles.js';
+import { analyticsRoutes } from './routes/analytics.js';
+import { fileRoutes } from './routes/files.js';
+import { healthRoutes } from './routes/health.js';
+import { reportRoutes } from './routes/reports.js';
+import { statsRoutes } from './routes/stats.js';
+
+export const API_VERSION = '1.0.0';
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // JSON bodies are small; uploads have their own limit (route bodyLimit + multipart limits).
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    requestIdHeader: false,
+    disableRequestLogging: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerProblemHandlers(app);
+  requireDeclaredRoles(app);
+  await app.register(multipart, {
+    limits: { fileSize: deps.config.server.maxFileBytes, files: deps.config.server.maxUploadFiles },
+  });
+  await registerOpenApi(app, API_VERSION);
+
+  healthRoutes(app, deps);
+  analyticsRoutes(app, deps);
+  reportRoutes(app, deps);
+  fileRoutes(app, deps);
+  statsRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,12 @@
+import type { AnalyticsCache } from '../analytics/cache.js';
+import type { Config } from '../config/index.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Database } from '../store/database.js';
+
+/** What the HTTP app needs from the rest of the system (built by the `serve`/`api` commands, or by tests). */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  queue: JobQueue;
+  cache: AnalyticsCache;
+}

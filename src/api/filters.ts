@@ -1,0 +1,59 @@
+// Turns validated query strings into the analytics filter, with the checks JSON Schema cannot express
+// (a real calendar date, from <= to, an address or CIDR).
+import net from 'node:net';
+import type { AnalyticsFilter } from '../analytics/filters.js';
+import { validationProblem, type FieldError } from './problem.js';
+import type { FilterQueryT } from './schemas/common.js';
+
+function realDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** "192.0.2.1", "2001:db8::1", "192.0.2.0/24", "2001:db8::/32" → canonical text for ::inet; else undefined. */
+export function parseAddressOrCidr(text: string): string | undefined {
+  const [addr, bits, ...rest] = text.trim().split('/');
+  if (rest.length > 0 || addr === undefined) return undefined;
+  const family = net.isIP(addr);
+  if (family === 0) return undefined;
+  if (bits === undefined) return addr.toLowerCase();
+  if (!/^\d{1,3}$/.test(bits)) return undefined;
+  const n = Number(bits);
+  if (n > (family === 4 ? 32 : 128)) return undefined;
+  // PostgreSQL's inet accepts host bits set (192.0.2.7/24 is the /24 network for <<=).
+  return `${addr.toLowerCase()}/${n}`;
+}
+
+export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
+  const errors: FieldError[] = [];
+  const f: AnalyticsFilter = {};
+  if (q.domain !== undefined) f.domain = q.domain.trim().toLowerCase().replace(/\.$/, '');
+  for (const k of ['from', 'to'] as const) {
+    const v = q[k];
+    if (v === undefined) continue;
+    if (!realDate(v)) errors.push({ field: k, message: `'${v}' is not a calendar date (YYYY-MM-DD)` });
+    else f[k] = v;
+  }
+  if (f.from && f.to && f.from > f.to) errors.push({ field: 'from', message: `must not be after to (${f.to})` });
+  if (q.org !== undefined) f.org = q.org;
+  if (q.source_ip !== undefined) {
+    const ip = parseAddressOrCidr(q.source_ip);
+    if (ip === undefined) errors.push({ field: 'source_ip', message: `'${q.source_ip}' is not an IP address or CIDR` });
+    else f.sourceIp = ip;
+  }
+  if (q.disposition !== undefined) f.disposition = q.disposition;
+  if (q.dmarc !== undefined) f.dmarc = q.dmarc;
+  if (errors.length > 0) throw validationProblem(errors);
+  return f;
+}
+
+/** A stable key of the filter for caching (property order and defaults normalised). */
+export function filterKey(f: AnalyticsFilter, extra: Record<string, unknown> = {}): string {
+  const all: Record<string, unknown> = { ...f, ...extra };
+  return JSON.stringify(
+    Object.keys(all)
+      .filter((k) => all[k] !== undefined)
+      .sort()
+      .map((k) => [k, all[k]]),
+  );
+}

@@ -1,0 +1,293 @@
+// Analytics from the rollups, cached: summary, timeline, sources, alignment, trends, and the cache's counters.
+import { Type, type Static } from 'typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { alignment } from '../../analytics/alignment.js';
+import type { AnalyticsFilter } from '../../analytics/filters.js';
+import { sources, type SourceSort } from '../../analytics/sources.js';
+import { summarise, type SummaryFigures } from '../../analytics/summary.js';
+import { timeline, type Interval } from '../../analytics/timeline.js';
+import { trends } from '../../analytics/trends.js';
+import { decodeCursor, encodeCursor, isOffsetCursor } from '../cursor.js';
+import type { AppDeps } from '../deps.js';
+import { filterKey, toAnalyticsFilter } from '../filters.js';
+import { cached } from '../plugins/cache.js';
+import {
+  DateString,
+  Figures,
+  FilterQuery,
+  Nullable,
+  Page,
+  filterProperties,
+  orderProperty,
+  paginationProperties,
+  problemResponses,
+} from '../schemas/common.js';
+
+export function withRate(f: SummaryFigures): Static<typeof Figures> {
+  return { ...f, complianceRate: f.messages > 0 ? f.dmarcPass / f.messages : null };
+}
+
+export const TimelinePoint = Type.Object({
+  date: DateString,
+  messages: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  disposition: Type.Object({
+    none: Type.Integer(),
+    quarantine: Type.Integer(),
+    reject: Type.Integer(),
+    pass: Type.Integer(),
+  }),
+  complianceRate: Nullable(Type.Number()),
+});
+
+export const SourceItem = Type.Object({
+  sourceIp: Nullable(Type.String({ description: 'null: records without a readable source IP' })),
+  messages: Type.Integer(),
+  records: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  dkimAlignedPass: Type.Integer(),
+  spfAlignedPass: Type.Integer(),
+  complianceRate: Nullable(Type.Number()),
+  domains: Type.Array(Type.String()),
+  reporters: Type.Array(Type.String()),
+  firstSeen: Nullable(DateString),
+  lastSeen: Nullable(DateString),
+});
+
+const TimelineQuery = Type.Object(
+  {
+    ...filterProperties,
+    interval: Type.Optional(
+      Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { default: 'day' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SourcesQuery = Type.Object(
+  {
+    ...filterProperties,
+    ...paginationProperties,
+    sort: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('messages'),
+          Type.Literal('dmarcFail'),
+          Type.Literal('dmarcPass'),
+          Type.Literal('complianceRate'),
+          Type.Literal('lastSeen'),
+          Type.Literal('sourceIp'),
+        ],
+        { default: 'messages' },
+      ),
+    ),
+    order: orderProperty,
+  },
+  { additionalProperties: false },
+);
+
+const Mechanism = Type.Object({
+  authenticated: Type.Integer({ description: 'A passing auth result, aligned or not' }),
+  aligned: Type.Integer({ description: 'Policy-evaluated pass (authenticated and aligned)' }),
+  authenticatedNotAligned: Type.Integer(),
+  notAuthenticated: Type.Integer(),
+});
+
+const AlignmentBody = Type.Object({
+  messages: Type.Integer(),
+  dkim: Mechanism,
+  spf: Mechanism,
+  both: Type.Integer({ description: 'DKIM and SPF aligned' }),
+  dkimOnly: Type.Integer(),
+  spfOnly: Type.Integer(),
+  neither: Type.Integer({ description: 'Neither aligned: DMARC fail' }),
+});
+
+const TrendFigures = Type.Object({
+  messages: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  complianceRate: Nullable(Type.Number()),
+  reports: Type.Integer(),
+  sources: Type.Integer(),
+  domains: Type.Integer(),
+});
+
+const TrendsBody = Type.Object({
+  period: Type.Object({ from: DateString, to: DateString, days: Type.Integer() }),
+  previousPeriod: Type.Object({ from: DateString, to: DateString }),
+  current: TrendFigures,
+  previous: TrendFigures,
+  delta: TrendFigures,
+  change: Type.Object(
+    {
+      messages: Nullable(Type.Number()),
+      dmarcPass: Nullable(Type.Number()),
+      dmarcFail: Nullable(Type.Number()),
+      reports: Nullable(Type.Number()),
+      sources: Nullable(Type.Number()),
+      domains: Nullable(Type.Number()),
+    },
+    { description: 'Relative change (delta / previous); null when the previous value is 0' },
+  ),
+});
+
+const CacheStatsBody = Type.Object({
+  backend: Type.Union([Type.Literal('memory'), Type.Literal('redis')]),
+  hits: Type.Integer(),
+  misses: Type.Integer(),
+  hitRate: Nullable(Type.Number()),
+  invalidations: Type.Integer(),
+  ttlSeconds: Type.Integer(),
+});
+
+/** Handlers shared with the /api/stats aliases. */
+export function analyticsHandlers(deps: AppDeps) {
+  const c = <T>(
+    reply: FastifyReply,
+    route: string,
+    f: AnalyticsFilter,
+    extra: Record<string, unknown>,
+    fn: () => Promise<T>,
+  ) => cached(deps.cache, reply, `${route}:${filterKey(f, extra)}`, fn);
+  return {
+    summary: (f: AnalyticsFilter, reply: FastifyReply) =>
+      c(reply, 'summary', f, {}, async () => withRate((await summarise(deps.db, f)).totals)),
+    byDomain: (f: AnalyticsFilter, reply: FastifyReply) =>
+      c(reply, 'by-domain', f, {}, async () => ({
+        items: (await summarise(deps.db, f)).domains.map((d) => ({ domain: d.domain, ...withRate(d) })),
+      })),
+    timeline: (f: AnalyticsFilter, interval: Interval, reply: FastifyReply) =>
+      c(reply, 'timeline', f, { interval }, async () => ({ interval, items: await timeline(deps.db, f, interval) })),
+    sources: (
+      f: AnalyticsFilter,
+      q: { sort?: SourceSort; order?: 'asc' | 'desc'; limit?: number; cursor?: string },
+      reply: FastifyReply,
+    ) => {
+      const sort = q.sort ?? 'messages';
+      const order = q.order ?? (sort === 'sourceIp' ? 'asc' : 'desc');
+      const limit = q.limit ?? 50;
+      const offset = decodeCursor(q.cursor, isOffsetCursor)?.o ?? 0;
+      return c(reply, 'sources', f, { sort, order, limit, offset }, async () => {
+        const r = await sources(deps.db, f, { sort, order, limit, offset });
+        const nextOffset = offset + r.items.length;
+        return { ...r, nextCursor: nextOffset < r.total ? encodeCursor({ o: nextOffset }) : null };
+      });
+    },
+  };
+}
+
+export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const h = analyticsHandlers(deps);
+  const base = { tags: ['analytics'] };
+
+  app.get(
+    '/api/rollup/summary',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'Headline figures for the filters',
+        description: 'Same definitions as `dmarc summary`; complianceRate = dmarcPass / messages.',
+        querystring: FilterQuery,
+        response: { 200: Figures, ...problemResponses },
+      },
+    },
+    (req, reply) => h.summary(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply),
+  );
+
+  app.get(
+    '/api/rollup/timeline',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'Messages, DMARC pass/fail and dispositions per day, week or month',
+        description: 'Every bucket between from and to (or the first and last with data) is present, zeros included.',
+        querystring: TimelineQuery,
+        response: {
+          200: Type.Object({ interval: Type.String(), items: Type.Array(TimelinePoint) }),
+          ...problemResponses,
+        },
+      },
+    },
+    (req, reply) => {
+      const q = req.query as Static<typeof TimelineQuery>;
+      const { interval, ...filters } = q;
+      return h.timeline(toAnalyticsFilter(filters), interval ?? 'day', reply);
+    },
+  );
+
+  app.get(
+    '/api/rollup/sources',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'Per source IP: volume, pass/fail, aligned DKIM/SPF, reporters, first/last seen',
+        querystring: SourcesQuery,
+        response: { 200: Page(SourceItem), ...problemResponses },
+      },
+    },
+    (req, reply) => {
+      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof SourcesQuery>;
+      return h.sources(toAnalyticsFilter(filters), { sort, order, limit, cursor }, reply);
+    },
+  );
+
+  app.get(
+    '/api/rollup/alignment',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'DKIM and SPF: authenticated vs aligned, and how they combine',
+        querystring: FilterQuery,
+        response: { 200: AlignmentBody, ...problemResponses },
+      },
+    },
+    (req, reply) => {
+      const f = toAnalyticsFilter(req.query as Static<typeof FilterQuery>);
+      return cached(deps.cache, reply, `alignment:${filterKey(f)}`, () => alignment(deps.db, f));
+    },
+  );
+
+  app.get(
+    '/api/rollup/trends',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'This period against the previous period of equal length',
+        description:
+          'The period is from..to; without them, the 30 days ending with the last day that has data. ' +
+          'The previous period is the same number of days just before it.',
+        querystring: FilterQuery,
+        response: { 200: TrendsBody, ...problemResponses },
+      },
+    },
+    (req, reply) => {
+      const f = toAnalyticsFilter(req.query as Static<typeof FilterQuery>);
+      return cached(deps.cache, reply, `trends:${filterKey(f)}`, () => trends(deps.db, f));
+    },
+  );
+
+  app.get(
+    '/api/cache/stats',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'Analytics cache counters (hits, misses, invalidations)',
+        response: { 200: CacheStatsBody },
+      },
+    },
+    async () => {
+      const s = await deps.cache.stats();
+      const lookups = s.hits + s.misses;
+      return { ...s, hitRate: lookups > 0 ? s.hits / lookups : null };
+    },
+  );
+}

@@ -1,0 +1,247 @@
+// Bulk upload and the ingested files. An upload is read completely before anything is kept: a request over a
+// limit is refused with 413 and leaves nothing behind. Processing continues in the background.
+import { Type, type Static } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import { formatBytes } from '../../config/parse-values.js';
+import { acceptFile } from '../../ingest/accept-file.js';
+import { getFile, listFiles, reportsOfFile, type FileStatus } from '../../store/files.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { AppDeps } from '../deps.js';
+import { HttpProblem } from '../problem.js';
+import { DateTimeString, Nullable, Page, Problem, paginationProperties, problemResponses } from '../schemas/common.js';
+
+const FileStatusSchema = Type.Union(
+  ['pending', 'processing', 'processed', 'duplicate', 'unsupported', 'failed'].map((s) => Type.Literal(s)),
+);
+
+const FileBody = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  status: FileStatusSchema,
+  error: Nullable(Type.String()),
+  kind: Nullable(Type.String({ description: 'aggregate, smtp_tls or forensic, once known' })),
+  source: Type.String(),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  receivedAt: DateTimeString,
+  processedAt: Nullable(DateTimeString),
+  recovered: Type.Boolean(),
+  warnings: Type.Array(Type.String()),
+  reportCount: Type.Integer(),
+  recordCount: Type.Integer(),
+});
+
+const FileDetail = Type.Object({
+  ...FileBody.properties,
+  reports: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      orgName: Type.String(),
+      reportId: Type.String(),
+      domain: Type.String(),
+      records: Type.Integer(),
+      messages: Type.Integer(),
+    }),
+  ),
+});
+
+const UploadResult = Type.Object({
+  name: Type.String(),
+  status: Type.Union([
+    Type.Literal('accepted'),
+    Type.Literal('duplicate'),
+    Type.Literal('unsupported'),
+    Type.Literal('rejected'),
+  ]),
+  fileId: Type.Integer(),
+  error: Nullable(Type.String()),
+});
+
+const FilesQuery = Type.Object(
+  {
+    ...paginationProperties,
+    status: Type.Optional(
+      Type.String({
+        description: 'Comma-separated statuses: pending, processing, processed, duplicate, unsupported, failed',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const STATUSES: FileStatus[] = ['pending', 'processing', 'processed', 'duplicate', 'unsupported', 'failed'];
+
+function fileJson(f: NonNullable<Awaited<ReturnType<typeof getFile>>>) {
+  return {
+    id: f.id,
+    name: f.name,
+    status: f.status,
+    error: f.error,
+    kind: f.kind,
+    source: f.source,
+    size: f.size,
+    sha256: f.sha256,
+    receivedAt: f.receivedAt.toISOString(),
+    processedAt: f.processedAt ? f.processedAt.toISOString() : null,
+    recovered: f.recovered,
+    warnings: f.warnings,
+    reportCount: f.reportCount,
+    recordCount: f.recordCount,
+  };
+}
+
+interface Received {
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { maxUploadBytes, maxFileBytes, maxUploadFiles } = deps.config.server;
+
+  app.post(
+    '/api/upload',
+    {
+      config: { role: 'analyst' },
+      bodyLimit: maxUploadBytes,
+      schema: {
+        tags: ['ingest'],
+        summary: 'Upload report files (xml, gz, zip, eml, mbox); processing continues in the background',
+        description:
+          `multipart/form-data with the field \`files\` repeated, 1 to ${maxUploadFiles} files. ` +
+          `At most ${formatBytes(maxFileBytes)} per file (DMARC_MAX_FILE_BYTES) and ${formatBytes(maxUploadBytes)} ` +
+          'per request (DMARC_MAX_UPLOAD_BYTES); over a limit the request is refused with 413 and nothing is kept. ' +
+          'Poll GET /api/files/{fileId} for the outcome of accepted files.',
+        consumes: ['multipart/form-data'],
+        response: {
+          200: Type.Object({ results: Type.Array(UploadResult) }),
+          400: Problem,
+          413: Problem,
+          415: Problem,
+          500: Problem,
+        },
+      },
+    },
+    async (req) => {
+      if (!req.isMultipart()) {
+        throw new HttpProblem(415, 'not_multipart', 'send multipart/form-data with one or more `files` fields');
+      }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxUploadBytes) {
+        throw new HttpProblem(
+          413,
+          'upload_too_large',
+          `the request exceeds ${formatBytes(maxUploadBytes)} (DMARC_MAX_UPLOAD_BYTES)`,
+        );
+      }
+      const received: Received[] = [];
+      let total = 0;
+      // Everything is read before anything is kept, so that a refused request leaves no trace.
+      for await (const part of req.parts({ limits: { fileSize: maxFileBytes, files: maxUploadFiles, fields: 20 } })) {
+        if (part.type !== 'file') continue;
+        if (part.fieldname !== 'files') {
+          part.file.resume();
+          throw new HttpProblem(400, 'unexpected_field', `unexpected file field '${part.fieldname}'; use 'files'`, [
+            { field: part.fieldname, message: "file fields must be named 'files'" },
+          ]);
+        }
+        let bytes: Buffer;
+        try {
+          bytes = await part.toBuffer();
+        } catch (err) {
+          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+            throw new HttpProblem(
+              413,
+              'file_too_large',
+              `${part.filename || 'a file'} exceeds ${formatBytes(maxFileBytes)} (DMARC_MAX_FILE_BYTES)`,
+            );
+          }
+          throw err;
+        }
+        total += bytes.byteLength;
+        if (total > maxUploadBytes) {
+          throw new HttpProblem(
+            413,
+            'upload_too_large',
+            `the request exceeds ${formatBytes(maxUploadBytes)} (DMARC_MAX_UPLOAD_BYTES)`,
+          );
+        }
+        received.push({ name: part.filename || `upload-${received.length + 1}`, contentType: part.mimetype, bytes });
+      }
+      if (received.length === 0) {
+        throw new HttpProblem(400, 'no_files', 'no files in the request: send them in `files` fields', [
+          { field: 'files', message: 'at least one file is required' },
+        ]);
+      }
+      const results = [];
+      for (const f of received) {
+        const r = await acceptFile(
+          deps.db,
+          deps.queue,
+          { bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
+          { ...deps.config.limits, maxInputBytes: Math.max(deps.config.limits.maxInputBytes, maxFileBytes) },
+        );
+        results.push({ name: f.name, ...r });
+      }
+      return { results };
+    },
+  );
+
+  app.get(
+    '/api/files',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'Ingested files, newest first',
+        querystring: FilesQuery,
+        response: { 200: Page(FileBody), ...problemResponses },
+      },
+    },
+    async (req) => {
+      const q = req.query as Static<typeof FilesQuery>;
+      let statuses: FileStatus[] | undefined;
+      if (q.status !== undefined) {
+        const list = q.status
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const bad = list.filter((s) => !STATUSES.includes(s as FileStatus));
+        if (bad.length > 0 || list.length === 0) {
+          throw new HttpProblem(400, 'validation_failed', `unknown status ${bad.join(', ') || '(empty)'}`, [
+            { field: 'status', message: `must be a comma-separated list of ${STATUSES.join(', ')}` },
+          ]);
+        }
+        statuses = list as FileStatus[];
+      }
+      const before = decodeCursor(q.cursor, (v): v is { b: number } =>
+        Number.isSafeInteger((v as { b?: number })?.b),
+      )?.b;
+      const r = await listFiles(deps.db, { statuses, limit: q.limit ?? 50, beforeId: before });
+      return {
+        items: r.items.map(fileJson),
+        total: r.total,
+        nextCursor: r.nextBeforeId !== null ? encodeCursor({ b: r.nextBeforeId }) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/files/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'One ingested file: status, error, and the reports stored from it',
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: FileDetail, ...problemResponses },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: number };
+      const f = await getFile(deps.db, id);
+      if (!f) throw new HttpProblem(404, 'file_not_found', `file ${id} does not exist`);
+      return { ...fileJson(f), reports: await reportsOfFile(deps.db, id) };
+    },
+  );
+}

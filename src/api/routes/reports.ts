@@ -1,0 +1,250 @@
+// Domains, reports (list and detail) and the record-level drill-down.
+import { Type, type Static } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import { domains, type DomainSort } from '../../analytics/domains.js';
+import {
+  getReport,
+  isKeyset,
+  isRecordCursor,
+  listRecords,
+  listReports,
+  type ReportSort,
+} from '../../analytics/reports.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { AppDeps } from '../deps.js';
+import { filterKey, toAnalyticsFilter } from '../filters.js';
+import { cached } from '../plugins/cache.js';
+import { HttpProblem } from '../problem.js';
+import {
+  DateString,
+  DateTimeString,
+  Nullable,
+  Page,
+  PolicyPublished,
+  filterProperties,
+  orderProperty,
+  paginationProperties,
+  problemResponses,
+} from '../schemas/common.js';
+
+const DomainItem = Type.Object({
+  domain: Type.String(),
+  reports: Type.Integer(),
+  messages: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  complianceRate: Nullable(Type.Number()),
+  firstDate: Nullable(DateString),
+  lastDate: Nullable(DateString),
+  reporters: Type.Integer({ description: 'Distinct reporting organisations' }),
+  policy: PolicyPublished,
+  policyDate: Nullable({ ...DateString, description: 'Date of the report the policy comes from' }),
+});
+
+export const ReportItem = Type.Object({
+  id: Type.Integer(),
+  fileId: Type.Integer(),
+  orgName: Type.String(),
+  email: Nullable(Type.String()),
+  reportId: Type.String(),
+  domain: Type.String(),
+  begin: Nullable(DateTimeString),
+  end: Nullable(DateTimeString),
+  date: Nullable(DateString),
+  records: Type.Integer(),
+  messages: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  complianceRate: Nullable(Type.Number()),
+  policy: PolicyPublished,
+  schema: Type.String({ description: 'rfc7489 or dmarcbis' }),
+  version: Nullable(Type.String()),
+  recovered: Type.Boolean({ description: 'Recovered from XML that was not well-formed' }),
+  warnings: Type.Integer({ description: 'Number of warnings (bad records etc.)' }),
+  receivedAt: DateTimeString,
+});
+
+export const RecordItem = Type.Object({
+  reportId: Type.Integer({ description: 'Id of the report (GET /api/reports/:id)' }),
+  idx: Type.Integer({ description: 'Position of the record in its report, from 0' }),
+  orgName: Type.String(),
+  domain: Type.String(),
+  date: Nullable(DateString),
+  sourceIp: Nullable(Type.String()),
+  count: Type.Integer(),
+  disposition: Nullable(Type.String()),
+  dkim: Nullable(Type.String({ description: 'Policy-evaluated (aligned) DKIM' })),
+  spf: Nullable(Type.String({ description: 'Policy-evaluated (aligned) SPF' })),
+  dmarc: Type.Union([Type.Literal('pass'), Type.Literal('fail')]),
+  reasons: Type.Array(Type.Object({ type: Type.String(), comment: Nullable(Type.String()) })),
+  headerFrom: Nullable(Type.String()),
+  envelopeFrom: Nullable(Type.String()),
+  envelopeTo: Nullable(Type.String()),
+  dkimResults: Type.Array(
+    Type.Object({
+      domain: Type.String(),
+      selector: Nullable(Type.String()),
+      result: Type.String(),
+      humanResult: Nullable(Type.String()),
+    }),
+  ),
+  spfResults: Type.Array(
+    Type.Object({
+      domain: Type.String(),
+      scope: Nullable(Type.String()),
+      result: Type.String(),
+      humanResult: Nullable(Type.String()),
+    }),
+  ),
+});
+
+const ReportDetail = Type.Object({
+  ...ReportItem.properties,
+  extraContactInfo: Nullable(Type.String()),
+  namespace: Nullable(Type.String()),
+  generator: Nullable(Type.String()),
+  reporterErrors: Type.Array(Type.String()),
+  warningMessages: Type.Array(Type.String()),
+  partName: Nullable(Type.String({ description: 'Where the report sat in its file' })),
+  records: Type.Integer(),
+  recordList: Type.Array(RecordItem),
+});
+
+const DomainsQuery = Type.Object(
+  {
+    ...filterProperties,
+    ...paginationProperties,
+    sort: Type.Optional(
+      Type.Union(
+        [Type.Literal('domain'), Type.Literal('messages'), Type.Literal('complianceRate'), Type.Literal('reports')],
+        {
+          default: 'domain',
+        },
+      ),
+    ),
+    order: orderProperty,
+  },
+  { additionalProperties: false },
+);
+
+const ReportsQuery = Type.Object(
+  {
+    ...filterProperties,
+    ...paginationProperties,
+    sort: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('begin'),
+          Type.Literal('messages'),
+          Type.Literal('org'),
+          Type.Literal('domain'),
+          Type.Literal('received'),
+        ],
+        { default: 'begin' },
+      ),
+    ),
+    order: orderProperty,
+  },
+  { additionalProperties: false },
+);
+
+const RecordsQuery = Type.Object({ ...filterProperties, ...paginationProperties }, { additionalProperties: false });
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'Report id' }) });
+
+export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get(
+    '/api/domains',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['reports'],
+        summary: 'Policy domains with totals and the latest published policy',
+        querystring: DomainsQuery,
+        response: { 200: Page(DomainItem), ...problemResponses },
+      },
+    },
+    (req, reply) => {
+      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof DomainsQuery>;
+      const f = toAnalyticsFilter(filters);
+      const s: DomainSort = sort ?? 'domain';
+      const o = order ?? (s === 'domain' ? 'asc' : 'desc');
+      const size = limit ?? 50;
+      const offset =
+        decodeCursor(cursor, (v): v is { o: number } => Number.isSafeInteger((v as { o?: number })?.o))?.o ?? 0;
+      return cached(deps.cache, reply, `domains:${filterKey(f, { s, o, size, offset })}`, async () => {
+        const all = await domains(deps.db, f, { sort: s, order: o });
+        const items = all.slice(offset, offset + size);
+        const next = offset + items.length;
+        return { items, total: all.length, nextCursor: next < all.length ? encodeCursor({ o: next }) : null };
+      });
+    },
+  );
+
+  app.get(
+    '/api/reports',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['reports'],
+        summary: 'Reports matching the filters',
+        description:
+          'With outcome filters (disposition, dmarc, source_ip), the reports that hold at least one matching record.',
+        querystring: ReportsQuery,
+        response: { 200: Page(ReportItem), ...problemResponses },
+      },
+    },
+    async (req) => {
+      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof ReportsQuery>;
+      const s: ReportSort = sort ?? 'begin';
+      const r = await listReports(deps.db, toAnalyticsFilter(filters), {
+        sort: s,
+        order: order ?? (s === 'org' || s === 'domain' ? 'asc' : 'desc'),
+        limit: limit ?? 50,
+        after: decodeCursor(cursor, isKeyset),
+      });
+      return { items: r.items, total: r.total, nextCursor: r.next ? encodeCursor(r.next) : null };
+    },
+  );
+
+  app.get(
+    '/api/reports/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['reports'],
+        summary: 'One report with its published policy and every record with its auth results',
+        params: IdParams,
+        response: { 200: ReportDetail, ...problemResponses },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as Static<typeof IdParams>;
+      const r = await getReport(deps.db, id);
+      if (!r) throw new HttpProblem(404, 'report_not_found', `report ${id} does not exist`);
+      return r;
+    },
+  );
+
+  app.get(
+    '/api/records',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['reports'],
+        summary: 'Record-level drill-down',
+        description: 'Newest report first, records in report order.',
+        querystring: RecordsQuery,
+        response: { 200: Page(RecordItem), ...problemResponses },
+      },
+    },
+    async (req) => {
+      const { limit, cursor, ...filters } = req.query as Static<typeof RecordsQuery>;
+      const r = await listRecords(deps.db, toAnalyticsFilter(filters), {
+        limit: limit ?? 50,
+        after: decodeCursor(cursor, isRecordCursor),
+      });
+      return { items: r.items, total: r.total, nextCursor: r.next ? encodeCursor(r.next) : null };
+    },
+  );
+}

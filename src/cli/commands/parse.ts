@@ -1,0 +1,82 @@
+import fs from 'node:fs/promises';
+import { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import { formatBytes } from '../../config/parse-values.js';
+import { parseFile, type ParsedFile } from '../../parse/parse-file.js';
+import { EXIT } from '../errors.js';
+
+interface Line {
+  file: string;
+  status: ParsedFile['status'];
+  error: string | null;
+  recovered: boolean;
+  kinds?: string[];
+  reports: ParsedFile['reports'];
+}
+
+function date(s: number | null): string {
+  return s === null ? '?' : new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function printHuman(l: Line): void {
+  console.log(`${l.file}: ${l.status}${l.recovered ? ' (recovered from malformed XML)' : ''}`);
+  if (l.error) console.log(`  error: ${l.error}`);
+  for (const r of l.reports) {
+    const messages = r.records.reduce((a, x) => a + x.count, 0);
+    console.log(
+      `  ${r.part}: ${r.orgName || '(no org name)'} report ${r.reportId} for ${r.domain}, ${date(r.begin)} .. ${date(r.end)}, ` +
+        `${r.records.length} records, ${messages} messages (${r.schema}${r.version ? ` v${r.version}` : ''})`,
+    );
+    for (const w of r.warnings) console.log(`    warning: ${w}`);
+  }
+}
+
+export function parseCommand(): Command {
+  return new Command('parse')
+    .description('parse report files without storing them (shows why a file fails)')
+    .argument('<file...>', 'files to parse (xml, gz, zip, eml, mbox)')
+    .option('--json', 'one JSON object per line per file: {file, status, error, recovered, reports:[...]}')
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const config = loadConfig();
+      let failed = 0;
+      for (const file of files) {
+        let line: Line;
+        try {
+          const st = await fs.stat(file);
+          if (st.size > config.limits.maxInputBytes) {
+            line = {
+              file,
+              status: 'failed',
+              error: `file is larger than the limit of ${formatBytes(config.limits.maxInputBytes)} (DMARC_MAX_INPUT_BYTES)`,
+              recovered: false,
+              reports: [],
+            };
+          } else {
+            const parsed = await parseFile(await fs.readFile(file), file.split(/[\\/]/).pop() ?? file, config.limits);
+            line = {
+              file,
+              status: parsed.status,
+              error: parsed.error,
+              recovered: parsed.recovered,
+              reports: parsed.reports,
+            };
+            if (parsed.unsupportedKinds.length > 0) line.kinds = parsed.unsupportedKinds;
+          }
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (!code) throw err;
+          line = {
+            file,
+            status: 'failed',
+            error: code === 'ENOENT' ? 'no such file or directory' : `cannot read file: ${code}`,
+            recovered: false,
+            reports: [],
+          };
+        }
+        if (line.status === 'failed') failed++;
+        if (opts.json) console.log(JSON.stringify(line));
+        else printHuman(line);
+      }
+      process.exitCode = failed > 0 ? EXIT.failure : EXIT.ok;
+    });
+}

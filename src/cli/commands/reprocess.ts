@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { processFile } from '../../ingest/process-file.js';
+import { getFile, listFileIdsByStatus } from '../../store/files.js';
+import { configFrom, withDatabase } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
+import { parsePositiveIntOption } from '../options.js';
+
+interface Row {
+  id: number;
+  name: string;
+  status: string;
+  reports: number;
+  records: number;
+  error: string | null;
+}
+
+export function reprocessCommand(): Command {
+  return new Command('reprocess')
+    .description('run stored files through the pipeline again, from their kept original bytes')
+    .argument('[fileId...]', 'ids of files to re-process', (v: string, prev: number[] = []) => [
+      ...prev,
+      parsePositiveIntOption(v),
+    ])
+    .option('--failed', 're-process every file whose status is failed')
+    .option('--pending', 're-process files left pending or processing (e.g. after a crash)')
+    .option('--json', 'print one JSON object: {files, processed, failed, reports, records, results:[...]}')
+    .action(
+      async (
+        ids: number[] | undefined,
+        opts: { failed?: boolean; pending?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        if (!opts.failed && !opts.pending && (!ids || ids.length === 0)) {
+          throw new CliError('nothing to re-process: give file ids, --failed or --pending');
+        }
+        const config = configFrom(cmd);
+        const results = await withDatabase(config, async (db) => {
+          const todo = new Set<number>(ids ?? []);
+          if (opts.failed) for (const id of await listFileIdsByStatus(db, ['failed'])) todo.add(id);
+          if (opts.pending) for (const id of await listFileIdsByStatus(db, ['pending', 'processing'])) todo.add(id);
+          const out: Row[] = [];
+          for (const id of [...todo].sort((a, b) => a - b)) {
+            const f = await getFile(db, id);
+            if (!f) throw new CliError(`file ${id} does not exist`, EXIT.failure);
+            const r = await processFile(db, id, { limits: config.limits });
+            out.push({
+              id,
+              name: f.name,
+              status: r.status,
+              reports: r.reportsStored,
+              records: r.recordCount,
+              error: r.error,
+            });
+          }
+          return out;
+        });
+        const failed = results.filter((r) => r.status === 'failed').length;
+        if (opts.json) {
+          console.log(
+            JSON.stringify({
+              files: results.length,
+              processed: results.filter((r) => r.status === 'processed').length,
+              failed,
+              reports: results.reduce((a, r) => a + r.reports, 0),
+              records: results.reduce((a, r) => a + r.records, 0),
+              results,
+            }),
+          );
+        } else {
+          if (results.length === 0) console.log('no files to re-process');
+          for (const r of results) {
+            console.log(
+              `file ${r.id} ${r.name}: ${r.status}, ${r.reports} new reports${r.error ? ` (${r.error})` : ''}`,
+            );
+          }
+        }
+        process.exitCode = failed > 0 ? EXIT.failure : EXIT.ok;
+      },
+    );
+}

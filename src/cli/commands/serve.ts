@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { startServer } from '../../runtime/serve.js';
+import { configFrom } from '../context.js';
+import { parsePositiveIntOption } from '../options.js';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the API, the dashboard and the background worker in one process (what npm start runs)')
+    .option('--port <port>', 'TCP port (env PORT, default 8080)', parsePositiveIntOption)
+    .option('--host <host>', 'address to listen on (env HOST, default 0.0.0.0)')
+    .addHelpText(
+      'after',
+      '\nStops gracefully on SIGTERM/SIGINT: running work finishes, queued files are picked up at the next start.',
+    )
+    .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
+      const config = configFrom(cmd);
+      if (opts.port !== undefined) config.server.port = opts.port;
+      if (opts.host !== undefined) config.server.host = opts.host;
+      const server = await startServer(config);
+      process.stdout.write(`dmarc: serving on ${server.url} (API docs at ${server.url}/docs)\n`);
+      await new Promise<void>((resolve) => {
+        const onSignal = (): void => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          void server.stop().then(resolve, resolve);
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+}

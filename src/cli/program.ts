@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { importCommand } from './commands/import.js';
+import { migrateCommand } from './commands/migrate.js';
+import { parseCommand } from './commands/parse.js';
+import { reprocessCommand } from './commands/reprocess.js';
+import { serveCommand } from './commands/serve.js';
+import { summaryCommand } from './commands/summary.js';
+
+export function buildProgram(): Command {
+  const program = new Command('dmarc')
+    .description('DMARC report processing: import, parse, store and analyse DMARC aggregate reports')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .option('--data-dir <dir>', 'data directory of the embedded database (env DMARC_DATA_DIR, default ./data)')
+    .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env DATABASE_URL)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  DMARC_DATA_DIR                 data directory (default ./data)
+  DATABASE_URL                   postgres://user:pass@host:5432/db (unset: embedded PGlite in the data dir)
+  DMARC_MAX_INPUT_BYTES          largest accepted input file (default 50MB)
+  DMARC_MAX_DECOMPRESSED_BYTES   largest decompressed size of one file (default 512MiB)
+  DMARC_MAX_COMPRESSION_RATIO    largest decompressed/compressed ratio (default 200)
+  DMARC_MAX_ZIP_ENTRIES          most entries in one zip (default 1000)`,
+    );
+  for (const c of [
+    serveCommand(),
+    importCommand(),
+    parseCommand(),
+    summaryCommand(),
+    reprocessCommand(),
+    migrateCommand(),
+  ]) {
+    c.showHelpAfterError('(run with --help for usage)').exitOverride();
+    program.addCommand(c);
+  }
+  return program;
+}

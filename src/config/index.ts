@@ -1,0 +1,165 @@
+// Settings are read once at start-up from env vars (and CLI flags that override them), validated into one
+// typed object. A bad value is a one-line ConfigError naming the variable.
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from '../parse/types.js';
+import { ConfigError } from './errors.js';
+import { parseByteSize, parsePositiveInt } from './parse-values.js';
+
+export { ConfigError } from './errors.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** Absolute path of the data directory (embedded database, generated secrets). */
+  dataDir: string;
+  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+  limits: UnpackLimits;
+  logLevel: LogLevel;
+  server: {
+    host: string;
+    port: number;
+    /** Largest upload request, all files together. */
+    maxUploadBytes: number;
+    /** Largest single uploaded file. */
+    maxFileBytes: number;
+    /** Most files in one upload request. */
+    maxUploadFiles: number;
+  };
+  cache: {
+    ttlSeconds: number;
+  };
+  /** redis://[:password@]host:port[/db] — distributed mode (cache, rate limits, job queue). */
+  redisUrl: string | null;
+  /** Prefix of every Redis key and queue name, so that installations can share one Redis. */
+  redisPrefix: string;
+}
+
+/** Flags that override env vars (CLI). */
+export interface ConfigOverrides {
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+const byteSize = z.string().transform((text, ctx) => {
+  const n = parseByteSize(text);
+  if (n === undefined || n <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a size in bytes such as 52428800 or 50MB, got '${text}'` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const positiveInt = z.string().transform((text, ctx) => {
+  const n = parsePositiveInt(text);
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a positive integer, got '${text}'` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const postgresUrl = z.string().refine(
+  (text) => {
+    try {
+      const u = new URL(text);
+      return u.protocol === 'postgres:' || u.protocol === 'postgresql:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a URL such as postgres://user:password@host:5432/dbname' },
+);
+
+const envSchema = z.object({
+  DMARC_DATA_DIR: z.string().min(1, 'must not be empty').optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DMARC_MAX_INPUT_BYTES: byteSize.optional(),
+  DMARC_MAX_DECOMPRESSED_BYTES: byteSize.optional(),
+  DMARC_MAX_COMPRESSION_RATIO: positiveInt.optional(),
+  DMARC_MAX_ZIP_ENTRIES: positiveInt.optional(),
+  DMARC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  HOST: z.string().min(1).optional(),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'expected a TCP port number')
+    .transform(Number)
+    .refine((n) => n >= 0 && n <= 65535, 'expected a TCP port number 0-65535')
+    .optional(),
+  DMARC_MAX_UPLOAD_BYTES: byteSize.optional(),
+  DMARC_MAX_FILE_BYTES: byteSize.optional(),
+  DMARC_MAX_UPLOAD_FILES: positiveInt.optional(),
+  DMARC_CACHE_TTL_SECONDS: z
+    .string()
+    .regex(/^\d+$/, 'expected a number of seconds (0 disables the cache)')
+    .transform(Number)
+    .optional(),
+  DMARC_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .refine((text) => {
+      try {
+        const u = new URL(text);
+        return u.protocol === 'redis:' || u.protocol === 'rediss:';
+      } catch {
+        return false;
+      }
+    }, 'expected a URL such as redis://host:6379/0')
+    .optional(),
+});
+
+/** Env vars set to an empty string count as unset (a common shell/compose habit). */
+function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const merged = nonEmpty(env);
+  if (overrides.dataDir !== undefined) merged.DMARC_DATA_DIR = overrides.dataDir;
+  if (overrides.databaseUrl !== undefined) merged.DATABASE_URL = overrides.databaseUrl;
+
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'configuration');
+    throw new ConfigError(variable, issue?.message ?? 'invalid value');
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DMARC_DATA_DIR ?? './data');
+  return {
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dir: path.join(dataDir, 'pgdata') },
+    limits: {
+      maxInputBytes: e.DMARC_MAX_INPUT_BYTES ?? DEFAULT_UNPACK_LIMITS.maxInputBytes,
+      maxDecompressedBytes: e.DMARC_MAX_DECOMPRESSED_BYTES ?? DEFAULT_UNPACK_LIMITS.maxDecompressedBytes,
+      maxCompressionRatio: e.DMARC_MAX_COMPRESSION_RATIO ?? DEFAULT_UNPACK_LIMITS.maxCompressionRatio,
+      maxZipEntries: e.DMARC_MAX_ZIP_ENTRIES ?? DEFAULT_UNPACK_LIMITS.maxZipEntries,
+      maxNestingDepth: DEFAULT_UNPACK_LIMITS.maxNestingDepth,
+    },
+    logLevel: e.DMARC_LOG_LEVEL ?? 'info',
+    server: {
+      host: e.HOST ?? '0.0.0.0',
+      port: e.PORT ?? 8080,
+      maxUploadBytes: e.DMARC_MAX_UPLOAD_BYTES ?? 200 * 1024 * 1024,
+      maxFileBytes: e.DMARC_MAX_FILE_BYTES ?? 50 * 1024 * 1024,
+      maxUploadFiles: e.DMARC_MAX_UPLOAD_FILES ?? 200,
+    },
+    cache: { ttlSeconds: e.DMARC_CACHE_TTL_SECONDS ?? 300 },
+    redisUrl: e.REDIS_URL ?? null,
+    redisPrefix: e.DMARC_QUEUE_PREFIX ?? 'dmarc',
+  };
+}
+
+/** Used by error messages so that a user sees the same names they set. */
+export function describeDatabase(config: Config): string {
+  if (config.database.kind === 'pglite') return `embedded PGlite at ${config.database.dir}`;
+  const u = new URL(config.database.url);
+  return `PostgreSQL at ${u.hostname}:${u.port || '5432'}${u.pathname}`;
+}

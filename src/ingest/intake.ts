@@ -1,0 +1,37 @@
+// Intake: a file enters the system. Its bytes are kept with their SHA-256; the same bytes twice are one file.
+import { createHash } from 'node:crypto';
+import type { Database } from '../store/database.js';
+import { findFileBySha256, insertFileIfNew, type FileSource, type IngestedFile } from '../store/files.js';
+
+export interface IntakeInput {
+  bytes: Uint8Array;
+  name: string;
+  source: FileSource;
+  contentType?: string | null;
+}
+
+export type IntakeResult =
+  | { duplicate: false; fileId: number; sha256: string }
+  /** The same bytes were received before: nothing new is stored. */
+  | { duplicate: true; fileId: number; sha256: string; existing: IngestedFile };
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export async function intakeFile(db: Database, input: IntakeInput): Promise<IntakeResult> {
+  const sha256 = sha256Hex(input.bytes);
+  const id = await db.transaction((tx) =>
+    insertFileIfNew(tx, {
+      sha256,
+      source: input.source,
+      name: input.name,
+      contentType: input.contentType,
+      bytes: input.bytes,
+    }),
+  );
+  if (id !== undefined) return { duplicate: false, fileId: id, sha256 };
+  const existing = await findFileBySha256(db, sha256);
+  if (!existing) throw new Error(`file with sha256 ${sha256} vanished during intake`);
+  return { duplicate: true, fileId: existing.id, sha256, existing };
+}

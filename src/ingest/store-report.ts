@@ -1,0 +1,124 @@
+// Stores one aggregate report from the streaming parser's events in ONE transaction: the report row, its
+// records in batches as they are parsed, and its rollup delta. A duplicate report stops parsing early.
+import type { AggregateReportHeader } from '../model/aggregate.js';
+import type { AggregateEvent } from '../parse/types.js';
+import type { Database } from '../store/database.js';
+import { finishReport, insertRecords, insertReportIfNew } from '../store/reports.js';
+import { RollupDelta, sourceRows } from '../store/rollup-delta.js';
+import { applyDailyRollup, applySourceRollup, type RollupKey } from '../store/rollups.js';
+
+export type StoredReport =
+  | {
+      outcome: 'stored';
+      reportId: number;
+      header: AggregateReportHeader;
+      records: number;
+      messages: number;
+      warnings: string[];
+      recovered: boolean;
+    }
+  | { outcome: 'duplicate'; header: AggregateReportHeader }
+  /** The stream ended without a report (cannot happen with a well-behaved parser; kept explicit). */
+  | { outcome: 'empty' };
+
+const WRITE_DEPTH = 3;
+
+export async function storeReport(
+  db: Database,
+  fileId: number,
+  partName: string,
+  events: AsyncGenerator<AggregateEvent>,
+): Promise<StoredReport> {
+  try {
+    return await db.transaction(async (tx) => {
+      // A report is derived data, re-creatable from the file's durable bytes: not waiting for its WAL flush is
+      // safe (a crash loses at most the last reports, and their files are then still pending and re-run).
+      await tx.query('SET LOCAL synchronous_commit = off');
+      await tx.query('SAVEPOINT report_start');
+      let header: AggregateReportHeader | undefined;
+      let reportId: number | undefined;
+      let nextIdx = 0;
+      let delta = new RollupDelta();
+      // Up to WRITE_DEPTH batch writes may be queued (in order) while the parser reads on: with PostgreSQL the
+      // server stores while we parse. A write's failure is picked up at the next wait.
+      const writes: Promise<void>[] = [];
+      let writeError: unknown;
+      const settle = async (): Promise<void> => {
+        await writes[writes.length - 1];
+        writes.length = 0;
+        if (writeError !== undefined) throw writeError;
+      };
+
+      for await (const ev of events) {
+        switch (ev.type) {
+          case 'restart':
+            // The strict parse failed part-way: forget everything and take the recovered version.
+            await settle();
+            await tx.query('ROLLBACK TO SAVEPOINT report_start');
+            header = undefined;
+            reportId = undefined;
+            nextIdx = 0;
+            delta = new RollupDelta();
+            break;
+          case 'header':
+            header = ev.header;
+            reportId = await insertReportIfNew(tx, fileId, partName, ev.header);
+            if (reportId === undefined) return { outcome: 'duplicate', header: ev.header };
+            break;
+          case 'records': {
+            if (reportId === undefined || header === undefined) {
+              throw new Error('parser emitted records before the report header');
+            }
+            if (writes.length >= WRITE_DEPTH) await writes.shift();
+            if (writeError !== undefined) throw writeError;
+            const id = reportId;
+            const first = nextIdx;
+            const key: RollupKey = { domain: header.domain, begin: header.begin, orgName: header.orgName };
+            const previous = writes[writes.length - 1] ?? Promise.resolve();
+            writes.push(
+              previous
+                .then(async () => {
+                  if (writeError !== undefined) return;
+                  await insertRecords(tx, id, first, ev.records);
+                  await applySourceRollup(tx, key, sourceRows(ev.records));
+                })
+                .catch((err: unknown) => {
+                  writeError ??= err;
+                }),
+            );
+            nextIdx += ev.records.length;
+            for (const r of ev.records) delta.add(r);
+            break;
+          }
+          case 'end': {
+            await settle();
+            if (reportId === undefined || header === undefined) return { outcome: 'empty' };
+            await finishReport(tx, reportId, {
+              recordCount: nextIdx,
+              messageCount: delta.messages,
+              dmarcPass: delta.dmarcPass,
+              warnings: ev.warnings,
+              recovered: ev.recovered,
+              facets: delta.facets(),
+            });
+            await applyDailyRollup(tx, { domain: header.domain, begin: header.begin, orgName: header.orgName }, delta);
+            return {
+              outcome: 'stored',
+              reportId,
+              header,
+              records: nextIdx,
+              messages: delta.messages,
+              warnings: ev.warnings,
+              recovered: ev.recovered,
+            };
+          }
+        }
+      }
+      await settle();
+      return { outcome: 'empty' };
+    });
+  } finally {
+    // Stop the parser (and its decompression) if we left early, e.g. on a duplicate or an error.
+    await events.return(undefined);
+  }
+}

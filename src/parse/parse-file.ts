@@ -1,0 +1,42 @@
+// Unpack + parse one input file without storing anything: what `dmarc parse` shows a user.
+import type { AggregateReport } from '../model/aggregate.js';
+import { parseAggregateReport } from './aggregate/index.js';
+import { ParseFailure, type UnpackLimits, type UnsupportedKind } from './types.js';
+import { unpack } from './unpack/index.js';
+
+export interface ParsedPart extends AggregateReport {
+  /** Where the report sat in the file, e.g. "x.eml > y.zip > z.xml". */
+  part: string;
+}
+
+export interface ParsedFile {
+  status: 'ok' | 'unsupported' | 'failed';
+  /** Unreadable parts ("name: reason"), joined; null when all parts were read. */
+  error: string | null;
+  recovered: boolean;
+  unsupportedKinds: UnsupportedKind[];
+  reports: ParsedPart[];
+}
+
+export async function parseFile(bytes: Uint8Array, name: string, limits: UnpackLimits): Promise<ParsedFile> {
+  const reports: ParsedPart[] = [];
+  const errors: string[] = [];
+  const kinds = new Set<UnsupportedKind>();
+  for await (const part of unpack(bytes, name, limits)) {
+    if (part.type === 'error') errors.push(`${part.name}: ${part.error.message}`);
+    else if (part.type === 'unsupported') kinds.add(part.kind);
+    else {
+      try {
+        reports.push({ part: part.name, ...(await parseAggregateReport(part.open)) });
+      } catch (err) {
+        if (!(err instanceof ParseFailure)) throw err;
+        errors.push(`${part.name}: ${err.message}`);
+      }
+    }
+  }
+  const status = reports.length > 0 ? 'ok' : kinds.size > 0 ? 'unsupported' : 'failed';
+  let error = errors.length > 0 ? errors.join('; ') : null;
+  if (status === 'unsupported' && error === null) error = `unsupported report kind: ${[...kinds].join(', ')}`;
+  if (status === 'failed' && error === null) error = 'no report found in the file';
+  return { status, error, recovered: reports.some((r) => r.recovered), unsupportedKinds: [...kinds], reports };
+}

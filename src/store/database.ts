@@ -1,0 +1,38 @@
+// The one database port every repository uses. Two adapters: embedded PGlite and PostgreSQL (node-postgres).
+// Both return the same JS types: int8/numeric → number, date → 'YYYY-MM-DD', timestamptz → Date.
+
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows inserted/updated/deleted by the statement, when the driver reports it. */
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /**
+   * Bulk insert: `COPY table (columns) FROM ...` with a payload in COPY text format (see copy-text.ts).
+   * ~4x faster than a multi-row INSERT on PostgreSQL.
+   */
+  copyFrom(table: string, columns: readonly string[], payload: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A database error with its SQLSTATE, when there is one (for retry decisions). */
+export function sqlState(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+/** Deadlocks and serialization failures: the transaction can simply be run again. */
+export function isRetryableTransactionError(err: unknown): boolean {
+  const code = sqlState(err);
+  return code === '40P01' || code === '40001';
+}

@@ -1,0 +1,134 @@
+// Repository of aggregate reports and their records. Records go in with COPY, one per batch: the same
+// statement on PGlite and PostgreSQL (~4M rows/s on PostgreSQL, 4x a multi-row INSERT).
+import type { AggregateReportHeader, ReportRecord } from '../model/aggregate.js';
+import { CopyBuffer, pgTextArray } from './copy-text.js';
+import type { Queryable } from './database.js';
+
+/**
+ * Inserts the report row unless a report with the same identity (reporter org, report id, policy domain,
+ * period begin) is already stored. Returns its id, or undefined for a duplicate.
+ */
+export async function insertReportIfNew(
+  tx: Queryable,
+  fileId: number,
+  partName: string,
+  h: AggregateReportHeader,
+): Promise<number | undefined> {
+  const p = h.policy;
+  const r = await tx.query<{ id: number }>(
+    `INSERT INTO reports (file_id, part_name, org_name, email, extra_contact_info, report_id, domain,
+       begin_at, end_at, day, version, schema, namespace, generator,
+       adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, reporter_errors)
+     VALUES ($1, $2, $3, $4, $5, $6, $7,
+       to_timestamp($8::float8), to_timestamp($9::float8), (to_timestamp($8::float8) AT TIME ZONE 'UTC')::date,
+       $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23::jsonb)
+     ON CONFLICT ON CONSTRAINT reports_identity DO NOTHING
+     RETURNING id`,
+    [
+      fileId,
+      partName,
+      h.orgName,
+      h.email,
+      h.extraContactInfo,
+      h.reportId,
+      h.domain,
+      h.begin,
+      h.end,
+      h.version,
+      h.schema,
+      h.namespace,
+      h.generator,
+      p.adkim,
+      p.aspf,
+      p.p,
+      p.sp,
+      p.np,
+      p.pct,
+      p.fo,
+      p.testing,
+      p.discoveryMethod,
+      JSON.stringify(h.errors),
+    ],
+  );
+  return r.rows[0]?.id;
+}
+
+/** Inserts a batch of records (numbered from firstIdx), with their override reasons and auth results. */
+export async function insertRecords(
+  tx: Queryable,
+  reportId: number,
+  firstIdx: number,
+  records: readonly ReportRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  const rows = new CopyBuffer();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const d = r.dkimResults;
+    const s = r.spfResults;
+    rows.add([
+      reportId,
+      firstIdx + i,
+      r.sourceIp,
+      r.count,
+      r.disposition,
+      r.dkim,
+      r.spf,
+      r.headerFrom,
+      r.envelopeFrom,
+      r.envelopeTo,
+      pgTextArray(r.reasons.map((x) => x.type)),
+      pgTextArray(r.reasons.map((x) => x.comment)),
+      pgTextArray(d.map((x) => x.domain)),
+      pgTextArray(d.map((x) => x.selector)),
+      pgTextArray(d.map((x) => x.result)),
+      pgTextArray(d.map((x) => x.humanResult)),
+      pgTextArray(s.map((x) => x.domain)),
+      pgTextArray(s.map((x) => x.scope)),
+      pgTextArray(s.map((x) => x.result)),
+      pgTextArray(s.map((x) => x.humanResult)),
+    ]);
+  }
+  await tx.copyFrom('records', RECORD_COLUMNS, rows.toString());
+}
+
+const RECORD_COLUMNS = [
+  'report_id',
+  'idx',
+  'source_ip',
+  'count',
+  'disposition',
+  'dkim',
+  'spf',
+  'header_from',
+  'envelope_from',
+  'envelope_to',
+  'reason_types',
+  'reason_comments',
+  'dkim_domains',
+  'dkim_selectors',
+  'dkim_results',
+  'dkim_human_results',
+  'spf_domains',
+  'spf_scopes',
+  'spf_results',
+  'spf_human_results',
+] as const;
+
+export interface ReportTotals {
+  recordCount: number;
+  messageCount: number;
+  dmarcPass: number;
+  warnings: string[];
+  recovered: boolean;
+  facets: string[];
+}
+
+export async function finishReport(tx: Queryable, reportId: number, t: ReportTotals): Promise<void> {
+  await tx.query(
+    `UPDATE reports SET record_count = $2, message_count = $3, dmarc_pass = $4, warnings = $5::jsonb, recovered = $6,
+       facets = $7::text[]
+     WHERE id = $1`,
+    [reportId, t.recordCount, t.messageCount, t.dmarcPass, JSON.stringify(t.warnings), t.recovered, t.facets],
+  );
+}
