@@ -156,7 +156,8 @@ const REPORT_SORT: Record<ReportSort, { sql: string; read: (r: ReportRow) => str
   messages: { sql: 'r.message_count', read: (r) => r.message_count },
   org: { sql: 'r.org_name', read: (r) => r.org_name },
   domain: { sql: 'r.domain', read: (r) => r.domain },
-  received: { sql: 'r.created_at', read: (r) => r.created_at.toISOString() },
+  // The cursor carries milliseconds (a JS Date); the column has microseconds: compare at the cursor's precision.
+  received: { sql: `date_trunc('milliseconds', r.created_at)`, read: (r) => r.created_at.toISOString() },
 };
 
 export interface Keyset {
@@ -171,6 +172,20 @@ export const isKeyset = (v: unknown): v is Keyset =>
   v !== null &&
   (typeof (v as Keyset).v === 'string' || typeof (v as Keyset).v === 'number') &&
   Number.isSafeInteger((v as Keyset).id);
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+/** A keyset whose value has the type of the sort, so that a tampered cursor never reaches SQL as a bad value. */
+export function isKeysetFor(sort: ReportSort): (v: unknown) => v is Keyset {
+  return (v: unknown): v is Keyset => {
+    if (!isKeyset(v)) return false;
+    if (sort === 'messages') return Number.isSafeInteger(v.v);
+    if (typeof v.v !== 'string') return false;
+    if (sort === 'begin' && v.v === '-infinity') return true;
+    if (sort === 'begin' || sort === 'received') return ISO_UTC.test(v.v) && !Number.isNaN(Date.parse(v.v));
+    return true;
+  };
+}
 
 export async function listReports(
   db: Queryable,
@@ -284,7 +299,9 @@ export const isRecordCursor = (v: unknown): v is RecordCursor =>
   typeof v === 'object' &&
   v !== null &&
   Number.isSafeInteger((v as RecordCursor).r) &&
-  Number.isSafeInteger((v as RecordCursor).i);
+  Number.isSafeInteger((v as RecordCursor).i) &&
+  (v as RecordCursor).i >= 0 &&
+  (v as RecordCursor).i <= 2_147_483_647; // records.idx is an integer column
 
 /** Records matching the filter, newest report first (by id), in report order within a report. */
 export async function listRecords(

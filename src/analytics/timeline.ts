@@ -43,7 +43,8 @@ const MAX_BUCKETS = 20_000;
 
 /**
  * One point per bucket from the first to the last (the filter's from/to when given, else the data's), with
- * zeros where there is no data, so that charts show gaps as gaps. Reports without a readable period are left
+ * zeros where there is no data, so that charts show gaps as gaps — unless that would be more than MAX_BUCKETS
+ * points: then only the buckets that have data. Reports without a readable period are left
  * out (they have no day).
  */
 export async function timeline(db: Queryable, f: AnalyticsFilter, interval: Interval): Promise<TimelinePoint[]> {
@@ -66,12 +67,11 @@ export async function timeline(db: Queryable, f: AnalyticsFilter, interval: Inte
   const first = f.from ? bucketStart(f.from, interval) : r.rows[0]?.date;
   const last = f.to ? bucketStart(f.to, interval) : r.rows[r.rows.length - 1]?.date;
   if (first === undefined || last === undefined) return [];
-  const out: TimelinePoint[] = [];
-  for (let d = first; d <= last && out.length < MAX_BUCKETS; d = nextBucket(d, interval)) {
+  const point = (d: string): TimelinePoint => {
     const x = byDate.get(d);
     const messages = x?.messages ?? 0;
     const pass = x?.dmarc_pass ?? 0;
-    out.push({
+    return {
       date: d,
       messages,
       dmarcPass: pass,
@@ -83,7 +83,13 @@ export async function timeline(db: Queryable, f: AnalyticsFilter, interval: Inte
         pass: x?.disp_pass ?? 0,
       },
       complianceRate: messages > 0 ? pass / messages : null,
-    });
+    };
+  };
+  const out: TimelinePoint[] = [];
+  for (let d = first; d <= last; d = nextBucket(d, interval)) {
+    // A span too long to fill (decades of days): the buckets with data only, never a cut-off.
+    if (out.length >= MAX_BUCKETS) return r.rows.map((x) => point(x.date));
+    out.push(point(d));
   }
   return out;
 }

@@ -98,11 +98,22 @@ interface Received {
 
 export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { maxUploadBytes, maxFileBytes, maxUploadFiles } = deps.config.server;
+  // The multipart body, for the OpenAPI document only: the handler reads the parts as a stream.
+  const UploadBody = Type.Object({
+    files: Type.Array(Type.String({ format: 'binary', contentMediaType: 'application/octet-stream' }), {
+      minItems: 1,
+      maxItems: maxUploadFiles,
+      description: 'The report files (repeat the field)',
+    }),
+  });
 
   app.post(
     '/api/upload',
     {
-      config: { role: 'analyst' },
+      config: {
+        role: 'analyst',
+        swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: UploadBody }, url }),
+      },
       bodyLimit: maxUploadBytes,
       schema: {
         tags: ['ingest'],
@@ -233,7 +244,7 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         tags: ['ingest'],
         summary: 'One ingested file: status, error, and the reports stored from it',
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
         response: { 200: FileDetail, ...problemResponses },
       },
     },

@@ -4,13 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { domains, type DomainSort } from '../../analytics/domains.js';
 import {
   getReport,
-  isKeyset,
+  isKeysetFor,
   isRecordCursor,
   listRecords,
   listReports,
   type ReportSort,
 } from '../../analytics/reports.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, isOffsetCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
 import { filterKey, toAnalyticsFilter } from '../filters.js';
 import { cached } from '../plugins/cache.js';
@@ -150,7 +150,9 @@ const ReportsQuery = Type.Object(
 
 const RecordsQuery = Type.Object({ ...filterProperties, ...paginationProperties }, { additionalProperties: false });
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'Report id' }) });
+const IdParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Report id' }),
+});
 
 export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get(
@@ -170,8 +172,7 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
       const s: DomainSort = sort ?? 'domain';
       const o = order ?? (s === 'domain' ? 'asc' : 'desc');
       const size = limit ?? 50;
-      const offset =
-        decodeCursor(cursor, (v): v is { o: number } => Number.isSafeInteger((v as { o?: number })?.o))?.o ?? 0;
+      const offset = decodeCursor(cursor, isOffsetCursor)?.o ?? 0;
       return cached(deps.cache, reply, `domains:${filterKey(f, { s, o, size, offset })}`, async () => {
         const all = await domains(deps.db, f, { sort: s, order: o });
         const items = all.slice(offset, offset + size);
@@ -201,7 +202,7 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
         sort: s,
         order: order ?? (s === 'org' || s === 'domain' ? 'asc' : 'desc'),
         limit: limit ?? 50,
-        after: decodeCursor(cursor, isKeyset),
+        after: decodeCursor(cursor, isKeysetFor(s)),
       });
       return { items: r.items, total: r.total, nextCursor: r.next ? encodeCursor(r.next) : null };
     },
