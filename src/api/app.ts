@@ -5,9 +5,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './deps.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { registerWeb } from './plugins/web.js';
 import { registerProblemHandlers } from './problem.js';
 import { requireDeclaredRoles } from './roles.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { breakdownRoutes } from './routes/breakdowns.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { reportRoutes } from './routes/reports.js';
@@ -41,5 +43,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   reportRoutes(app, deps);
   fileRoutes(app, deps);
   statsRoutes(app, deps);
+  breakdownRoutes(app, deps);
+  // The dashboard: index.html for / and client-side routes, and its assets (last: its /* route is a fallback).
+  await registerWeb(app);
   return app;
 }

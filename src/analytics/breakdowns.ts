@@ -1,0 +1,182 @@
+// Breakdowns the dashboard's overview needs beside the headline figures: per reporter (from the daily rollup,
+// which carries the reporter) and per policy-override reason.
+//
+// Override reasons are not in any rollup yet, so `overrides` reads the records that carry a reason (a
+// minority; the query is cached like every analytics answer). A per-day reason rollup written by the report
+// writer would make it a rollup read like the others.
+import type { Queryable } from '../store/database.js';
+import {
+  Params,
+  dmarcPassCondition,
+  needsSourceRollup,
+  reportConditions,
+  rollupConditions,
+  where,
+  type AnalyticsFilter,
+} from './filters.js';
+
+export type ReporterSort = 'messages' | 'dmarcFail' | 'reports' | 'orgName';
+
+export interface ReporterItem {
+  orgName: string;
+  reports: number;
+  messages: number;
+  dmarcPass: number;
+  dmarcFail: number;
+  complianceRate: number | null;
+  /** Distinct policy domains it reported on. */
+  domains: number;
+  firstDate: string | null;
+  lastDate: string | null;
+}
+
+interface ReporterRow {
+  org_name: string;
+  messages: number;
+  dmarc_pass: number;
+  domains: number;
+  first_date: string | null;
+  last_date: string | null;
+}
+
+export async function reporters(
+  db: Queryable,
+  f: AnalyticsFilter,
+  opts: { sort: ReporterSort; order: 'asc' | 'desc' },
+): Promise<ReporterItem[]> {
+  const mp = new Params();
+  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const rp = new Params();
+  const [m, r] = await Promise.all([
+    db.query<ReporterRow>(
+      `SELECT org_name, coalesce(sum(messages), 0) AS messages,
+         coalesce(sum(messages) FILTER (WHERE ${dmarcPassCondition()}), 0) AS dmarc_pass,
+         count(DISTINCT domain) AS domains,
+         to_char(min(day), 'YYYY-MM-DD') AS first_date, to_char(max(day), 'YYYY-MM-DD') AS last_date
+       FROM ${table} ${where(rollupConditions(f, mp))} GROUP BY org_name`,
+      mp.values,
+    ),
+    db.query<{ org_name: string; n: number }>(
+      `SELECT r.org_name, count(*) AS n FROM reports r ${where(reportConditions(f, rp))} GROUP BY r.org_name`,
+      rp.values,
+    ),
+  ]);
+  const reportCount = new Map(r.rows.map((x) => [x.org_name, x.n]));
+  const byOrg = new Map(m.rows.map((x) => [x.org_name, x]));
+  const names = [...new Set([...byOrg.keys(), ...reportCount.keys()])];
+  const items = names.map((orgName): ReporterItem => {
+    const x = byOrg.get(orgName);
+    const messages = x?.messages ?? 0;
+    const pass = x?.dmarc_pass ?? 0;
+    return {
+      orgName,
+      reports: reportCount.get(orgName) ?? 0,
+      messages,
+      dmarcPass: pass,
+      dmarcFail: messages - pass,
+      complianceRate: messages > 0 ? pass / messages : null,
+      domains: x?.domains ?? 0,
+      firstDate: x?.first_date ?? null,
+      lastDate: x?.last_date ?? null,
+    };
+  });
+  const key: Record<ReporterSort, (d: ReporterItem) => number | string> = {
+    messages: (d) => d.messages,
+    dmarcFail: (d) => d.dmarcFail,
+    reports: (d) => d.reports,
+    orgName: (d) => d.orgName.toLowerCase(),
+  };
+  const sign = opts.order === 'asc' ? 1 : -1;
+  return items.sort((a, b) => {
+    const ka = key[opts.sort](a);
+    const kb = key[opts.sort](b);
+    return (ka < kb ? -1 : ka > kb ? 1 : 0) * sign || (a.orgName < b.orgName ? -1 : a.orgName > b.orgName ? 1 : 0);
+  });
+}
+
+export interface OverrideExample {
+  reportId: number;
+  orgName: string;
+  domain: string;
+  date: string | null;
+  messages: number;
+}
+
+export interface OverrideItem {
+  /** forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other (as the reporter wrote it). */
+  type: string;
+  messages: number;
+  records: number;
+  reports: number;
+  /** The reports with the most messages overridden for this reason (at most 5). */
+  examples: OverrideExample[];
+}
+
+export interface Overrides {
+  /** Messages with at least one override reason. */
+  messages: number;
+  items: OverrideItem[];
+}
+
+interface OverrideRow {
+  type: string;
+  report_id: number;
+  org_name: string;
+  domain: string;
+  day: string | null;
+  messages: number;
+  records: number;
+}
+
+export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Overrides> {
+  const p = new Params();
+  const reportOnly: AnalyticsFilter = { domain: f.domain, from: f.from, to: f.to, org: f.org };
+  const cond = [...reportConditions(reportOnly, p), 'cardinality(c.reason_types) > 0'];
+  if (f.sourceIp !== undefined) cond.push(`c.source_ip <<= ${p.add(f.sourceIp)}::inet`);
+  if (f.disposition !== undefined) cond.push(`c.disposition = ${p.add(f.disposition)}`);
+  if (f.dmarc === 'pass') cond.push(dmarcPassCondition('c'));
+  if (f.dmarc === 'fail') cond.push(`NOT coalesce(${dmarcPassCondition('c')}, false)`);
+  // Per (reason, report): a record listing the same reason twice counts once.
+  const r = await db.query<OverrideRow>(
+    `WITH x AS (
+       SELECT DISTINCT c.report_id, c.idx, c.count, lower(t.type) AS type
+       FROM records c JOIN reports r ON r.id = c.report_id
+       CROSS JOIN LATERAL unnest(c.reason_types) AS t(type)
+       ${where(cond)}
+     )
+     SELECT x.type, x.report_id, r.org_name, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
+       sum(x.count) AS messages, count(*) AS records
+     FROM x JOIN reports r ON r.id = x.report_id
+     GROUP BY x.type, x.report_id, r.org_name, r.domain, r.day`,
+    p.values,
+  );
+  const total = await db.query<{ n: number | null }>(
+    `SELECT sum(c.count) AS n FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}`,
+    p.values,
+  );
+  const byType = new Map<string, OverrideItem & { all: OverrideExample[] }>();
+  for (const row of r.rows) {
+    let item = byType.get(row.type);
+    if (!item) {
+      item = { type: row.type, messages: 0, records: 0, reports: 0, examples: [], all: [] };
+      byType.set(row.type, item);
+    }
+    item.messages += row.messages;
+    item.records += row.records;
+    item.reports += 1;
+    item.all.push({
+      reportId: row.report_id,
+      orgName: row.org_name,
+      domain: row.domain,
+      date: row.day,
+      messages: row.messages,
+    });
+  }
+  const items = [...byType.values()]
+    .map(({ all, ...item }) => ({
+      ...item,
+      examples: all.sort((a, b) => b.messages - a.messages || b.reportId - a.reportId).slice(0, 5),
+    }))
+    .sort((a, b) => b.messages - a.messages || (a.type < b.type ? -1 : 1));
+  return { messages: total.rows[0]?.n ?? 0, items };
+}

@@ -1,0 +1,78 @@
+// Serves the dashboard (web/, built by `npm run build` into dist/web): hashed assets with long cache headers,
+// and index.html for `/` and every client-side route. These are public pages, not API routes: they declare
+// the public role and stay out of /openapi.json. Paths of the API, auth, docs and admin areas are never
+// answered with the app; they fall through to the problem-details 404.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/** Path prefixes that belong to the server, not to the app. */
+export const NON_APP_PREFIXES = ['/api', '/auth', '/docs', '/redoc', '/openapi.json', '/health', '/ready', '/admin'];
+
+const NOT_BUILT_PAGE = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>DMARC dashboard not built</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>The dashboard has not been built</h1>
+<p>Run <code>npm run build</code> (or <code>npm start</code>, which builds first) and reload this page.
+The API answers meanwhile: see <a href="/docs">/docs</a>.</p></main></body></html>`;
+
+/** The folder with the built app: <package root>/dist/web, from src/ (tsx) and from dist/src/ alike. */
+export function defaultWebRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'dist', 'web');
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve('dist', 'web');
+    dir = parent;
+  }
+}
+
+/** Whether a request path is the app's to answer (a client-side route), rather than the server's. */
+export function isAppPath(urlPath: string): boolean {
+  const p = urlPath.split('?')[0] ?? '/';
+  if (NON_APP_PREFIXES.some((x) => p === x || p.startsWith(`${x}/`) || p.startsWith(`${x}?`))) return false;
+  // A missing file (favicon.ico, robots.txt, a stale asset) is a 404, not the app.
+  const last = p.slice(p.lastIndexOf('/') + 1);
+  return !last.includes('.');
+}
+
+export interface WebOptions {
+  /** Folder holding index.html and assets/ (default: dist/web of the package). */
+  root?: string;
+}
+
+export async function registerWeb(app: FastifyInstance, options: WebOptions = {}): Promise<void> {
+  const root = options.root ?? defaultWebRoot();
+  const indexFile = path.join(root, 'index.html');
+  const route = { config: { role: 'public' as const }, schema: { hide: true } };
+
+  // Encapsulated, so that reply.sendFile does not clash with other users of @fastify/static (Swagger UI).
+  await app.register(async (scope) => {
+    await scope.register(fastifyStatic, { root, serve: false });
+
+    scope.get('/assets/*', route, (req, reply) => {
+      const file = (req.params as { '*': string })['*'];
+      return reply.sendFile(file, path.join(root, 'assets'), { immutable: true, maxAge: '365d' });
+    });
+
+    const sendIndex = (reply: FastifyReply): FastifyReply => {
+      // Read per request (a few KB): a rebuild while the server runs is picked up, and nothing goes stale.
+      let html: string;
+      try {
+        html = fs.readFileSync(indexFile, 'utf8');
+      } catch {
+        return reply
+          .code(503)
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(NOT_BUILT_PAGE);
+      }
+      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+    };
+
+    scope.get('/', route, (_req, reply) => sendIndex(reply));
+    scope.get('/*', route, (req, reply) => (isAppPath(req.url) ? sendIndex(reply) : reply.callNotFound()));
+  });
+}

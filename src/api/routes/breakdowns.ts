@@ -1,0 +1,121 @@
+// The overview's breakdowns: per reporter (GET /api/rollup/reporters) and per policy-override reason
+// (GET /api/rollup/overrides). Cached like the other analytics routes.
+import { Type, type Static } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import { overrides, reporters, type ReporterSort } from '../../analytics/breakdowns.js';
+import { decodeCursor, encodeCursor, isOffsetCursor } from '../cursor.js';
+import type { AppDeps } from '../deps.js';
+import { filterKey, toAnalyticsFilter } from '../filters.js';
+import { cached } from '../plugins/cache.js';
+import {
+  DateString,
+  FilterQuery,
+  Nullable,
+  Page,
+  filterProperties,
+  orderProperty,
+  paginationProperties,
+  problemResponses,
+} from '../schemas/common.js';
+
+const ReporterItem = Type.Object({
+  orgName: Type.String({ description: 'Reporting organisation, as it names itself' }),
+  reports: Type.Integer(),
+  messages: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  complianceRate: Nullable(Type.Number()),
+  domains: Type.Integer({ description: 'Distinct policy domains it reported on' }),
+  firstDate: Nullable(DateString),
+  lastDate: Nullable(DateString),
+});
+
+const ReportersQuery = Type.Object(
+  {
+    ...filterProperties,
+    ...paginationProperties,
+    sort: Type.Optional(
+      Type.Union(
+        [Type.Literal('messages'), Type.Literal('dmarcFail'), Type.Literal('reports'), Type.Literal('orgName')],
+        {
+          default: 'messages',
+        },
+      ),
+    ),
+    order: orderProperty,
+  },
+  { additionalProperties: false },
+);
+
+const OverridesBody = Type.Object({
+  messages: Type.Integer({ description: 'Messages with at least one override reason' }),
+  items: Type.Array(
+    Type.Object({
+      type: Type.String({
+        description: 'forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other',
+      }),
+      messages: Type.Integer(),
+      records: Type.Integer(),
+      reports: Type.Integer(),
+      examples: Type.Array(
+        Type.Object({
+          reportId: Type.Integer({ description: 'Id of the report (GET /api/reports/:id)' }),
+          orgName: Type.String(),
+          domain: Type.String(),
+          date: Nullable(DateString),
+          messages: Type.Integer(),
+        }),
+        { description: 'The reports with the most messages overridden for this reason (at most 5)' },
+      ),
+    }),
+  ),
+});
+
+export function breakdownRoutes(app: FastifyInstance, deps: AppDeps): void {
+  app.get(
+    '/api/rollup/reporters',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Per reporting organisation: reports, messages, DMARC pass/fail, domains, first/last day',
+        querystring: ReportersQuery,
+        response: { 200: Page(ReporterItem), ...problemResponses },
+      },
+    },
+    (req, reply) => {
+      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof ReportersQuery>;
+      const f = toAnalyticsFilter(filters);
+      const s: ReporterSort = sort ?? 'messages';
+      const o = order ?? (s === 'orgName' ? 'asc' : 'desc');
+      const size = limit ?? 50;
+      const offset = decodeCursor(cursor, isOffsetCursor)?.o ?? 0;
+      return cached(deps.cache, reply, `reporters:${filterKey(f, { s, o, size, offset })}`, async () => {
+        const all = await reporters(deps.db, f, { sort: s, order: o });
+        const items = all.slice(offset, offset + size);
+        const next = offset + items.length;
+        return { items, total: all.length, nextCursor: next < all.length ? encodeCursor({ o: next }) : null };
+      });
+    },
+  );
+
+  app.get(
+    '/api/rollup/overrides',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Policy-override reasons the receivers gave, with message counts and example reports',
+        description:
+          'A receiver that applied another disposition than the published policy says why (forwarded, ' +
+          'mailing_list, local_policy, ...). Counted per reason; a record with two reasons counts under both.',
+        querystring: FilterQuery,
+        response: { 200: OverridesBody, ...problemResponses },
+      },
+    },
+    (req, reply) => {
+      const f = toAnalyticsFilter(req.query as Static<typeof FilterQuery>);
+      return cached(deps.cache, reply, `overrides:${filterKey(f)}`, () => overrides(deps.db, f));
+    },
+  );
+}

@@ -1,0 +1,124 @@
+// One chart: a titled figure whose canvas is drawn by ECharts (loaded on first use), resized with its box,
+// with a click handler for drill-down. `data-drawn` is set once the chart has rendered its data, which the
+// e2e tests and the benchmark wait for.
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import type { EChartsCoreOption, EChartsType } from 'echarts/core';
+import { tooltipElement } from './tooltip';
+import type { TooltipContent } from './tooltip';
+
+type Lib = typeof import('./echarts');
+let lib: Promise<Lib> | null = null;
+export function loadCharts(): Promise<Lib> {
+  lib ??= import('./echarts');
+  return lib;
+}
+
+export const renderTooltip = (c: TooltipContent): HTMLElement => tooltipElement(c);
+
+export interface ClickInfo {
+  dataIndex: number;
+  seriesIndex: number;
+  seriesName: string;
+  name: string;
+}
+
+export interface ChartProps {
+  id: string;
+  title: string;
+  /** One sentence on what the chart shows (and what a click does), for everyone including screen readers. */
+  description: string;
+  option: EChartsCoreOption | null;
+  onClick?: (info: ClickInfo) => void;
+  height?: number;
+  /** Shown instead of the chart (empty data). */
+  empty?: string | null;
+  children?: ComponentChildren;
+  wide?: boolean;
+}
+
+export function Chart({
+  id,
+  title,
+  description,
+  option,
+  onClick,
+  height = 280,
+  empty,
+  children,
+  wide,
+}: ChartProps): JSX.Element {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<EChartsType | null>(null);
+  const pending = useRef<EChartsCoreOption | null>(null);
+  const click = useRef(onClick);
+  click.current = onClick;
+
+  useEffect(() => {
+    let disposed = false;
+    let observer: ResizeObserver | null = null;
+    void loadCharts().then(({ echarts }) => {
+      if (disposed || !box.current) return;
+      const c = echarts.init(box.current, null, { renderer: 'canvas' });
+      chart.current = c;
+      c.on('click', (p) => {
+        const e = p as unknown as ClickInfo;
+        click.current?.({ dataIndex: e.dataIndex, seriesIndex: e.seriesIndex, seriesName: e.seriesName, name: e.name });
+      });
+      c.on('finished', () => {
+        if (box.current && chart.current === c) box.current.dataset.drawn = 'true';
+      });
+      observer = new ResizeObserver(() => c.resize());
+      observer.observe(box.current);
+      if (pending.current) {
+        c.setOption(pending.current, true);
+        pending.current = null;
+      }
+    });
+    return () => {
+      disposed = true;
+      observer?.disconnect();
+      chart.current?.dispose();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    if (!option || empty) return;
+    if (box.current) delete box.current.dataset.drawn;
+    if (chart.current) chart.current.setOption(option, true);
+    else pending.current = option;
+  }, [option, empty]);
+
+  const headingId = `${id}-title`;
+  const descId = `${id}-desc`;
+  return (
+    <figure class={`card chart${wide ? ' wide' : ''}`} aria-labelledby={headingId} data-chart={id}>
+      <h3 id={headingId} class="chart-title">
+        {title}
+      </h3>
+      <p id={descId} class="chart-desc">
+        {description}
+      </p>
+      {empty ? (
+        <p class="chart-empty" data-chart-empty="true">
+          {empty}
+        </p>
+      ) : null}
+      <div
+        ref={box}
+        class="chart-canvas"
+        style={{ height: `${height}px`, display: empty ? 'none' : 'block' }}
+        role="img"
+        aria-labelledby={headingId}
+        aria-describedby={descId}
+      />
+      {option === null && !empty ? (
+        <p class="chart-loading" aria-hidden="true">
+          Loading…
+        </p>
+      ) : null}
+      {children}
+    </figure>
+  );
+}

@@ -1,0 +1,461 @@
+// ECharts options for the overview's charts, built from API answers. Pure (no DOM): tooltips are described as
+// data (TooltipContent) and turned into DOM nodes by the `render` function the caller passes.
+import type { EChartsCoreOption } from 'echarts/core';
+import { bucketEnd } from '../lib/filters';
+import { formatCompact, formatDate, formatNumber, formatPercent } from '../lib/format';
+import type {
+  Alignment,
+  Dispositions,
+  DomainItem,
+  Overrides,
+  ReporterItem,
+  SourceItem,
+  TimelinePoint,
+} from '../lib/types';
+import type { TooltipContent } from './tooltip';
+
+export type Render = (c: TooltipContent) => unknown;
+export type Interval = 'day' | 'week' | 'month';
+
+/** Blue for pass and orange for fail: distinguishable with the common colour-vision deficiencies. */
+export const COLORS = {
+  pass: '#1f5fa8',
+  fail: '#d9480f',
+  none: '#7c8799',
+  quarantine: '#e0a020',
+  reject: '#b42318',
+  dispPass: '#1f5fa8',
+  partial: '#8fb4de',
+  grid: '#e3e7ee',
+  text: '#3b4455',
+};
+
+const FONT = { color: COLORS.text, fontSize: 12 };
+
+const base = {
+  animation: false,
+  aria: { enabled: true },
+  textStyle: { fontFamily: 'inherit' },
+} satisfies EChartsCoreOption;
+
+function axisTooltip(render: Render, content: (index: number) => TooltipContent | null) {
+  return {
+    trigger: 'axis',
+    axisPointer: { type: 'shadow' },
+    confine: true,
+    formatter: (params: unknown) => {
+      const list = Array.isArray(params) ? params : [params];
+      const first = list[0] as { dataIndex?: number } | undefined;
+      const c = first?.dataIndex === undefined ? null : content(first.dataIndex);
+      return c ? render(c) : '';
+    },
+  };
+}
+
+function itemTooltip(render: Render, content: (index: number) => TooltipContent | null) {
+  return {
+    trigger: 'item',
+    confine: true,
+    formatter: (params: unknown) => {
+      const p = params as { dataIndex?: number };
+      const c = p.dataIndex === undefined ? null : content(p.dataIndex);
+      return c ? render(c) : '';
+    },
+  };
+}
+
+export function bucketLabel(date: string, interval: Interval): string {
+  if (interval === 'day') return formatDate(date);
+  const end = bucketEnd(date, interval);
+  return `${formatDate(date)} – ${formatDate(end)}`;
+}
+
+/** Short category labels for time axes: "Jun 13" (days, weeks) or "Jun 2024" (months). */
+export function axisDate(date: string, interval: Interval): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  return interval === 'month' ? `${month} ${d.getUTCFullYear()}` : `${month} ${d.getUTCDate()}`;
+}
+
+function valueAxis(name: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'value',
+    name,
+    nameLocation: 'middle',
+    nameGap: 44,
+    nameTextStyle: FONT,
+    axisLabel: { ...FONT, formatter: (v: number) => formatCompact(v) },
+    splitLine: { lineStyle: { color: COLORS.grid } },
+    minInterval: 1,
+    ...extra,
+  };
+}
+
+function timeAxis(items: TimelinePoint[], interval: Interval) {
+  return {
+    type: 'category',
+    name: interval === 'day' ? 'Day (UTC, report period start)' : interval === 'week' ? 'Week (UTC)' : 'Month (UTC)',
+    nameLocation: 'middle',
+    nameGap: 30,
+    nameTextStyle: FONT,
+    data: items.map((p) => axisDate(p.date, interval)),
+    axisLabel: { ...FONT, hideOverlap: true },
+    axisTick: { alignWithLabel: true },
+  };
+}
+
+export function volumeOption(items: TimelinePoint[], interval: Interval, render: Render): EChartsCoreOption {
+  return {
+    ...base,
+    grid: { left: 64, right: 16, top: 36, bottom: 52 },
+    legend: { top: 0, textStyle: FONT },
+    tooltip: axisTooltip(render, (i) => {
+      const p = items[i];
+      if (!p) return null;
+      return {
+        title: bucketLabel(p.date, interval),
+        rows: [
+          { label: 'DMARC pass', value: formatNumber(p.dmarcPass), color: COLORS.pass },
+          { label: 'DMARC fail', value: formatNumber(p.dmarcFail), color: COLORS.fail },
+          { label: 'Messages', value: formatNumber(p.messages) },
+          { label: 'Compliance', value: formatPercent(p.complianceRate) },
+        ],
+        hint: p.messages > 0 ? 'Click for the reports of this period' : undefined,
+      };
+    }),
+    xAxis: timeAxis(items, interval),
+    yAxis: valueAxis('Messages'),
+    series: [
+      { name: 'DMARC pass', type: 'bar', stack: 'v', color: COLORS.pass, data: items.map((p) => p.dmarcPass) },
+      { name: 'DMARC fail', type: 'bar', stack: 'v', color: COLORS.fail, data: items.map((p) => p.dmarcFail) },
+    ],
+  };
+}
+
+export function complianceOption(items: TimelinePoint[], interval: Interval, render: Render): EChartsCoreOption {
+  return {
+    ...base,
+    grid: { left: 64, right: 16, top: 24, bottom: 52 },
+    tooltip: {
+      ...axisTooltip(render, (i) => {
+        const p = items[i];
+        if (!p) return null;
+        return {
+          title: bucketLabel(p.date, interval),
+          rows: [
+            { label: 'Compliance', value: formatPercent(p.complianceRate), color: COLORS.pass },
+            { label: 'DMARC pass', value: formatNumber(p.dmarcPass) },
+            { label: 'Messages', value: formatNumber(p.messages) },
+          ],
+          hint: p.messages > 0 ? 'Click for the reports of this period' : undefined,
+        };
+      }),
+      axisPointer: { type: 'line' },
+    },
+    xAxis: { ...timeAxis(items, interval), boundaryGap: false },
+    yAxis: valueAxis('Compliance (% of messages passing DMARC)', {
+      min: 0,
+      max: 100,
+      minInterval: undefined,
+      axisLabel: { ...FONT, formatter: (v: number) => `${v}%` },
+    }),
+    series: [
+      {
+        name: 'Compliance',
+        type: 'line',
+        color: COLORS.pass,
+        connectNulls: false,
+        showSymbol: items.length <= 60,
+        areaStyle: { opacity: 0.08 },
+        // A day without messages has no rate: a gap, not 0%.
+        data: items.map((p) => (p.complianceRate === null ? null : Math.round(p.complianceRate * 10000) / 100)),
+      },
+    ],
+  };
+}
+
+export const DISPOSITIONS: { key: keyof Dispositions; label: string; color: string }[] = [
+  { key: 'none', label: 'None (delivered)', color: COLORS.none },
+  { key: 'quarantine', label: 'Quarantine', color: COLORS.quarantine },
+  { key: 'reject', label: 'Reject', color: COLORS.reject },
+  { key: 'pass', label: 'Pass (DMARCbis)', color: COLORS.dispPass },
+];
+
+export function dispositionOption(d: Dispositions, render: Render): EChartsCoreOption {
+  const total = d.none + d.quarantine + d.reject + d.pass;
+  const rows = DISPOSITIONS.filter((x) => d[x.key] > 0 || x.key !== 'pass');
+  return {
+    ...base,
+    grid: { left: 110, right: 24, top: 8, bottom: 44 },
+    tooltip: itemTooltip(render, (i) => {
+      const x = rows[i];
+      if (!x) return null;
+      return {
+        title: `Disposition: ${x.label}`,
+        rows: [
+          { label: 'Messages', value: formatNumber(d[x.key]), color: x.color },
+          { label: 'Share', value: formatPercent(total > 0 ? d[x.key] / total : null) },
+        ],
+        hint: d[x.key] > 0 ? 'Click for the reports with this disposition' : undefined,
+      };
+    }),
+    xAxis: valueAxis('Messages'),
+    yAxis: {
+      type: 'category',
+      name: 'Disposition applied by the receiver',
+      nameLocation: 'middle',
+      nameGap: 96,
+      nameTextStyle: FONT,
+      inverse: true,
+      data: rows.map((x) => x.label),
+      axisLabel: FONT,
+    },
+    series: [
+      {
+        name: 'Messages',
+        type: 'bar',
+        data: rows.map((x) => ({ value: d[x.key], itemStyle: { color: x.color } })),
+        label: {
+          show: true,
+          position: 'right',
+          formatter: (p: { value: number }) => (total > 0 ? formatPercent(p.value / total) : ''),
+          ...FONT,
+        },
+      },
+    ],
+  };
+}
+
+export const ALIGNMENT_SEGMENTS = [
+  { key: 'aligned', label: 'Aligned pass', color: COLORS.pass },
+  { key: 'authenticatedNotAligned', label: 'Authenticated, not aligned', color: COLORS.partial },
+  { key: 'notAuthenticated', label: 'Not authenticated', color: COLORS.fail },
+] as const;
+
+export function alignmentOption(a: Alignment, render: Render): EChartsCoreOption {
+  const mechs = [
+    { name: 'DKIM', m: a.dkim },
+    { name: 'SPF', m: a.spf },
+  ];
+  return {
+    ...base,
+    grid: { left: 56, right: 24, top: 36, bottom: 44 },
+    legend: { top: 0, textStyle: FONT },
+    tooltip: axisTooltip(render, (i) => {
+      const x = mechs[i];
+      if (!x) return null;
+      const share = (n: number) => formatPercent(a.messages > 0 ? n / a.messages : null);
+      return {
+        title: `${x.name} (of ${formatNumber(a.messages)} messages)`,
+        rows: [
+          ...ALIGNMENT_SEGMENTS.map((s) => ({
+            label: s.label,
+            value: `${formatNumber(x.m[s.key])} (${share(x.m[s.key])})`,
+            color: s.color,
+          })),
+          { label: 'DKIM and SPF aligned', value: formatNumber(a.both) },
+          { label: 'Neither aligned', value: formatNumber(a.neither) },
+        ],
+        hint: 'Click for the sources behind it',
+      };
+    }),
+    xAxis: valueAxis('Messages'),
+    yAxis: {
+      type: 'category',
+      name: 'Mechanism',
+      nameLocation: 'middle',
+      nameGap: 40,
+      nameTextStyle: FONT,
+      inverse: true,
+      data: mechs.map((x) => x.name),
+      axisLabel: FONT,
+    },
+    series: ALIGNMENT_SEGMENTS.map((s) => ({
+      name: s.label,
+      type: 'bar',
+      stack: 'a',
+      color: s.color,
+      barMaxWidth: 48,
+      data: mechs.map((x) => x.m[s.key]),
+    })),
+  };
+}
+
+/** Horizontal pass/fail bars for a top-N list (sources, reporters). */
+function passFailBars<T extends { dmarcPass: number; dmarcFail: number }>(
+  items: T[],
+  name: (t: T) => string,
+  axisName: string,
+  content: (t: T) => TooltipContent,
+  render: Render,
+): EChartsCoreOption {
+  return {
+    ...base,
+    grid: { left: 150, right: 24, top: 36, bottom: 44 },
+    legend: { top: 0, textStyle: FONT },
+    tooltip: axisTooltip(render, (i) => (items[i] ? content(items[i]) : null)),
+    xAxis: valueAxis('Messages'),
+    yAxis: {
+      type: 'category',
+      name: axisName,
+      nameLocation: 'start',
+      nameTextStyle: { ...FONT, align: 'right', padding: [0, 8, 0, 0] },
+      inverse: true,
+      data: items.map(name),
+      axisLabel: { ...FONT, width: 136, overflow: 'truncate' },
+    },
+    series: [
+      { name: 'DMARC pass', type: 'bar', stack: 's', color: COLORS.pass, data: items.map((t) => t.dmarcPass) },
+      { name: 'DMARC fail', type: 'bar', stack: 's', color: COLORS.fail, data: items.map((t) => t.dmarcFail) },
+    ],
+  };
+}
+
+export function sourceLabel(ip: string | null): string {
+  return ip ?? '(no source IP)';
+}
+
+export function topSourcesOption(items: SourceItem[], render: Render): EChartsCoreOption {
+  return passFailBars(
+    items,
+    (s) => sourceLabel(s.sourceIp),
+    'Source IP',
+    (s) => ({
+      title: sourceLabel(s.sourceIp),
+      rows: [
+        { label: 'DMARC pass', value: formatNumber(s.dmarcPass), color: COLORS.pass },
+        { label: 'DMARC fail', value: formatNumber(s.dmarcFail), color: COLORS.fail },
+        { label: 'Messages', value: formatNumber(s.messages) },
+        { label: 'Compliance', value: formatPercent(s.complianceRate) },
+        { label: 'Reported by', value: s.reporters.slice(0, 3).join(', ') + (s.reporters.length > 3 ? ', …' : '') },
+      ],
+      hint: s.sourceIp ? 'Click for this source’s records' : undefined,
+    }),
+    render,
+  );
+}
+
+export function reportersOption(items: ReporterItem[], render: Render): EChartsCoreOption {
+  return passFailBars(
+    items,
+    (r) => r.orgName,
+    'Reporter',
+    (r) => ({
+      title: r.orgName,
+      rows: [
+        { label: 'DMARC pass', value: formatNumber(r.dmarcPass), color: COLORS.pass },
+        { label: 'DMARC fail', value: formatNumber(r.dmarcFail), color: COLORS.fail },
+        { label: 'Messages', value: formatNumber(r.messages) },
+        { label: 'Reports', value: formatNumber(r.reports) },
+        { label: 'Compliance', value: formatPercent(r.complianceRate) },
+      ],
+      hint: 'Click for this reporter’s reports',
+    }),
+    render,
+  );
+}
+
+export const REASON_LABELS: Record<string, string> = {
+  forwarded: 'Forwarded',
+  sampled_out: 'Sampled out (pct)',
+  trusted_forwarder: 'Trusted forwarder',
+  mailing_list: 'Mailing list',
+  local_policy: 'Local policy',
+  other: 'Other',
+};
+
+export function reasonLabel(type: string): string {
+  return REASON_LABELS[type] ?? type;
+}
+
+export function overridesOption(o: Overrides, render: Render): EChartsCoreOption {
+  const items = o.items;
+  return {
+    ...base,
+    grid: { left: 150, right: 24, top: 8, bottom: 44 },
+    tooltip: itemTooltip(render, (i) => {
+      const x = items[i];
+      if (!x) return null;
+      return {
+        title: `Override: ${reasonLabel(x.type)}`,
+        rows: [
+          { label: 'Messages', value: formatNumber(x.messages), color: COLORS.quarantine },
+          { label: 'Records', value: formatNumber(x.records) },
+          { label: 'Reports', value: formatNumber(x.reports) },
+        ],
+        hint: 'Click for example reports',
+      };
+    }),
+    xAxis: valueAxis('Messages'),
+    yAxis: {
+      type: 'category',
+      name: 'Reason',
+      nameLocation: 'start',
+      nameTextStyle: { ...FONT, align: 'right', padding: [0, 8, 0, 0] },
+      inverse: true,
+      data: items.map((x) => reasonLabel(x.type)),
+      axisLabel: { ...FONT, width: 136, overflow: 'truncate' },
+    },
+    series: [{ name: 'Messages', type: 'bar', color: COLORS.quarantine, data: items.map((x) => x.messages) }],
+  };
+}
+
+export function domainComplianceOption(items: DomainItem[], render: Render): EChartsCoreOption {
+  return {
+    ...base,
+    grid: { left: 150, right: 56, top: 8, bottom: 44 },
+    tooltip: itemTooltip(render, (i) => {
+      const d = items[i];
+      if (!d) return null;
+      return {
+        title: d.domain,
+        rows: [
+          { label: 'Compliance', value: formatPercent(d.complianceRate), color: COLORS.pass },
+          { label: 'DMARC pass', value: formatNumber(d.dmarcPass) },
+          { label: 'DMARC fail', value: formatNumber(d.dmarcFail) },
+          { label: 'Messages', value: formatNumber(d.messages) },
+          { label: 'Published policy', value: d.policy.p ? `p=${d.policy.p}` : '—' },
+        ],
+        hint: 'Click to filter the dashboard to this domain',
+      };
+    }),
+    xAxis: valueAxis('Compliance (% of messages passing DMARC)', {
+      min: 0,
+      max: 100,
+      minInterval: undefined,
+      axisLabel: { ...FONT, formatter: (v: number) => `${v}%` },
+    }),
+    yAxis: {
+      type: 'category',
+      name: 'Domain',
+      nameLocation: 'start',
+      nameTextStyle: { ...FONT, align: 'right', padding: [0, 8, 0, 0] },
+      inverse: true,
+      data: items.map((d) => d.domain),
+      axisLabel: { ...FONT, width: 136, overflow: 'truncate' },
+    },
+    series: [
+      {
+        name: 'Compliance',
+        type: 'bar',
+        data: items.map((d) => ({
+          value: d.complianceRate === null ? 0 : Math.round(d.complianceRate * 10000) / 100,
+          itemStyle: {
+            color:
+              (d.complianceRate ?? 0) >= 0.95
+                ? COLORS.pass
+                : (d.complianceRate ?? 0) >= 0.8
+                  ? COLORS.quarantine
+                  : COLORS.fail,
+          },
+        })),
+        label: {
+          show: true,
+          position: 'right',
+          ...FONT,
+          formatter: (p: { dataIndex: number }) => formatPercent(items[p.dataIndex]?.complianceRate ?? null),
+        },
+      },
+    ],
+  };
+}

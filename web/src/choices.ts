@@ -1,0 +1,70 @@
+// Domains and reporters for the filter menus, and the span of the data ("all time", empty states). Loaded
+// once and shared by every page; reloaded after an upload.
+import { useEffect, useState } from 'preact/hooks';
+import type { Api } from './lib/api';
+import type { DateSpan } from './lib/filters';
+import type { DomainItem, Page, ReporterItem } from './lib/types';
+
+export interface Choices {
+  domains: string[];
+  reporters: string[];
+  /** First and last day with reports; null when there are none. */
+  extent: DateSpan | null;
+  /** Reports stored at all (any date). */
+  reports: number;
+}
+
+let cached: Promise<Choices> | null = null;
+const listeners = new Set<() => void>();
+
+async function fetchChoices(api: Api): Promise<Choices> {
+  const [d, r] = await Promise.all([
+    api.get<Page<DomainItem>>('/api/domains', { limit: 1000, sort: 'domain' }),
+    api.get<Page<ReporterItem>>('/api/rollup/reporters', { limit: 1000, sort: 'orgName' }),
+  ]);
+  let first: string | null = null;
+  let last: string | null = null;
+  for (const x of d.items) {
+    if (x.firstDate && (!first || x.firstDate < first)) first = x.firstDate;
+    if (x.lastDate && (!last || x.lastDate > last)) last = x.lastDate;
+  }
+  return {
+    domains: d.items.map((x) => x.domain),
+    reporters: r.items.map((x) => x.orgName),
+    extent: first && last ? { from: first, to: last } : null,
+    reports: d.items.reduce((n, x) => n + x.reports, 0),
+  };
+}
+
+export function invalidateChoices(): void {
+  cached = null;
+  for (const fn of listeners) fn();
+}
+
+export function useChoices(api: Api): { choices: Choices | null; error: unknown } {
+  const [state, setState] = useState<{ choices: Choices | null; error: unknown }>({ choices: null, error: null });
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const fn = (): void => setVersion((v) => v + 1);
+    listeners.add(fn);
+    return () => {
+      listeners.delete(fn);
+    };
+  }, []);
+  useEffect(() => {
+    let live = true;
+    cached ??= fetchChoices(api);
+    const p = cached;
+    p.then(
+      (choices) => live && setState({ choices, error: null }),
+      (error: unknown) => {
+        if (cached === p) cached = null;
+        if (live) setState({ choices: null, error });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, version]);
+  return state;
+}

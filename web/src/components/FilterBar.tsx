@@ -1,0 +1,149 @@
+// The filters every chart and table obeys: domain, date range (presets and custom), reporter, DMARC result.
+// Each change is a new URL (history entry), so that links are shareable and the back button undoes it.
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { RANGE_LABELS, RANGE_PRESETS, isCalendarDate, withFilters, type DateSpan, type Filters } from '../lib/filters';
+import { navigate, useLocation } from '../router';
+
+export interface FilterChoices {
+  domains: string[];
+  reporters: string[];
+}
+
+export function FilterBar({
+  filters,
+  span,
+  choices,
+}: {
+  filters: Filters;
+  span: DateSpan | undefined;
+  choices: FilterChoices;
+}): JSX.Element {
+  const loc = useLocation();
+  const apply = (f: Filters): void => navigate(`${loc.pathname}${withFilters(loc.search, f)}`);
+  const [from, setFrom] = useState(span?.from ?? '');
+  const [to, setTo] = useState(span?.to ?? '');
+  const [customOpen, setCustomOpen] = useState(filters.range === 'custom');
+  useEffect(() => {
+    setFrom(span?.from ?? '');
+    setTo(span?.to ?? '');
+  }, [span?.from, span?.to]);
+  useEffect(() => setCustomOpen(filters.range === 'custom'), [filters.range]);
+
+  const domains =
+    filters.domain && !choices.domains.includes(filters.domain)
+      ? [filters.domain, ...choices.domains]
+      : choices.domains;
+  const reporters =
+    filters.org && !choices.reporters.includes(filters.org) ? [filters.org, ...choices.reporters] : choices.reporters;
+  const customValid = isCalendarDate(from) && isCalendarDate(to) && from <= to;
+
+  return (
+    <section class="filters" aria-label="Filters">
+      <div class="filter">
+        <label for="f-domain">Domain</label>
+        <select
+          id="f-domain"
+          value={filters.domain ?? ''}
+          onChange={(e) => apply({ ...filters, domain: (e.currentTarget as HTMLSelectElement).value || undefined })}
+        >
+          <option value="">All domains</option>
+          {domains.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+      </div>
+
+      <fieldset class="filter range">
+        <legend>Period</legend>
+        <div class="segmented">
+          {RANGE_PRESETS.map((r) => (
+            <button
+              key={r}
+              type="button"
+              aria-pressed={filters.range === r}
+              onClick={() => apply({ ...filters, range: r, from: undefined, to: undefined })}
+            >
+              {r === 'all' ? 'All' : r.replace('d', ' days')}
+            </button>
+          ))}
+          <button
+            type="button"
+            aria-pressed={filters.range === 'custom'}
+            aria-expanded={customOpen}
+            onClick={() => setCustomOpen(!customOpen)}
+          >
+            Custom
+          </button>
+        </div>
+        {customOpen ? (
+          <form
+            class="custom-range"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (customValid) apply({ ...filters, range: 'custom', from, to });
+            }}
+          >
+            <label for="f-from">From</label>
+            <input
+              id="f-from"
+              type="date"
+              value={from}
+              max={to || undefined}
+              onInput={(e) => setFrom((e.currentTarget as HTMLInputElement).value)}
+            />
+            <label for="f-to">To</label>
+            <input
+              id="f-to"
+              type="date"
+              value={to}
+              min={from || undefined}
+              onInput={(e) => setTo((e.currentTarget as HTMLInputElement).value)}
+            />
+            <button type="submit" disabled={!customValid}>
+              Apply
+            </button>
+          </form>
+        ) : null}
+      </fieldset>
+
+      <div class="filter">
+        <label for="f-org">Reporter</label>
+        <select
+          id="f-org"
+          value={filters.org ?? ''}
+          onChange={(e) => apply({ ...filters, org: (e.currentTarget as HTMLSelectElement).value || undefined })}
+        >
+          <option value="">All reporters</option>
+          {reporters.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </div>
+
+      <div class="filter">
+        <label for="f-dmarc">DMARC result</label>
+        <select
+          id="f-dmarc"
+          value={filters.dmarc ?? ''}
+          onChange={(e) => {
+            const v = (e.currentTarget as HTMLSelectElement).value;
+            apply({ ...filters, dmarc: v === 'pass' || v === 'fail' ? v : undefined });
+          }}
+        >
+          <option value="">Pass and fail</option>
+          <option value="pass">Pass only</option>
+          <option value="fail">Fail only</option>
+        </select>
+      </div>
+
+      <p class="filter-span" aria-live="polite">
+        {span ? `${RANGE_LABELS[filters.range]}: ${span.from} to ${span.to} (UTC)` : RANGE_LABELS[filters.range]}
+      </p>
+    </section>
+  );
+}

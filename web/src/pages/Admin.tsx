@@ -1,0 +1,341 @@
+// Users (admins) and the signed-in user's own API keys.
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { useApp, useLoad } from '../context';
+import { Badge, ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
+import { describeError } from '../lib/problem';
+import { formatDateTime } from '../lib/format';
+import { hasRole, type Role } from '../lib/session';
+import type { ApiKeyItem, UserItem } from '../lib/types';
+
+const ROLES: Role[] = ['viewer', 'analyst', 'admin'];
+
+/** A secret shown once, with a copy button; never stored anywhere by the app. */
+function OneTimeSecret({ label, value, onDone }: { label: string; value: string; onDone: () => void }): JSX.Element {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div class="secret" role="alert">
+      <p>
+        <strong>{label}</strong> It is shown only this once: copy it now.
+      </p>
+      <p>
+        <code class="mono secret-value" data-testid="secret">
+          {value}
+        </code>
+      </p>
+      <button
+        type="button"
+        onClick={() => {
+          void navigator.clipboard?.writeText(value).then(() => setCopied(true));
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </button>{' '}
+      <button type="button" class="secondary" onClick={onDone}>
+        Done
+      </button>
+    </div>
+  );
+}
+
+export function Users(): JSX.Element {
+  const { api, user } = useApp();
+  const list = useLoad('users', (signal) =>
+    api.get<{ items: UserItem[]; total?: number }>('/api/users', { limit: 1000 }, signal),
+  );
+  const [form, setForm] = useState({ email: '', name: '', role: 'viewer' as Role, password: '' });
+  const [error, setError] = useState<string | null>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  if (!hasRole(user, 'admin')) {
+    return (
+      <>
+        <PageHeader title="Users" />
+        <p class="state">Managing users needs the admin role.</p>
+      </>
+    );
+  }
+
+  const create = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: Record<string, string> = { email: form.email.trim(), name: form.name.trim(), role: form.role };
+      if (form.password) body.password = form.password;
+      const r = await api.post<UserItem & { generatedPassword?: string | null }>('/api/users', body);
+      if (r.generatedPassword) setSecret(`Password for ${r.email}: ${r.generatedPassword}`);
+      setForm({ email: '', name: '', role: 'viewer', password: '' });
+      list.reload();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const change = async (u: UserItem, patch: Partial<Pick<UserItem, 'role' | 'active' | 'name'>>): Promise<void> => {
+    setError(null);
+    try {
+      if (patch.active === false) await api.delete(`/api/users/${u.id}`);
+      else await api.patch(`/api/users/${u.id}`, patch);
+      list.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Users" />
+      {secret ? <OneTimeSecret label="New user created." value={secret} onDone={() => setSecret(null)} /> : null}
+      {error ? (
+        <p class="state error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <section class="card detail" aria-labelledby="new-user">
+        <h2 id="new-user">Add a user</h2>
+        <form class="grid-form" onSubmit={(e) => void create(e)}>
+          <label>
+            E-mail
+            <input
+              type="email"
+              required
+              value={form.email}
+              onInput={(e) => setForm({ ...form, email: (e.currentTarget as HTMLInputElement).value })}
+            />
+          </label>
+          <label>
+            Name
+            <input
+              required
+              value={form.name}
+              onInput={(e) => setForm({ ...form, name: (e.currentTarget as HTMLInputElement).value })}
+            />
+          </label>
+          <label>
+            Role
+            <select
+              value={form.role}
+              onChange={(e) => setForm({ ...form, role: (e.currentTarget as HTMLSelectElement).value as Role })}
+            >
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Password (optional: one is generated)
+            <input
+              type="password"
+              autoComplete="new-password"
+              minLength={10}
+              value={form.password}
+              onInput={(e) => setForm({ ...form, password: (e.currentTarget as HTMLInputElement).value })}
+            />
+          </label>
+          <button type="submit" disabled={busy}>
+            Add user
+          </button>
+        </form>
+      </section>
+      <section class="card detail" aria-labelledby="user-list">
+        <h2 id="user-list">All users</h2>
+        {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
+        {!list.data ? (
+          <Loading what="Loading users" />
+        ) : list.data.items.length === 0 ? (
+          <Empty title="No users" />
+        ) : (
+          <div class="table-wrap">
+            <table class="data">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">E-mail</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Last sign-in</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.map((u) => (
+                  <tr key={u.id}>
+                    <td>{u.name}</td>
+                    <td>{u.email}</td>
+                    <td>
+                      <label class="sr-only" for={`role-${u.id}`}>
+                        Role of {u.email}
+                      </label>
+                      <select
+                        id={`role-${u.id}`}
+                        value={u.role}
+                        onChange={(e) => void change(u, { role: (e.currentTarget as HTMLSelectElement).value as Role })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r} value={r}>
+                            {r}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>
+                      {u.active === false ? (
+                        <Badge tone="neutral">deactivated</Badge>
+                      ) : (
+                        <Badge tone="pass">active</Badge>
+                      )}
+                    </td>
+                    <td>{formatDateTime(u.lastLoginAt ?? null)}</td>
+                    <td>
+                      {u.active === false ? (
+                        <button type="button" class="secondary" onClick={() => void change(u, { active: true })}>
+                          Reactivate
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          class="danger"
+                          disabled={String(u.id) === String(user.id)}
+                          onClick={() => {
+                            if (window.confirm(`Deactivate ${u.email}? They can no longer sign in.`))
+                              void change(u, { active: false });
+                          }}
+                        >
+                          Deactivate
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
+
+export function Keys(): JSX.Element {
+  const { api } = useApp();
+  const list = useLoad('keys', (signal) => api.get<{ items: ApiKeyItem[] }>('/api/keys', undefined, signal));
+  const [name, setName] = useState('');
+  const [expires, setExpires] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const create = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const body: Record<string, string> = { name: name.trim() };
+      if (expires) body.expiresAt = new Date(`${expires}T23:59:59Z`).toISOString();
+      const k = await api.post<ApiKeyItem>('/api/keys', body);
+      if (k.key) setSecret(k.key);
+      setName('');
+      setExpires('');
+      list.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  const revoke = async (k: ApiKeyItem): Promise<void> => {
+    if (!window.confirm(`Revoke the key “${k.name}”? Programs using it stop working.`)) return;
+    try {
+      await api.delete(`/api/keys/${k.id}`);
+      list.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  const keys = list.data?.items.filter((k) => !(k as ApiKeyItem & { revokedAt?: string | null }).revokedAt) ?? [];
+  return (
+    <>
+      <PageHeader title="My API keys" />
+      <p>
+        API keys let scripts and other tools read the API as you (with your role): send the key in the{' '}
+        <code>X-API-Key</code> header.
+      </p>
+      {secret ? <OneTimeSecret label="Your new API key." value={secret} onDone={() => setSecret(null)} /> : null}
+      {error ? (
+        <p class="state error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <section class="card detail" aria-labelledby="new-key">
+        <h2 id="new-key">Create a key</h2>
+        <form class="grid-form" onSubmit={(e) => void create(e)}>
+          <label>
+            Name
+            <input
+              required
+              maxLength={100}
+              value={name}
+              placeholder="e.g. Grafana"
+              onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+            />
+          </label>
+          <label>
+            Expires (optional)
+            <input
+              type="date"
+              value={expires}
+              onInput={(e) => setExpires((e.currentTarget as HTMLInputElement).value)}
+            />
+          </label>
+          <button type="submit">Create key</button>
+        </form>
+      </section>
+      <section class="card detail" aria-labelledby="key-list">
+        <h2 id="key-list">Your keys</h2>
+        {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
+        {!list.data ? (
+          list.state === 'loading' ? (
+            <Loading what="Loading keys" />
+          ) : null
+        ) : keys.length === 0 ? (
+          <p>You have no API keys.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="data">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key starts with</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.map((k) => (
+                  <tr key={k.id}>
+                    <td>{k.name}</td>
+                    <td class="mono">{k.prefix}…</td>
+                    <td>{formatDateTime(k.createdAt)}</td>
+                    <td>{k.expiresAt ? formatDateTime(k.expiresAt) : 'never'}</td>
+                    <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'}</td>
+                    <td>
+                      <button type="button" class="danger" onClick={() => void revoke(k)}>
+                        Revoke
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,411 @@
+// The overview: five headline figures with their change against the previous period, and the charts, all
+// for the filters in the URL. Every chart drills down on click.
+import type { JSX } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
+import { Chart, loadCharts, renderTooltip } from '../charts/Chart';
+import {
+  ALIGNMENT_SEGMENTS,
+  DISPOSITIONS,
+  alignmentOption,
+  complianceOption,
+  dispositionOption,
+  domainComplianceOption,
+  overridesOption,
+  reasonLabel,
+  reportersOption,
+  topSourcesOption,
+  volumeOption,
+} from '../charts/options';
+import { useApp, useLoad } from '../context';
+import { ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
+import { apiQuery, bucketEnd, intervalFor, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
+import {
+  formatChange,
+  formatDate,
+  formatNumber,
+  formatPercent,
+  formatPointsChange,
+  toneOf,
+  type Change,
+} from '../lib/format';
+import { hasRole } from '../lib/session';
+import type {
+  Alignment,
+  DomainItem,
+  Overrides,
+  Page,
+  ReporterItem,
+  SourceItem,
+  Summary,
+  Timeline,
+  Trends,
+} from '../lib/types';
+import { Link, navigate } from '../router';
+import type { Choices } from '../choices';
+
+interface Props {
+  filters: Filters;
+  span: DateSpan | undefined;
+  choices: Choices;
+}
+
+interface Figure {
+  key: string;
+  label: string;
+  value: string;
+  raw: number | null;
+  change: Change | null;
+  higherIsBetter: boolean | null;
+  note: string;
+}
+
+function figures(t: Trends, showChange: boolean): Figure[] {
+  const c = t.current;
+  const p = t.previous;
+  const ch = (k: keyof Trends['change']) => (showChange ? formatChange(t.change[k], c[k], p[k]) : null);
+  return [
+    {
+      key: 'messages',
+      label: 'Messages',
+      value: formatNumber(c.messages),
+      raw: c.messages,
+      change: ch('messages'),
+      higherIsBetter: null,
+      note: 'reported in the period',
+    },
+    {
+      key: 'compliance',
+      label: 'Compliance',
+      value: formatPercent(c.complianceRate),
+      raw: c.complianceRate,
+      change: showChange ? formatPointsChange(t.delta.complianceRate) : null,
+      higherIsBetter: true,
+      note: 'of messages pass DMARC',
+    },
+    {
+      key: 'failures',
+      label: 'DMARC failures',
+      value: formatNumber(c.dmarcFail),
+      raw: c.dmarcFail,
+      change: ch('dmarcFail'),
+      higherIsBetter: false,
+      note: 'messages failing DMARC',
+    },
+    {
+      key: 'sources',
+      label: 'Sources',
+      value: formatNumber(c.sources),
+      raw: c.sources,
+      change: ch('sources'),
+      higherIsBetter: null,
+      note: 'active sending IPs',
+    },
+    {
+      key: 'domains',
+      label: 'Domains',
+      value: formatNumber(c.domains),
+      raw: c.domains,
+      change: ch('domains'),
+      higherIsBetter: null,
+      note: 'policy domains with mail',
+    },
+  ];
+}
+
+function Headline({ t, showChange }: { t: Trends; showChange: boolean }): JSX.Element {
+  return (
+    <section class="figures" aria-label="Headline figures">
+      {figures(t, showChange).map((f) => (
+        <div class="card figure" key={f.key} data-figure={f.key} data-value={f.raw === null ? '' : String(f.raw)}>
+          <h2 class="figure-label">{f.label}</h2>
+          <p class="figure-value">{f.value}</p>
+          <p class="figure-note">{f.note}</p>
+          {f.change ? (
+            <p class={`figure-change tone-${toneOf(f.change.direction, f.higherIsBetter)}`} aria-label={f.change.label}>
+              <span aria-hidden="true">
+                {f.change.direction === 'up' ? '▲ ' : f.change.direction === 'down' ? '▼ ' : ''}
+              </span>
+              {f.change.text}
+              <span class="figure-vs"> vs previous {t.period.days} days</span>
+            </p>
+          ) : null}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+export function Overview({ filters, span, choices }: Props): JSX.Element {
+  const { api, user } = useApp();
+  const q = useMemo(() => apiQuery(filters, span), [filters, span]);
+  const key = JSON.stringify(q);
+  const interval = intervalFor(span);
+  const here = withFilters('', filters);
+  // Start loading the chart library while the figures are fetched.
+  void loadCharts();
+
+  const trends = useLoad(key, (signal) => api.get<Trends>('/api/rollup/trends', q, signal));
+  const timeline = useLoad(key, (signal) => api.get<Timeline>('/api/rollup/timeline', { ...q, interval }, signal));
+  const summary = useLoad(key, (signal) => api.get<Summary>('/api/rollup/summary', q, signal));
+  const alignment = useLoad(key, (signal) => api.get<Alignment>('/api/rollup/alignment', q, signal));
+  const sources = useLoad(key, (signal) =>
+    api.get<Page<SourceItem>>('/api/rollup/sources', { ...q, limit: 10 }, signal),
+  );
+  const reporters = useLoad(key, (signal) =>
+    api.get<Page<ReporterItem>>('/api/rollup/reporters', { ...q, limit: 10 }, signal),
+  );
+  const overrides = useLoad(key, (signal) => api.get<Overrides>('/api/rollup/overrides', q, signal));
+  const domains = useLoad(key, (signal) =>
+    api.get<Page<DomainItem>>('/api/domains', { ...q, sort: 'messages', limit: 15 }, signal),
+  );
+  const [reason, setReason] = useState<string | null>(null);
+
+  const tl = timeline.data?.items;
+  const options = {
+    volume: useMemo(() => (tl ? volumeOption(tl, interval, renderTooltip) : null), [tl, interval]),
+    compliance: useMemo(() => (tl ? complianceOption(tl, interval, renderTooltip) : null), [tl, interval]),
+    disposition: useMemo(
+      () => (summary.data ? dispositionOption(summary.data.disposition, renderTooltip) : null),
+      [summary.data],
+    ),
+    alignment: useMemo(
+      () => (alignment.data ? alignmentOption(alignment.data, renderTooltip) : null),
+      [alignment.data],
+    ),
+    sources: useMemo(() => (sources.data ? topSourcesOption(sources.data.items, renderTooltip) : null), [sources.data]),
+    reporters: useMemo(
+      () => (reporters.data ? reportersOption(reporters.data.items, renderTooltip) : null),
+      [reporters.data],
+    ),
+    overrides: useMemo(
+      () => (overrides.data ? overridesOption(overrides.data, renderTooltip) : null),
+      [overrides.data],
+    ),
+    domains: useMemo(
+      () =>
+        domains.data
+          ? domainComplianceOption(
+              domains.data.items.filter((d) => d.messages > 0),
+              renderTooltip,
+            )
+          : null,
+      [domains.data],
+    ),
+  };
+
+  if (choices.reports === 0) {
+    return (
+      <>
+        <PageHeader title="Overview" />
+        <Empty title="No reports yet">
+          <p>
+            Nothing has been imported so far. DMARC aggregate reports arrive by e-mail from Google, Microsoft, Yahoo and
+            others once your domain publishes a DMARC record with a <code>rua=</code> address.
+          </p>
+          <ul>
+            {hasRole(user, 'analyst') ? (
+              <li>
+                <Link href="/upload">Upload report files</Link> (XML, .gz, .zip, .eml or mbox) from your computer.
+              </li>
+            ) : (
+              <li>Ask an analyst or admin to upload report files.</li>
+            )}
+            <li>
+              Import a folder from the command line: <code>dmarc import path/to/reports</code>.
+            </li>
+            <li>
+              Fetch from a mailbox: set <code>DMARC_IMAP_HOST</code>, <code>DMARC_IMAP_USER</code> and{' '}
+              <code>DMARC_IMAP_PASSWORD</code> and restart the server.
+            </li>
+          </ul>
+        </Empty>
+      </>
+    );
+  }
+
+  const others = [timeline, summary, alignment, sources, reporters, overrides, domains];
+  const failed = others.find((x) => x.state === 'error');
+  const t = trends.data;
+  const noneInPeriod = trends.state === 'done' && t && t.current.messages === 0 && t.current.reports === 0;
+  const empty = noneInPeriod ? 'No data for these filters.' : null;
+  const dayLink = (i: number, fail: boolean): void => {
+    const p = tl?.[i];
+    if (!p || p.messages === 0) return;
+    const f: Filters = { ...filters, range: 'custom', from: p.date, to: bucketEnd(p.date, interval) };
+    if (fail) f.dmarc = 'fail';
+    navigate(`/reports${withFilters('', f)}`);
+  };
+
+  return (
+    <>
+      <PageHeader title="Overview" />
+      {trends.state === 'error' ? <ErrorBox error={trends.error} retry={trends.reload} /> : null}
+      {t ? <Headline t={t} showChange={filters.range !== 'all'} /> : <Loading what="Loading the figures" />}
+      {noneInPeriod ? (
+        <Empty title="No reports in this period">
+          <p>
+            {choices.extent
+              ? `Reports on file cover ${formatDate(choices.extent.from)} to ${formatDate(choices.extent.to)}.`
+              : 'There are reports on file, but none with a readable period.'}
+          </p>
+          <p class="actions">
+            <Link class="button" href={`/${withFilters('', { ...filters, range: 'all' })}`}>
+              Show all time
+            </Link>
+            {choices.extent ? (
+              <Link
+                class="button secondary"
+                href={`/${withFilters('', { ...filters, range: 'custom', from: bucketStartMinus(choices.extent.to, 29), to: choices.extent.to })}`}
+              >
+                Show the 30 days up to {formatDate(choices.extent.to)}
+              </Link>
+            ) : null}
+          </p>
+        </Empty>
+      ) : null}
+      <section class="charts" aria-label="Charts">
+        <Chart
+          id="volume"
+          wide
+          title="Message volume"
+          description={`Messages per ${interval}, passing and failing DMARC. Click a bar for the reports of that ${interval}.`}
+          option={options.volume}
+          empty={empty}
+          onClick={(c) => dayLink(c.dataIndex, c.seriesName === 'DMARC fail')}
+        />
+        <Chart
+          id="compliance"
+          wide
+          title="Compliance rate over time"
+          description={`Share of messages passing DMARC per ${interval}; gaps are periods without reports. Click a point for its reports.`}
+          option={options.compliance}
+          empty={empty}
+          onClick={(c) => dayLink(c.dataIndex, false)}
+        />
+        <Chart
+          id="disposition"
+          title="Disposition"
+          description="What receivers did with the messages. Click a bar for the reports with that disposition."
+          option={options.disposition}
+          empty={empty}
+          height={220}
+          onClick={(c) => {
+            const rows = DISPOSITIONS.filter((x) => (summary.data?.disposition[x.key] ?? 0) > 0 || x.key !== 'pass');
+            const d = rows[c.dataIndex];
+            if (d) navigate(`/reports${withParams(here, { disposition: d.key })}`);
+          }}
+        />
+        <Chart
+          id="alignment"
+          title="DKIM and SPF alignment"
+          description="Messages whose DKIM and SPF results were aligned with the From domain, authenticated but not aligned, or not authenticated. Click for the sources."
+          option={options.alignment}
+          empty={empty}
+          height={220}
+          onClick={(c) => {
+            const seg = ALIGNMENT_SEGMENTS[c.seriesIndex];
+            navigate(
+              `/sources${withParams(withFilters('', { ...filters, dmarc: seg?.key === 'aligned' ? filters.dmarc : 'fail' }), { sort: 'dmarcFail' })}`,
+            );
+          }}
+        >
+          {alignment.data && alignment.data.messages > 0 ? (
+            <p class="chart-foot">
+              Both aligned: {formatNumber(alignment.data.both)} · DKIM only: {formatNumber(alignment.data.dkimOnly)} ·
+              SPF only: {formatNumber(alignment.data.spfOnly)} · Neither: {formatNumber(alignment.data.neither)}
+            </p>
+          ) : null}
+        </Chart>
+        <Chart
+          id="sources"
+          title="Top source IPs"
+          description="The ten addresses that sent the most mail as your domains. Click one for its records."
+          option={options.sources}
+          empty={empty}
+          height={320}
+          onClick={(c) => {
+            const s = sources.data?.items[c.dataIndex];
+            if (s?.sourceIp) navigate(`/sources${withParams(here, { ip: s.sourceIp })}`);
+          }}
+        />
+        <Chart
+          id="reporters"
+          title="Top reporters"
+          description="The organisations that reported the most messages. Click one for its reports."
+          option={options.reporters}
+          empty={empty}
+          height={320}
+          onClick={(c) => {
+            const r = reporters.data?.items[c.dataIndex];
+            if (r) navigate(`/reports${withFilters('', { ...filters, org: r.orgName })}`);
+          }}
+        />
+        <Chart
+          id="overrides"
+          title="Policy-override reasons"
+          description="Why receivers applied another disposition than your policy asks (forwarding, mailing lists, local policy…). Click a reason for example reports."
+          option={options.overrides}
+          empty={
+            empty ??
+            (overrides.data && overrides.data.items.length === 0
+              ? 'No receiver overrode the policy in this period.'
+              : null)
+          }
+          height={220}
+          onClick={(c) => setReason(overrides.data?.items[c.dataIndex]?.type ?? null)}
+        >
+          {reason && overrides.data ? (
+            <ReasonExamples o={overrides.data} reason={reason} close={() => setReason(null)} />
+          ) : null}
+        </Chart>
+        <Chart
+          id="domains"
+          title="Compliance per domain"
+          description="Share of each domain's messages passing DMARC (the 15 domains with the most mail). Click a domain to filter the dashboard to it."
+          option={options.domains}
+          empty={empty}
+          height={Math.max(200, 40 + 26 * (domains.data?.items.filter((d) => d.messages > 0).length ?? 6))}
+          onClick={(c) => {
+            const d = domains.data?.items.filter((x) => x.messages > 0)[c.dataIndex];
+            if (d) navigate(`/${withFilters(here, { ...filters, domain: d.domain })}`);
+          }}
+        />
+      </section>
+      {failed?.state === 'error' ? (
+        <ErrorBox error={failed.error} retry={() => others.forEach((x) => x.reload())} />
+      ) : null}
+    </>
+  );
+}
+
+function bucketStartMinus(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - n);
+  return d.toISOString().slice(0, 10);
+}
+
+function ReasonExamples({ o, reason, close }: { o: Overrides; reason: string; close: () => void }): JSX.Element {
+  const item = o.items.find((x) => x.type === reason);
+  if (!item) return <></>;
+  return (
+    <div class="drill" role="region" aria-label={`Reports with override reason ${reasonLabel(reason)}`}>
+      <p>
+        <strong>{reasonLabel(reason)}</strong>: {formatNumber(item.messages)} messages in {formatNumber(item.reports)}{' '}
+        reports. Largest:
+      </p>
+      <ul>
+        {item.examples.map((e) => (
+          <li key={e.reportId}>
+            <Link href={`/reports/${e.reportId}`}>
+              {e.orgName} · {e.domain} · {formatDate(e.date)}
+            </Link>{' '}
+            ({formatNumber(e.messages)} messages)
+          </li>
+        ))}
+      </ul>
+      <button type="button" class="link" onClick={close}>
+        Close
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,353 @@
+// Reports list (sortable, paginated, filtered) and one report's detail: published policy and every record
+// with its DKIM and SPF results.
+import type { JSX } from 'preact';
+import { useMemo } from 'preact/hooks';
+import { useApp, useLoad } from '../context';
+import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, ResultBadge, SortHeader } from '../components/ui';
+import { apiQuery, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
+import { formatDate, formatDateTime, formatNumber, formatPercent } from '../lib/format';
+import type { Page, Policy, RecordItem, ReportDetail, ReportItem } from '../lib/types';
+import { reasonLabel } from '../charts/options';
+import { Link, useLocation } from '../router';
+
+const SORTS = ['begin', 'messages', 'org', 'domain', 'received'] as const;
+const DISPOSITIONS = ['none', 'quarantine', 'reject', 'pass'] as const;
+const LIMIT = 50;
+
+export function Reports({ filters, span }: { filters: Filters; span: DateSpan | undefined }): JSX.Element {
+  const { api } = useApp();
+  const loc = useLocation();
+  const params = new URLSearchParams(loc.search);
+  const sortParam = params.get('sort');
+  const sort = (SORTS as readonly string[]).includes(sortParam ?? '') ? (sortParam as (typeof SORTS)[number]) : 'begin';
+  const order =
+    params.get('order') === 'asc'
+      ? 'asc'
+      : params.get('order') === 'desc'
+        ? 'desc'
+        : sort === 'org' || sort === 'domain'
+          ? 'asc'
+          : 'desc';
+  const cursor = params.get('cursor') ?? undefined;
+  const dispParam = params.get('disposition');
+  const disposition = (DISPOSITIONS as readonly string[]).includes(dispParam ?? '') ? dispParam! : undefined;
+  const ip = params.get('source_ip') ?? undefined;
+  const q = useMemo(
+    () => ({ ...apiQuery(filters, span), sort, order, limit: LIMIT, cursor, disposition, source_ip: ip }),
+    [filters, span, sort, order, cursor, disposition, ip],
+  );
+  const list = useLoad(JSON.stringify(q), (signal) => api.get<Page<ReportItem>>('/api/reports', q, signal));
+  const here = withFilters('', filters);
+
+  return (
+    <>
+      <PageHeader title="Reports" />
+      {disposition || ip ? (
+        <p class="active-extra">
+          {disposition ? (
+            <>
+              Only reports with disposition <strong>{disposition}</strong>.{' '}
+            </>
+          ) : null}
+          {ip ? (
+            <>
+              Only reports with records from <strong>{ip}</strong>.{' '}
+            </>
+          ) : null}
+          <Link
+            href={`${loc.pathname}${withParams(loc.search, { disposition: null, source_ip: null, cursor: null, page: null })}`}
+          >
+            Show all
+          </Link>
+        </p>
+      ) : null}
+      {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
+      {!list.data ? (
+        list.state === 'loading' ? (
+          <Loading what="Loading reports" />
+        ) : null
+      ) : list.data.total === 0 ? (
+        <Empty title="No reports match these filters">
+          <p>Try a longer period or fewer filters.</p>
+        </Empty>
+      ) : (
+        <>
+          <div class="table-wrap">
+            <table class="data" aria-busy={list.state === 'loading'}>
+              <caption class="sr-only">
+                Reports, sorted by {sort} {order === 'asc' ? 'ascending' : 'descending'}
+              </caption>
+              <thead>
+                <tr>
+                  <SortHeader label="Period start" field="begin" sort={sort} order={order} />
+                  <SortHeader label="Reporter" field="org" sort={sort} order={order} defaultOrder="asc" />
+                  <SortHeader label="Domain" field="domain" sort={sort} order={order} defaultOrder="asc" />
+                  <th scope="col">Report ID</th>
+                  <SortHeader label="Messages" field="messages" sort={sort} order={order} numeric />
+                  <th scope="col" class="num">
+                    Compliance
+                  </th>
+                  <th scope="col">Policy</th>
+                  <SortHeader label="Received" field="received" sort={sort} order={order} />
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.map((r) => (
+                  <tr key={r.id}>
+                    <td>{formatDate(r.date)}</td>
+                    <td>{r.orgName}</td>
+                    <td>{r.domain}</td>
+                    <td class="mono">
+                      <Link href={`/reports/${r.id}${here}`}>{r.reportId}</Link>
+                    </td>
+                    <td class="num">{formatNumber(r.messages)}</td>
+                    <td class="num">{formatPercent(r.complianceRate)}</td>
+                    <td>{r.policy.p ? `p=${r.policy.p}` : '—'}</td>
+                    <td>{formatDateTime(r.receivedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager
+            total={list.data.total}
+            shown={list.data.items.length}
+            nextCursor={list.data.nextCursor}
+            limit={LIMIT}
+          />
+        </>
+      )}
+    </>
+  );
+}
+
+function PolicyList({ p }: { p: Policy }): JSX.Element {
+  const rows: [string, string | number | null][] = [
+    ['p (policy)', p.p],
+    ['sp (subdomains)', p.sp],
+    ['np (non-existent subdomains)', p.np],
+    ['pct', p.pct],
+    ['adkim (DKIM alignment)', p.adkim === 's' ? 's (strict)' : p.adkim === 'r' ? 'r (relaxed)' : p.adkim],
+    ['aspf (SPF alignment)', p.aspf === 's' ? 's (strict)' : p.aspf === 'r' ? 'r (relaxed)' : p.aspf],
+    ['fo (failure reporting)', p.fo],
+    ['testing', p.testing],
+    ['discovery method', p.discoveryMethod],
+  ];
+  return (
+    <dl class="kv">
+      {rows
+        .filter(([, v]) => v !== null && v !== undefined && v !== '')
+        .map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{String(v)}</dd>
+          </div>
+        ))}
+    </dl>
+  );
+}
+
+export function RecordsTable({ records, showReport }: { records: RecordItem[]; showReport?: boolean }): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table class="data records">
+        <thead>
+          <tr>
+            {showReport ? <th scope="col">Report</th> : null}
+            <th scope="col">Source IP</th>
+            <th scope="col" class="num">
+              Messages
+            </th>
+            <th scope="col">DMARC</th>
+            <th scope="col">Disposition</th>
+            <th scope="col">DKIM (aligned)</th>
+            <th scope="col">SPF (aligned)</th>
+            <th scope="col">DKIM results</th>
+            <th scope="col">SPF results</th>
+            <th scope="col">Header from</th>
+            <th scope="col">Override</th>
+          </tr>
+        </thead>
+        <tbody>
+          {records.map((r) => (
+            <tr key={`${r.reportId}-${r.idx}`}>
+              {showReport ? (
+                <td>
+                  <Link href={`/reports/${r.reportId}`}>
+                    {r.orgName} · {formatDate(r.date)}
+                  </Link>
+                </td>
+              ) : null}
+              <td class="mono">
+                {r.sourceIp ? (
+                  <Link href={`/sources?ip=${encodeURIComponent(r.sourceIp)}&range=all`}>{r.sourceIp}</Link>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td class="num">{formatNumber(r.count)}</td>
+              <td>
+                <ResultBadge value={r.dmarc} />
+              </td>
+              <td>{r.disposition ?? '—'}</td>
+              <td>
+                <ResultBadge value={r.dkim} />
+              </td>
+              <td>
+                <ResultBadge value={r.spf} />
+              </td>
+              <td>
+                {r.dkimResults.length === 0 ? (
+                  <span class="muted">none</span>
+                ) : (
+                  <ul class="auth">
+                    {r.dkimResults.map((d, i) => (
+                      <li key={i}>
+                        <ResultBadge value={d.result} /> {d.domain}
+                        {d.selector ? <span class="muted"> (s={d.selector})</span> : null}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td>
+                {r.spfResults.length === 0 ? (
+                  <span class="muted">none</span>
+                ) : (
+                  <ul class="auth">
+                    {r.spfResults.map((s, i) => (
+                      <li key={i}>
+                        <ResultBadge value={s.result} /> {s.domain}
+                        {s.scope ? <span class="muted"> ({s.scope})</span> : null}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td>{r.headerFrom ?? '—'}</td>
+              <td>
+                {r.reasons.length === 0
+                  ? '—'
+                  : r.reasons.map((x, i) => (
+                      <span key={i} title={x.comment ?? undefined}>
+                        {reasonLabel(x.type)}
+                        {x.comment ? `: ${x.comment}` : ''}
+                        {i < r.reasons.length - 1 ? ', ' : ''}
+                      </span>
+                    ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ReportView({ id }: { id: string }): JSX.Element {
+  const { api } = useApp();
+  const loc = useLocation();
+  const r = useLoad(id, (signal) => api.get<ReportDetail>(`/api/reports/${id}`, undefined, signal));
+  const back = `/reports${loc.search}`;
+  if (r.state === 'error') {
+    return (
+      <>
+        <PageHeader title="Report" />
+        <ErrorBox error={r.error} retry={r.reload} />
+        <p>
+          <Link href={back}>Back to the reports</Link>
+        </p>
+      </>
+    );
+  }
+  if (!r.data) return <Loading what="Loading the report" />;
+  const d = r.data;
+  return (
+    <>
+      <PageHeader title={`Report from ${d.orgName}`}>
+        <Link href={back}>← All reports</Link>
+      </PageHeader>
+      <section class="card detail">
+        <h2>Summary</h2>
+        <dl class="kv">
+          <div>
+            <dt>Policy domain</dt>
+            <dd>{d.domain}</dd>
+          </div>
+          <div>
+            <dt>Reporter</dt>
+            <dd>
+              {d.orgName}
+              {d.email ? ` <${d.email}>` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>Report ID</dt>
+            <dd class="mono">{d.reportId}</dd>
+          </div>
+          <div>
+            <dt>Period (UTC)</dt>
+            <dd>
+              {formatDateTime(d.begin)} – {formatDateTime(d.end)}
+            </dd>
+          </div>
+          <div>
+            <dt>Messages</dt>
+            <dd>
+              {formatNumber(d.messages)} in {formatNumber(d.records)} records; {formatNumber(d.dmarcPass)} pass DMARC (
+              {formatPercent(d.complianceRate)})
+            </dd>
+          </div>
+          <div>
+            <dt>Format</dt>
+            <dd>
+              {d.schema === 'dmarcbis' ? 'DMARCbis' : 'RFC 7489'}
+              {d.version ? `, version ${d.version}` : ''}
+              {d.generator ? `, generated by ${d.generator}` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>Received</dt>
+            <dd>
+              {formatDateTime(d.receivedAt)}
+              {d.partName ? ` (${d.partName})` : ''}
+            </dd>
+          </div>
+        </dl>
+        {d.recovered ? (
+          <p>
+            <Badge tone="warn">recovered</Badge> This report was read from XML that was not well-formed.
+          </p>
+        ) : null}
+        {d.reporterErrors.length > 0 ? (
+          <div>
+            <h3>Errors stated by the reporter</h3>
+            <ul>
+              {d.reporterErrors.map((e, i) => (
+                <li key={i}>{e}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        {d.warningMessages.length > 0 ? (
+          <div>
+            <h3>Warnings</h3>
+            <ul>
+              {d.warningMessages.map((e, i) => (
+                <li key={i}>{e}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+      </section>
+      <section class="card detail">
+        <h2>Published policy</h2>
+        <PolicyList p={d.policy} />
+      </section>
+      <section class="card detail">
+        <h2>Records ({formatNumber(d.recordList.length)})</h2>
+        {d.recordList.length === 0 ? <p>This report has no records.</p> : <RecordsTable records={d.recordList} />}
+      </section>
+    </>
+  );
+}

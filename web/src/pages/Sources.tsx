@@ -1,0 +1,241 @@
+// Sources explorer: per source IP volume, pass rate, aligned DKIM/SPF, reporters, first/last seen; a source
+// (or a network in CIDR notation) opens its figures and records.
+import type { JSX } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
+import { useApp, useLoad } from '../context';
+import { ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
+import { apiQuery, withParams, type DateSpan, type Filters } from '../lib/filters';
+import { formatDate, formatNumber, formatPercent } from '../lib/format';
+import type { Page, RecordItem, SourceItem, Summary } from '../lib/types';
+import { Link, navigate, useLocation } from '../router';
+import { RecordsTable } from './Reports';
+
+const SORTS = ['messages', 'dmarcFail', 'dmarcPass', 'complianceRate', 'lastSeen', 'sourceIp'] as const;
+const LIMIT = 50;
+
+function SourceDetail({
+  ip,
+  filters,
+  span,
+}: {
+  ip: string;
+  filters: Filters;
+  span: DateSpan | undefined;
+}): JSX.Element {
+  const { api } = useApp();
+  const loc = useLocation();
+  const params = new URLSearchParams(loc.search);
+  const cursor = params.get('cursor') ?? undefined;
+  const base = useMemo(() => ({ ...apiQuery(filters, span), source_ip: ip }), [filters, span, ip]);
+  const summary = useLoad(JSON.stringify(base), (s) => api.get<Summary>('/api/rollup/summary', base, s));
+  const src = useLoad(JSON.stringify(base), (s) =>
+    api.get<Page<SourceItem>>('/api/rollup/sources', { ...base, limit: 5 }, s),
+  );
+  const rq = { ...base, limit: LIMIT, cursor };
+  const records = useLoad(JSON.stringify(rq), (s) => api.get<Page<RecordItem>>('/api/records', rq, s));
+  const one = src.data?.items.length === 1 ? src.data.items[0] : undefined;
+  return (
+    <>
+      <PageHeader title={`Source ${ip}`}>
+        <Link href={`/sources${withParams(loc.search, { ip: null, cursor: null, page: null })}`}>← All sources</Link>
+      </PageHeader>
+      {summary.state === 'error' ? <ErrorBox error={summary.error} retry={summary.reload} /> : null}
+      {summary.data ? (
+        <section class="card detail">
+          <h2>Figures for the period</h2>
+          <dl class="kv">
+            <div>
+              <dt>Messages</dt>
+              <dd>{formatNumber(summary.data.messages)}</dd>
+            </div>
+            <div>
+              <dt>DMARC pass</dt>
+              <dd>
+                {formatNumber(summary.data.dmarcPass)} ({formatPercent(summary.data.complianceRate)})
+              </dd>
+            </div>
+            <div>
+              <dt>DKIM aligned</dt>
+              <dd>{formatNumber(summary.data.dkimAlignedPass)}</dd>
+            </div>
+            <div>
+              <dt>SPF aligned</dt>
+              <dd>{formatNumber(summary.data.spfAlignedPass)}</dd>
+            </div>
+            <div>
+              <dt>Reports</dt>
+              <dd>
+                <Link href={`/reports${withParams(loc.search, { ip: null, source_ip: ip, cursor: null, page: null })}`}>
+                  {formatNumber(summary.data.reports)}
+                </Link>
+              </dd>
+            </div>
+            {one ? (
+              <>
+                <div>
+                  <dt>Reported by</dt>
+                  <dd>{one.reporters.join(', ')}</dd>
+                </div>
+                <div>
+                  <dt>Domains</dt>
+                  <dd>{one.domains.join(', ')}</dd>
+                </div>
+                <div>
+                  <dt>First / last seen</dt>
+                  <dd>
+                    {formatDate(one.firstSeen)} / {formatDate(one.lastSeen)}
+                  </dd>
+                </div>
+              </>
+            ) : null}
+          </dl>
+        </section>
+      ) : (
+        <Loading what="Loading the source" />
+      )}
+      <section class="card detail">
+        <h2>Records</h2>
+        {records.state === 'error' ? <ErrorBox error={records.error} retry={records.reload} /> : null}
+        {!records.data ? (
+          records.state === 'loading' ? (
+            <Loading what="Loading records" />
+          ) : null
+        ) : records.data.total === 0 ? (
+          <p>No records from this source match the filters.</p>
+        ) : (
+          <>
+            <RecordsTable records={records.data.items} showReport />
+            <Pager
+              total={records.data.total}
+              shown={records.data.items.length}
+              nextCursor={records.data.nextCursor}
+              limit={LIMIT}
+            />
+          </>
+        )}
+      </section>
+    </>
+  );
+}
+
+export function Sources({ filters, span }: { filters: Filters; span: DateSpan | undefined }): JSX.Element {
+  const { api } = useApp();
+  const loc = useLocation();
+  const params = new URLSearchParams(loc.search);
+  const ip = params.get('ip');
+  const [search, setSearch] = useState('');
+  const sortParam = params.get('sort');
+  const sort = (SORTS as readonly string[]).includes(sortParam ?? '')
+    ? (sortParam as (typeof SORTS)[number])
+    : 'messages';
+  const order =
+    params.get('order') === 'asc'
+      ? 'asc'
+      : params.get('order') === 'desc'
+        ? 'desc'
+        : sort === 'sourceIp'
+          ? 'asc'
+          : 'desc';
+  const cursor = params.get('cursor') ?? undefined;
+  const q = useMemo(
+    () => ({ ...apiQuery(filters, span), sort, order, limit: LIMIT, cursor }),
+    [filters, span, sort, order, cursor],
+  );
+  const list = useLoad(ip ? null : JSON.stringify(q), (signal) =>
+    api.get<Page<SourceItem>>('/api/rollup/sources', q, signal),
+  );
+
+  if (ip) return <SourceDetail ip={ip} filters={filters} span={span} />;
+
+  return (
+    <>
+      <PageHeader title="Sources">
+        <form
+          class="inline-form"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const v = search.trim();
+            if (v) navigate(`/sources${withParams(loc.search, { ip: v, cursor: null, page: null })}`);
+          }}
+        >
+          <label for="ip-search">IP address or network</label>
+          <input
+            id="ip-search"
+            type="search"
+            placeholder="192.0.2.0/24"
+            value={search}
+            onInput={(e) => setSearch((e.currentTarget as HTMLInputElement).value)}
+          />
+          <button type="submit">Show</button>
+        </form>
+      </PageHeader>
+      {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
+      {!list.data ? (
+        list.state === 'loading' ? (
+          <Loading what="Loading sources" />
+        ) : null
+      ) : list.data.total === 0 ? (
+        <Empty title="No sources match these filters">
+          <p>Try a longer period or fewer filters.</p>
+        </Empty>
+      ) : (
+        <>
+          <div class="table-wrap">
+            <table class="data" aria-busy={list.state === 'loading'}>
+              <caption class="sr-only">Source IPs</caption>
+              <thead>
+                <tr>
+                  <SortHeader label="Source IP" field="sourceIp" sort={sort} order={order} defaultOrder="asc" />
+                  <SortHeader label="Messages" field="messages" sort={sort} order={order} numeric />
+                  <SortHeader label="Pass rate" field="complianceRate" sort={sort} order={order} numeric />
+                  <SortHeader label="DMARC fail" field="dmarcFail" sort={sort} order={order} numeric />
+                  <th scope="col" class="num">
+                    DKIM aligned
+                  </th>
+                  <th scope="col" class="num">
+                    SPF aligned
+                  </th>
+                  <th scope="col">Reporters</th>
+                  <th scope="col">Domains</th>
+                  <th scope="col">First seen</th>
+                  <SortHeader label="Last seen" field="lastSeen" sort={sort} order={order} />
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.map((s) => (
+                  <tr key={s.sourceIp ?? 'none'}>
+                    <td class="mono">
+                      {s.sourceIp ? (
+                        <Link href={`/sources${withParams(loc.search, { ip: s.sourceIp, cursor: null, page: null })}`}>
+                          {s.sourceIp}
+                        </Link>
+                      ) : (
+                        '(no source IP)'
+                      )}
+                    </td>
+                    <td class="num">{formatNumber(s.messages)}</td>
+                    <td class="num">{formatPercent(s.complianceRate)}</td>
+                    <td class="num">{formatNumber(s.dmarcFail)}</td>
+                    <td class="num">{formatNumber(s.dkimAlignedPass)}</td>
+                    <td class="num">{formatNumber(s.spfAlignedPass)}</td>
+                    <td>{s.reporters.join(', ')}</td>
+                    <td>{s.domains.join(', ')}</td>
+                    <td>{formatDate(s.firstSeen)}</td>
+                    <td>{formatDate(s.lastSeen)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager
+            total={list.data.total}
+            shown={list.data.items.length}
+            nextCursor={list.data.nextCursor}
+            limit={LIMIT}
+          />
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,213 @@
+// Ingestion status: background tasks (when the server has the task registry) and the ingested files with
+// their status, refreshed every few seconds while the page is open.
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { useApp, useLoad } from '../context';
+import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager } from '../components/ui';
+import { ApiError, describeError } from '../lib/problem';
+import { formatBytes, formatDateTime, formatNumber } from '../lib/format';
+import { withParams } from '../lib/filters';
+import { hasRole } from '../lib/session';
+import type { FileItem, Page, TaskItem } from '../lib/types';
+import { navigate, useLocation } from '../router';
+
+const STATUSES = ['pending', 'processing', 'processed', 'duplicate', 'unsupported', 'failed'] as const;
+const LIMIT = 50;
+
+function useTicker(ms: number): number {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => {
+      if (document.visibilityState === 'visible') setN((x) => x + 1);
+    }, ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return n;
+}
+
+const tone = (s: string): 'pass' | 'fail' | 'warn' | 'neutral' =>
+  s === 'processed' || s === 'completed'
+    ? 'pass'
+    : s === 'failed'
+      ? 'fail'
+      : s === 'duplicate' || s === 'unsupported' || s === 'delayed'
+        ? 'warn'
+        : 'neutral';
+
+export function Tasks(): JSX.Element {
+  const { api, user } = useApp();
+  const loc = useLocation();
+  const params = new URLSearchParams(loc.search);
+  const status = params.get('status') ?? '';
+  const cursor = params.get('cursor') ?? undefined;
+  const tick = useTicker(5000);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const tasks = useLoad(`tasks:${tick}`, async (signal) => {
+    try {
+      return await api.get<Page<TaskItem>>('/api/tasks', { limit: 20 }, signal);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  });
+  const fq = { limit: LIMIT, cursor, status: status || undefined };
+  const files = useLoad(`files:${JSON.stringify(fq)}:${cursor ? 0 : tick}`, (signal) =>
+    api.get<Page<FileItem>>('/api/files', fq, signal),
+  );
+
+  const trigger = async (): Promise<void> => {
+    setNotice(null);
+    try {
+      try {
+        await api.post('/api/tasks/ingest', {});
+        setNotice('Mailbox fetch started.');
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+        await api.post('/api/ingest/trigger', {});
+        setNotice('Pending files were queued again.');
+      }
+      tasks.reload();
+      files.reload();
+    } catch (err) {
+      setNotice(`Could not start ingestion: ${describeError(err)}`);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Ingestion">
+        {hasRole(user, 'analyst') ? (
+          <button type="button" onClick={() => void trigger()}>
+            Start ingestion now
+          </button>
+        ) : null}
+      </PageHeader>
+      {notice ? <p role="status">{notice}</p> : null}
+
+      <section class="card detail" aria-labelledby="tasks-h">
+        <h2 id="tasks-h">Background tasks</h2>
+        {tasks.state === 'error' ? <ErrorBox error={tasks.error} retry={tasks.reload} /> : null}
+        {tasks.data === undefined ? (
+          <Loading what="Loading tasks" />
+        ) : tasks.data === null ? (
+          <p class="muted">This server does not list its background tasks; the files below show what was ingested.</p>
+        ) : tasks.data.items.length === 0 ? (
+          <p>No tasks have run yet.</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="data">
+              <thead>
+                <tr>
+                  <th scope="col">Task</th>
+                  <th scope="col">State</th>
+                  <th scope="col" class="num">
+                    Attempts
+                  </th>
+                  <th scope="col">Worker</th>
+                  <th scope="col">Queued</th>
+                  <th scope="col">Finished</th>
+                  <th scope="col">Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {tasks.data.items.map((t) => (
+                  <tr key={t.id}>
+                    <td>{t.name}</td>
+                    <td>
+                      <Badge tone={tone(t.state)}>{t.state}</Badge>
+                    </td>
+                    <td class="num">{t.attempts}</td>
+                    <td>{t.worker ?? '—'}</td>
+                    <td>{formatDateTime(t.queuedAt)}</td>
+                    <td>{formatDateTime(t.finishedAt)}</td>
+                    <td>{t.error ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section class="card detail" aria-labelledby="files-h">
+        <h2 id="files-h">Ingested files</h2>
+        <div class="filter">
+          <label for="file-status">Status</label>
+          <select
+            id="file-status"
+            value={status}
+            onChange={(e) =>
+              navigate(
+                `/tasks${withParams(loc.search, { status: (e.currentTarget as HTMLSelectElement).value, cursor: null, page: null })}`,
+              )
+            }
+          >
+            <option value="">All</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        {files.state === 'error' ? <ErrorBox error={files.error} retry={files.reload} /> : null}
+        {!files.data ? (
+          <Loading what="Loading files" />
+        ) : files.data.total === 0 ? (
+          <Empty title={status ? `No ${status} files` : 'No files yet'}>
+            <p>Files uploaded, imported with `dmarc import` or fetched from a mailbox appear here.</p>
+          </Empty>
+        ) : (
+          <>
+            <div class="table-wrap">
+              <table class="data">
+                <thead>
+                  <tr>
+                    <th scope="col">File</th>
+                    <th scope="col">Source</th>
+                    <th scope="col" class="num">
+                      Size
+                    </th>
+                    <th scope="col">Received</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" class="num">
+                      Reports
+                    </th>
+                    <th scope="col" class="num">
+                      Records
+                    </th>
+                    <th scope="col">Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {files.data.items.map((f) => (
+                    <tr key={f.id}>
+                      <td>{f.name}</td>
+                      <td>{f.source}</td>
+                      <td class="num">{formatBytes(f.size)}</td>
+                      <td>{formatDateTime(f.receivedAt)}</td>
+                      <td>
+                        <Badge tone={tone(f.status)}>{f.status}</Badge>
+                        {f.recovered ? <Badge tone="warn">recovered</Badge> : null}
+                      </td>
+                      <td class="num">{formatNumber(f.reportCount)}</td>
+                      <td class="num">{formatNumber(f.recordCount)}</td>
+                      <td>{f.error ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager
+              total={files.data.total}
+              shown={files.data.items.length}
+              nextCursor={files.data.nextCursor}
+              limit={LIMIT}
+            />
+          </>
+        )}
+      </section>
+    </>
+  );
+}
