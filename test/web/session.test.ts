@@ -207,7 +207,17 @@ describe('Session', () => {
     await h.session.start();
     expect(h.session.state.status).toBe('open');
     expect(h.session.user?.role).toBe('admin');
+    expect(h.hinted()).toBe(true);
     expect(await h.session.onUnauthorized()).toBe(false);
+  });
+
+  it('finds a server without /auth at login, and remembers it for the next load', async () => {
+    const h = harness({ '/auth/login': [() => json(404, { status: 404, detail: 'no route' })] }, false);
+    await h.session.start();
+    expect(h.session.state.status).toBe('signed-out');
+    expect((await h.session.login('x@example.com', 'pw')).role).toBe('admin');
+    expect(h.session.state.status).toBe('open');
+    expect(h.hinted()).toBe(true);
   });
 
   it('says so when the server cannot be reached at start', async () => {

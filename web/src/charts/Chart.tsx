@@ -51,6 +51,8 @@ export function Chart({
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<EChartsType | null>(null);
   const pending = useRef<EChartsCoreOption | null>(null);
+  /** Whether the chart has been given data (the first, empty render does not count as drawn). */
+  const drawnOption = useRef(false);
   const click = useRef(onClick);
   click.current = onClick;
 
@@ -66,11 +68,14 @@ export function Chart({
         click.current?.({ dataIndex: e.dataIndex, seriesIndex: e.seriesIndex, seriesName: e.seriesName, name: e.name });
       });
       c.on('finished', () => {
-        if (box.current && chart.current === c) box.current.dataset.drawn = 'true';
+        if (!box.current || chart.current !== c || !drawnOption.current) return;
+        if (box.current.dataset.drawn !== 'true') performance.mark(`dmarc:chart-drawn:${id}`);
+        box.current.dataset.drawn = 'true';
       });
       observer = new ResizeObserver(() => c.resize());
       observer.observe(box.current);
       if (pending.current) {
+        drawnOption.current = true;
         c.setOption(pending.current, true);
         pending.current = null;
       }
@@ -86,8 +91,10 @@ export function Chart({
   useEffect(() => {
     if (!option || empty) return;
     if (box.current) delete box.current.dataset.drawn;
-    if (chart.current) chart.current.setOption(option, true);
-    else pending.current = option;
+    if (chart.current) {
+      drawnOption.current = true;
+      chart.current.setOption(option, true);
+    } else pending.current = option;
   }, [option, empty]);
 
   const headingId = `${id}-title`;

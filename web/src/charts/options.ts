@@ -291,7 +291,7 @@ function passFailBars<T extends { dmarcPass: number; dmarcFail: number }>(
 ): EChartsCoreOption {
   return {
     ...base,
-    grid: { left: 150, right: 24, top: 36, bottom: 44 },
+    grid: { left: 150, right: 24, top: 44, bottom: 44 },
     legend: { top: 0, textStyle: FONT },
     tooltip: axisTooltip(render, (i) => (items[i] ? content(items[i]) : null)),
     xAxis: valueAxis('Messages'),
@@ -309,6 +309,11 @@ function passFailBars<T extends { dmarcPass: number; dmarcFail: number }>(
       { name: 'DMARC fail', type: 'bar', stack: 's', color: COLORS.fail, data: items.map((t) => t.dmarcFail) },
     ],
   };
+}
+
+/** A reporter as it names itself; a few send an empty name. */
+export function reporterLabel(org: string): string {
+  return org.trim() === '' ? '(unnamed reporter)' : org;
 }
 
 export function sourceLabel(ip: string | null): string {
@@ -338,10 +343,10 @@ export function topSourcesOption(items: SourceItem[], render: Render): EChartsCo
 export function reportersOption(items: ReporterItem[], render: Render): EChartsCoreOption {
   return passFailBars(
     items,
-    (r) => r.orgName,
+    (r) => reporterLabel(r.orgName),
     'Reporter',
     (r) => ({
-      title: r.orgName,
+      title: reporterLabel(r.orgName),
       rows: [
         { label: 'DMARC pass', value: formatNumber(r.dmarcPass), color: COLORS.pass },
         { label: 'DMARC fail', value: formatNumber(r.dmarcFail), color: COLORS.fail },
@@ -372,7 +377,7 @@ export function overridesOption(o: Overrides, render: Render): EChartsCoreOption
   const items = o.items;
   return {
     ...base,
-    grid: { left: 150, right: 24, top: 8, bottom: 44 },
+    grid: { left: 150, right: 24, top: 28, bottom: 44 },
     tooltip: itemTooltip(render, (i) => {
       const x = items[i];
       if (!x) return null;
@@ -403,7 +408,7 @@ export function overridesOption(o: Overrides, render: Render): EChartsCoreOption
 export function domainComplianceOption(items: DomainItem[], render: Render): EChartsCoreOption {
   return {
     ...base,
-    grid: { left: 150, right: 56, top: 8, bottom: 44 },
+    grid: { left: 150, right: 56, top: 28, bottom: 44 },
     tooltip: itemTooltip(render, (i) => {
       const d = items[i];
       if (!d) return null;

@@ -117,11 +117,13 @@ export function FilterBar({
           onChange={(e) => apply({ ...filters, org: (e.currentTarget as HTMLSelectElement).value || undefined })}
         >
           <option value="">All reporters</option>
-          {reporters.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
+          {reporters
+            .filter((r) => r.trim() !== '')
+            .map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
         </select>
       </div>
 

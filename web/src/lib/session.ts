@@ -109,6 +109,7 @@ export class Session {
     const r = await this.callRefresh();
     if (r === 'ok') return;
     if (r === 'no-auth') {
+      this.deps.hint?.set(true);
       this.set({ status: 'open', user: OPEN_USER });
       return;
     }
@@ -128,7 +129,8 @@ export class Session {
       body: JSON.stringify({ email, password }),
     });
     if (res.status === 404) {
-      // A server without authentication: nothing to sign in to.
+      // A server without authentication: nothing to sign in to (and nothing to ask for at the next load).
+      this.deps.hint?.set(true);
       this.set({ status: 'open', user: OPEN_USER });
       return OPEN_USER;
     }

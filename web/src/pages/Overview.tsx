@@ -1,7 +1,7 @@
 // The overview: five headline figures with their change against the previous period, and the charts, all
 // for the filters in the URL. Every chart drills down on click.
 import type { JSX } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Chart, loadCharts, renderTooltip } from '../charts/Chart';
 import {
   ALIGNMENT_SEGMENTS,
@@ -113,6 +113,9 @@ function figures(t: Trends, showChange: boolean): Figure[] {
 }
 
 function Headline({ t, showChange }: { t: Trends; showChange: boolean }): JSX.Element {
+  useEffect(() => {
+    performance.mark('dmarc:figures-shown');
+  }, []);
   return (
     <section class="figures" aria-label="Headline figures">
       {figures(t, showChange).map((f) => (

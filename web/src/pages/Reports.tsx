@@ -7,7 +7,7 @@ import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, ResultBadge, SortHe
 import { apiQuery, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
 import { formatDate, formatDateTime, formatNumber, formatPercent } from '../lib/format';
 import type { Page, Policy, RecordItem, ReportDetail, ReportItem } from '../lib/types';
-import { reasonLabel } from '../charts/options';
+import { reasonLabel, reporterLabel } from '../charts/options';
 import { Link, useLocation } from '../router';
 
 const SORTS = ['begin', 'messages', 'org', 'domain', 'received'] as const;
@@ -94,8 +94,8 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
               <tbody>
                 {list.data.items.map((r) => (
                   <tr key={r.id}>
-                    <td>{formatDate(r.date)}</td>
-                    <td>{r.orgName}</td>
+                    <td class="nowrap">{formatDate(r.date)}</td>
+                    <td>{reporterLabel(r.orgName)}</td>
                     <td>{r.domain}</td>
                     <td class="mono">
                       <Link href={`/reports/${r.id}${here}`}>{r.reportId}</Link>
@@ -103,7 +103,7 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
                     <td class="num">{formatNumber(r.messages)}</td>
                     <td class="num">{formatPercent(r.complianceRate)}</td>
                     <td>{r.policy.p ? `p=${r.policy.p}` : '—'}</td>
-                    <td>{formatDateTime(r.receivedAt)}</td>
+                    <td class="nowrap">{formatDateTime(r.receivedAt)}</td>
                   </tr>
                 ))}
               </tbody>
