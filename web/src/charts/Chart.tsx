@@ -50,51 +50,56 @@ export function Chart({
 }: ChartProps): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<EChartsType | null>(null);
-  const pending = useRef<EChartsCoreOption | null>(null);
-  /** Whether the chart has been given data (the first, empty render does not count as drawn). */
-  const drawnOption = useRef(false);
+  const observer = useRef<ResizeObserver | null>(null);
+  const latest = useRef<EChartsCoreOption | null>(null);
   const click = useRef(onClick);
   click.current = onClick;
 
-  useEffect(() => {
-    let disposed = false;
-    let observer: ResizeObserver | null = null;
-    void loadCharts().then(({ echarts }) => {
-      if (disposed || !box.current) return;
-      const c = echarts.init(box.current, null, { renderer: 'canvas' });
-      chart.current = c;
-      c.on('click', (p) => {
-        const e = p as unknown as ClickInfo;
-        click.current?.({ dataIndex: e.dataIndex, seriesIndex: e.seriesIndex, seriesName: e.seriesName, name: e.name });
-      });
-      c.on('finished', () => {
-        if (!box.current || chart.current !== c || !drawnOption.current) return;
-        if (box.current.dataset.drawn !== 'true') performance.mark(`dmarc:chart-drawn:${id}`);
-        box.current.dataset.drawn = 'true';
-      });
-      observer = new ResizeObserver(() => c.resize());
-      observer.observe(box.current);
-      if (pending.current) {
-        drawnOption.current = true;
-        c.setOption(pending.current, true);
-        pending.current = null;
-      }
-    });
-    return () => {
-      disposed = true;
-      observer?.disconnect();
+  // ECharts is created with the first data (never on a hidden box), and disposed with the component.
+  useEffect(
+    () => () => {
+      observer.current?.disconnect();
       chart.current?.dispose();
       chart.current = null;
-    };
-  }, []);
+    },
+    [],
+  );
 
   useEffect(() => {
     if (!option || empty) return;
+    latest.current = option;
     if (box.current) delete box.current.dataset.drawn;
-    if (chart.current) {
-      drawnOption.current = true;
-      chart.current.setOption(option, true);
-    } else pending.current = option;
+    let live = true;
+    void loadCharts().then(({ echarts }) => {
+      const el = box.current;
+      if (!live || !el || latest.current !== option) return;
+      let c = chart.current;
+      if (!c) {
+        c = echarts.init(el, null, { renderer: 'canvas' });
+        chart.current = c;
+        c.on('click', (p) => {
+          const e = p as unknown as ClickInfo;
+          click.current?.({
+            dataIndex: e.dataIndex,
+            seriesIndex: e.seriesIndex,
+            seriesName: e.seriesName,
+            name: e.name,
+          });
+        });
+        const self = c;
+        c.on('finished', () => {
+          if (!box.current || chart.current !== self) return;
+          if (box.current.dataset.drawn !== 'true') performance.mark(`dmarc:chart-drawn:${id}`);
+          box.current.dataset.drawn = 'true';
+        });
+        observer.current = new ResizeObserver(() => self.resize());
+        observer.current.observe(el);
+      }
+      c.setOption(option, true);
+    });
+    return () => {
+      live = false;
+    };
   }, [option, empty]);
 
   const headingId = `${id}-title`;

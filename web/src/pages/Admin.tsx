@@ -103,6 +103,7 @@ export function Users(): JSX.Element {
             <input
               type="email"
               required
+              autoComplete="off"
               value={form.email}
               onInput={(e) => setForm({ ...form, email: (e.currentTarget as HTMLInputElement).value })}
             />

@@ -266,7 +266,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           </p>
         </Empty>
       ) : null}
-      <section class="charts" aria-label="Charts">
+      <section class="charts" aria-label="Charts" hidden={!!noneInPeriod}>
         <Chart
           id="volume"
           wide

@@ -119,8 +119,8 @@ export function Tasks(): JSX.Element {
                     </td>
                     <td class="num">{t.attempts}</td>
                     <td>{t.worker ?? '—'}</td>
-                    <td>{formatDateTime(t.queuedAt)}</td>
-                    <td>{formatDateTime(t.finishedAt)}</td>
+                    <td class="nowrap">{formatDateTime(t.queuedAt)}</td>
+                    <td class="nowrap">{formatDateTime(t.finishedAt)}</td>
                     <td>{t.error ?? ''}</td>
                   </tr>
                 ))}
@@ -186,7 +186,7 @@ export function Tasks(): JSX.Element {
                       <td>{f.name}</td>
                       <td>{f.source}</td>
                       <td class="num">{formatBytes(f.size)}</td>
-                      <td>{formatDateTime(f.receivedAt)}</td>
+                      <td class="nowrap">{formatDateTime(f.receivedAt)}</td>
                       <td>
                         <Badge tone={tone(f.status)}>{f.status}</Badge>
                         {f.recovered ? <Badge tone="warn">recovered</Badge> : null}
