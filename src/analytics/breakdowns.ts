@@ -136,22 +136,21 @@ export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Over
   if (f.disposition !== undefined) cond.push(`c.disposition = ${p.add(f.disposition)}`);
   if (f.dmarc === 'pass') cond.push(dmarcPassCondition('c'));
   if (f.dmarc === 'fail') cond.push(`NOT coalesce(${dmarcPassCondition('c')}, false)`);
-  // Per (reason, report): a record listing the same reason twice counts once.
-  const r = await db.query<OverrideRow>(
-    `WITH x AS (
-       SELECT DISTINCT c.report_id, c.idx, c.count, lower(t.type) AS type
+  // One pass over the records with a reason (c); per (reason, report) from it, a record listing the same
+  // reason twice counting once; and the messages with any reason, from the same rows.
+  const r = await db.query<OverrideRow & { total: number | null }>(
+    `WITH c AS MATERIALIZED (
+       SELECT c.report_id, c.idx, c.count, c.reason_types
        FROM records c JOIN reports r ON r.id = c.report_id
-       CROSS JOIN LATERAL unnest(c.reason_types) AS t(type)
        ${where(cond)}
+     ), x AS (
+       SELECT DISTINCT c.report_id, c.idx, c.count, lower(t.type) AS type
+       FROM c CROSS JOIN LATERAL unnest(c.reason_types) AS t(type)
      )
      SELECT x.type, x.report_id, r.org_name, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
-       sum(x.count) AS messages, count(*) AS records
+       sum(x.count) AS messages, count(*) AS records, (SELECT sum(count) FROM c) AS total
      FROM x JOIN reports r ON r.id = x.report_id
      GROUP BY x.type, x.report_id, r.org_name, r.domain, r.day`,
-    p.values,
-  );
-  const total = await db.query<{ n: number | null }>(
-    `SELECT sum(c.count) AS n FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}`,
     p.values,
   );
   const byType = new Map<string, OverrideItem & { all: OverrideExample[] }>();
@@ -178,5 +177,5 @@ export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Over
       examples: all.sort((a, b) => b.messages - a.messages || b.reportId - a.reportId).slice(0, 5),
     }))
     .sort((a, b) => b.messages - a.messages || (a.type < b.type ? -1 : 1));
-  return { messages: total.rows[0]?.n ?? 0, items };
+  return { messages: r.rows[0]?.total ?? 0, items };
 }

@@ -360,7 +360,13 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.goto(`${server.url}/`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#login-email').waitFor();
+    // Signed out, a deep link leads to the login page, and after it to the page asked for.
+    await page.goto(`${server.url}/sources?from=${FROM}&to=${TO}`);
+    await page.waitForURL(/\/login\?next=/);
     await login(VIEWER);
+    await page.waitForURL((u) => u.pathname === '/sources' && u.search.includes(`from=${FROM}`));
+    await page.locator('table.data tbody tr').first().waitFor();
+    await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
     await overviewReady();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).waitFor();
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload' }).count()).toBe(0);

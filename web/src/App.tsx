@@ -8,7 +8,7 @@ import { FilterBar } from './components/FilterBar';
 import { ErrorBox, Loading } from './components/ui';
 import type { Api } from './lib/api';
 import { parseFilters, resolveRange, todayUtc } from './lib/filters';
-import { matchRoute, type PageName } from './lib/routes';
+import { matchRoute, safeNext, type PageName } from './lib/routes';
 import { hasRole, type Role, type Session, type SessionState } from './lib/session';
 import { Keys, Users } from './pages/Admin';
 import { Login } from './pages/Login';
@@ -199,7 +199,7 @@ export function App({ session, api }: { session: Session; api: Api }): JSX.Eleme
       navigate(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`, { replace: true });
     }
     if ((state.status === 'signed-in' || state.status === 'open') && route.page === 'login') {
-      navigate('/', { replace: true });
+      navigate(safeNext(new URLSearchParams(loc.search).get('next')), { replace: true });
     }
   }, [state.status, route.page]);
 
