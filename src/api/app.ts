@@ -14,6 +14,7 @@ import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { reportRoutes } from './routes/reports.js';
 import { statsRoutes } from './routes/stats.js';
+import { registerQueueBoard, taskRoutes } from './routes/tasks.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -43,6 +44,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   reportRoutes(app, deps);
   fileRoutes(app, deps);
   statsRoutes(app, deps);
+  taskRoutes(app, deps);
+  await registerQueueBoard(app, deps);
   breakdownRoutes(app, deps);
   // The dashboard: index.html for / and client-side routes, and its assets (last: its /* route is a fallback).
   await registerWeb(app);

@@ -1,10 +1,15 @@
 import { Command } from 'commander';
+import { apiCommand } from './commands/api.js';
+import { fetchCommand } from './commands/fetch.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
 import { reprocessCommand } from './commands/reprocess.js';
+import { scheduleCommand } from './commands/schedule.js';
+import { schedulerCommand } from './commands/scheduler.js';
 import { serveCommand } from './commands/serve.js';
 import { summaryCommand } from './commands/summary.js';
+import { workerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('dmarc')
@@ -22,10 +27,19 @@ Environment:
   DMARC_MAX_INPUT_BYTES          largest accepted input file (default 50MB)
   DMARC_MAX_DECOMPRESSED_BYTES   largest decompressed size of one file (default 512MiB)
   DMARC_MAX_COMPRESSION_RATIO    largest decompressed/compressed ratio (default 200)
-  DMARC_MAX_ZIP_ENTRIES          most entries in one zip (default 1000)`,
+  DMARC_MAX_ZIP_ENTRIES          most entries in one zip (default 1000)
+  REDIS_URL                      redis://host:6379/0: distributed mode (BullMQ job queue, shared cache)
+  DMARC_QUEUE_PREFIX             prefix of every Redis key (default dmarc)
+  DMARC_IMAP_HOST, ...           an IMAP mailbox to fetch reports from (see dmarc fetch --help, README)
+  DMARC_CONFIG                   JSON or YAML file: several IMAP mailboxes, schedules`,
     );
   for (const c of [
     serveCommand(),
+    apiCommand(),
+    workerCommand(),
+    schedulerCommand(),
+    scheduleCommand(),
+    fetchCommand(),
     importCommand(),
     parseCommand(),
     summaryCommand(),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from '../parse/types.js';
 import { ConfigError } from './errors.js';
+import { loadJobsConfig, type ImapMailboxConfig, type JobsConfig } from './jobs.js';
 import { parseByteSize, parsePositiveInt } from './parse-values.js';
 
 export { ConfigError } from './errors.js';
@@ -33,6 +34,10 @@ export interface Config {
   redisUrl: string | null;
   /** Prefix of every Redis key and queue name, so that installations can share one Redis. */
   redisPrefix: string;
+  /** Background work: retries, worker locks, schedules, retention (see jobs.ts). */
+  jobs: JobsConfig;
+  /** IMAP mailboxes reports are fetched from (DMARC_IMAP_* and the DMARC_CONFIG file). */
+  imap: ImapMailboxConfig[];
 }
 
 /** Flags that override env vars (CLI). */
@@ -130,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new ConfigError(variable, issue?.message ?? 'invalid value');
   }
   const e = parsed.data;
+  const { jobs, imap } = loadJobsConfig(merged);
   const dataDir = path.resolve(e.DMARC_DATA_DIR ?? './data');
   return {
     dataDir,
@@ -154,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     cache: { ttlSeconds: e.DMARC_CACHE_TTL_SECONDS ?? 300 },
     redisUrl: e.REDIS_URL ?? null,
     redisPrefix: e.DMARC_QUEUE_PREFIX ?? 'dmarc',
+    jobs,
+    imap,
   };
 }
 

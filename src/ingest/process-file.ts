@@ -22,6 +22,8 @@ export interface ProcessResult extends FileOutcome {
   messages: number;
   /** One entry per part that could not be read: "name: reason". */
   failures: string[];
+  /** The database failed (not the file): running the file again may well succeed. */
+  storageFailed: boolean;
 }
 
 const KIND_LABEL: Record<UnsupportedKind, string> = {
@@ -117,7 +119,7 @@ export async function processFile(db: Database, fileId: number, options: Process
     unsupported,
   });
   await recordOutcome(db, fileId, outcome);
-  return { ...outcome, fileId, reportsStored, reportsDuplicate, messages, failures };
+  return { ...outcome, fileId, reportsStored, reportsDuplicate, messages, failures, storageFailed };
 }
 
 interface Tally {

@@ -1,54 +1,103 @@
 // In-process queue for the embedded mode: FIFO, bounded concurrency (1 by default: PGlite has one connection),
-// retries with exponential backoff. Nothing here is durable: the durable state is the files table, and
-// 'sweep-pending' re-queues any file still pending after a restart.
-import type { EnqueueOptions, JobQueue, TaskHandlers, TaskName, TaskPayloads } from './queue.js';
+// retries with exponential backoff, the same history as the BullMQ adapter. Nothing here is durable: the
+// durable state is the files table, and 'sweep-pending' re-queues any file still pending after a restart.
+import { randomUUID } from 'node:crypto';
+import { errorText, type TaskHistory } from './history.js';
+import {
+  PermanentTaskError,
+  backoffDelay,
+  workerIdentity,
+  type EnqueueOptions,
+  type JobEvent,
+  type JobQueue,
+  type TaskHandlers,
+  type TaskName,
+  type TaskPayloads,
+  type WorkerOptions,
+} from './queue.js';
 
 interface Job {
   id: string;
   name: TaskName;
   payload: unknown;
   attempts: number;
+  dedupeKey: string | undefined;
+  state: 'queued' | 'running' | 'retrying';
 }
 
 export interface InProcessQueueOptions {
-  concurrency?: number;
+  /** Where runs are recorded (GET /api/tasks); without one, nothing is. */
+  history?: TaskHistory;
+  /** Runs of a job before it fails for good. */
   maxAttempts?: number;
-  /** Base delay of the exponential backoff between attempts. */
+  /** Delay before the first retry; doubles at each further one. */
   backoffMs?: number;
-  onError?: (job: { id: string; name: TaskName; attempts: number }, err: unknown, final: boolean) => void;
+  onEvent?: (e: JobEvent) => void;
 }
 
+const NO_HISTORY = {
+  queued: async () => undefined,
+  started: async () => undefined,
+  completed: async () => undefined,
+  failed: async () => undefined,
+};
+
+/** Explicit job ids remembered so that a second enqueue with one is a no-op (bounded). */
+const MAX_REMEMBERED_IDS = 10_000;
+
 export class InProcessQueue implements JobQueue {
+  readonly kind = 'in-process' as const;
   private readonly queued: Job[] = [];
-  private readonly known = new Set<string>();
+  /** Unfinished jobs by dedupe key. */
+  private readonly byKey = new Map<string, Job>();
+  /** dedupe key → payload of one more run, queued when the running job finishes. */
+  private readonly reruns = new Map<string, { name: TaskName; payload: unknown }>();
+  private readonly explicitIds = new Set<string>();
   private running = 0;
   private handlers: TaskHandlers | undefined;
+  private concurrency = 1;
   private closing = false;
-  private seq = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<NodeJS.Timeout, Job>();
+  private readonly pendingWrites = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
-  private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
+  private readonly worker = workerIdentity();
+
+  private readonly history: Pick<TaskHistory, 'queued' | 'started' | 'completed' | 'failed'>;
 
   constructor(private readonly options: InProcessQueueOptions = {}) {
-    this.concurrency = options.concurrency ?? 1;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.backoffMs = options.backoffMs ?? 1000;
+    this.history = options.history ?? NO_HISTORY;
   }
 
-  enqueue<N extends TaskName>(name: N, payload: TaskPayloads[N], options: EnqueueOptions = {}): Promise<string> {
-    const id = options.jobId ?? `${name}:${++this.seq}`;
-    if (!this.known.has(id) && !this.closing) {
-      this.known.add(id);
-      this.queued.push({ id, name, payload, attempts: 0 });
-      this.pump();
+  async enqueue<N extends TaskName>(name: N, payload: TaskPayloads[N], options: EnqueueOptions = {}): Promise<string> {
+    if (options.jobId !== undefined) {
+      if (this.explicitIds.has(options.jobId)) return options.jobId;
+      this.explicitIds.add(options.jobId);
+      if (this.explicitIds.size > MAX_REMEMBERED_IDS) {
+        this.explicitIds.delete(this.explicitIds.values().next().value as string);
+      }
     }
-    return Promise.resolve(id);
+    const key = options.dedupeKey;
+    const existing = key !== undefined ? this.byKey.get(key) : undefined;
+    if (existing) {
+      if (existing.state === 'running' && options.rerunIfRunning) this.reruns.set(key!, { name, payload });
+      return existing.id;
+    }
+    const job: Job = { id: options.jobId ?? randomUUID(), name, payload, attempts: 0, dedupeKey: key, state: 'queued' };
+    if (this.closing) return job.id;
+    if (key !== undefined) this.byKey.set(key, job);
+    await this.history.queued(job.id, name, payload, this.maxAttempts);
+    this.queued.push(job);
+    this.pump();
+    return job.id;
   }
 
-  start(handlers: TaskHandlers): void {
+  start(handlers: TaskHandlers, options: WorkerOptions = {}): void {
     this.handlers = handlers;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.pump();
   }
 
@@ -65,30 +114,68 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
+  private event(e: JobEvent): void {
+    try {
+      this.options.onEvent?.(e);
+    } catch {
+      // an observer's failure is not the job's
+    }
+  }
+
+  private finish(job: Job): void {
+    if (job.dedupeKey === undefined) return;
+    if (this.byKey.get(job.dedupeKey) === job) this.byKey.delete(job.dedupeKey);
+    const rerun = this.reruns.get(job.dedupeKey);
+    if (rerun && !this.closing) {
+      this.reruns.delete(job.dedupeKey);
+      this.track(
+        this.enqueue(rerun.name, rerun.payload as never, { dedupeKey: job.dedupeKey }).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.pendingWrites.add(p);
+    void p.finally(() => this.pendingWrites.delete(p));
+  }
+
   private async run(job: Job): Promise<void> {
     const handler = this.handlers![job.name] as (p: unknown) => Promise<unknown>;
     job.attempts++;
+    job.state = 'running';
+    await this.history.started(job.id, job.name, job.payload, job.attempts, this.worker, this.maxAttempts);
+    this.event({ type: 'started', id: job.id, name: job.name, attempt: job.attempts });
     try {
-      await handler(job.payload);
-      this.known.delete(job.id);
+      const result = await handler(job.payload);
+      await this.history.completed(job.id, result);
+      this.event({ type: 'completed', id: job.id, name: job.name, attempt: job.attempts });
+      this.finish(job);
     } catch (err) {
-      const final = job.attempts >= this.maxAttempts || this.closing;
-      this.options.onError?.({ id: job.id, name: job.name, attempts: job.attempts }, err, final);
+      const error = errorText(err);
+      const final = err instanceof PermanentTaskError || job.attempts >= this.maxAttempts || this.closing;
       if (final) {
-        this.known.delete(job.id);
+        await this.history.failed(job.id, error, null);
+        this.event({ type: 'failed', id: job.id, name: job.name, attempt: job.attempts, error });
+        this.finish(job);
         return;
       }
-      const delay = this.backoffMs * 2 ** (job.attempts - 1);
-      this.running++; // the retry counts as in flight, so drain() waits for it
+      const delay = backoffDelay(this.backoffMs, job.attempts);
+      job.state = 'retrying';
+      await this.history.failed(job.id, error, delay);
+      this.event({ type: 'retrying', id: job.id, name: job.name, attempt: job.attempts, delayMs: delay, error });
+      this.running++; // the retry counts as in flight, so that drain() waits for it
       const t = setTimeout(() => {
         this.timers.delete(t);
         this.running--;
-        if (this.closing) this.known.delete(job.id);
-        else this.queued.unshift(job);
+        job.state = 'queued';
+        this.queued.unshift(job);
         this.pump();
         this.notifyIfIdle();
       }, delay);
-      this.timers.add(t);
+      this.timers.set(t, job);
     }
   }
 
@@ -100,20 +187,28 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
-  drain(): Promise<void> {
-    if (this.running === 0 && (this.queued.length === 0 || this.closing)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  async drain(): Promise<void> {
+    for (;;) {
+      if (!(this.running === 0 && (this.queued.length === 0 || this.closing))) {
+        await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      }
+      if (this.pendingWrites.size === 0) return;
+      await Promise.all([...this.pendingWrites]);
+    }
   }
 
   async close(timeoutMs = 30_000): Promise<void> {
+    if (this.closing) return this.drain();
     this.closing = true;
-    for (const t of this.timers) {
+    // Waiting retries and queued jobs will not run in this process: their history says so.
+    const abandoned = [...this.queued, ...this.timers.values()];
+    for (const t of this.timers.keys()) {
       clearTimeout(t);
       this.running--;
     }
     this.timers.clear();
     this.queued.length = 0;
-    this.known.clear();
+    this.reruns.clear();
     this.notifyIfIdle();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -123,5 +218,8 @@ export class InProcessQueue implements JobQueue {
       }),
     ]);
     clearTimeout(timer);
+    for (const job of abandoned) {
+      await this.history.failed(job.id, 'interrupted: the process stopped before the run', null);
+    }
   }
 }

@@ -1,10 +1,10 @@
-// `dmarc serve`: the whole product in one process on the embedded defaults — API, in-process queue and
-// worker — with a graceful shutdown on SIGTERM/SIGINT.
+// `dmarc serve`: the whole product in one process — API, worker and scheduler (in-process queue by default,
+// BullMQ when REDIS_URL is set) — with a graceful shutdown on SIGTERM/SIGINT. `dmarc api` is the same without
+// the background roles.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { describeDatabase, type Config } from '../config/index.js';
-import { InProcessQueue } from '../jobs/in-process-queue.js';
-import { taskHandlers } from '../jobs/tasks.js';
+import { startBackground, type Background, type BackgroundRoles } from './background.js';
 import { openDatabase } from '../store/connect.js';
 import { createCache } from './cache.js';
 import { REDACT_PATHS, createLogger } from './logger.js';
@@ -12,23 +12,19 @@ import { REDACT_PATHS, createLogger } from './logger.js';
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  background: Background;
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  roles: BackgroundRoles = { worker: true, scheduler: true },
+): Promise<RunningServer> {
   const log = createLogger(config);
   const db = await openDatabase(config);
   const { cache, close: closeCache } = createCache(config);
-  const queue = new InProcessQueue({
-    onError: (job, err, final) =>
-      log.error(
-        { job: job.id, attempts: job.attempts, final, err: err instanceof Error ? err.message : String(err) },
-        'task failed',
-      ),
-  });
-  queue.start(taskHandlers({ db, queue, cache, limits: config.limits, log }));
-  // Files left pending or half-processed by a previous run are picked up again.
-  await queue.enqueue('sweep-pending', {}, { jobId: 'sweep-pending' });
+  const background = await startBackground(config, { db, cache, log }, roles);
+  const queue = background.queue;
 
   const app = await buildApp(
     { config, db, queue, cache },
@@ -37,7 +33,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
-    await queue.close(1000);
+    await background.stop(1000);
     await closeCache();
     await db.close();
     throw err;
@@ -53,10 +49,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (stopping ??= (async () => {
       log.info('shutting down: no new requests, finishing running work');
       await app.close(); // stops accepting, waits for requests in flight
-      await queue.close(30_000); // waits for the running job; queued files stay pending for the next start
+      // the scheduler stops; running jobs finish (or are released to other workers); queued ones stay
+      await background.stop(30_000);
       await closeCache();
       await db.close();
       log.info('stopped');
     })());
-  return { app, url, stop };
+  return { app, url, background, stop };
 }

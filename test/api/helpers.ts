@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { MemoryCache } from '../../src/analytics/cache.js';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import { TaskHistory } from '../../src/jobs/history.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import type { Database } from '../../src/store/database.js';
@@ -59,7 +60,7 @@ export async function startApi(
     });
     const db = opts.ownConnection && t.url ? await PostgresDatabase.open(t.url) : t.db;
     const cache = new MemoryCache(config.cache.ttlSeconds);
-    const queue = new InProcessQueue({ backoffMs: 10 });
+    const queue = new InProcessQueue({ backoffMs: 10, history: new TaskHistory(db) });
     queue.start(taskHandlers({ db, queue, cache, limits: config.limits }));
     const app = await buildApp({ config, db, queue, cache });
     await app.ready();

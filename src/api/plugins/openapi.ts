@@ -31,6 +31,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'reports', description: 'Reports and records' },
         { name: 'ingest', description: 'Upload and ingested files' },
         { name: 'stats', description: 'Aliases kept for older clients' },
+        { name: 'tasks', description: 'Background tasks: their runs, IMAP fetches, the queue monitor' },
       ],
     },
   });

@@ -1,6 +1,7 @@
 // The seed's original routes, kept as thin aliases over the analytics routes for older clients.
 import { Type, type Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
+import { queueScheduled } from '../../jobs/scheduler.js';
 import type { AppDeps } from '../deps.js';
 import { toAnalyticsFilter } from '../filters.js';
 import {
@@ -101,13 +102,18 @@ export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         ...base,
         tags: ['ingest'],
-        summary: 'Start ingestion now: files left pending are queued again',
+        summary: 'Start ingestion now: files left pending are queued again, and the IMAP mailboxes are fetched',
+        description:
+          'Queues sweep-pending and, when IMAP mailboxes are configured, one fetch-imap run per mailbox ' +
+          '(see also POST /api/tasks/ingest). Poll GET /api/tasks/{id} for the outcome.',
         response: { 202: Type.Object({ queued: Type.Array(Type.String({ description: 'Task ids' })) }) },
       },
     },
     async (_req, reply) => {
-      const id = await deps.queue.enqueue('sweep-pending', {}, { jobId: 'sweep-pending' });
-      return reply.code(202).send({ queued: [id] });
+      const queued = [await deps.queue.enqueue('sweep-pending', {}, { dedupeKey: 'sweep-pending' })];
+      if (deps.config.imap.length > 0)
+        queued.push(...(await queueScheduled(deps.queue, 'fetch-imap', deps.config.imap, null)));
+      return reply.code(202).send({ queued });
     },
   );
 }

@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import { fetchMailboxes, type FetchSummary } from '../../ingest/imap/fetch.js';
+import { createCache } from '../../runtime/cache.js';
+import { configFrom, withDatabase } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
+
+function printHuman(s: FetchSummary): void {
+  for (const m of s.mailboxes) {
+    if (m.error) {
+      console.log(`mailbox ${m.name} (${m.folder}): NOT READ: ${m.error}`);
+      continue;
+    }
+    const moved = [
+      m.movedToProcessed ? `${m.movedToProcessed} moved to processed` : '',
+      m.markedSeen ? `${m.markedSeen} marked seen` : '',
+      m.movedToInvalid ? `${m.movedToInvalid} moved to invalid` : '',
+      m.leftForLater ? `${m.leftForLater} left for the next run` : '',
+    ].filter(Boolean);
+    console.log(
+      `mailbox ${m.name} (${m.folder}): ${m.messages} new messages${moved.length ? `; ${moved.join(', ')}` : ''}`,
+    );
+  }
+  console.log(
+    [
+      `messages:     ${s.files}`,
+      `imported:     ${s.imported}`,
+      `duplicates:   ${s.duplicates}`,
+      `unsupported:  ${s.unsupported}`,
+      `failed:       ${s.failed}`,
+      `new reports:  ${s.reports}`,
+      `new records:  ${s.records}`,
+    ].join('\n'),
+  );
+  if (s.failures.length > 0) {
+    console.log('\nfailures:');
+    for (const f of s.failures) console.log(`  ${f.file}: ${f.error}`);
+  }
+}
+
+export function fetchCommand(): Command {
+  return new Command('fetch')
+    .description('fetch new DMARC reports from the configured IMAP mailboxes now, and store them')
+    .option('--mailbox <name>', 'only this mailbox (see DMARC_CONFIG); default: all of them')
+    .option(
+      '--json',
+      'print the summary as JSON: {files, imported, duplicates, unsupported, failed, reports, records, failures, mailboxes}',
+    )
+    .addHelpText(
+      'after',
+      '\nMailboxes come from DMARC_IMAP_* or the DMARC_CONFIG file. Messages with reports are moved to the processed\n' +
+        'folder (or marked seen), messages without a readable report to the invalid folder.\n' +
+        'Exit status 1 only when a mailbox could not be reached or read.',
+    )
+    .action(async (opts: { mailbox?: string; json?: boolean }, cmd: Command) => {
+      const config = configFrom(cmd);
+      if (config.imap.length === 0) {
+        throw new CliError('no IMAP mailbox is configured: set DMARC_IMAP_HOST, DMARC_IMAP_USER, ... or DMARC_CONFIG');
+      }
+      const mailboxes = opts.mailbox ? config.imap.filter((m) => m.name === opts.mailbox) : config.imap;
+      if (mailboxes.length === 0) {
+        throw new CliError(
+          `no IMAP mailbox named '${opts.mailbox}'; configured: ${config.imap.map((m) => m.name).join(', ')}`,
+        );
+      }
+      const { cache, close } = createCache(config);
+      let summary: FetchSummary;
+      try {
+        summary = await withDatabase(config, (db) =>
+          fetchMailboxes(db, mailboxes, {
+            limits: config.limits,
+            staleAfterMs: config.jobs.staleAfterMs,
+            onReportStored: () => cache.invalidate().catch(() => undefined),
+          }),
+        );
+      } finally {
+        await close();
+      }
+      if (opts.json) console.log(JSON.stringify(summary));
+      else printHuman(summary);
+      process.exitCode = summary.mailboxes.some((m) => m.error !== null) ? EXIT.failure : EXIT.ok;
+    });
+}

@@ -1,0 +1,86 @@
+// The background roles of a process: the worker (runs jobs) and the scheduler (queues scheduled tasks, watches
+// IMAP IDLE). `dmarc serve` runs both beside the API; `dmarc worker` and `dmarc scheduler` run one each; `dmarc api`
+// none (it only queues). Embedded mode: the in-process queue, and the scheduler needs no lock (one process).
+// Distributed mode: BullMQ, and schedulers elect a leader in Redis.
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AnalyticsCache } from '../analytics/cache.js';
+import type { Config } from '../config/index.js';
+import { IdleWatcher } from '../ingest/imap/idle.js';
+import { errorText, failInterruptedRuns } from '../jobs/history.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { RedisLeaderLock, Scheduler, leaderKey } from '../jobs/scheduler.js';
+import type { Database } from '../store/database.js';
+import { createQueue, handlersFor } from './jobs.js';
+
+export interface BackgroundRoles {
+  worker: boolean;
+  scheduler: boolean;
+  /** Jobs run at once by the worker (default: DMARC_WORKER_CONCURRENCY, else 1 on PGlite and 2 otherwise). */
+  concurrency?: number;
+}
+
+export interface Background {
+  queue: JobQueue;
+  scheduler: Scheduler | undefined;
+  /** Stops the scheduler, then the worker (running jobs finish, at most `timeoutMs`), then the queue. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export function defaultConcurrency(config: Config): number {
+  return config.jobs.concurrency ?? (config.database.kind === 'pglite' ? 1 : 2);
+}
+
+export async function startBackground(
+  config: Config,
+  deps: { db: Database; cache: AnalyticsCache; log: Logger },
+  roles: BackgroundRoles,
+): Promise<Background> {
+  const { db, cache, log } = deps;
+  const { queue } = createQueue(config, db, log);
+  if (queue.kind === 'in-process') {
+    // Runs of a previous embedded process can never finish; their files are swept again below.
+    const n = await failInterruptedRuns(db);
+    if (n > 0) log.info({ runs: n }, 'task runs interrupted by the previous stop marked failed');
+  }
+  if (roles.worker) {
+    queue.start(handlersFor({ config, db, queue, cache, log }), {
+      concurrency: roles.concurrency ?? defaultConcurrency(config),
+    });
+    // Files left pending or half-processed by a previous run are picked up again. The embedded database has
+    // one process, so everything unfinished is stale; elsewhere another process may hold a file right now.
+    await queue
+      .enqueue('sweep-pending', db.kind === 'pglite' ? { olderThanMs: 0 } : {}, { dedupeKey: 'sweep-pending' })
+      .catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not queue the start-up sweep'));
+  }
+
+  let lockRedis: Redis | undefined;
+  let scheduler: Scheduler | undefined;
+  if (roles.scheduler) {
+    if (config.redisUrl) {
+      lockRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+      lockRedis.on('error', () => undefined); // reconnects on its own; a failed lease check says so
+    }
+    scheduler = new Scheduler({
+      queue,
+      config,
+      lock: lockRedis ? new RedisLeaderLock(lockRedis, leaderKey(config.redisPrefix), 15_000) : undefined,
+      watcher: (m, onMail) => new IdleWatcher(m, onMail, log),
+      log,
+    });
+    await scheduler.start();
+    if (lockRedis && !scheduler.isLeader) log.info('another scheduler is active: standing by');
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    queue,
+    scheduler,
+    stop: (timeoutMs = 30_000) =>
+      (stopping ??= (async () => {
+        await scheduler?.stop();
+        await lockRedis?.quit().catch(() => lockRedis?.disconnect());
+        await queue.close(timeoutMs);
+      })()),
+  };
+}
