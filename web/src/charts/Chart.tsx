@@ -55,7 +55,8 @@ export function Chart({
   const click = useRef(onClick);
   click.current = onClick;
 
-  // ECharts is created with the first data (never on a hidden box), and disposed with the component.
+  // ECharts is created with the first data (never on a hidden box), and disposed with the component. Its aria
+  // component then replaces the box's aria-label with a description of the data for screen readers.
   useEffect(
     () => () => {
       observer.current?.disconnect();
@@ -122,7 +123,7 @@ export function Chart({
         class="chart-canvas"
         style={{ height: `${height}px`, display: empty ? 'none' : 'block' }}
         role="img"
-        aria-labelledby={headingId}
+        aria-label={title}
         aria-describedby={descId}
       />
       {option === null && !empty ? (

@@ -34,9 +34,31 @@ const FONT = { color: COLORS.text, fontSize: 12 };
 
 const base = {
   animation: false,
-  aria: { enabled: true },
   textStyle: { fontFamily: 'inherit' },
 } satisfies EChartsCoreOption;
+
+/** What screen readers get instead of the canvas: the chart's figures in words (ECharts' aria component). */
+export function aria(description: string) {
+  return { aria: { enabled: true, label: { enabled: true, description } } };
+}
+
+const list = (parts: string[], max = 10): string =>
+  parts.slice(0, max).join('; ') + (parts.length > max ? `; and ${parts.length - max} more` : '');
+
+function timelineSummary(items: TimelinePoint[], interval: Interval): string {
+  const total = items.reduce((n, p) => n + p.messages, 0);
+  const pass = items.reduce((n, p) => n + p.dmarcPass, 0);
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (!first || !last) return 'No data.';
+  const busiest = items.reduce((a, b) => (b.messages > a.messages ? b : a), first);
+  return (
+    `${items.length} ${interval}s from ${formatDate(first.date)} to ${formatDate(last.date)}: ` +
+    `${formatNumber(total)} messages, ${formatNumber(pass)} passing DMARC and ${formatNumber(total - pass)} failing ` +
+    `(${formatPercent(total > 0 ? pass / total : null)} compliance). ` +
+    `Busiest ${interval}: ${bucketLabel(busiest.date, interval)} with ${formatNumber(busiest.messages)} messages.`
+  );
+}
 
 function axisTooltip(render: Render, content: (index: number) => TooltipContent | null) {
   return {
@@ -107,6 +129,7 @@ function timeAxis(items: TimelinePoint[], interval: Interval) {
 export function volumeOption(items: TimelinePoint[], interval: Interval, render: Render): EChartsCoreOption {
   return {
     ...base,
+    ...aria(`Message volume. ${timelineSummary(items, interval)}`),
     grid: { left: 64, right: 16, top: 36, bottom: 52 },
     legend: { top: 0, textStyle: FONT },
     tooltip: axisTooltip(render, (i) => {
@@ -133,8 +156,16 @@ export function volumeOption(items: TimelinePoint[], interval: Interval, render:
 }
 
 export function complianceOption(items: TimelinePoint[], interval: Interval, render: Render): EChartsCoreOption {
+  const low = items.reduce<TimelinePoint | null>(
+    (a, b) => (b.complianceRate !== null && (!a || b.complianceRate < (a.complianceRate ?? 1)) ? b : a),
+    null,
+  );
   return {
     ...base,
+    ...aria(
+      `Compliance rate over time. ${timelineSummary(items, interval)}` +
+        (low ? ` Lowest: ${formatPercent(low.complianceRate)} in ${bucketLabel(low.date, interval)}.` : ''),
+    ),
     grid: { left: 64, right: 16, top: 24, bottom: 52 },
     tooltip: {
       ...axisTooltip(render, (i) => {
@@ -186,6 +217,14 @@ export function dispositionOption(d: Dispositions, render: Render): EChartsCoreO
   const rows = DISPOSITIONS.filter((x) => d[x.key] > 0 || x.key !== 'pass');
   return {
     ...base,
+    ...aria(
+      `Disposition of ${formatNumber(total)} messages: ` +
+        list(
+          rows.map(
+            (x) => `${x.label} ${formatNumber(d[x.key])} (${formatPercent(total > 0 ? d[x.key] / total : null)})`,
+          ),
+        ),
+    ),
     grid: { left: 110, right: 24, top: 8, bottom: 44 },
     tooltip: itemTooltip(render, (i) => {
       const x = rows[i];
@@ -239,6 +278,16 @@ export function alignmentOption(a: Alignment, render: Render): EChartsCoreOption
   ];
   return {
     ...base,
+    ...aria(
+      `DKIM and SPF alignment of ${formatNumber(a.messages)} messages. ` +
+        mechs
+          .map(
+            (x) =>
+              `${x.name}: ${ALIGNMENT_SEGMENTS.map((g) => `${g.label.toLowerCase()} ${formatNumber(x.m[g.key])}`).join(', ')}`,
+          )
+          .join('. ') +
+        `. Both aligned ${formatNumber(a.both)}, neither ${formatNumber(a.neither)}.`,
+    ),
     grid: { left: 56, right: 24, top: 36, bottom: 44 },
     legend: { top: 0, textStyle: FONT },
     tooltip: axisTooltip(render, (i) => {
@@ -291,6 +340,15 @@ function passFailBars<T extends { dmarcPass: number; dmarcFail: number }>(
 ): EChartsCoreOption {
   return {
     ...base,
+    ...aria(
+      `${axisName}s by messages: ` +
+        list(
+          items.map(
+            (t) =>
+              `${name(t)}: ${formatNumber(t.dmarcPass + t.dmarcFail)} messages, ${formatNumber(t.dmarcFail)} failing DMARC`,
+          ),
+        ),
+    ),
     grid: { left: 150, right: 24, top: 44, bottom: 44 },
     legend: { top: 0, textStyle: FONT },
     tooltip: axisTooltip(render, (i) => (items[i] ? content(items[i]) : null)),
@@ -377,6 +435,17 @@ export function overridesOption(o: Overrides, render: Render): EChartsCoreOption
   const items = o.items;
   return {
     ...base,
+    ...aria(
+      'Policy-override reasons: ' +
+        (items.length === 0
+          ? 'none.'
+          : list(
+              items.map(
+                (x) =>
+                  `${reasonLabel(x.type)}: ${formatNumber(x.messages)} messages in ${formatNumber(x.reports)} reports`,
+              ),
+            )),
+    ),
     grid: { left: 150, right: 24, top: 28, bottom: 44 },
     tooltip: itemTooltip(render, (i) => {
       const x = items[i];
@@ -408,6 +477,13 @@ export function overridesOption(o: Overrides, render: Render): EChartsCoreOption
 export function domainComplianceOption(items: DomainItem[], render: Render): EChartsCoreOption {
   return {
     ...base,
+    ...aria(
+      'Compliance per domain: ' +
+        list(
+          items.map((d) => `${d.domain}: ${formatPercent(d.complianceRate)} of ${formatNumber(d.messages)} messages`),
+          15,
+        ),
+    ),
     grid: { left: 150, right: 56, top: 28, bottom: 44 },
     tooltip: itemTooltip(render, (i) => {
       const d = items[i];
