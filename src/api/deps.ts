@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { AnalyticsCache } from '../analytics/cache.js';
+import type { AuthService } from '../auth/service.js';
 import type { Config } from '../config/index.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Database } from '../store/database.js';
@@ -9,4 +11,8 @@ export interface AppDeps {
   db: Database;
   queue: JobQueue;
   cache: AnalyticsCache;
+  /** Built from config + db when not given (see createAuthService). */
+  auth?: AuthService;
+  /** Shared state of several API processes (rate limits, login failures) when REDIS_URL is set. */
+  redis?: Redis;
 }

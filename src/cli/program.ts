@@ -10,6 +10,7 @@ import { schedulerCommand } from './commands/scheduler.js';
 import { serveCommand } from './commands/serve.js';
 import { summaryCommand } from './commands/summary.js';
 import { workerCommand } from './commands/worker.js';
+import { userCommand } from './commands/user.js';
 
 export function buildProgram(): Command {
   const program = new Command('dmarc')
@@ -45,9 +46,16 @@ Environment:
     summaryCommand(),
     reprocessCommand(),
     migrateCommand(),
+    userCommand(),
   ]) {
-    c.showHelpAfterError('(run with --help for usage)').exitOverride();
     program.addCommand(c);
   }
+  applyToAll(program);
   return program;
+}
+
+/** Every command and sub-command: errors go through main.ts (exit codes), usage hint after an error. */
+function applyToAll(cmd: Command): void {
+  cmd.showHelpAfterError('(run with --help for usage)').exitOverride();
+  for (const sub of cmd.commands) applyToAll(sub);
 }

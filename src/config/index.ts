@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from '../parse/types.js';
 import { ConfigError } from './errors.js';
 import { loadJobsConfig, type ImapMailboxConfig, type JobsConfig } from './jobs.js';
-import { parseByteSize, parsePositiveInt } from './parse-values.js';
+import { parseBoolean, parseByteSize, parsePositiveInt } from './parse-values.js';
 
 export { ConfigError } from './errors.js';
 
@@ -38,6 +38,25 @@ export interface Config {
   jobs: JobsConfig;
   /** IMAP mailboxes reports are fetched from (DMARC_IMAP_* and the DMARC_CONFIG file). */
   imap: ImapMailboxConfig[];
+  auth: {
+    /** HS256 key; null = embedded mode generates one in the data dir (see auth/secret.ts). */
+    jwtSecret: string | null;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    /** First admin, created on first start when there are no users. */
+    adminEmail: string | null;
+    adminPassword: string | null;
+  };
+  security: {
+    /** Requests per minute per user/API key (authenticated) or per IP (anonymous). */
+    rateLimitPerMinute: number;
+    /** Failed logins per 15 minutes per IP and per account before 429. */
+    loginMaxFailures: number;
+    /** Origins allowed by CORS; empty = closed. */
+    corsOrigins: string[];
+    /** Trust X-Forwarded-* from a reverse proxy (for client IPs and HTTPS detection). */
+    trustProxy: boolean;
+  };
 }
 
 /** Flags that override env vars (CLI). */
@@ -103,6 +122,34 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores')
     .optional(),
+  JWT_SECRET: z.string().min(64, 'must be at least 64 characters (a random string; it is the HS256 key)').optional(),
+  DMARC_ACCESS_TOKEN_TTL_SECONDS: positiveInt.optional(),
+  DMARC_REFRESH_TOKEN_TTL_SECONDS: positiveInt.optional(),
+  DMARC_ADMIN_EMAIL: z.email('expected an e-mail address').optional(),
+  DMARC_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  DMARC_RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
+  DMARC_LOGIN_MAX_FAILURES: positiveInt.optional(),
+  DMARC_CORS_ORIGINS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'expected origins like https://dmarc.example.com, comma-separated')
+    .optional(),
+  DMARC_TRUST_PROXY: z
+    .string()
+    .transform((v, ctx) => {
+      const b = parseBoolean(v);
+      if (b === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected true or false, got '${v}'` });
+        return z.NEVER;
+      }
+      return b;
+    })
+    .optional(),
   REDIS_URL: z
     .string()
     .refine((text) => {
@@ -162,6 +209,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     redisPrefix: e.DMARC_QUEUE_PREFIX ?? 'dmarc',
     jobs,
     imap,
+    auth: {
+      jwtSecret: e.JWT_SECRET ?? null,
+      accessTokenTtlSeconds: e.DMARC_ACCESS_TOKEN_TTL_SECONDS ?? 15 * 60,
+      refreshTokenTtlSeconds: e.DMARC_REFRESH_TOKEN_TTL_SECONDS ?? 7 * 24 * 3600,
+      adminEmail: e.DMARC_ADMIN_EMAIL ?? null,
+      adminPassword: e.DMARC_ADMIN_PASSWORD ?? null,
+    },
+    security: {
+      rateLimitPerMinute: e.DMARC_RATE_LIMIT_PER_MINUTE ?? 600,
+      loginMaxFailures: e.DMARC_LOGIN_MAX_FAILURES ?? 10,
+      corsOrigins: e.DMARC_CORS_ORIGINS ?? [],
+      trustProxy: e.DMARC_TRUST_PROXY ?? false,
+    },
   };
 }
 

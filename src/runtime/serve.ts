@@ -2,10 +2,13 @@
 // BullMQ when REDIS_URL is set) — with a graceful shutdown on SIGTERM/SIGINT. `dmarc api` is the same without
 // the background roles.
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { buildApp } from '../api/app.js';
+import { createAuthService } from '../auth/create.js';
 import { describeDatabase, type Config } from '../config/index.js';
 import { startBackground, type Background, type BackgroundRoles } from './background.js';
 import { openDatabase } from '../store/connect.js';
+import { ensureFirstAdmin } from './bootstrap-admin.js';
 import { createCache } from './cache.js';
 import { REDACT_PATHS, createLogger } from './logger.js';
 
@@ -26,8 +29,13 @@ export async function startServer(
   const background = await startBackground(config, { db, cache, log }, roles);
   const queue = background.queue;
 
+  // Rate limits and login failures are shared through Redis when there is one.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on('error', () => undefined);
+  const auth = await createAuthService(config, db, redis);
+  await ensureFirstAdmin(auth, config);
   const app = await buildApp(
-    { config, db, queue, cache },
+    { config, db, queue, cache, auth, ...(redis ? { redis } : {}) },
     { logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } },
   );
   try {
@@ -35,6 +43,7 @@ export async function startServer(
   } catch (err) {
     await background.stop(1000);
     await closeCache();
+    await redis?.quit().catch(() => undefined);
     await db.close();
     throw err;
   }
@@ -52,6 +61,7 @@ export async function startServer(
       // the scheduler stops; running jobs finish (or are released to other workers); queued ones stay
       await background.stop(30_000);
       await closeCache();
+      await redis?.quit().catch(() => undefined);
       await db.close();
       log.info('stopped');
     })());

@@ -1,5 +1,6 @@
 // Shared by the API suites: an app built as `dmarc serve` builds it (real database, in-process queue, memory
 // cache) and driven through app.inject(); multipart bodies built by hand; the corpus ground truth.
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { expect } from 'vitest';
 import { MemoryCache } from '../../src/analytics/cache.js';
 import { buildApp } from '../../src/api/app.js';
+import { createAuthService } from '../../src/auth/create.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { TaskHistory } from '../../src/jobs/history.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
@@ -25,7 +27,7 @@ import {
 
 export interface TestApi {
   app: FastifyInstance;
-  /** app.inject() with the credentials every request of the suites carries (none while routes are open). */
+  /** app.inject() with the credentials every request of the suites carries (an admin's access token). */
   inject(opts: InjectOptions | string): Promise<LightMyRequestResponse>;
   /** Headers added to every request made through inject(). */
   headers: Record<string, string>;
@@ -56,16 +58,26 @@ export async function startApi(
       DMARC_DATA_DIR: dataDir,
       DMARC_LOG_LEVEL: 'silent',
       DMARC_RATE_LIMIT_PER_MINUTE: '1000000',
+      JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
+      DMARC_ACCESS_TOKEN_TTL_SECONDS: '3600',
       ...env,
     });
     const db = opts.ownConnection && t.url ? await PostgresDatabase.open(t.url) : t.db;
     const cache = new MemoryCache(config.cache.ttlSeconds);
     const queue = new InProcessQueue({ backoffMs: 10, history: new TaskHistory(db) });
     queue.start(taskHandlers({ db, queue, cache, limits: config.limits }));
-    const app = await buildApp({ config, db, queue, cache });
+    const auth = await createAuthService(config, db, undefined, { bcryptCost: 4 });
+    const app = await buildApp({ config, db, queue, cache, auth });
     await app.ready();
     const drop = t.drop;
-    const headers: Record<string, string> = {};
+    // Every request of the suites is an admin's: what each role may do is the RBAC suite's subject.
+    const { user } = await auth.createUser({
+      email: 'api-tests@example.com',
+      name: 'API tests',
+      role: 'admin',
+      password: 'correct horse battery staple',
+    });
+    const headers: Record<string, string> = { authorization: `Bearer ${await auth.access.sign(user.id)}` };
     return {
       app,
       url: t.url,
@@ -319,10 +331,18 @@ export interface RegisteredRoute {
 }
 
 /**
- * Every route of the app, from Fastify's own route tree (printRoutes), HEAD included. Each one is checked with
- * app.hasRoute(), so that a misread tree fails loudly instead of hiding a route.
+ * Every route of the app, HEAD included: from the catalog the role check keeps (app.routeCatalog) when the app
+ * has one, else from Fastify's route tree (printRoutes), each route checked with app.hasRoute() so that a
+ * misread tree fails loudly instead of hiding a route.
  */
 export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
+  const catalog = (app as unknown as { routeCatalog?: RegisteredRoute[] }).routeCatalog;
+  if (Array.isArray(catalog)) {
+    const seen = new Set<string>();
+    return catalog
+      .map((r) => ({ method: r.method, url: r.url }))
+      .filter((r) => !seen.has(`${r.method} ${r.url}`) && seen.add(`${r.method} ${r.url}`));
+  }
   const out: RegisteredRoute[] = [];
   const stack: string[] = [''];
   const siblings: string[][] = [[]];

@@ -23,10 +23,19 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         description:
           'Ingest DMARC aggregate reports and read what they say. Lists answer {items, total, nextCursor}; ' +
           'errors are RFC 9457 problem details (application/problem+json). Dates are UTC (YYYY-MM-DD); ' +
-          'date filters apply to the report period begin.',
+          'date filters apply to the report period begin. Authenticate with `Authorization: Bearer <accessToken>` ' +
+          '(POST /auth/login) or `X-API-Key: <key>`; each operation names the role it needs.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
       },
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'auth', description: 'Login, token refresh, logout, the current user, API keys, the audit log' },
+        { name: 'users', description: 'User administration (admins)' },
         { name: 'analytics', description: 'Figures from the rollups (cached)' },
         { name: 'reports', description: 'Reports and records' },
         { name: 'ingest', description: 'Upload and ingested files' },

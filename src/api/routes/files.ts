@@ -2,11 +2,13 @@
 // limit is refused with 413 and leaves nothing behind. Processing continues in the background.
 import { Type, type Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
+import { audit } from '../../auth/audit.js';
 import { formatBytes } from '../../config/parse-values.js';
 import { acceptFile } from '../../ingest/accept-file.js';
 import { getFile, listFiles, reportsOfFile, type FileStatus } from '../../store/files.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
+import { principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Page, Problem, paginationProperties, problemResponses } from '../schemas/common.js';
 
@@ -194,6 +196,29 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
         );
         results.push({ name: f.name, ...r });
       }
+      const actor = principalOf(req).user;
+      await audit(
+        deps.db,
+        {
+          actorId: actor.id,
+          actor: actor.email,
+          action: 'upload',
+          target: results
+            .map((r) => `file:${r.fileId}`)
+            .join(' ')
+            .slice(0, 1000),
+          ip: req.ip,
+          outcome: 'success',
+          details: {
+            files: results.length,
+            accepted: results.filter((r) => r.status === 'accepted').length,
+            duplicate: results.filter((r) => r.status === 'duplicate').length,
+            rejected: results.filter((r) => r.status === 'rejected').length,
+            unsupported: results.filter((r) => r.status === 'unsupported').length,
+          },
+        },
+        new Date(),
+      );
       return { results };
     },
   );

@@ -1,0 +1,58 @@
+// The audit log, for admins.
+import { Type, type Static } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import { listAudit } from '../../auth/audit.js';
+import type { Database } from '../../store/database.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { DateTimeString, Nullable, Page, Problem, paginationProperties } from '../schemas/common.js';
+
+const AuditItem = Type.Object({
+  at: DateTimeString,
+  actor: Type.String({ description: "E-mail of the actor, or 'anonymous'" }),
+  action: Type.String({ description: 'e.g. login, user.create, api_key.revoke, upload, export' }),
+  target: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  outcome: Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')]),
+  details: Type.Record(Type.String(), Type.Unknown()),
+});
+
+const Query = Type.Object(
+  {
+    ...paginationProperties,
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    actor: Type.Optional(Type.String({ maxLength: 320 })),
+    outcome: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')])),
+  },
+  { additionalProperties: false },
+);
+
+export function auditRoutes(app: FastifyInstance, db: Database): void {
+  app.get(
+    '/api/audit',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Audit log: logins, failed logins, user and key changes, uploads, exports (newest first)',
+        querystring: Query,
+        response: { 200: Page(AuditItem), 400: Problem, 401: Problem, 403: Problem, 429: Problem },
+      },
+    },
+    async (req) => {
+      const q = req.query as Static<typeof Query>;
+      const before = decodeCursor(q.cursor, (v): v is { b: number } =>
+        Number.isSafeInteger((v as { b?: number })?.b),
+      )?.b;
+      const r = await listAudit(
+        db,
+        { action: q.action, actor: q.actor, outcome: q.outcome },
+        { limit: q.limit ?? 50, beforeId: before },
+      );
+      return {
+        items: r.items.map((x) => ({ ...x, at: x.at.toISOString() })),
+        total: r.total,
+        nextCursor: r.nextBeforeId !== null ? encodeCursor({ b: r.nextBeforeId }) : null,
+      };
+    },
+  );
+}

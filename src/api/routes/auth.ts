@@ -1,0 +1,169 @@
+// Login, token refresh and logout. The refresh token is answered in the body and also set as an HttpOnly,
+// SameSite=Strict cookie scoped to /auth, which /auth/refresh accepts: a browser app keeps no token that
+// scripts can read.
+import { Type, type Static } from 'typebox';
+import type {} from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError, type AuthService, type Session } from '../../auth/service.js';
+import { principalOf } from '../plugins/auth.js';
+import { HttpProblem } from '../problem.js';
+import { DateTimeString, Nullable, Problem } from '../schemas/common.js';
+
+export const REFRESH_COOKIE = 'dmarc_refresh';
+
+export const UserBody = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  name: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('analyst'), Type.Literal('viewer')]),
+  active: Type.Boolean(),
+  createdAt: DateTimeString,
+  lastLoginAt: Nullable(DateTimeString),
+});
+
+const SessionBody = Type.Object({
+  accessToken: Type.String({ description: 'HS256 JWT; send as Authorization: Bearer <token>' }),
+  refreshToken: Type.String({ description: 'Single use: exchange at /auth/refresh for a new pair' }),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+  user: UserBody,
+});
+
+const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+const RefreshBody = Type.Object(
+  { refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+function toHttp(err: unknown): never {
+  if (err instanceof AuthError) {
+    if (err.code === 'too_many_failures') throw new HttpProblem(429, 'too_many_failures', err.message);
+    throw new HttpProblem(401, err.code, err.message);
+  }
+  throw err;
+}
+
+export function authRoutes(app: FastifyInstance, auth: AuthService): void {
+  const setCookie = (req: FastifyRequest, reply: FastifyReply, s: Session): void => {
+    reply.setCookie(REFRESH_COOKIE, s.refreshToken, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/auth',
+      secure: req.protocol === 'https',
+      maxAge: auth.refreshTokenTtlSeconds,
+    });
+  };
+  const clearCookie = (req: FastifyRequest, reply: FastifyReply): void => {
+    reply.clearCookie(REFRESH_COOKIE, {
+      path: '/auth',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.protocol === 'https',
+    });
+  };
+  const tooMany = { 429: Problem };
+
+  app.post(
+    '/auth/login',
+    {
+      config: { role: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with e-mail and password',
+        body: LoginBody,
+        response: { 200: SessionBody, 400: Problem, 401: Problem, ...tooMany },
+      },
+    },
+    async (req, reply) => {
+      const { email, password } = req.body as Static<typeof LoginBody>;
+      try {
+        const s = await auth.login(email, password, req.ip);
+        setCookie(req, reply, s);
+        return s;
+      } catch (err) {
+        if (err instanceof AuthError && err.code === 'too_many_failures') {
+          reply.header('retry-after', String(err.retryAfterSeconds ?? 900));
+          req.log.warn({ event: 'login_blocked', email, ip: req.ip }, 'login refused: too many failures');
+        } else if (err instanceof AuthError) {
+          req.log.warn({ event: 'login_failed', email, ip: req.ip }, 'login failed');
+        }
+        return toHttp(err);
+      }
+    },
+  );
+
+  app.post(
+    '/auth/refresh',
+    {
+      config: { role: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token (body or cookie) for a new token pair',
+        description:
+          'Refresh tokens are single use. Presenting one that was already exchanged revokes its whole session.',
+        body: Type.Optional(RefreshBody),
+        response: { 200: SessionBody, 400: Problem, 401: Problem, ...tooMany },
+      },
+    },
+    async (req, reply) => {
+      const body = (req.body ?? {}) as Static<typeof RefreshBody>;
+      const token = body.refreshToken ?? req.cookies[REFRESH_COOKIE];
+      if (!token) throw new HttpProblem(401, 'invalid_token', 'no refresh token (body or cookie)');
+      try {
+        const s = await auth.refreshSession(token, req.ip);
+        setCookie(req, reply, s);
+        return s;
+      } catch (err) {
+        clearCookie(req, reply);
+        return toHttp(err);
+      }
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke the session of a refresh token (body or cookie); needs the access token',
+        body: Type.Optional(RefreshBody),
+        response: { 204: Type.Null(), 401: Problem, ...tooMany },
+      },
+    },
+    async (req, reply) => {
+      const body = (req.body ?? {}) as Static<typeof RefreshBody>;
+      const token = body.refreshToken ?? req.cookies[REFRESH_COOKIE];
+      if (token) await auth.logout(token, principalOf(req), req.ip);
+      clearCookie(req, reply);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/me',
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['auth'], summary: 'The current user', response: { 200: UserBody, 401: Problem } },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const u = p.user;
+      return {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role: u.role,
+        active: u.active,
+        createdAt: u.createdAt.toISOString(),
+        lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+      };
+    },
+  );
+}

@@ -1,0 +1,116 @@
+// Each user's own API keys: create (shown once), list, revoke. A key acts with its owner's role.
+import { Type, type Static } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ApiKey } from '../../auth/api-keys.js';
+import type { AuthService } from '../../auth/service.js';
+import { principalOf } from '../plugins/auth.js';
+import { HttpProblem } from '../problem.js';
+import { DateTimeString, Nullable, Problem } from '../schemas/common.js';
+
+const KeyBody = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The visible start of the key, to recognise it' }),
+  createdAt: DateTimeString,
+  expiresAt: Nullable(DateTimeString),
+  lastUsedAt: Nullable(DateTimeString),
+  revokedAt: Nullable(DateTimeString),
+});
+
+const CreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+  },
+  { additionalProperties: false },
+);
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const keyJson = (k: ApiKey) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  createdAt: k.createdAt.toISOString(),
+  expiresAt: iso(k.expiresAt),
+  lastUsedAt: iso(k.lastUsedAt),
+  revokedAt: iso(k.revokedAt),
+});
+
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
+
+export function keyRoutes(app: FastifyInstance, auth: AuthService): void {
+  app.get(
+    '/api/keys',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Your API keys',
+        response: { 200: Type.Object({ items: Type.Array(KeyBody) }), ...errors },
+      },
+    },
+    async (req) => ({ items: (await auth.listApiKeys(principalOf(req).user.id)).map(keyJson) }),
+  );
+
+  app.post(
+    '/api/keys',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an API key (the key is shown once; send it as X-API-Key)',
+        body: CreateBody,
+        response: { 201: Type.Object({ ...KeyBody.properties, key: Type.String() }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body as Static<typeof CreateBody>;
+      const user = principalOf(req).user;
+      const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
+      if (expiresAt && expiresAt.getTime() <= auth.clock.now().getTime()) {
+        throw new HttpProblem(400, 'validation_failed', 'expiresAt is in the past', [
+          { field: 'expiresAt', message: 'must be in the future' },
+        ]);
+      }
+      const { key, record } = await auth.createApiKey(user.id, body.name, expiresAt);
+      await auth.record({
+        actorId: user.id,
+        actor: user.email,
+        action: 'api_key.create',
+        target: `api_key:${record.id} ${record.prefix}`,
+        ip: req.ip,
+        outcome: 'success',
+        details: { name: record.name },
+      });
+      return reply.code(201).send({ ...keyJson(record), key });
+    },
+  );
+
+  app.delete(
+    '/api/keys/:id',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke one of your API keys',
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: number };
+      const user = principalOf(req).user;
+      if (!(await auth.revokeApiKey(user.id, id)))
+        throw new HttpProblem(404, 'api_key_not_found', `you have no API key ${id}`);
+      await auth.record({
+        actorId: user.id,
+        actor: user.email,
+        action: 'api_key.revoke',
+        target: `api_key:${id}`,
+        ip: req.ip,
+        outcome: 'success',
+      });
+      return reply.code(204).send();
+    },
+  );
+}

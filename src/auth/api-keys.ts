@@ -1,0 +1,81 @@
+// Per-user API keys: "dmarc_<prefix>_<secret>", shown once, stored as SHA-256, recognised by the prefix.
+import crypto from 'node:crypto';
+import type { Queryable } from '../store/database.js';
+import type { Clock } from './clock.js';
+import { sha256 } from './refresh-tokens.js';
+
+export interface ApiKey {
+  id: number;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const COLUMNS = `id, name, prefix, created_at AS "createdAt", expires_at AS "expiresAt", last_used_at AS "lastUsedAt",
+  revoked_at AS "revokedAt"`;
+
+const KEY_PATTERN = /^dmarc_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
+
+/** The visible prefix of a well-formed key, else undefined (used to key rate limits before lookup). */
+export function apiKeyPrefix(key: string): string | undefined {
+  return KEY_PATTERN.exec(key)?.[1];
+}
+
+/** Last-used time is written at most this often per key (not on every request). */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export class ApiKeys {
+  constructor(
+    private readonly db: Queryable,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(userId: number, name: string, expiresAt: Date | null): Promise<{ key: string; record: ApiKey }> {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const prefix = Array.from(crypto.randomBytes(8), (b) => alphabet[b % alphabet.length]).join('');
+    const key = `dmarc_${prefix}_${crypto.randomBytes(32).toString('base64url')}`;
+    const r = await this.db.query<ApiKey>(
+      `INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING ${COLUMNS}`,
+      [userId, name, prefix, sha256(key), this.clock.now(), expiresAt],
+    );
+    return { key, record: r.rows[0]! };
+  }
+
+  async list(userId: number): Promise<ApiKey[]> {
+    return (await this.db.query<ApiKey>(`SELECT ${COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY id`, [userId]))
+      .rows;
+  }
+
+  /** Revokes one of the user's keys; false when it is not theirs or does not exist. */
+  async revoke(userId: number, id: number): Promise<boolean> {
+    const r = await this.db.query(
+      'UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) WHERE id = $1 AND user_id = $2 RETURNING id',
+      [id, userId, this.clock.now()],
+    );
+    return r.rowCount > 0;
+  }
+
+  /** The owner of a valid (known, not revoked, not expired) key. */
+  async authenticate(key: string): Promise<{ userId: number; keyId: number } | undefined> {
+    if (!KEY_PATTERN.test(key)) return undefined;
+    const r = await this.db.query<{
+      id: number;
+      user_id: number;
+      expires_at: Date | null;
+      revoked_at: Date | null;
+      last_used_at: Date | null;
+    }>('SELECT id, user_id, expires_at, revoked_at, last_used_at FROM api_keys WHERE key_hash = $1', [sha256(key)]);
+    const row = r.rows[0];
+    const now = this.clock.now();
+    if (!row || row.revoked_at !== null) return undefined;
+    if (row.expires_at !== null && row.expires_at.getTime() <= now.getTime()) return undefined;
+    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
+      await this.db.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [row.id, now]);
+    }
+    return { userId: row.user_id, keyId: row.id };
+  }
+}

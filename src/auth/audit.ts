@@ -1,0 +1,71 @@
+// The audit log: who did what to what, when, from where, and whether it worked.
+import type { Queryable } from '../store/database.js';
+
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+export interface AuditEntry {
+  actorId: number | null;
+  /** E-mail of the actor, or 'anonymous'. */
+  actor: string;
+  action: string;
+  target?: string | null;
+  ip?: string | null;
+  outcome: AuditOutcome;
+  /** Never secrets: no passwords, tokens or keys. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditItem {
+  id: number;
+  at: Date;
+  actor: string;
+  actorId: number | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  outcome: AuditOutcome;
+  details: Record<string, unknown>;
+}
+
+export async function audit(db: Queryable, e: AuditEntry, at: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log (at, actor_id, actor, action, target, ip, outcome, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+    [at, e.actorId, e.actor, e.action, e.target ?? null, e.ip ?? null, e.outcome, JSON.stringify(e.details ?? {})],
+  );
+}
+
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  outcome?: AuditOutcome;
+}
+
+export async function listAudit(
+  db: Queryable,
+  f: AuditFilter,
+  opts: { limit: number; beforeId?: number },
+): Promise<{ items: AuditItem[]; total: number; nextBeforeId: number | null }> {
+  const cond: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown): void => {
+    params.push(v);
+    cond.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.action) add('action = ?', f.action);
+  if (f.actor) add('lower(actor) = lower(?)', f.actor);
+  if (f.outcome) add('outcome = ?', f.outcome);
+  const countParams = [...params];
+  const countWhere = cond.length ? `WHERE ${cond.join(' AND ')}` : '';
+  if (opts.beforeId !== undefined) add('id < ?', opts.beforeId);
+  params.push(opts.limit + 1);
+  const r = await db.query<AuditItem>(
+    `SELECT id, at, actor, actor_id AS "actorId", action, target, ip, outcome, details FROM audit_log
+     ${cond.length ? `WHERE ${cond.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const total =
+    (await db.query<{ n: number }>(`SELECT count(*) AS n FROM audit_log ${countWhere}`, countParams)).rows[0]?.n ?? 0;
+  const page = r.rows.slice(0, opts.limit);
+  return { items: page, total, nextBeforeId: r.rows.length > opts.limit ? (page[page.length - 1]?.id ?? null) : null };
+}

@@ -1,0 +1,28 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { Database } from '../store/database.js';
+import type { Clock } from './clock.js';
+import { MemoryFailureCounter, RedisFailureCounter } from './failure-counter.js';
+import { loadJwtSecret } from './secret.js';
+import { AuthService, LOGIN_WINDOW_SECONDS } from './service.js';
+
+/** The auth service as configured: key from JWT_SECRET or the data dir, login failures in Redis when shared. */
+export async function createAuthService(
+  config: Config,
+  db: Database,
+  redis?: Redis,
+  extra: { clock?: Clock; bcryptCost?: number } = {},
+): Promise<AuthService> {
+  return new AuthService(db, {
+    secret: await loadJwtSecret(config),
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    loginMaxFailures: config.security.loginMaxFailures,
+    failures: redis
+      ? new RedisFailureCounter(redis, config.redisPrefix, LOGIN_WINDOW_SECONDS)
+      : extra.clock
+        ? new MemoryFailureCounter(LOGIN_WINDOW_SECONDS, extra.clock)
+        : undefined,
+    ...extra,
+  });
+}

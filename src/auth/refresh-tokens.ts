@@ -1,0 +1,94 @@
+// Refresh tokens: opaque random strings, stored as SHA-256, rotated on every use. A token that was already
+// exchanged and is presented again means it was copied: its whole family (the login session) is revoked.
+import crypto from 'node:crypto';
+import type { Database, Queryable } from '../store/database.js';
+import type { Clock } from './clock.js';
+
+export const sha256 = (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
+
+export type RefreshOutcome =
+  | { ok: true; userId: number; token: string; family: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused'; userId?: number };
+
+export class RefreshTokens {
+  constructor(
+    private readonly db: Database,
+    private readonly ttlSeconds: number,
+    private readonly clock: Clock,
+  ) {}
+
+  private async insert(tx: Queryable, userId: number, family: string): Promise<string> {
+    const token = crypto.randomBytes(32).toString('base64url');
+    const expires = new Date(this.clock.now().getTime() + this.ttlSeconds * 1000);
+    await tx.query(
+      'INSERT INTO refresh_tokens (user_id, family, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [userId, family, sha256(token), this.clock.now(), expires],
+    );
+    return token;
+  }
+
+  /** A new session (login). */
+  issue(userId: number): Promise<string> {
+    return this.insert(this.db, userId, crypto.randomUUID());
+  }
+
+  /** Exchanges a token for a new one of the same family, or says why not. */
+  rotate(token: string): Promise<RefreshOutcome> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.query<{
+        id: number;
+        user_id: number;
+        family: string;
+        expires_at: Date;
+        used_at: Date | null;
+        revoked_at: Date | null;
+      }>(
+        'SELECT id, user_id, family, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE',
+        [sha256(token)],
+      );
+      const row = r.rows[0];
+      if (!row) return { ok: false, reason: 'unknown' };
+      const now = this.clock.now();
+      if (row.used_at !== null) {
+        // Theft detection: the token was already exchanged; whoever holds the newer one loses it too.
+        await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE family = $1 AND revoked_at IS NULL', [
+          row.family,
+          now,
+        ]);
+        return { ok: false, reason: 'reused', userId: row.user_id };
+      }
+      if (row.revoked_at !== null) return { ok: false, reason: 'revoked', userId: row.user_id };
+      if (row.expires_at.getTime() <= now.getTime()) return { ok: false, reason: 'expired', userId: row.user_id };
+      await tx.query('UPDATE refresh_tokens SET used_at = $2 WHERE id = $1', [row.id, now]);
+      const next = await this.insert(tx, row.user_id, row.family);
+      return { ok: true, userId: row.user_id, token: next, family: row.family };
+    });
+  }
+
+  /** The user a token belongs to (valid or not), without changing anything. */
+  async peekOwner(token: string): Promise<number | undefined> {
+    const r = await this.db.query<{ user_id: number }>('SELECT user_id FROM refresh_tokens WHERE token_hash = $1', [
+      sha256(token),
+    ]);
+    return r.rows[0]?.user_id;
+  }
+
+  /** Logout: the token's whole family (that session) is revoked. Returns the user id, when known. */
+  async revoke(token: string): Promise<number | undefined> {
+    const r = await this.db.query<{ user_id: number }>(
+      `UPDATE refresh_tokens SET revoked_at = $2
+       WHERE family = (SELECT family FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL
+       RETURNING user_id`,
+      [sha256(token), this.clock.now()],
+    );
+    return r.rows[0]?.user_id;
+  }
+
+  /** Every session of a user (deactivation, password reset). */
+  async revokeAllOf(userId: number): Promise<void> {
+    await this.db.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [
+      userId,
+      this.clock.now(),
+    ]);
+  }
+}

@@ -1,0 +1,225 @@
+// Login, refresh rotation, theft detection, logout, expiry (controllable clock), bad tokens, API keys.
+import crypto from 'node:crypto';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableEngines } from '../support/db.js';
+import { TEST_PASSWORD, bearer, createTestApp, type TestApp } from '../support/app.js';
+
+interface SessionBody {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: { id: number; email: string; role: string };
+}
+
+describe.each(availableEngines())('tokens on %s', (engine) => {
+  let x: TestApp;
+  beforeAll(async () => {
+    x = await createTestApp(engine);
+  });
+  afterAll(async () => {
+    await x?.close();
+  });
+
+  const login = (email: string, password = TEST_PASSWORD, ip = '10.0.0.1') =>
+    x.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password }, remoteAddress: ip });
+  const refresh = (token?: string, cookie?: string) =>
+    x.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: token ? { refreshToken: token } : {},
+      ...(cookie ? { cookies: { dmarc_refresh: cookie } } : {}),
+    });
+  const me = (token: string) => x.app.inject({ method: 'GET', url: '/api/me', headers: bearer(token) });
+
+  it('logs in (e-mail in any case) and answers tokens, the user, and an HttpOnly SameSite=Strict cookie on /auth', async () => {
+    const r = await login('ANALYST@Example.com');
+    expect(r.statusCode).toBe(200);
+    const s = r.json<SessionBody>();
+    expect(s.expiresIn).toBe(900);
+    expect(s.user).toMatchObject({ email: 'analyst@example.com', role: 'analyst' });
+    const [header, payload] = s.accessToken
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>);
+    expect(header).toMatchObject({ alg: 'HS256' });
+    expect((payload!.exp as number) - (payload!.iat as number)).toBe(900);
+    const cookie = r.cookies.find((c) => c.name === 'dmarc_refresh');
+    expect(cookie).toMatchObject({ value: s.refreshToken, httpOnly: true, sameSite: 'Strict', path: '/auth' });
+    expect((await me(s.accessToken)).json()).toMatchObject({ email: 'analyst@example.com' });
+  });
+
+  it('refuses a wrong password or an unknown account with 401 and the same message', async () => {
+    const a = await login('analyst@example.com', 'wrong password!!', '10.9.0.1');
+    const b = await login('nobody@example.com', 'wrong password!!', '10.9.0.2');
+    expect(a.statusCode).toBe(401);
+    expect(b.statusCode).toBe(401);
+    expect(a.json<{ detail: string }>().detail).toBe(b.json<{ detail: string }>().detail);
+    expect(a.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('rotates the refresh token on every use (body or cookie)', async () => {
+    const s1 = (await login('viewer@example.com')).json<SessionBody>();
+    const r2 = await refresh(s1.refreshToken);
+    expect(r2.statusCode).toBe(200);
+    const s2 = r2.json<SessionBody>();
+    expect(s2.refreshToken).not.toBe(s1.refreshToken);
+    const r3 = await refresh(undefined, s2.refreshToken); // from the cookie
+    expect(r3.statusCode).toBe(200);
+    expect(r3.cookies.find((c) => c.name === 'dmarc_refresh')?.value).toBe(r3.json<SessionBody>().refreshToken);
+  });
+
+  it('re-use of an already rotated refresh token revokes its whole family', async () => {
+    const s1 = (await login('viewer@example.com')).json<SessionBody>();
+    const s2 = (await refresh(s1.refreshToken)).json<SessionBody>();
+    const stolen = await refresh(s1.refreshToken);
+    expect(stolen.statusCode).toBe(401);
+    // the legitimate newer token of the same family is dead too
+    expect((await refresh(s2.refreshToken)).statusCode).toBe(401);
+    const audit = await x.t.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM audit_log WHERE action = 'refresh_token_reuse'`,
+    );
+    expect(audit.rows[0]!.n).toBeGreaterThanOrEqual(1);
+    // another session of the same user is untouched
+    const other = (await login('viewer@example.com')).json<SessionBody>();
+    expect((await refresh(other.refreshToken)).statusCode).toBe(200);
+  });
+
+  it('logout (with the access token) revokes the session → 204', async () => {
+    const s = (await login('viewer@example.com')).json<SessionBody>();
+    const out = await x.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: bearer(s.accessToken),
+      payload: { refreshToken: s.refreshToken },
+    });
+    expect(out.statusCode).toBe(204);
+    expect((await refresh(s.refreshToken)).statusCode).toBe(401);
+    const anon = await x.app.inject({ method: 'POST', url: '/auth/logout', payload: { refreshToken: s.refreshToken } });
+    expect(anon.statusCode).toBe(401);
+  });
+
+  it('access tokens expire after 15 minutes; refresh tokens after 7 days', async () => {
+    const s = (await login('viewer@example.com')).json<SessionBody>();
+    x.clock.advance(14 * 60);
+    expect((await me(s.accessToken)).statusCode).toBe(200);
+    x.clock.advance(2 * 60);
+    expect((await me(s.accessToken)).statusCode).toBe(401);
+    const fresh = await refresh(s.refreshToken);
+    expect(fresh.statusCode).toBe(200);
+    x.clock.advance(7 * 24 * 3600 + 1);
+    expect((await refresh(fresh.json<SessionBody>().refreshToken)).statusCode).toBe(401);
+  });
+
+  it('refuses tampered, alg:none, wrong-algorithm, wrong-key and not-yet-valid tokens', async () => {
+    const good = (await login('viewer@example.com')).json<SessionBody>().accessToken;
+    const [h, p, sig] = good.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const admin = b64({ ...payload, sub: String(x.users.admin.id) });
+    const now = Math.floor(x.clock.now().getTime() / 1000);
+    const otherKey = new TextEncoder().encode(crypto.randomBytes(48).toString('hex'));
+    const bad = [
+      `${h}.${admin}.${sig}`, // payload swapped, signature kept
+      `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`,
+      `${b64({ alg: 'none', typ: 'JWT' })}.${admin}.`,
+      `${b64({ alg: 'HS512', typ: 'JWT' })}.${p}.${sig}`,
+      await new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).sign(otherKey),
+      await new SignJWT({ ...payload, nbf: now + 3600, iat: now, exp: now + 7200 })
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(otherKey),
+      'not.a.jwt',
+      '',
+    ];
+    for (const token of bad) {
+      const r = await x.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+      expect(r.statusCode, token.slice(0, 40)).toBe(401);
+    }
+  });
+
+  it('a token signed with the right key but not yet valid is refused', async () => {
+    const token = await x.auth.access.sign(x.users.viewer.id);
+    x.clock.advance(-3600);
+    try {
+      expect((await me(token)).statusCode).toBe(401);
+    } finally {
+      x.clock.advance(3600);
+    }
+  });
+
+  it('a deactivated user loses access at once: tokens, refresh and API keys', async () => {
+    const { user } = await x.auth.createUser({
+      email: 'leaver@example.com',
+      name: 'L',
+      role: 'analyst',
+      password: TEST_PASSWORD,
+    });
+    const s = (await login('leaver@example.com')).json<SessionBody>();
+    const key = await x.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: bearer(s.accessToken),
+      payload: { name: 'ci' },
+    });
+    const apiKey = key.json<{ key: string }>().key;
+    const off = await x.app.inject({
+      method: 'DELETE',
+      url: `/users/${user.id}`,
+      headers: bearer(await x.token('admin')),
+    });
+    expect(off.statusCode).toBe(204);
+    expect((await me(s.accessToken)).statusCode).toBe(401);
+    expect((await refresh(s.refreshToken)).statusCode).toBe(401);
+    expect((await x.app.inject({ method: 'GET', url: '/api/me', headers: { 'x-api-key': apiKey } })).statusCode).toBe(
+      401,
+    );
+    expect((await login('leaver@example.com')).statusCode).toBe(401);
+  });
+
+  it('API keys: shown once, stored hashed, prefix visible, last use recorded, revocable, expiring', async () => {
+    const created = await x.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: bearer(await x.token('analyst')),
+      payload: { name: 'exporter', expiresAt: new Date(x.clock.now().getTime() + 3600_000).toISOString() },
+    });
+    expect(created.statusCode).toBe(201);
+    const k = created.json<{ id: number; key: string; prefix: string; lastUsedAt: string | null }>();
+    expect(k.key).toMatch(/^dmarc_[A-Za-z0-9]{8}_/);
+    expect(k.key).toContain(k.prefix);
+    const stored = await x.t.db.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE id = $1', [k.id]);
+    expect(stored.rows[0]!.key_hash).toBe(crypto.createHash('sha256').update(k.key).digest('hex'));
+    const use = await x.app.inject({ method: 'GET', url: '/api/me', headers: { 'x-api-key': k.key } });
+    expect(use.json()).toMatchObject({ role: 'analyst' });
+    const list = await x.app.inject({ method: 'GET', url: '/api/keys', headers: bearer(await x.token('analyst')) });
+    const listed = list
+      .json<{ items: { id: number; lastUsedAt: string | null; key?: string }[] }>()
+      .items.find((i) => i.id === k.id)!;
+    expect(listed.lastUsedAt).not.toBeNull();
+    expect(listed.key).toBeUndefined();
+    // someone else cannot revoke it
+    expect(
+      (await x.app.inject({ method: 'DELETE', url: `/api/keys/${k.id}`, headers: bearer(await x.token('viewer')) }))
+        .statusCode,
+    ).toBe(404);
+    // expiry
+    x.clock.advance(3601);
+    expect((await x.app.inject({ method: 'GET', url: '/api/me', headers: { 'x-api-key': k.key } })).statusCode).toBe(
+      401,
+    );
+    x.clock.advance(-3601);
+    expect(
+      (await x.app.inject({ method: 'DELETE', url: `/api/keys/${k.id}`, headers: bearer(await x.token('analyst')) }))
+        .statusCode,
+    ).toBe(204);
+    expect((await x.app.inject({ method: 'GET', url: '/api/me', headers: { 'x-api-key': k.key } })).statusCode).toBe(
+      401,
+    );
+    const bogus = await x.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { 'x-api-key': 'dmarc_AAAAAAAA_' + 'x'.repeat(43) },
+    });
+    expect(bogus.statusCode).toBe(401);
+  });
+});
