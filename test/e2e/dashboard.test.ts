@@ -128,11 +128,19 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   /** Waits until the overview shows its figures and every chart is drawn (or says it has no data). */
   const overviewReady = async (): Promise<void> => {
     await page.locator('[data-figure="messages"]').waitFor();
-    // (a string: it runs in the page, and this file is compiled without the DOM types)
+    // Runs in the page (a function, not a string: the CSP forbids eval). This file has no DOM types.
     await page.waitForFunction(
-      `[...document.querySelectorAll('[data-chart]')].length >= 8 &&
-       [...document.querySelectorAll('[data-chart]')].every((c) =>
-         c.querySelector('.chart-canvas[data-drawn="true"]') || c.querySelector('[data-chart-empty]'))`,
+      () => {
+        type El = { querySelector(s: string): unknown };
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
+        const charts = Array.from(doc.querySelectorAll('[data-chart]'));
+        return (
+          charts.length >= 8 &&
+          charts.every(
+            (c) => c.querySelector('.chart-canvas[data-drawn="true"]') || c.querySelector('[data-chart-empty]'),
+          )
+        );
+      },
       undefined,
       { timeout: 30_000 },
     );
