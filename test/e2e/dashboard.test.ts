@@ -351,6 +351,14 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
       await page.getByRole('cell', { name: 'e2e key', exact: true }).waitFor();
       await shot('keys');
     }
+    // Every chart's figures as a table, whose links drill down like a click on the chart (keyboard users).
+    await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
+    await overviewReady();
+    expect(await page.locator('[data-chart] details.chart-table').count()).toBe(8);
+    await page.locator('[data-chart="sources"] summary').click();
+    const ip = (await page.locator('[data-chart="sources"] .chart-table tbody th a').first().textContent()) ?? '';
+    await page.locator('[data-chart="sources"] .chart-table tbody th a').first().click();
+    await page.getByRole('heading', { name: `Source ${ip}` }).waitFor();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
     await overviewReady();

@@ -6,6 +6,13 @@ import { useEffect, useRef } from 'preact/hooks';
 import type { EChartsCoreOption, EChartsType } from 'echarts/core';
 import { tooltipElement } from './tooltip';
 import type { TooltipContent } from './tooltip';
+import { Link } from '../router';
+
+/** The chart's data as a table: for keyboards and screen readers, with the same drill-down links. */
+export interface ChartTable {
+  columns: string[];
+  rows: { cells: string[]; href?: string }[];
+}
 
 type Lib = typeof import('./echarts');
 let lib: Promise<Lib> | null = null;
@@ -35,6 +42,7 @@ export interface ChartProps {
   empty?: string | null;
   children?: ComponentChildren;
   wide?: boolean;
+  table?: ChartTable | null;
 }
 
 export function Chart({
@@ -47,6 +55,7 @@ export function Chart({
   empty,
   children,
   wide,
+  table,
 }: ChartProps): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<EChartsType | null>(null);
@@ -130,6 +139,42 @@ export function Chart({
         <p class="chart-loading" aria-hidden="true">
           Loading…
         </p>
+      ) : null}
+      {table && table.rows.length > 0 && !empty ? (
+        <details class="chart-table">
+          <summary>Show the figures as a table</summary>
+          <div class="table-wrap">
+            <table class="data">
+              <caption class="sr-only">{title}</caption>
+              <thead>
+                <tr>
+                  {table.columns.map((c, i) => (
+                    <th key={c} scope="col" class={i > 0 ? 'num' : undefined}>
+                      {c}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {table.rows.map((r, i) => (
+                  <tr key={i}>
+                    {r.cells.map((c, j) =>
+                      j === 0 ? (
+                        <th key={j} scope="row">
+                          {r.href ? <Link href={r.href}>{c}</Link> : c}
+                        </th>
+                      ) : (
+                        <td key={j} class="num">
+                          {c}
+                        </td>
+                      ),
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
       ) : null}
       {children}
     </figure>

@@ -2,17 +2,20 @@
 // for the filters in the URL. Every chart drills down on click.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { Chart, loadCharts, renderTooltip } from '../charts/Chart';
+import { Chart, loadCharts, renderTooltip, type ChartTable } from '../charts/Chart';
 import {
   ALIGNMENT_SEGMENTS,
   DISPOSITIONS,
   alignmentOption,
+  bucketLabel,
   complianceOption,
   dispositionOption,
   domainComplianceOption,
   overridesOption,
   reasonLabel,
+  reporterLabel,
   reportersOption,
+  sourceLabel,
   topSourcesOption,
   volumeOption,
 } from '../charts/options';
@@ -38,6 +41,7 @@ import type {
   SourceItem,
   Summary,
   Timeline,
+  TimelinePoint,
   Trends,
 } from '../lib/types';
 import { Link, navigate } from '../router';
@@ -231,12 +235,122 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
   const t = trends.data;
   const noneInPeriod = trends.state === 'done' && t && t.current.messages === 0 && t.current.reports === 0;
   const empty = noneInPeriod ? 'No data for these filters.' : null;
-  const dayLink = (i: number, fail: boolean): void => {
-    const p = tl?.[i];
-    if (!p || p.messages === 0) return;
+  // Drill-down targets, shared by chart clicks and the tables under the charts (keyboard, screen readers).
+  const dayHref = (p: TimelinePoint | undefined, fail: boolean): string | undefined => {
+    if (!p || p.messages === 0) return undefined;
     const f: Filters = { ...filters, range: 'custom', from: p.date, to: bucketEnd(p.date, interval) };
     if (fail) f.dmarc = 'fail';
-    navigate(`/reports${withFilters('', f)}`);
+    return `/reports${withFilters('', f)}`;
+  };
+  const dayLink = (i: number, fail: boolean): void => {
+    const href = dayHref(tl?.[i], fail);
+    if (href) navigate(href);
+  };
+  const dispositionRows = DISPOSITIONS.filter((x) => (summary.data?.disposition[x.key] ?? 0) > 0 || x.key !== 'pass');
+  const dispositionHref = (key: string): string => `/reports${withParams(here, { disposition: key })}`;
+  const alignmentHref = (aligned: boolean): string =>
+    `/sources${withParams(withFilters('', { ...filters, dmarc: aligned ? filters.dmarc : 'fail' }), { sort: 'dmarcFail' })}`;
+  const sourceHref = (ip: string | null): string | undefined =>
+    ip ? `/sources${withParams(here, { ip })}` : undefined;
+  const reporterHref = (org: string): string => `/reports${withFilters('', { ...filters, org })}`;
+  const domainHref = (domain: string): string => `/${withFilters(here, { ...filters, domain })}`;
+  const mailDomains = domains.data?.items.filter((d) => d.messages > 0) ?? [];
+  const busy = tl?.filter((p) => p.messages > 0) ?? [];
+  const tables: Record<string, ChartTable | null> = {
+    volume: tl
+      ? {
+          columns: ['Period', 'Messages', 'DMARC pass', 'DMARC fail', 'Compliance'],
+          rows: busy.map((p) => ({
+            cells: [
+              bucketLabel(p.date, interval),
+              formatNumber(p.messages),
+              formatNumber(p.dmarcPass),
+              formatNumber(p.dmarcFail),
+              formatPercent(p.complianceRate),
+            ],
+            href: dayHref(p, false),
+          })),
+        }
+      : null,
+    compliance: tl
+      ? {
+          columns: ['Period', 'Compliance', 'Messages'],
+          rows: busy.map((p) => ({
+            cells: [bucketLabel(p.date, interval), formatPercent(p.complianceRate), formatNumber(p.messages)],
+            href: dayHref(p, false),
+          })),
+        }
+      : null,
+    disposition: summary.data
+      ? {
+          columns: ['Disposition', 'Messages', 'Share'],
+          rows: dispositionRows.map((x) => {
+            const d = summary.data!.disposition;
+            const total = d.none + d.quarantine + d.reject + d.pass;
+            return {
+              cells: [x.label, formatNumber(d[x.key]), formatPercent(total > 0 ? d[x.key] / total : null)],
+              href: d[x.key] > 0 ? dispositionHref(x.key) : undefined,
+            };
+          }),
+        }
+      : null,
+    alignment: alignment.data
+      ? {
+          columns: ['Result', 'DKIM', 'SPF'],
+          rows: ALIGNMENT_SEGMENTS.map((g) => ({
+            cells: [g.label, formatNumber(alignment.data!.dkim[g.key]), formatNumber(alignment.data!.spf[g.key])],
+            href: alignmentHref(g.key === 'aligned'),
+          })),
+        }
+      : null,
+    sources: sources.data
+      ? {
+          columns: ['Source IP', 'Messages', 'DMARC pass', 'DMARC fail', 'Compliance'],
+          rows: sources.data.items.map((x) => ({
+            cells: [
+              sourceLabel(x.sourceIp),
+              formatNumber(x.messages),
+              formatNumber(x.dmarcPass),
+              formatNumber(x.dmarcFail),
+              formatPercent(x.complianceRate),
+            ],
+            href: sourceHref(x.sourceIp),
+          })),
+        }
+      : null,
+    reporters: reporters.data
+      ? {
+          columns: ['Reporter', 'Messages', 'DMARC pass', 'DMARC fail', 'Reports'],
+          rows: reporters.data.items.map((x) => ({
+            cells: [
+              reporterLabel(x.orgName),
+              formatNumber(x.messages),
+              formatNumber(x.dmarcPass),
+              formatNumber(x.dmarcFail),
+              formatNumber(x.reports),
+            ],
+            href: reporterHref(x.orgName),
+          })),
+        }
+      : null,
+    overrides: overrides.data
+      ? {
+          columns: ['Reason (link: the largest report)', 'Messages', 'Records', 'Reports'],
+          rows: overrides.data.items.map((x) => ({
+            cells: [reasonLabel(x.type), formatNumber(x.messages), formatNumber(x.records), formatNumber(x.reports)],
+            href: x.examples[0] ? `/reports/${x.examples[0].reportId}` : undefined,
+          })),
+        }
+      : null,
+    domains: domains.data
+      ? {
+          columns: ['Domain', 'Compliance', 'Messages', 'DMARC fail'],
+          rows: mailDomains.map((d) => ({
+            cells: [d.domain, formatPercent(d.complianceRate), formatNumber(d.messages), formatNumber(d.dmarcFail)],
+            href: domainHref(d.domain),
+          })),
+        }
+      : null,
   };
 
   return (
@@ -275,6 +389,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           option={options.volume}
           empty={empty}
           onClick={(c) => dayLink(c.dataIndex, c.seriesName === 'DMARC fail')}
+          table={tables.volume}
         />
         <Chart
           id="compliance"
@@ -284,6 +399,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           option={options.compliance}
           empty={empty}
           onClick={(c) => dayLink(c.dataIndex, false)}
+          table={tables.compliance}
         />
         <Chart
           id="disposition"
@@ -293,10 +409,10 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           empty={empty}
           height={220}
           onClick={(c) => {
-            const rows = DISPOSITIONS.filter((x) => (summary.data?.disposition[x.key] ?? 0) > 0 || x.key !== 'pass');
-            const d = rows[c.dataIndex];
-            if (d) navigate(`/reports${withParams(here, { disposition: d.key })}`);
+            const d = dispositionRows[c.dataIndex];
+            if (d) navigate(dispositionHref(d.key));
           }}
+          table={tables.disposition}
         />
         <Chart
           id="alignment"
@@ -305,12 +421,8 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           option={options.alignment}
           empty={empty}
           height={220}
-          onClick={(c) => {
-            const seg = ALIGNMENT_SEGMENTS[c.seriesIndex];
-            navigate(
-              `/sources${withParams(withFilters('', { ...filters, dmarc: seg?.key === 'aligned' ? filters.dmarc : 'fail' }), { sort: 'dmarcFail' })}`,
-            );
-          }}
+          onClick={(c) => navigate(alignmentHref(ALIGNMENT_SEGMENTS[c.seriesIndex]?.key === 'aligned'))}
+          table={tables.alignment}
         >
           {alignment.data && alignment.data.messages > 0 ? (
             <p class="chart-foot">
@@ -327,9 +439,10 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           empty={empty}
           height={320}
           onClick={(c) => {
-            const s = sources.data?.items[c.dataIndex];
-            if (s?.sourceIp) navigate(`/sources${withParams(here, { ip: s.sourceIp })}`);
+            const href = sourceHref(sources.data?.items[c.dataIndex]?.sourceIp ?? null);
+            if (href) navigate(href);
           }}
+          table={tables.sources}
         />
         <Chart
           id="reporters"
@@ -340,8 +453,9 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           height={320}
           onClick={(c) => {
             const r = reporters.data?.items[c.dataIndex];
-            if (r) navigate(`/reports${withFilters('', { ...filters, org: r.orgName })}`);
+            if (r) navigate(reporterHref(r.orgName));
           }}
+          table={tables.reporters}
         />
         <Chart
           id="overrides"
@@ -356,6 +470,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           }
           height={220}
           onClick={(c) => setReason(overrides.data?.items[c.dataIndex]?.type ?? null)}
+          table={tables.overrides}
         >
           {reason && overrides.data ? (
             <ReasonExamples o={overrides.data} reason={reason} close={() => setReason(null)} />
@@ -367,11 +482,12 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           description="Share of each domain's messages passing DMARC (the 15 domains with the most mail). Click a domain to filter the dashboard to it."
           option={options.domains}
           empty={empty}
-          height={Math.max(200, 40 + 26 * (domains.data?.items.filter((d) => d.messages > 0).length ?? 6))}
+          height={Math.max(200, 60 + 26 * (domains.data ? mailDomains.length : 6))}
           onClick={(c) => {
-            const d = domains.data?.items.filter((x) => x.messages > 0)[c.dataIndex];
-            if (d) navigate(`/${withFilters(here, { ...filters, domain: d.domain })}`);
+            const d = mailDomains[c.dataIndex];
+            if (d) navigate(domainHref(d.domain));
           }}
+          table={tables.domains}
         />
       </section>
       {failed?.state === 'error' ? (
