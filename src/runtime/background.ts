@@ -49,7 +49,8 @@ export async function startBackground(
     });
     // Files left pending or half-processed by a previous run are picked up again. The embedded database has
     // one process, so everything unfinished is stale; elsewhere another process may hold a file right now.
-    await queue
+    // (not awaited: with Redis away at start-up, the worker still starts, and retries its connection)
+    void queue
       .enqueue('sweep-pending', db.kind === 'pglite' ? { olderThanMs: 0 } : {}, { dedupeKey: 'sweep-pending' })
       .catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not queue the start-up sweep'));
   }
