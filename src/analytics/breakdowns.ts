@@ -1,9 +1,6 @@
 // Breakdowns the dashboard's overview needs beside the headline figures: per reporter (from the daily rollup,
-// which carries the reporter) and per policy-override reason.
-//
-// Override reasons are not in any rollup yet, so `overrides` reads the records that carry a reason (a
-// minority; the query is cached like every analytics answer). A per-day reason rollup written by the report
-// writer would make it a rollup read like the others.
+// which carries the reporter) and per policy-override reason (from report_reasons, written with each report;
+// with a source filter, from that source's records, which the IP index finds).
 import type { Queryable } from '../store/database.js';
 import {
   Params,
@@ -128,7 +125,31 @@ interface OverrideRow {
   records: number;
 }
 
-export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Overrides> {
+/** Without a source filter: report_reasons, written with each report (no records are read). */
+async function overridesFromRollup(
+  db: Queryable,
+  f: AnalyticsFilter,
+): Promise<(OverrideRow & { total: number | null })[]> {
+  const p = new Params();
+  const cond = rollupConditions(f, p, 'x');
+  const r = await db.query<OverrideRow & { total: number | null }>(
+    `WITH x AS MATERIALIZED (SELECT * FROM report_reasons x ${where(cond)})
+     SELECT x.reason AS type, x.report_id, r.org_name, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
+       sum(x.messages) AS messages, sum(x.records) AS records,
+       (SELECT sum(messages) FROM x WHERE reason = '*') AS total
+     FROM x JOIN reports r ON r.id = x.report_id
+     WHERE x.reason <> '*'
+     GROUP BY x.reason, x.report_id, r.org_name, r.domain, r.day`,
+    p.values,
+  );
+  return r.rows;
+}
+
+/** With a source filter: the records of that source carrying a reason (selective through the IP index). */
+async function overridesFromRecords(
+  db: Queryable,
+  f: AnalyticsFilter,
+): Promise<(OverrideRow & { total: number | null })[]> {
   const p = new Params();
   const reportOnly: AnalyticsFilter = { domain: f.domain, from: f.from, to: f.to, org: f.org };
   const cond = [...reportConditions(reportOnly, p), 'cardinality(c.reason_types) > 0'];
@@ -153,8 +174,13 @@ export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Over
      GROUP BY x.type, x.report_id, r.org_name, r.domain, r.day`,
     p.values,
   );
+  return r.rows;
+}
+
+export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Overrides> {
+  const r = f.sourceIp === undefined ? await overridesFromRollup(db, f) : await overridesFromRecords(db, f);
   const byType = new Map<string, OverrideItem & { all: OverrideExample[] }>();
-  for (const row of r.rows) {
+  for (const row of r) {
     let item = byType.get(row.type);
     if (!item) {
       item = { type: row.type, messages: 0, records: 0, reports: 0, examples: [], all: [] };
@@ -177,5 +203,5 @@ export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Over
       examples: all.sort((a, b) => b.messages - a.messages || b.reportId - a.reportId).slice(0, 5),
     }))
     .sort((a, b) => b.messages - a.messages || (a.type < b.type ? -1 : 1));
-  return { messages: r.rows[0]?.total ?? 0, items };
+  return { messages: r[0]?.total ?? 0, items };
 }

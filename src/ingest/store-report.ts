@@ -5,7 +5,7 @@ import type { AggregateEvent } from '../parse/types.js';
 import type { Database } from '../store/database.js';
 import { finishReport, insertRecords, insertReportIfNew } from '../store/reports.js';
 import { RollupDelta, sourceRows } from '../store/rollup-delta.js';
-import { applyDailyRollup, applySourceRollup, type RollupKey } from '../store/rollups.js';
+import { applyDailyRollup, applySourceRollup, insertReportReasons, type RollupKey } from '../store/rollups.js';
 
 export type StoredReport =
   | {
@@ -101,7 +101,9 @@ export async function storeReport(
               recovered: ev.recovered,
               facets: delta.facets(),
             });
-            await applyDailyRollup(tx, { domain: header.domain, begin: header.begin, orgName: header.orgName }, delta);
+            const key: RollupKey = { domain: header.domain, begin: header.begin, orgName: header.orgName };
+            await applyDailyRollup(tx, key, delta);
+            await insertReportReasons(tx, reportId, key, delta);
             return {
               outcome: 'stored',
               reportId,

@@ -32,11 +32,19 @@ const byKey = <T>(m: Map<string, T>): T[] =>
 const dkimAuthPass = (r: ReportRecord): boolean => r.dkimResults.some((x) => x.result === 'pass');
 const spfAuthPass = (r: ReportRecord): boolean => r.spfResults.some((x) => x.result === 'pass');
 
-/** The whole report's contribution to rollup_daily, plus its totals and facets. */
+/** Messages of a report's records carrying an override reason, by reason and outcome ('*' = any reason). */
+export interface ReasonRow extends Outcome {
+  reason: string;
+  records: number;
+  messages: number;
+}
+
+/** The whole report's contribution to rollup_daily and report_reasons, plus its totals and facets. */
 export class RollupDelta {
   messages = 0;
   dmarcPass = 0;
   private readonly daily = new Map<string, DailyRow>();
+  private readonly reasons = new Map<string, ReasonRow>();
 
   add(r: ReportRecord): void {
     const n = r.count;
@@ -60,6 +68,22 @@ export class RollupDelta {
     d.messages += n;
     if (dkimAuthPass(r)) d.dkimAuthPass += n;
     if (spfAuthPass(r)) d.spfAuthPass += n;
+    if (r.reasons.length > 0) {
+      for (const reason of new Set(['*', ...r.reasons.map((x) => x.type.toLowerCase())])) {
+        const key = `${reason}\u0000${ok}`;
+        let x = this.reasons.get(key);
+        if (!x) {
+          x = { reason, disposition: r.disposition, dkim: r.dkim, spf: r.spf, records: 0, messages: 0 };
+          this.reasons.set(key, x);
+        }
+        x.records++;
+        x.messages += n;
+      }
+    }
+  }
+
+  reasonRows(): ReasonRow[] {
+    return byKey(this.reasons);
   }
 
   /** Distinct outcomes, sorted: the report's facets. */

@@ -39,6 +39,34 @@ export async function applyDailyRollup(tx: Queryable, key: RollupKey, delta: Rol
   );
 }
 
+/** The report's override reasons by outcome (report_reasons). */
+export async function insertReportReasons(
+  tx: Queryable,
+  reportId: number,
+  key: RollupKey,
+  delta: RollupDelta,
+): Promise<void> {
+  const rows = delta.reasonRows();
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO report_reasons (report_id, domain, day, org_name, reason, disposition, dkim, spf, records, messages)
+     SELECT $1, $2, (to_timestamp($3::float8) AT TIME ZONE 'UTC')::date, $4, u.*
+     FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[]) AS u`,
+    [
+      reportId,
+      key.domain,
+      key.begin,
+      key.orgName,
+      rows.map((r) => r.reason),
+      rows.map((r) => r.disposition),
+      rows.map((r) => r.dkim),
+      rows.map((r) => r.spf),
+      rows.map((r) => r.records),
+      rows.map((r) => r.messages),
+    ],
+  );
+}
+
 /** Adds a batch's per-source counters to rollup_source_daily. */
 export async function applySourceRollup(tx: Queryable, key: RollupKey, src: readonly SourceRow[]): Promise<void> {
   if (src.length === 0) return;

@@ -130,6 +130,12 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
     expect(s.totals.dkimAlignedPass).toBe(r.dkim);
     expect(s.totals.spfAlignedPass).toBe(r.spf);
     expect(fromSources.rows[0]).toEqual({ messages: r.messages, pass: r.pass });
+    const reasons = await t.db.query<{ rollup: number; records: number }>(
+      `SELECT (SELECT coalesce(sum(messages), 0) FROM report_reasons WHERE reason = '*') AS rollup,
+         (SELECT coalesce(sum(count), 0) FROM records WHERE cardinality(reason_types) > 0) AS records`,
+    );
+    expect(reasons.rows[0]!.rollup).toBe(reasons.rows[0]!.records);
+    expect(reasons.rows[0]!.records).toBeGreaterThan(0);
   });
 
   it('importing the whole corpus again changes no count', async () => {

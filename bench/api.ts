@@ -1,0 +1,136 @@
+// `npm run bench:api`: latency and throughput of the analytics routes on a database of ≥ 1,000,000 records
+// (the shared bench data set, see dataset.ts), driven by autocannon at 50 concurrent connections: once with
+// the cache on (after one warm-up request, so every answer is a HIT) and once with the cache off (every
+// answer computed). Prints p50/p99 and requests/s per route; never asserts on them.
+//
+// Options: --records N (default 1,000,000), --connections N (50), --seconds N per route (8), --fresh.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import {
+  BENCH_ADMIN,
+  arg,
+  flag,
+  postgresAvailable,
+  prepareDataset,
+  startBenchServer,
+  type BenchServer,
+  type Engine,
+} from './dataset.js';
+
+interface Row {
+  route: string;
+  mode: 'cached' | 'uncached';
+  p50: number;
+  p99: number;
+  rps: number;
+  errors: number;
+}
+
+async function login(server: BenchServer): Promise<string> {
+  const r = await fetch(`${server.url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_ADMIN),
+  });
+  if (!r.ok) throw new Error(`login failed: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { accessToken: string }).accessToken;
+}
+
+function run(url: string, token: string, connections: number, seconds: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
+  });
+}
+
+async function measure(
+  server: BenchServer,
+  routes: string[],
+  mode: Row['mode'],
+  connections: number,
+  seconds: number,
+): Promise<Row[]> {
+  const token = await login(server);
+  const rows: Row[] = [];
+  for (const route of routes) {
+    const url = `${server.url}${route}`;
+    const first = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (!first.ok) throw new Error(`${route}: ${first.status} ${await first.text()}`);
+    const r = await run(url, token, connections, seconds);
+    rows.push({
+      route,
+      mode,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      rps: r.requests.average,
+      errors: r.errors + r.non2xx,
+    });
+    console.log(
+      `${mode.padEnd(8)} ${route.padEnd(70)} p50 ${String(r.latency.p50).padStart(5)} ms  p99 ${String(r.latency.p99).padStart(5)} ms  ${r.requests.average.toFixed(0).padStart(6)} req/s${r.non2xx + r.errors ? `  (${r.non2xx + r.errors} errors)` : ''}`,
+    );
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const wanted = Number(arg('records', '1000000'));
+  const connections = Number(arg('connections', '50'));
+  const seconds = Number(arg('seconds', '8'));
+  const engine: Engine = (await postgresAvailable()) ? 'postgres' : 'pglite';
+  const dataDir = path.join(os.tmpdir(), 'dmarc-bench-dashboard');
+  if (flag('fresh')) fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.mkdirSync(dataDir, { recursive: true });
+  const data = await prepareDataset(engine, dataDir, wanted, 500);
+  console.log(`data: ${data.records.toLocaleString('en-US')} records, ${data.first} to ${data.last} (${engine})`);
+
+  const from = new Date(Date.parse(`${data.last}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+  const month = `from=${from}&to=${data.last}`;
+  // What the dashboard's overview asks for (the last 30 days of data), plus the whole range and drill-downs.
+  const routes = [
+    `/api/rollup/summary?${month}`,
+    '/api/rollup/summary',
+    `/api/rollup/timeline?${month}`,
+    '/api/rollup/timeline?interval=week',
+    `/api/rollup/alignment?${month}`,
+    `/api/rollup/trends?${month}`,
+    `/api/rollup/sources?${month}&limit=10`,
+    `/api/rollup/sources?${month}&limit=10&dmarc=fail`,
+    `/api/rollup/reporters?${month}`,
+    `/api/rollup/overrides?${month}`,
+    `/api/domains?${month}`,
+    `/api/stats/by-domain?${month}`,
+    `/api/reports?${month}&limit=50`,
+    `/api/records?${month}&limit=50`,
+    `/api/records?${month}&limit=50&source_ip=10.0.0.0/8&dmarc=fail`,
+  ];
+
+  const rows: Row[] = [];
+  for (const mode of ['cached', 'uncached'] as const) {
+    const server = await startBenchServer(engine, dataDir, {
+      DMARC_CACHE_TTL_SECONDS: mode === 'cached' ? '600' : '0',
+    });
+    try {
+      rows.push(...(await measure(server, routes, mode, connections, seconds)));
+    } finally {
+      await server.stop();
+    }
+  }
+
+  console.log(
+    `\n${data.records.toLocaleString('en-US')} records on ${engine}, ${connections} connections, ${seconds} s per route:`,
+  );
+  console.log('| route | cached p50 | cached p99 | cached req/s | uncached p50 | uncached p99 | uncached req/s |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const route of routes) {
+    const c = rows.find((r) => r.route === route && r.mode === 'cached')!;
+    const u = rows.find((r) => r.route === route && r.mode === 'uncached')!;
+    console.log(
+      `| \`${route}\` | ${c.p50} ms | ${c.p99} ms | ${c.rps.toFixed(0)} | ${u.p50} ms | ${u.p99} ms | ${u.rps.toFixed(0)} |`,
+    );
+  }
+}
+
+await main();
