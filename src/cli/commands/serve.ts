@@ -5,12 +5,15 @@ import { parsePositiveIntOption } from '../options.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run the API, the dashboard and the background worker in one process (what npm start runs)')
+    .description(
+      'run the API, the dashboard, the background worker and the scheduler in one process (what npm start runs)',
+    )
     .option('--port <port>', 'TCP port (env PORT, default 8080)', parsePositiveIntOption)
     .option('--host <host>', 'address to listen on (env HOST, default 0.0.0.0)')
     .addHelpText(
       'after',
-      '\nStops gracefully on SIGTERM/SIGINT: running work finishes, queued files are picked up at the next start.',
+      '\nJobs run on the in-process queue, or on BullMQ when REDIS_URL is set (then more dmarc worker processes can\n' +
+        'help). Stops gracefully on SIGTERM/SIGINT: running work finishes, queued files are picked up at the next start.',
     )
     .action(async (opts: { port?: number; host?: string }, cmd: Command) => {
       const config = configFrom(cmd);
