@@ -6,175 +6,23 @@
 //
 // Options: --records N (default 1,000,000), --records-per-report N (default 500), --fresh (reload the data),
 // --runs N (warm runs, default 5).
-import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import pg from 'pg';
 import { chromium, type Page } from 'playwright-core';
-import { importFiles } from '../src/ingest/import-files.js';
-import { DEFAULT_UNPACK_LIMITS } from '../src/parse/types.js';
-import type { Database } from '../src/store/database.js';
-import { migrate } from '../src/store/migrate.js';
-import { PGliteDatabase } from '../src/store/pglite.js';
-import { PostgresDatabase } from '../src/store/postgres.js';
-import { syntheticReportXml } from './generator.js';
+import {
+  BENCH_ADMIN as ADMIN,
+  ROOT,
+  arg,
+  flag,
+  postgresAvailable,
+  prepareDataset as prepare,
+  startBenchServer as startServer,
+} from './dataset.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PG_ADMIN = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DB_NAME = 'dmarc_bench_dashboard';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ADMIN = { email: 'bench@example.com', password: 'bench-password-0123456789' };
 const CHARTS = 8;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const flag = (name: string): boolean => process.argv.includes(`--${name}`);
-
-async function postgresAvailable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function pgUrl(): string {
-  const u = new URL(PG_ADMIN);
-  u.pathname = `/${DB_NAME}`;
-  return u.toString();
-}
-
-async function countRecords(db: Database): Promise<{ records: number; first: string | null; last: string | null }> {
-  const r = await db.query<{ n: number; first: string | null; last: string | null }>(
-    `SELECT (SELECT count(*) FROM records) AS n, to_char(min(day), 'YYYY-MM-DD') AS first,
-       to_char(max(day), 'YYYY-MM-DD') AS last FROM reports`,
-  );
-  return { records: r.rows[0]?.n ?? 0, first: r.rows[0]?.first ?? null, last: r.rows[0]?.last ?? null };
-}
-
-/** Makes sure the database holds the synthetic data set; returns its size and date span. */
-async function prepare(
-  engine: 'postgres' | 'pglite',
-  dataDir: string,
-  wanted: number,
-  perReport: number,
-): Promise<{ records: number; first: string; last: string; loadSeconds: number | null }> {
-  if (engine === 'postgres' && flag('fresh')) await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  if (engine === 'postgres') {
-    const c = new pg.Client({ connectionString: PG_ADMIN });
-    await c.connect();
-    const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME])).rowCount === 1;
-    await c.end();
-    if (!exists) await admin(`CREATE DATABASE ${DB_NAME}`);
-  }
-  const db: Database =
-    engine === 'postgres'
-      ? await PostgresDatabase.open(pgUrl())
-      : await PGliteDatabase.open(path.join(dataDir, 'pgdata'));
-  try {
-    await migrate(db);
-    let have = await countRecords(db);
-    let loadSeconds: number | null = null;
-    if (have.records < wanted) {
-      if (have.records > 0) throw new Error(`the bench database holds ${have.records} records; run with --fresh`);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dmarc-bench-dash-'));
-      const reports = Math.ceil(wanted / perReport);
-      process.stdout.write(`generating ${reports} reports of ${perReport} records… `);
-      for (let i = 0; i < reports; i++) {
-        const xml = syntheticReportXml({ seed: 1000 + i, records: perReport, reportId: `dash-${i}`, ipPool: 500 });
-        fs.writeFileSync(path.join(dir, `r-${String(i).padStart(5, '0')}.xml.gz`), gzipSync(xml));
-      }
-      process.stdout.write(`loading into ${engine}… `);
-      const t0 = process.hrtime.bigint();
-      const s = await importFiles(db, [dir], {
-        limits: { ...DEFAULT_UNPACK_LIMITS, maxInputBytes: 1024 ** 3, maxDecompressedBytes: 4 * 1024 ** 3 },
-        concurrency: engine === 'postgres' ? 2 : 1,
-      });
-      loadSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      fs.rmSync(dir, { recursive: true, force: true });
-      if (s.failed > 0) throw new Error(`load failed: ${JSON.stringify(s.failures.slice(0, 3))}`);
-      console.log(`${s.records.toLocaleString('en-US')} records in ${loadSeconds.toFixed(1)} s`);
-      if (engine === 'postgres') await db.query('ANALYZE');
-      have = await countRecords(db);
-    }
-    return { records: have.records, first: have.first!, last: have.last!, loadSeconds };
-  } finally {
-    await db.close();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(
-  engine: 'postgres' | 'pglite',
-  dataDir: string,
-): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/dmarc.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: engine === 'postgres' ? pgUrl() : '',
-        REDIS_URL: '',
-        DMARC_DATA_DIR: dataDir,
-        DMARC_LOG_LEVEL: 'warn',
-        DMARC_ADMIN_EMAIL: ADMIN.email,
-        DMARC_ADMIN_PASSWORD: ADMIN.password,
-        JWT_SECRET: process.env.JWT_SECRET ?? crypto.randomBytes(48).toString('hex'),
-        DMARC_RATE_LIMIT_PER_MINUTE: '100000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-  return { url, child };
-}
 
 interface Timing {
   figures: number;

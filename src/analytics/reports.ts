@@ -1,6 +1,13 @@
 // Report and record drill-down: keyset-paginated lists and the detail of one report.
 import type { Queryable } from '../store/database.js';
-import { Params, reportConditions, where, type AnalyticsFilter } from './filters.js';
+import {
+  Params,
+  needsSourceRollup,
+  reportConditions,
+  rollupConditions,
+  where,
+  type AnalyticsFilter,
+} from './filters.js';
 import type { PublishedPolicy } from './domains.js';
 
 export type ReportSort = 'begin' | 'messages' | 'org' | 'domain' | 'received';
@@ -312,8 +319,6 @@ export async function listRecords(
   const p = new Params();
   const reportOnly: AnalyticsFilter = { domain: f.domain, from: f.from, to: f.to, org: f.org };
   const cond = [...reportConditions(reportOnly, p), ...recordConditions(f, p)];
-  const countParams = [...p.values];
-  const countSql = `SELECT count(*) AS n FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}`;
   if (opts.after)
     cond.push(
       `(c.report_id < ${p.add(opts.after.r)} OR (c.report_id = $${p.values.length} AND c.idx > ${p.add(opts.after.i)}))`,
@@ -323,7 +328,17 @@ export async function listRecords(
      ORDER BY c.report_id DESC, c.idx ASC LIMIT ${p.add(opts.limit + 1)}`,
     p.values,
   );
-  const total = (await db.query<{ n: number }>(countSql, countParams)).rows[0]?.n ?? 0;
+  // The rollups count records per domain, day, reporter, outcome (and source): the same total without
+  // counting the rows themselves.
+  const tp = new Params();
+  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const total =
+    (
+      await db.query<{ n: number }>(
+        `SELECT coalesce(sum(records), 0) AS n FROM ${table} ${where(rollupConditions(f, tp))}`,
+        tp.values,
+      )
+    ).rows[0]?.n ?? 0;
   const page = rows.rows.slice(0, opts.limit);
   const last = page[page.length - 1];
   return {

@@ -39,7 +39,7 @@ const SORT_SQL: Record<SourceSort, string> = {
   dmarcFail: '(messages - dmarc_pass)',
   dmarcPass: 'dmarc_pass',
   complianceRate: 'CASE WHEN messages > 0 THEN dmarc_pass::float8 / messages END',
-  lastSeen: 'last_seen',
+  lastSeen: 'last_day',
   sourceIp: 'source_ip',
 };
 
@@ -50,21 +50,43 @@ export async function sources(
 ): Promise<{ items: SourceItem[]; total: number }> {
   const p = new Params();
   const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
+  // Rank first (plain sums over the filtered rows), then collect domains and reporters for the page only:
+  // array_agg(DISTINCT ...) over every source would cost more than the ranking itself.
+  const cond = rollupConditions(f, p);
   const r = await db.query<Row>(
     `WITH s AS (
        SELECT source_ip, sum(messages) AS messages, sum(records) AS records,
          coalesce(sum(messages) FILTER (WHERE dkim = 'pass' OR spf = 'pass'), 0) AS dmarc_pass,
          coalesce(sum(messages) FILTER (WHERE dkim = 'pass'), 0) AS dkim_aligned_pass,
          coalesce(sum(messages) FILTER (WHERE spf = 'pass'), 0) AS spf_aligned_pass,
-         array_agg(DISTINCT domain) AS domains, array_agg(DISTINCT org_name) AS reporters,
-         to_char(min(day), 'YYYY-MM-DD') AS first_seen, to_char(max(day), 'YYYY-MM-DD') AS last_seen
-       FROM rollup_source_daily ${where(rollupConditions(f, p))}
+         min(day) AS first_day, max(day) AS last_day
+       FROM rollup_source_daily ${where(cond)}
        GROUP BY source_ip
+     ), ranked AS MATERIALIZED (
+       SELECT s.*, count(*) OVER () AS total FROM s
+       ORDER BY ${SORT_SQL[opts.sort]} ${dir} NULLS LAST, s.source_ip ASC NULLS LAST
+       LIMIT ${p.add(opts.limit)} OFFSET ${p.add(opts.offset)}
+     ), page AS (
+       -- numbered in the order the ranking produced them
+       SELECT ranked.*, row_number() OVER () AS ord FROM ranked
      )
-     SELECT host(source_ip) AS source_ip, messages, records, dmarc_pass, dkim_aligned_pass, spf_aligned_pass, domains,
-       reporters, first_seen, last_seen, count(*) OVER () AS total
-     FROM s ORDER BY ${SORT_SQL[opts.sort]} ${dir} NULLS LAST, s.source_ip ASC NULLS LAST
-     LIMIT ${p.add(opts.limit)} OFFSET ${p.add(opts.offset)}`,
+     SELECT host(page.source_ip) AS source_ip, messages, records, dmarc_pass, dkim_aligned_pass, spf_aligned_pass,
+       to_char(first_day, 'YYYY-MM-DD') AS first_seen, to_char(last_day, 'YYYY-MM-DD') AS last_seen, total,
+       coalesce(d1.domains, d2.domains, '{}') AS domains, coalesce(d1.reporters, d2.reporters, '{}') AS reporters
+     FROM page
+     -- two lookups so that the IP index serves both (a source without an IP is matched with IS NULL)
+     CROSS JOIN LATERAL (
+       SELECT array_agg(DISTINCT x.domain ORDER BY x.domain) AS domains,
+         array_agg(DISTINCT x.org_name ORDER BY x.org_name) AS reporters
+       FROM rollup_source_daily x ${where([...rollupConditions(f, p, 'x'), 'x.source_ip = page.source_ip'])}
+     ) d1
+     CROSS JOIN LATERAL (
+       SELECT array_agg(DISTINCT x.domain ORDER BY x.domain) AS domains,
+         array_agg(DISTINCT x.org_name ORDER BY x.org_name) AS reporters
+       FROM rollup_source_daily x
+       ${where([...rollupConditions(f, p, 'x'), 'page.source_ip IS NULL', 'x.source_ip IS NULL'])}
+     ) d2
+     ORDER BY page.ord`,
     p.values,
   );
   let total = r.rows[0]?.total;

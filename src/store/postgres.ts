@@ -65,7 +65,13 @@ export class PostgresDatabase implements Database {
   }
 
   static async open(url: string, options: { max?: number } = {}): Promise<PostgresDatabase> {
-    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      types,
+      // Analytics aggregate hundreds of thousands of rollup rows: let hash aggregates stay in memory.
+      options: '-c work_mem=32MB',
+    });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     try {

@@ -222,4 +222,33 @@ describe.each(availableEngines())('tokens on %s', (engine) => {
     });
     expect(bogus.statusCode).toBe(401);
   });
+
+  it('admin session cookie: opens /admin pages in a browser, only there, only for admins', async () => {
+    const admin = await x.app.inject({
+      method: 'POST',
+      url: '/auth/admin-session',
+      headers: bearer(await x.token('admin')),
+    });
+    expect(admin.statusCode).toBe(204);
+    const cookie = admin.cookies.find((c) => c.name === 'dmarc_admin')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
+    const board = await x.app.inject({ method: 'GET', url: '/admin/queues', cookies: { dmarc_admin: cookie.value } });
+    expect(board.statusCode).toBe(200);
+    expect(board.headers['content-type']).toMatch(/text\/html/);
+    // not a credential anywhere else
+    const api = await x.app.inject({ method: 'GET', url: '/api/me', cookies: { dmarc_admin: cookie.value } });
+    expect(api.statusCode).toBe(401);
+    expect((await x.app.inject({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(401);
+    const viewer = await x.app.inject({
+      method: 'POST',
+      url: '/auth/admin-session',
+      headers: bearer(await x.token('viewer')),
+    });
+    expect(viewer.statusCode).toBe(403);
+    // it expires with the access token
+    x.clock.advance(16 * 60);
+    expect(
+      (await x.app.inject({ method: 'GET', url: '/admin/queues', cookies: { dmarc_admin: cookie.value } })).statusCode,
+    ).toBe(401);
+  });
 });

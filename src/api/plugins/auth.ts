@@ -6,6 +6,7 @@ import type { AuthService, Principal } from '../../auth/service.js';
 import { roleSatisfies } from '../../auth/roles.js';
 import { HttpProblem } from '../problem.js';
 import type { Role } from '../roles.js';
+import { ADMIN_COOKIE, ADMIN_COOKIE_PATH } from '../cookies.js';
 import { apiKeyHeader, bearerToken } from './security.js';
 
 declare module 'fastify' {
@@ -26,7 +27,12 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     const role = (req.routeOptions.config as { role?: Role } | undefined)?.role;
     // Unknown URLs (404 handler) have no route config: answer 404, not 401, as for everyone.
     if (role === undefined || role === 'public') return;
-    const bearer = bearerToken(req);
+    // Pages under /admin are opened by the browser itself: there the admin-session cookie stands for the header.
+    const adminCookie =
+      req.url.startsWith(`${ADMIN_COOKIE_PATH}/`) || req.url === ADMIN_COOKIE_PATH
+        ? (req.cookies as Record<string, string | undefined> | undefined)?.[ADMIN_COOKIE]
+        : undefined;
+    const bearer = bearerToken(req) ?? adminCookie;
     const apiKey = apiKeyHeader(req);
     if (bearer === undefined && apiKey === undefined) {
       reply.header('www-authenticate', 'Bearer');

@@ -5,11 +5,12 @@ import { Type, type Static } from 'typebox';
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type AuthService, type Session } from '../../auth/service.js';
+import { ADMIN_COOKIE, ADMIN_COOKIE_PATH, REFRESH_COOKIE } from '../cookies.js';
 import { principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Problem } from '../schemas/common.js';
 
-export const REFRESH_COOKIE = 'dmarc_refresh';
+export { REFRESH_COOKIE } from '../cookies.js';
 
 export const UserBody = Type.Object({
   id: Type.Integer(),
@@ -142,6 +143,32 @@ export function authRoutes(app: FastifyInstance, auth: AuthService): void {
       const token = body.refreshToken ?? req.cookies[REFRESH_COOKIE];
       if (token) await auth.logout(token, principalOf(req), req.ip);
       clearCookie(req, reply);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/auth/admin-session',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Open the admin pages (queue board) in this browser: sets a 15-minute HttpOnly cookie on /admin',
+        description:
+          'The queue board at /admin/queues is a page the browser loads itself, without the Authorization header; ' +
+          'this exchanges the access token for an HttpOnly, SameSite=Strict cookie valid only under /admin.',
+        response: { 204: Type.Null(), 401: Problem, 403: Problem, ...tooMany },
+      },
+    },
+    async (req, reply) => {
+      const token = await auth.access.sign(principalOf(req).user.id);
+      reply.setCookie(ADMIN_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: ADMIN_COOKIE_PATH,
+        secure: req.protocol === 'https',
+        maxAge: auth.access.expiresIn,
+      });
       return reply.code(204).send();
     },
   );

@@ -59,14 +59,13 @@ export function Tasks(): JSX.Element {
   const trigger = async (): Promise<void> => {
     setNotice(null);
     try {
-      try {
-        await api.post('/api/tasks/ingest', {});
-        setNotice('Mailbox fetch started.');
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) throw err;
-        await api.post('/api/ingest/trigger', {});
-        setNotice('Pending files were queued again.');
-      }
+      // Queues the pending files again, and a mailbox fetch when a mailbox is configured.
+      const r = await api.post<{ queued: string[] }>('/api/ingest/trigger', {});
+      setNotice(
+        r.queued.length > 1
+          ? 'Ingestion started: mailbox fetch and pending files queued.'
+          : 'Ingestion started: pending files queued (no mailbox is configured).',
+      );
       tasks.reload();
       files.reload();
     } catch (err) {
@@ -74,9 +73,25 @@ export function Tasks(): JSX.Element {
     }
   };
 
+  // The queue board is a page of its own: the browser gets a short admin cookie for /admin first.
+  const openBoard = async (): Promise<void> => {
+    setNotice(null);
+    try {
+      await api.post('/auth/admin-session', {});
+      window.location.assign('/admin/queues');
+    } catch (err) {
+      setNotice(`Could not open the queue monitor: ${describeError(err)}`);
+    }
+  };
+
   return (
     <>
       <PageHeader title="Ingestion">
+        {hasRole(user, 'admin') ? (
+          <button type="button" class="secondary" onClick={() => void openBoard()}>
+            Queue monitor
+          </button>
+        ) : null}
         {hasRole(user, 'analyst') ? (
           <button type="button" onClick={() => void trigger()}>
             Start ingestion now
