@@ -12,7 +12,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { MemoryCache } from '../src/analytics/cache.js';
 import { acceptFile } from '../src/ingest/accept-file.js';
 import { importFiles } from '../src/ingest/import-files.js';
@@ -26,10 +25,10 @@ import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { PGliteDatabase } from '../src/store/pglite.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
+import { PG_ADMIN, adminQuery, postgresAvailable } from './dataset.js';
 import { prng, syntheticReportChunks, syntheticReportXml } from './generator.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const PG_ADMIN = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The `dmarc` command built next to this file (dist/bench/ → dist/src/cli/main.js). */
 const CLI = path.join(path.dirname(SELF), '../src/cli/main.js');
@@ -116,28 +115,6 @@ async function runChild(): Promise<void> {
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   };
   console.log(JSON.stringify(result));
-}
-
-async function postgresAvailable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }
 
 function runScenario(engine: string, scenario: string, dir: string, work: string, dbName: string): ScenarioResult {

@@ -8,18 +8,8 @@ import {
   where,
   type AnalyticsFilter,
 } from './filters.js';
+import { publishedPolicy, type PolicyColumns, type PublishedPolicy } from './policy.js';
 
-export interface PublishedPolicy {
-  p: string | null;
-  sp: string | null;
-  np: string | null;
-  pct: number | null;
-  adkim: string | null;
-  aspf: string | null;
-  fo: string | null;
-  testing: string | null;
-  discoveryMethod: string | null;
-}
 
 export interface DomainItem {
   domain: string;
@@ -45,18 +35,9 @@ interface Row {
   reporters: number | null;
 }
 
-interface PolicyRow {
+interface PolicyRow extends PolicyColumns {
   domain: string;
   reports: number;
-  p: string | null;
-  sp: string | null;
-  np: string | null;
-  pct: number | null;
-  adkim: string | null;
-  aspf: string | null;
-  fo: string | null;
-  testing: string | null;
-  discovery_method: string | null;
   policy_date: string | null;
 }
 
@@ -102,17 +83,7 @@ export async function domains(
       complianceRate: messages > 0 ? pass / messages : null,
       firstDate: s?.first_date ?? null,
       lastDate: s?.last_date ?? null,
-      policy: {
-        p: x.p,
-        sp: x.sp,
-        np: x.np,
-        pct: x.pct,
-        adkim: x.adkim,
-        aspf: x.aspf,
-        fo: x.fo,
-        testing: x.testing,
-        discoveryMethod: x.discovery_method,
-      },
+      policy: publishedPolicy(x),
       policyDate: x.policy_date,
       reporters: s?.reporters ?? 0,
     };

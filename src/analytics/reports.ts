@@ -8,7 +8,7 @@ import {
   where,
   type AnalyticsFilter,
 } from './filters.js';
-import type { PublishedPolicy } from './domains.js';
+import { publishedPolicy, type PolicyColumns, type PublishedPolicy } from './policy.js';
 
 export type ReportSort = 'begin' | 'messages' | 'org' | 'domain' | 'received';
 
@@ -78,7 +78,7 @@ export interface ReportDetail extends ReportItem {
   recordList: RecordItem[];
 }
 
-interface ReportRow {
+interface ReportRow extends PolicyColumns {
   id: number;
   file_id: number;
   org_name: string;
@@ -91,15 +91,6 @@ interface ReportRow {
   record_count: number;
   message_count: number;
   dmarc_pass: number;
-  p: string | null;
-  sp: string | null;
-  np: string | null;
-  pct: number | null;
-  adkim: string | null;
-  aspf: string | null;
-  fo: string | null;
-  testing: string | null;
-  discovery_method: string | null;
   schema: string;
   version: string | null;
   recovered: boolean;
@@ -135,17 +126,7 @@ function toItem(r: ReportRow): ReportItem {
     dmarcPass: r.dmarc_pass,
     dmarcFail: r.message_count - r.dmarc_pass,
     complianceRate: r.message_count > 0 ? r.dmarc_pass / r.message_count : null,
-    policy: {
-      p: r.p,
-      sp: r.sp,
-      np: r.np,
-      pct: r.pct,
-      adkim: r.adkim,
-      aspf: r.aspf,
-      fo: r.fo,
-      testing: r.testing,
-      discoveryMethod: r.discovery_method,
-    },
+    policy: publishedPolicy(r),
     schema: r.schema,
     version: r.version,
     recovered: r.recovered,

@@ -4,9 +4,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CORPUS_DIR = process.env.DMARC_CORPUS_DIR
-  ? path.resolve(process.env.DMARC_CORPUS_DIR)
-  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus');
+/**
+ * The shared corpus: DMARC_CORPUS_DIR when set, else ../shared/corpus beside the checkout (the workspace
+ * layout), else the workspace's own copy (a clone elsewhere, e.g. CI's fresh clone).
+ */
+function findCorpus(): string {
+  const candidates = [
+    process.env.DMARC_CORPUS_DIR,
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus'),
+    '/work/shared/corpus',
+  ].filter((c): c is string => Boolean(c));
+  const found = candidates.find((c) => fs.existsSync(path.join(c, 'MANIFEST.tsv')));
+  if (!found) {
+    throw new Error(`the report corpus (MANIFEST.tsv) is not in ${candidates.join(' or ')}; set DMARC_CORPUS_DIR`);
+  }
+  return path.resolve(found);
+}
+
+export const CORPUS_DIR = findCorpus();
 
 export interface ExpectedReport {
   org_name: string | null;

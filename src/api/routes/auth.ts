@@ -4,7 +4,7 @@
 import { Type, type Static } from 'typebox';
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type AuthService, type Session } from '../../auth/service.js';
+import { AuthError, publicUser, type AuthService, type Session } from '../../auth/service.js';
 import { ADMIN_COOKIE, ADMIN_COOKIE_PATH, REFRESH_COOKIE } from '../cookies.js';
 import { principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
@@ -179,18 +179,6 @@ export function authRoutes(app: FastifyInstance, auth: AuthService): void {
       config: { role: 'viewer' },
       schema: { tags: ['auth'], summary: 'The current user', response: { 200: UserBody, 401: Problem } },
     },
-    async (req) => {
-      const p = principalOf(req);
-      const u = p.user;
-      return {
-        id: u.id,
-        email: u.email,
-        name: u.name,
-        role: u.role,
-        active: u.active,
-        createdAt: u.createdAt.toISOString(),
-        lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
-      };
-    },
+    async (req) => publicUser(principalOf(req).user),
   );
 }

@@ -1,12 +1,12 @@
 // Every XML file of the shared corpus against its independently derived ground truth (MANIFEST.tsv).
 // New manifest rows are picked up automatically.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAggregateReport, bytesSource } from '../../../src/parse/aggregate/index.js';
 import { ParseFailure } from '../../../src/parse/types.js';
+import { CORPUS_DIR } from '../../support/manifest.js';
 
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
+const CORPUS = `${CORPUS_DIR}/`;
 
 interface Truth {
   org_name: string | null;

@@ -1,9 +1,11 @@
 // Test helpers: run the unpacker, build zips and decompression bombs cheaply, watch memory.
+import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import { DEFAULT_UNPACK_LIMITS, ParseFailure, type UnpackedPart, type UnpackLimits } from '../../../src/parse/types.js';
 import { unpack } from '../../../src/parse/unpack/index.js';
+import { CORPUS_DIR } from '../../support/manifest.js';
 
-export const CORPUS = new URL('../../../../shared/corpus/', import.meta.url);
+export const CORPUS = pathToFileURL(`${CORPUS_DIR}/`);
 
 export async function unpackAll(
   input: Uint8Array,
