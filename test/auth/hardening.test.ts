@@ -5,25 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../src/runtime/logger.js';
 import { availableEngines } from '../support/db.js';
 import { TEST_PASSWORD, bearer, createTestApp, type TestApp } from '../support/app.js';
-import { REDIS_URL, servicesRequired } from '../support/services.js';
+import { REDIS_URL, redisAvailable } from '../support/services.js';
 
-async function redisReachable(): Promise<boolean> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000 });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    await r.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
-const haveRedis = await redisReachable();
-if (!haveRedis && servicesRequired) throw new Error(`REQUIRE_SERVICES=1 but Redis is not reachable at ${REDIS_URL}`);
-if (!haveRedis) console.warn(`Redis not reachable at ${REDIS_URL}: the Redis-backed limit tests are skipped`);
+const haveRedis = await redisAvailable('the Redis-backed limit tests');
 
 const stores = haveRedis ? (['memory', 'redis'] as const) : (['memory'] as const);
 const combos = availableEngines().flatMap((engine) => stores.map((store) => [engine, store] as const));

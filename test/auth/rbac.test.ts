@@ -88,10 +88,12 @@ describe.each(availableEngines())('RBAC matrix on %s', (engine) => {
       db: x.t.db,
       queue: x.queue,
       cache: {
-        get: async () => undefined,
-        set: async () => undefined,
+        getOrCompute: async <T>(_key: string, compute: () => Promise<T>) => ({
+          value: await compute(),
+          outcome: 'miss' as const,
+        }),
         invalidate: async () => undefined,
-        stats: async () => ({ backend: 'memory', hits: 0, misses: 0, invalidations: 0, ttlSeconds: 0 }),
+        stats: async () => ({ backend: 'memory', hits: 0, misses: 0, coalesced: 0, invalidations: 0, ttlSeconds: 0 }),
         close: async () => undefined,
       },
       auth: x.auth,

@@ -12,32 +12,11 @@ import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import type { JobEvent, JobQueue } from '../../src/jobs/queue.js';
 import type { Database } from '../../src/store/database.js';
 import { ROOT } from '../support/cli.js';
-import { REDIS_URL, servicesRequired } from '../support/services.js';
-
-export async function redisReachable(url = REDIS_URL): Promise<boolean> {
-  const r = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2000,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
+import { REDIS_URL, redisAvailable } from '../support/services.js';
 
 /** true when the BullMQ suites can run; throws under REQUIRE_SERVICES=1 when they cannot. */
-export async function bullmqAvailable(suite: string): Promise<boolean> {
-  if (await redisReachable()) return true;
-  if (servicesRequired) throw new Error(`REQUIRE_SERVICES=1 but Redis is not reachable at ${REDIS_URL} (${suite})`);
-  console.warn(`Redis not reachable at ${REDIS_URL}: ${suite} skipped (BullMQ needs Redis)`);
-  return false;
+export function bullmqAvailable(suite: string): Promise<boolean> {
+  return redisAvailable(`${suite} (BullMQ needs Redis)`);
 }
 
 /** A key prefix no other run or suite uses. */

@@ -1,4 +1,5 @@
-// Serves analytics answers from the cache: key = route + normalised filters, `X-Cache: HIT|MISS`.
+// Serves analytics answers from the cache: key = route + normalised filters, `X-Cache: HIT|MISS` (MISS also
+// when the answer was shared with an identical request computing at the same time).
 import type { FastifyReply } from 'fastify';
 import type { AnalyticsCache } from '../../analytics/cache.js';
 
@@ -8,13 +9,7 @@ export async function cached<T>(
   key: string,
   compute: () => Promise<T>,
 ): Promise<T> {
-  const hit = await cache.get(key);
-  if (hit !== undefined) {
-    reply.header('x-cache', 'HIT');
-    return JSON.parse(hit) as T;
-  }
-  const value = await compute();
-  await cache.set(key, JSON.stringify(value));
-  reply.header('x-cache', 'MISS');
+  const { value, outcome } = await cache.getOrCompute(key, compute);
+  reply.header('x-cache', outcome === 'hit' ? 'HIT' : 'MISS');
   return value;
 }

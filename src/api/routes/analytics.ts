@@ -137,7 +137,10 @@ const TrendsBody = Type.Object({
 const CacheStatsBody = Type.Object({
   backend: Type.Union([Type.Literal('memory'), Type.Literal('redis')]),
   hits: Type.Integer(),
-  misses: Type.Integer(),
+  misses: Type.Integer({ description: 'Answers computed (the cache had none)' }),
+  coalesced: Type.Integer({
+    description: 'Answers shared with an identical request that was computing at the same time',
+  }),
   hitRate: Nullable(Type.Number()),
   invalidations: Type.Integer(),
   ttlSeconds: Type.Integer(),
@@ -282,13 +285,13 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
       config: { role: 'viewer' },
       schema: {
         ...base,
-        summary: 'Analytics cache counters (hits, misses, invalidations)',
+        summary: 'Analytics cache counters (hits, misses, coalesced requests, invalidations)',
         response: { 200: CacheStatsBody },
       },
     },
     async () => {
       const s = await deps.cache.stats();
-      const lookups = s.hits + s.misses;
+      const lookups = s.hits + s.misses + s.coalesced;
       return { ...s, hitRate: lookups > 0 ? s.hits / lookups : null };
     },
   );
