@@ -34,13 +34,17 @@ interface Row {
   total: number;
 }
 
-const SORT_SQL: Record<SourceSort, string> = {
-  messages: 'messages',
-  dmarcFail: '(messages - dmarc_pass)',
-  dmarcPass: 'dmarc_pass',
-  complianceRate: 'CASE WHEN messages > 0 THEN dmarc_pass::float8 / messages END',
-  lastSeen: 'last_day',
-  sourceIp: 'source_ip',
+// The ranking reads every source of the period, so it computes only its sort key. float8 sums: pass-by-value
+// accumulators, about twice as fast as sum(bigint) over 100,000+ groups, and exact below 2^53 (the figures
+// returned are summed again as integers for the page's rows).
+const PASS = "(dkim = 'pass' OR spf = 'pass')";
+const RANK_SQL: Record<SourceSort, string> = {
+  messages: 'sum(messages::float8)',
+  dmarcFail: `sum(CASE WHEN ${PASS} THEN 0 ELSE messages END::float8)`,
+  dmarcPass: `sum(CASE WHEN ${PASS} THEN messages ELSE 0 END::float8)`,
+  complianceRate: `CASE WHEN sum(messages::float8) > 0 THEN sum(CASE WHEN ${PASS} THEN messages ELSE 0 END::float8) / sum(messages::float8) END`,
+  lastSeen: 'max(day)',
+  sourceIp: 'NULL::int',
 };
 
 export async function sources(
@@ -50,42 +54,40 @@ export async function sources(
 ): Promise<{ items: SourceItem[]; total: number }> {
   const p = new Params();
   const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
-  // Rank first (plain sums over the filtered rows), then collect domains and reporters for the page only:
-  // array_agg(DISTINCT ...) over every source would cost more than the ranking itself.
+  const ipDir = opts.sort === 'sourceIp' ? dir : 'ASC';
+  // Rank first, then sum the figures and collect domains and reporters for the page's sources only, through
+  // the IP index: aggregating every figure for every source would cost more than the ranking itself.
   const cond = rollupConditions(f, p);
   const r = await db.query<Row>(
-    `WITH s AS (
-       SELECT source_ip, sum(messages) AS messages, sum(records) AS records,
-         coalesce(sum(messages) FILTER (WHERE dkim = 'pass' OR spf = 'pass'), 0) AS dmarc_pass,
-         coalesce(sum(messages) FILTER (WHERE dkim = 'pass'), 0) AS dkim_aligned_pass,
-         coalesce(sum(messages) FILTER (WHERE spf = 'pass'), 0) AS spf_aligned_pass,
-         min(day) AS first_day, max(day) AS last_day
+    `WITH ranked AS MATERIALIZED (
+       SELECT source_ip, ${RANK_SQL[opts.sort]} AS rank_key, count(*) OVER () AS total
        FROM rollup_source_daily ${where(cond)}
        GROUP BY source_ip
-     ), ranked AS MATERIALIZED (
-       SELECT s.*, count(*) OVER () AS total FROM s
-       ORDER BY ${SORT_SQL[opts.sort]} ${dir} NULLS LAST, s.source_ip ASC NULLS LAST
+       ORDER BY rank_key ${dir} NULLS LAST, source_ip ${ipDir} NULLS LAST
        LIMIT ${p.add(opts.limit)} OFFSET ${p.add(opts.offset)}
      ), page AS (
        -- numbered in the order the ranking produced them
        SELECT ranked.*, row_number() OVER () AS ord FROM ranked
      )
-     SELECT host(page.source_ip) AS source_ip, messages, records, dmarc_pass, dkim_aligned_pass, spf_aligned_pass,
-       to_char(first_day, 'YYYY-MM-DD') AS first_seen, to_char(last_day, 'YYYY-MM-DD') AS last_seen, total,
-       coalesce(d1.domains, d2.domains, '{}') AS domains, coalesce(d1.reporters, d2.reporters, '{}') AS reporters
+     SELECT host(page.source_ip) AS source_ip, total, d.messages, d.records, d.dmarc_pass, d.dkim_aligned_pass,
+       d.spf_aligned_pass, to_char(d.first_day, 'YYYY-MM-DD') AS first_seen,
+       to_char(d.last_day, 'YYYY-MM-DD') AS last_seen, d.domains, d.reporters
      FROM page
-     -- two lookups so that the IP index serves both (a source without an IP is matched with IS NULL)
      CROSS JOIN LATERAL (
-       SELECT array_agg(DISTINCT x.domain ORDER BY x.domain) AS domains,
-         array_agg(DISTINCT x.org_name ORDER BY x.org_name) AS reporters
-       FROM rollup_source_daily x ${where([...rollupConditions(f, p, 'x'), 'x.source_ip = page.source_ip'])}
-     ) d1
-     CROSS JOIN LATERAL (
-       SELECT array_agg(DISTINCT x.domain ORDER BY x.domain) AS domains,
-         array_agg(DISTINCT x.org_name ORDER BY x.org_name) AS reporters
-       FROM rollup_source_daily x
-       ${where([...rollupConditions(f, p, 'x'), 'page.source_ip IS NULL', 'x.source_ip IS NULL'])}
-     ) d2
+       SELECT coalesce(sum(x.messages), 0) AS messages, coalesce(sum(x.records), 0) AS records,
+         coalesce(sum(x.messages) FILTER (WHERE x.dkim = 'pass' OR x.spf = 'pass'), 0) AS dmarc_pass,
+         coalesce(sum(x.messages) FILTER (WHERE x.dkim = 'pass'), 0) AS dkim_aligned_pass,
+         coalesce(sum(x.messages) FILTER (WHERE x.spf = 'pass'), 0) AS spf_aligned_pass,
+         min(x.day) AS first_day, max(x.day) AS last_day,
+         coalesce(array_agg(DISTINCT x.domain ORDER BY x.domain), '{}') AS domains,
+         coalesce(array_agg(DISTINCT x.org_name ORDER BY x.org_name), '{}') AS reporters
+       FROM (
+         -- two arms so that the IP index serves both (a source without an IP is matched with IS NULL)
+         SELECT * FROM rollup_source_daily WHERE source_ip = page.source_ip
+         UNION ALL
+         SELECT * FROM rollup_source_daily WHERE page.source_ip IS NULL AND source_ip IS NULL
+       ) x ${where(rollupConditions(f, p, 'x'))}
+     ) d
      ORDER BY page.ord`,
     p.values,
   );

@@ -29,6 +29,8 @@ export interface Config {
   };
   cache: {
     ttlSeconds: number;
+    /** Warm the cache when a worker starts (it is also warmed after imports and daily). */
+    warmOnStart: boolean;
   };
   /** redis://[:password@]host:port[/db] — distributed mode (cache, rate limits, job queue). */
   redisUrl: string | null;
@@ -64,6 +66,15 @@ export interface ConfigOverrides {
   dataDir?: string;
   databaseUrl?: string;
 }
+
+const booleanValue = z.string().transform((v, ctx) => {
+  const b = parseBoolean(v);
+  if (b === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got '${v}'` });
+    return z.NEVER;
+  }
+  return b;
+});
 
 const byteSize = z.string().transform((text, ctx) => {
   const n = parseByteSize(text);
@@ -139,17 +150,8 @@ const envSchema = z.object({
     )
     .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'expected origins like https://dmarc.example.com, comma-separated')
     .optional(),
-  DMARC_TRUST_PROXY: z
-    .string()
-    .transform((v, ctx) => {
-      const b = parseBoolean(v);
-      if (b === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected true or false, got '${v}'` });
-        return z.NEVER;
-      }
-      return b;
-    })
-    .optional(),
+  DMARC_TRUST_PROXY: booleanValue.optional(),
+  DMARC_CACHE_WARM_ON_START: booleanValue.optional(),
   REDIS_URL: z
     .string()
     .refine((text) => {
@@ -204,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxFileBytes: e.DMARC_MAX_FILE_BYTES ?? 50 * 1024 * 1024,
       maxUploadFiles: e.DMARC_MAX_UPLOAD_FILES ?? 200,
     },
-    cache: { ttlSeconds: e.DMARC_CACHE_TTL_SECONDS ?? 300 },
+    cache: { ttlSeconds: e.DMARC_CACHE_TTL_SECONDS ?? 300, warmOnStart: e.DMARC_CACHE_WARM_ON_START ?? true },
     redisUrl: e.REDIS_URL ?? null,
     redisPrefix: e.DMARC_QUEUE_PREFIX ?? 'dmarc',
     jobs,

@@ -27,6 +27,8 @@ export interface TaskContext {
   imap?: ImapMailboxConfig[];
   /** Fills the analytics cache with the answers the dashboard asks first; returns how many. */
   warmCache?: () => Promise<number>;
+  /** Called after reports were stored (and the cache invalidated): schedules a warm-up. */
+  reportsStored?: () => void;
   log?: TaskLog;
 }
 
@@ -34,6 +36,10 @@ const FINAL: FileStatus[] = ['processed', 'duplicate', 'unsupported', 'failed'];
 
 export function taskHandlers(ctx: TaskContext): TaskHandlers {
   const { db } = ctx;
+  const stored = async (): Promise<void> => {
+    await ctx.cache.invalidate();
+    ctx.reportsStored?.();
+  };
   const config = { limits: ctx.limits, jobs: ctx.jobs ?? loadJobsConfig({}).jobs, imap: ctx.imap ?? [] };
   return {
     'process-file': async ({ fileId, ifUnfinished }) => {
@@ -47,7 +53,7 @@ export function taskHandlers(ctx: TaskContext): TaskHandlers {
       try {
         r = await processFile(db, fileId, {
           limits: config.limits,
-          onReportStored: () => ctx.cache.invalidate(),
+          onReportStored: stored,
         });
       } catch (err) {
         if (err instanceof FileNotFoundError) throw new PermanentTaskError(err.message);
@@ -87,7 +93,7 @@ export function taskHandlers(ctx: TaskContext): TaskHandlers {
       const summary = await fetchMailboxes(db, mailboxes, {
         limits: config.limits,
         staleAfterMs: config.jobs.staleAfterMs,
-        onReportStored: () => ctx.cache.invalidate(),
+        onReportStored: stored,
         log: ctx.log,
       });
       const unreachable = summary.mailboxes.filter((m) => m.error !== null);

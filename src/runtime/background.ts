@@ -11,6 +11,7 @@ import { errorText, failInterruptedRuns } from '../jobs/history.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { RedisLeaderLock, Scheduler, leaderKey } from '../jobs/scheduler.js';
 import type { Database } from '../store/database.js';
+import type { DebouncedWarmup } from './cache-warmup.js';
 import { createQueue, handlersFor } from './jobs.js';
 
 export interface BackgroundRoles {
@@ -43,10 +44,13 @@ export async function startBackground(
     const n = await failInterruptedRuns(db);
     if (n > 0) log.info({ runs: n }, 'task runs interrupted by the previous stop marked failed');
   }
+  let warmup: DebouncedWarmup | undefined;
   if (roles.worker) {
-    queue.start(handlersFor({ config, db, queue, cache, log }), {
-      concurrency: roles.concurrency ?? defaultConcurrency(config),
-    });
+    const h = handlersFor({ config, db, queue, cache, log });
+    warmup = h.warmup;
+    queue.start(h.handlers, { concurrency: roles.concurrency ?? defaultConcurrency(config) });
+    // A restarted embedded server has an empty cache: fill it before the first visit.
+    if (config.cache.warmOnStart) warmup.soon();
     // Files left pending or half-processed by a previous run are picked up again. The embedded database has
     // one process, so everything unfinished is stale; elsewhere another process may hold a file right now.
     // (not awaited: with Redis away at start-up, the worker still starts, and retries its connection)
@@ -82,6 +86,7 @@ export async function startBackground(
         await scheduler?.stop();
         await lockRedis?.quit().catch(() => lockRedis?.disconnect());
         await queue.close(timeoutMs);
+        await warmup?.stop();
       })()),
   };
 }

@@ -1,16 +1,14 @@
 // Assembling the background work of a process: the queue adapter the configuration asks for (BullMQ when
-// REDIS_URL is set, in-process otherwise), the task handlers with their dependencies, and the cache warm-up.
-import type { FastifyReply } from 'fastify';
+// REDIS_URL is set, in-process otherwise), and the task handlers with their dependencies and cache warm-up.
 import type { Logger } from 'pino';
 import type { AnalyticsCache } from '../analytics/cache.js';
-import type { AppDeps } from '../api/deps.js';
-import { analyticsHandlers } from '../api/routes/analytics.js';
 import type { Config } from '../config/index.js';
 import { BullMqQueue } from '../jobs/bullmq-queue.js';
 import { TaskHistory, errorText } from '../jobs/history.js';
 import { InProcessQueue } from '../jobs/in-process-queue.js';
 import type { JobEvent, JobQueue, TaskHandlers } from '../jobs/queue.js';
 import { taskHandlers } from '../jobs/tasks.js';
+import { DebouncedWarmup, cacheWarmer } from './cache-warmup.js';
 import type { Database } from '../store/database.js';
 
 /** The processes of the distributed mode need shared state: PostgreSQL and Redis. */
@@ -68,34 +66,6 @@ export function createQueue(config: Config, db: Database, log: Logger): { queue:
   return { queue, history };
 }
 
-/** A reply that only takes headers: the analytics handlers set X-Cache on it. */
-const nullReply = { header: () => nullReply } as unknown as FastifyReply;
-
-function isoDay(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
-
-/**
- * Computes (and so caches, under the API's own keys) the answers the dashboard asks for first: the whole
- * period and the last 30 days. Returns how many answers were computed.
- */
-export function cacheWarmer(deps: AppDeps): () => Promise<number> {
-  return async () => {
-    if (deps.config.cache.ttlSeconds <= 0) return 0;
-    const h = analyticsHandlers(deps);
-    const today = new Date();
-    const last30 = { from: isoDay(new Date(today.getTime() - 29 * 86_400_000)), to: isoDay(today) };
-    const jobs: (() => Promise<unknown>)[] = [];
-    for (const f of [{}, last30]) {
-      jobs.push(() => h.summary(f, nullReply));
-      jobs.push(() => h.byDomain(f, nullReply));
-      jobs.push(() => h.timeline(f, 'day', nullReply));
-    }
-    for (const run of jobs) await run();
-    return jobs.length;
-  };
-}
-
 export interface HandlerDeps {
   config: Config;
   db: Database;
@@ -104,9 +74,19 @@ export interface HandlerDeps {
   log: Logger;
 }
 
-export function handlersFor(d: HandlerDeps): TaskHandlers {
+/** The task handlers of a worker, and its cache warm-up (stop it before closing the database). */
+export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: DebouncedWarmup } {
   const warm = cacheWarmer({ config: d.config, db: d.db, queue: d.queue, cache: d.cache });
-  return taskHandlers({
+  const warmCache = async (): Promise<number> => {
+    try {
+      return await warm();
+    } catch (err) {
+      d.log.warn({ err: errorText(err) }, 'cache warm-up failed');
+      return 0;
+    }
+  };
+  const warmup = new DebouncedWarmup(warmCache);
+  const handlers = taskHandlers({
     db: d.db,
     queue: d.queue,
     cache: d.cache,
@@ -114,13 +94,8 @@ export function handlersFor(d: HandlerDeps): TaskHandlers {
     jobs: d.config.jobs,
     imap: d.config.imap,
     log: d.log,
-    warmCache: async () => {
-      try {
-        return await warm();
-      } catch (err) {
-        d.log.warn({ err: errorText(err) }, 'cache warm-up failed');
-        return 0;
-      }
-    },
+    warmCache,
+    reportsStored: () => warmup.soon(),
   });
+  return { handlers, warmup };
 }

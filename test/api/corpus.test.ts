@@ -761,6 +761,11 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
         const all = await walk<SourceItem>(api, `/api/rollup/sources?sort=${sort}`, 1000);
         expect(items).toEqual(all.items);
         expect(new Set(items.map((x) => x.sourceIp)).size).toBe(items.length);
+        if (sort === 'sourceIp') return; // inet order, not string order: covered by the walk being complete
+        // descending by the key, a missing rate last
+        const key = (x: SourceItem): number | string =>
+          sort === 'lastSeen' ? (x.lastSeen ?? '') : (x[sort as 'messages'] ?? Number.NEGATIVE_INFINITY);
+        for (let i = 1; i < items.length; i++) expect(key(items[i - 1]!) >= key(items[i]!)).toBe(true);
       },
     );
 

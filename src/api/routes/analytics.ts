@@ -1,16 +1,9 @@
 // Analytics from the rollups, cached: summary, timeline, sources, alignment, trends, and the cache's counters.
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { alignment } from '../../analytics/alignment.js';
-import type { AnalyticsFilter } from '../../analytics/filters.js';
-import { sources, type SourceSort } from '../../analytics/sources.js';
-import { summarise, type SummaryFigures } from '../../analytics/summary.js';
-import { timeline, type Interval } from '../../analytics/timeline.js';
-import { trends } from '../../analytics/trends.js';
-import { decodeCursor, encodeCursor, isOffsetCursor } from '../cursor.js';
+import type { FastifyInstance } from 'fastify';
+import { cachedAnswers } from '../cached-answers.js';
 import type { AppDeps } from '../deps.js';
-import { filterKey, toAnalyticsFilter } from '../filters.js';
-import { cached } from '../plugins/cache.js';
+import { toAnalyticsFilter } from '../filters.js';
 import {
   DateString,
   Figures,
@@ -22,10 +15,6 @@ import {
   paginationProperties,
   problemResponses,
 } from '../schemas/common.js';
-
-export function withRate(f: SummaryFigures): Static<typeof Figures> {
-  return { ...f, complianceRate: f.messages > 0 ? f.dmarcPass / f.messages : null };
-}
 
 export const TimelinePoint = Type.Object({
   date: DateString,
@@ -146,44 +135,8 @@ const CacheStatsBody = Type.Object({
   ttlSeconds: Type.Integer(),
 });
 
-/** Handlers shared with the /api/stats aliases. */
-export function analyticsHandlers(deps: AppDeps) {
-  const c = <T>(
-    reply: FastifyReply,
-    route: string,
-    f: AnalyticsFilter,
-    extra: Record<string, unknown>,
-    fn: () => Promise<T>,
-  ) => cached(deps.cache, reply, `${route}:${filterKey(f, extra)}`, fn);
-  return {
-    summary: (f: AnalyticsFilter, reply: FastifyReply) =>
-      c(reply, 'summary', f, {}, async () => withRate((await summarise(deps.db, f)).totals)),
-    byDomain: (f: AnalyticsFilter, reply: FastifyReply) =>
-      c(reply, 'by-domain', f, {}, async () => ({
-        items: (await summarise(deps.db, f)).domains.map((d) => ({ domain: d.domain, ...withRate(d) })),
-      })),
-    timeline: (f: AnalyticsFilter, interval: Interval, reply: FastifyReply) =>
-      c(reply, 'timeline', f, { interval }, async () => ({ interval, items: await timeline(deps.db, f, interval) })),
-    sources: (
-      f: AnalyticsFilter,
-      q: { sort?: SourceSort; order?: 'asc' | 'desc'; limit?: number; cursor?: string },
-      reply: FastifyReply,
-    ) => {
-      const sort = q.sort ?? 'messages';
-      const order = q.order ?? (sort === 'sourceIp' ? 'asc' : 'desc');
-      const limit = q.limit ?? 50;
-      const offset = decodeCursor(q.cursor, isOffsetCursor)?.o ?? 0;
-      return c(reply, 'sources', f, { sort, order, limit, offset }, async () => {
-        const r = await sources(deps.db, f, { sort, order, limit, offset });
-        const nextOffset = offset + r.items.length;
-        return { ...r, nextCursor: nextOffset < r.total ? encodeCursor({ o: nextOffset }) : null };
-      });
-    },
-  };
-}
-
 export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const h = analyticsHandlers(deps);
+  const h = cachedAnswers(deps);
   const base = { tags: ['analytics'] };
 
   app.get(
@@ -254,8 +207,7 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     (req, reply) => {
-      const f = toAnalyticsFilter(req.query as Static<typeof FilterQuery>);
-      return cached(deps.cache, reply, `alignment:${filterKey(f)}`, () => alignment(deps.db, f));
+      return h.alignment(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply);
     },
   );
 
@@ -274,8 +226,7 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     (req, reply) => {
-      const f = toAnalyticsFilter(req.query as Static<typeof FilterQuery>);
-      return cached(deps.cache, reply, `trends:${filterKey(f)}`, () => trends(deps.db, f));
+      return h.trends(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply);
     },
   );
 

@@ -2,11 +2,9 @@
 // (GET /api/rollup/overrides). Cached like the other analytics routes.
 import { Type, type Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import { overrides, reporters, type ReporterSort } from '../../analytics/breakdowns.js';
-import { decodeCursor, encodeCursor, isOffsetCursor } from '../cursor.js';
+import { cachedAnswers } from '../cached-answers.js';
 import type { AppDeps } from '../deps.js';
-import { filterKey, toAnalyticsFilter } from '../filters.js';
-import { cached } from '../plugins/cache.js';
+import { toAnalyticsFilter } from '../filters.js';
 import {
   DateString,
   FilterQuery,
@@ -72,6 +70,7 @@ const OverridesBody = Type.Object({
 });
 
 export function breakdownRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const h = cachedAnswers(deps);
   app.get(
     '/api/rollup/reporters',
     {
@@ -85,17 +84,7 @@ export function breakdownRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     (req, reply) => {
       const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof ReportersQuery>;
-      const f = toAnalyticsFilter(filters);
-      const s: ReporterSort = sort ?? 'messages';
-      const o = order ?? (s === 'orgName' ? 'asc' : 'desc');
-      const size = limit ?? 50;
-      const offset = decodeCursor(cursor, isOffsetCursor)?.o ?? 0;
-      return cached(deps.cache, reply, `reporters:${filterKey(f, { s, o, size, offset })}`, async () => {
-        const all = await reporters(deps.db, f, { sort: s, order: o });
-        const items = all.slice(offset, offset + size);
-        const next = offset + items.length;
-        return { items, total: all.length, nextCursor: next < all.length ? encodeCursor({ o: next }) : null };
-      });
+      return h.reporters(toAnalyticsFilter(filters), { sort, order, limit, cursor }, reply);
     },
   );
 
@@ -114,8 +103,7 @@ export function breakdownRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     (req, reply) => {
-      const f = toAnalyticsFilter(req.query as Static<typeof FilterQuery>);
-      return cached(deps.cache, reply, `overrides:${filterKey(f)}`, () => overrides(deps.db, f));
+      return h.overrides(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply);
     },
   );
 }

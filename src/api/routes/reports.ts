@@ -1,7 +1,6 @@
 // Domains, reports (list and detail) and the record-level drill-down.
 import { Type, type Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import { domains, type DomainSort } from '../../analytics/domains.js';
 import {
   getReport,
   isKeysetFor,
@@ -10,10 +9,10 @@ import {
   listReports,
   type ReportSort,
 } from '../../analytics/reports.js';
-import { decodeCursor, encodeCursor, isOffsetCursor } from '../cursor.js';
+import { cachedAnswers } from '../cached-answers.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
-import { filterKey, toAnalyticsFilter } from '../filters.js';
-import { cached } from '../plugins/cache.js';
+import { toAnalyticsFilter } from '../filters.js';
 import { HttpProblem } from '../problem.js';
 import {
   DateString,
@@ -155,6 +154,7 @@ const IdParams = Type.Object({
 });
 
 export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const h = cachedAnswers(deps);
   app.get(
     '/api/domains',
     {
@@ -168,17 +168,7 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     (req, reply) => {
       const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof DomainsQuery>;
-      const f = toAnalyticsFilter(filters);
-      const s: DomainSort = sort ?? 'domain';
-      const o = order ?? (s === 'domain' ? 'asc' : 'desc');
-      const size = limit ?? 50;
-      const offset = decodeCursor(cursor, isOffsetCursor)?.o ?? 0;
-      return cached(deps.cache, reply, `domains:${filterKey(f, { s, o, size, offset })}`, async () => {
-        const all = await domains(deps.db, f, { sort: s, order: o });
-        const items = all.slice(offset, offset + size);
-        const next = offset + items.length;
-        return { items, total: all.length, nextCursor: next < all.length ? encodeCursor({ o: next }) : null };
-      });
+      return h.domains(toAnalyticsFilter(filters), { sort, order, limit, cursor }, reply);
     },
   );
 

@@ -12,7 +12,8 @@ import {
   paginationProperties,
   problemResponses,
 } from '../schemas/common.js';
-import { SourceItem, TimelinePoint, analyticsHandlers } from './analytics.js';
+import { cachedAnswers } from '../cached-answers.js';
+import { SourceItem, TimelinePoint } from './analytics.js';
 
 const ByDateQuery = Type.Object(
   {
@@ -24,7 +25,7 @@ const ByDateQuery = Type.Object(
 const BySourceQuery = Type.Object({ ...filterProperties, ...paginationProperties }, { additionalProperties: false });
 
 export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const h = analyticsHandlers(deps);
+  const h = cachedAnswers(deps);
   const base = { tags: ['stats'] };
 
   app.get(
