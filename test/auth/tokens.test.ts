@@ -12,6 +12,11 @@ interface SessionBody {
   user: { id: number; email: string; role: string };
 }
 
+function expectNotFound(r: { statusCode: number; json: <T>() => T }, code: string): void {
+  expect(r.statusCode).toBe(404);
+  expect(r.json<{ code?: string; type?: string }>()).toMatchObject({ code });
+}
+
 describe.each(availableEngines())('tokens on %s', (engine) => {
   let x: TestApp;
   beforeAll(async () => {
@@ -174,6 +179,73 @@ describe.each(availableEngines())('tokens on %s', (engine) => {
       401,
     );
     expect((await login('leaver@example.com')).statusCode).toBe(401);
+  });
+
+  it("an admin lists and revokes another user's API keys; nobody else can; the key stops working", async () => {
+    const owner = x.users.analyst;
+    const created = await x.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: bearer(await x.token('analyst')),
+      payload: { name: 'leaked' },
+    });
+    const k = created.json<{ id: number; key: string; prefix: string }>();
+    const admin = bearer(await x.token('admin'));
+    for (const base of ['/api/users', '/users']) {
+      const list = await x.app.inject({ method: 'GET', url: `${base}/${owner.id}/keys`, headers: admin });
+      expect(list.statusCode).toBe(200);
+      const item = list
+        .json<{ items: { id: number; prefix: string; key?: string }[] }>()
+        .items.find((i) => i.id === k.id);
+      expect(item).toMatchObject({ prefix: k.prefix });
+      expect(item!.key).toBeUndefined();
+    }
+    // only admins
+    for (const role of ['analyst', 'viewer'] as const) {
+      const h = bearer(await x.token(role));
+      expect((await x.app.inject({ method: 'GET', url: `/api/users/${owner.id}/keys`, headers: h })).statusCode).toBe(
+        403,
+      );
+      expect(
+        (await x.app.inject({ method: 'DELETE', url: `/api/users/${owner.id}/keys/${k.id}`, headers: h })).statusCode,
+      ).toBe(403);
+    }
+    // the key must belong to that user, and the user must exist
+    const other = x.users.viewer.id;
+    expectNotFound(
+      await x.app.inject({ method: 'DELETE', url: `/api/users/${other}/keys/${k.id}`, headers: admin }),
+      'api_key_not_found',
+    );
+    expectNotFound(
+      await x.app.inject({ method: 'GET', url: '/api/users/999999/keys', headers: admin }),
+      'user_not_found',
+    );
+    expectNotFound(
+      await x.app.inject({ method: 'DELETE', url: `/api/users/999999/keys/${k.id}`, headers: admin }),
+      'user_not_found',
+    );
+    expect((await x.app.inject({ method: 'GET', url: '/api/me', headers: { 'x-api-key': k.key } })).statusCode).toBe(
+      200,
+    );
+
+    const revoked = await x.app.inject({
+      method: 'DELETE',
+      url: `/api/users/${owner.id}/keys/${k.id}`,
+      headers: admin,
+    });
+    expect(revoked.statusCode).toBe(204);
+    expect((await x.app.inject({ method: 'GET', url: '/api/me', headers: { 'x-api-key': k.key } })).statusCode).toBe(
+      401,
+    );
+    // the owner sees it revoked; the audit log names the owner
+    const mine = await x.app.inject({ method: 'GET', url: '/api/keys', headers: bearer(await x.token('analyst')) });
+    expect(
+      mine.json<{ items: { id: number; revokedAt: string | null }[] }>().items.find((i) => i.id === k.id)!.revokedAt,
+    ).not.toBeNull();
+    const audit = await x.app.inject({ method: 'GET', url: '/api/audit?action=api_key.revoke', headers: admin });
+    expect(audit.json<{ items: { target: string; details: unknown }[] }>().items).toContainEqual(
+      expect.objectContaining({ target: `api_key:${k.id}`, details: { owner: owner.email } }),
+    );
   });
 
   it('API keys: shown once, stored hashed, prefix visible, last use recorded, revocable, expiring', async () => {

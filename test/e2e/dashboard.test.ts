@@ -352,6 +352,15 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
       await page.getByTestId('secret').waitFor();
       await page.getByRole('cell', { name: 'e2e key', exact: true }).waitFor();
       await shot('keys');
+      // an admin revokes a user's key from the users page
+      await page.goto(`${server.url}/settings/users`);
+      await page.getByRole('button', { name: `API keys of ${ADMIN.email}` }).click();
+      const panel = page.locator('section', { has: page.getByRole('heading', { name: `API keys of ${ADMIN.email}` }) });
+      await panel.getByRole('cell', { name: 'e2e key', exact: true }).waitFor();
+      await shot('user-keys');
+      page.once('dialog', (d) => void d.accept());
+      await panel.getByRole('button', { name: 'Revoke' }).click();
+      await panel.getByText('has no API keys').waitFor();
     }
     // Every chart's figures as a table, whose links drill down like a click on the chart (keyboard users).
     await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);

@@ -7,7 +7,7 @@ import { principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Problem } from '../schemas/common.js';
 
-const KeyBody = Type.Object({
+export const KeyBody = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   prefix: Type.String({ description: 'The visible start of the key, to recognise it' }),
@@ -26,7 +26,7 @@ const CreateBody = Type.Object(
 );
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-const keyJson = (k: ApiKey) => ({
+export const keyJson = (k: ApiKey) => ({
   id: k.id,
   name: k.name,
   prefix: k.prefix,

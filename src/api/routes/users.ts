@@ -9,6 +9,7 @@ import { principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { Nullable, Page, Problem, paginationProperties } from '../schemas/common.js';
 import { UserBody } from './auth.js';
+import { KeyBody, keyJson } from './keys.js';
 
 const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('analyst'), Type.Literal('viewer')]);
 
@@ -32,6 +33,7 @@ const PatchBody = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const KeyParams = Type.Object({ id: Type.Integer({ minimum: 1 }), keyId: Type.Integer({ minimum: 1 }) });
 const ListQuery = Type.Object({ ...paginationProperties }, { additionalProperties: false });
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 429: Problem };
@@ -205,6 +207,58 @@ export function userRoutes(app: FastifyInstance, auth: AuthService): void {
           target: `user:${id} ${user.email}`,
           ip: req.ip,
           outcome: 'success',
+        });
+        return reply.code(204).send();
+      },
+    );
+
+    // An admin sees and revokes anyone's API keys (a leaked key, someone leaving) without deactivating them.
+    app.get(
+      `${base}/:id/keys`,
+      {
+        config: { role: 'admin' },
+        schema: {
+          ...alias,
+          tags: ['users'],
+          summary: "A user's API keys (never the keys themselves)",
+          params: IdParams,
+          response: { 200: Type.Object({ items: Type.Array(KeyBody) }), ...errors },
+        },
+      },
+      async (req) => {
+        const { id } = req.params as Static<typeof IdParams>;
+        if (!(await auth.getUser(id))) throw new HttpProblem(404, 'user_not_found', `user ${id} does not exist`);
+        return { items: (await auth.listApiKeys(id)).map(keyJson) };
+      },
+    );
+
+    app.delete(
+      `${base}/:id/keys/:keyId`,
+      {
+        config: { role: 'admin' },
+        schema: {
+          ...alias,
+          tags: ['users'],
+          summary: "Revoke one of a user's API keys",
+          params: KeyParams,
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { id, keyId } = req.params as Static<typeof KeyParams>;
+        const owner = await auth.getUser(id);
+        if (!owner) throw new HttpProblem(404, 'user_not_found', `user ${id} does not exist`);
+        if (!(await auth.revokeApiKey(id, keyId)))
+          throw new HttpProblem(404, 'api_key_not_found', `user ${id} has no API key ${keyId}`);
+        const actor = principalOf(req).user;
+        await auth.record({
+          actorId: actor.id,
+          actor: actor.email,
+          action: 'api_key.revoke',
+          target: `api_key:${keyId}`,
+          ip: req.ip,
+          outcome: 'success',
+          details: { owner: owner.email },
         });
         return reply.code(204).send();
       },

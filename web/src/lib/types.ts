@@ -252,5 +252,6 @@ export interface ApiKeyItem {
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  revokedAt?: string | null;
   key?: string;
 }

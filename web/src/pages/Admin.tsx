@@ -1,4 +1,4 @@
-// Users (admins) and the signed-in user's own API keys.
+// Users and their API keys (admins), and the signed-in user's own API keys.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
@@ -38,6 +38,89 @@ function OneTimeSecret({ label, value, onDone }: { label: string; value: string;
   );
 }
 
+/** Keys that still work (revoked ones are kept by the API for the audit trail, not shown). */
+const liveKeys = (items: ApiKeyItem[] | undefined): ApiKeyItem[] => (items ?? []).filter((k) => !k.revokedAt);
+
+function KeyTable({ keys, onRevoke }: { keys: ApiKeyItem[]; onRevoke: (k: ApiKeyItem) => void }): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table class="data">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Key starts with</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k.id}>
+              <td>{k.name}</td>
+              <td class="mono">{k.prefix}…</td>
+              <td>{formatDateTime(k.createdAt)}</td>
+              <td>{k.expiresAt ? formatDateTime(k.expiresAt) : 'never'}</td>
+              <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'}</td>
+              <td>
+                <button type="button" class="danger" onClick={() => onRevoke(k)}>
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** An admin's view of one user's API keys: a leaked key is revoked without deactivating its owner. */
+function UserKeys({ owner, onClose }: { owner: UserItem; onClose: () => void }): JSX.Element {
+  const { api } = useApp();
+  const list = useLoad(`user-keys-${owner.id}`, (signal) =>
+    api.get<{ items: ApiKeyItem[] }>(`/api/users/${owner.id}/keys`, undefined, signal),
+  );
+  const [error, setError] = useState<string | null>(null);
+  const revoke = async (k: ApiKeyItem): Promise<void> => {
+    if (!window.confirm(`Revoke the key “${k.name}” of ${owner.email}? Programs using it stop working.`)) return;
+    setError(null);
+    try {
+      await api.delete(`/api/users/${owner.id}/keys/${k.id}`);
+      list.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  const keys = liveKeys(list.data?.items);
+  return (
+    <section class="card detail" aria-labelledby="user-keys">
+      <h2 id="user-keys">API keys of {owner.email}</h2>
+      {error ? (
+        <p class="state error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
+      {!list.data ? (
+        list.state === 'loading' ? (
+          <Loading what="Loading keys" />
+        ) : null
+      ) : keys.length === 0 ? (
+        <p>{owner.name} has no API keys.</p>
+      ) : (
+        <KeyTable keys={keys} onRevoke={(k) => void revoke(k)} />
+      )}
+      <p>
+        <button type="button" class="secondary" onClick={onClose}>
+          Close
+        </button>
+      </p>
+    </section>
+  );
+}
+
 export function Users(): JSX.Element {
   const { api, user } = useApp();
   const list = useLoad('users', (signal) =>
@@ -47,6 +130,7 @@ export function Users(): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [keysOf, setKeysOf] = useState<UserItem | null>(null);
 
   if (!hasRole(user, 'admin')) {
     return (
@@ -194,6 +278,14 @@ export function Users(): JSX.Element {
                     </td>
                     <td>{formatDateTime(u.lastLoginAt ?? null)}</td>
                     <td>
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={`API keys of ${u.email}`}
+                        onClick={() => setKeysOf(keysOf?.id === u.id ? null : u)}
+                      >
+                        API keys
+                      </button>{' '}
                       {u.active === false ? (
                         <button type="button" class="secondary" onClick={() => void change(u, { active: true })}>
                           Reactivate
@@ -219,6 +311,7 @@ export function Users(): JSX.Element {
           </div>
         )}
       </section>
+      {keysOf ? <UserKeys key={keysOf.id} owner={keysOf} onClose={() => setKeysOf(null)} /> : null}
     </>
   );
 }
@@ -257,7 +350,7 @@ export function Keys(): JSX.Element {
     }
   };
 
-  const keys = list.data?.items.filter((k) => !(k as ApiKeyItem & { revokedAt?: string | null }).revokedAt) ?? [];
+  const keys = liveKeys(list.data?.items);
   return (
     <>
       <PageHeader title="My API keys" />
@@ -305,36 +398,7 @@ export function Keys(): JSX.Element {
         ) : keys.length === 0 ? (
           <p>You have no API keys.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="data">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key starts with</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => (
-                  <tr key={k.id}>
-                    <td>{k.name}</td>
-                    <td class="mono">{k.prefix}…</td>
-                    <td>{formatDateTime(k.createdAt)}</td>
-                    <td>{k.expiresAt ? formatDateTime(k.expiresAt) : 'never'}</td>
-                    <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'}</td>
-                    <td>
-                      <button type="button" class="danger" onClick={() => void revoke(k)}>
-                        Revoke
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <KeyTable keys={keys} onRevoke={(k) => void revoke(k)} />
         )}
       </section>
     </>
