@@ -10,6 +10,8 @@
 // - Enums: lower-cased; relaxed/strict → r/s; legacy SPF hardfail → fail, unknown → permerror,
 //   error → temperror; anything else → null + warning. Auth results without a valid result are dropped.
 // - IPs: IPv6 compressed and lower-cased; IPv4-mapped addresses stay IPv6 (`::ffff:a.b.c.d`).
+// - date_range: Unix seconds (decimals floored); a date (ISO 8601, UTC unless zoned) or milliseconds are read
+//   with a warning; anything else is null + warning.
 import type { AggregateReport, AggregateReportHeader, ReportRecord } from '../../model/aggregate.js';
 import { type AggregateEvent, type ByteSource, ParseFailure } from '../types.js';
 import { decodeSource, newDecodeState } from './decode.js';

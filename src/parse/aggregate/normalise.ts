@@ -76,6 +76,39 @@ export function parseUnixSeconds(t: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** Seconds after this are milliseconds written by mistake (13 digits; no report begins after the year 5000). */
+const MAX_PLAUSIBLE_SECONDS = 100_000_000_000;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A date_range bound as reporters write it when they break the schema: milliseconds instead of seconds, or an
+ * ISO 8601 date/time (UTC when it names no zone). `how` says which, for the warning; undefined when unreadable.
+ */
+export function parseLenientTimestamp(t: string): { seconds: number; how: 'milliseconds' | 'date' } | undefined {
+  const n = parseUnixSeconds(t);
+  if (n !== undefined) {
+    return n >= MAX_PLAUSIBLE_SECONDS ? { seconds: Math.floor(n / 1000), how: 'milliseconds' } : undefined;
+  }
+  const m = ISO_DATE_TIME.exec(t);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', zone] = m;
+  const z = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${z}`);
+  // Date.parse may roll an impossible date over (Feb 30 → Mar 2): the local date must round-trip.
+  if (Number.isNaN(ms) || ms < 0) return undefined;
+  const back = new Date(ms + (z === 'Z' ? 0 : zoneOffsetMs(z)));
+  if (back.getUTCFullYear() !== Number(y) || back.getUTCMonth() + 1 !== Number(mo) || back.getUTCDate() !== Number(d))
+    return undefined;
+  return { seconds: Math.floor(ms / 1000), how: 'date' };
+}
+
+function zoneOffsetMs(zone: string): number {
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const [hh, mm] = zone.slice(1).split(':').map(Number);
+  return sign * ((hh ?? 0) * 60 + (mm ?? 0)) * 60_000;
+}
+
 /** A non-negative integer, also written as "5.0". */
 export function parseWholeNumber(t: string): number | undefined {
   if (!WHOLE.test(t)) return undefined;

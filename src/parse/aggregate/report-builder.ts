@@ -22,6 +22,7 @@ import {
   parseSpfResult,
   parseSpfScope,
   parseTesting,
+  parseLenientTimestamp,
   parseUnixSeconds,
   parseWholeNumber,
   quote,
@@ -306,11 +307,18 @@ export class ReportBuilder {
       return null;
     }
     const n = parseUnixSeconds(raw);
-    if (n === undefined) {
-      this.warnings.add(`${field} ${quote(raw)} is not a Unix timestamp; left empty`);
-      return null;
+    const lenient = parseLenientTimestamp(raw);
+    if (n !== undefined && lenient === undefined) return n;
+    if (lenient) {
+      this.warnings.add(
+        lenient.how === 'milliseconds'
+          ? `${field} ${quote(raw)} is in milliseconds, not seconds; read as ${lenient.seconds}`
+          : `${field} ${quote(raw)} is a date, not a Unix timestamp; read as ${lenient.seconds}`,
+      );
+      return lenient.seconds;
     }
-    return n;
+    this.warnings.add(`${field} ${quote(raw)} is not a Unix timestamp; left empty`);
+    return null;
   }
 
   private startRecord(): void {

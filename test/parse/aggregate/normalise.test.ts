@@ -12,6 +12,7 @@ import {
   parseSpfResult,
   parseSpfScope,
   parseTesting,
+  parseLenientTimestamp,
   parseUnixSeconds,
   parseWholeNumber,
   quote,
@@ -70,6 +71,19 @@ describe('numbers', () => {
     for (const t of ['', 'not-a-number', '-5', '1e9', '2024-01-01', '0x10', '99999999999999999999']) {
       expect(parseUnixSeconds(t), t).toBeUndefined();
     }
+  });
+
+  it('reads the schema-breaking forms of a timestamp: milliseconds, ISO 8601 dates (UTC unless zoned)', () => {
+    expect(parseLenientTimestamp('1700000000000')).toEqual({ seconds: 1700000000, how: 'milliseconds' });
+    expect(parseLenientTimestamp('2023-11-14')).toEqual({ seconds: 1699920000, how: 'date' });
+    expect(parseLenientTimestamp('2023-11-14T00:00:00Z')).toEqual({ seconds: 1699920000, how: 'date' });
+    expect(parseLenientTimestamp('2023-11-14 00:00:00')).toEqual({ seconds: 1699920000, how: 'date' });
+    expect(parseLenientTimestamp('2023-11-14T02:00:00+02:00')).toEqual({ seconds: 1699920000, how: 'date' });
+    expect(parseLenientTimestamp('2023-11-13T19:00:00-0500')).toEqual({ seconds: 1699920000, how: 'date' });
+    expect(parseLenientTimestamp('2023-11-14T23:59:59.999Z')).toEqual({ seconds: 1700006399, how: 'date' });
+    // a plain Unix timestamp is not lenient; nonsense and impossible dates are unreadable
+    for (const t of ['1700000000', '', 'yesterday', '2023-02-30', '2023-13-01', '14/11/2023', '2023-11-14T25:00:00Z'])
+      expect(parseLenientTimestamp(t), t).toBeUndefined();
   });
 
   it('reads whole numbers, also written "5.0"', () => {

@@ -117,6 +117,19 @@ describe('report metadata', () => {
     expect(report.warnings).toEqual([]);
   });
 
+  it('reads a date or a millisecond timestamp where seconds belong, with a warning saying how it was read', async () => {
+    const r = await parseText(
+      reportXml({
+        metadata: metadata(`${ID}<date_range><begin>2023-11-14T00:00:00Z</begin><end>1700006399000</end></date_range>`),
+      }),
+    );
+    expect([r.begin, r.end]).toEqual([1699920000, 1700006399]);
+    expect(r.warnings).toEqual([
+      "report_metadata/date_range/begin '2023-11-14T00:00:00Z' is a date, not a Unix timestamp; read as 1699920000",
+      "report_metadata/date_range/end '1700006399000' is in milliseconds, not seconds; read as 1700006399",
+    ]);
+  });
+
   it('leaves empty, missing or non-numeric timestamps null with a warning naming the field', async () => {
     const empty = await parseText(
       reportXml({ metadata: metadata(`${ID}<date_range><begin/><end> </end></date_range>`) }),
