@@ -178,13 +178,14 @@ export function isKeysetFor(sort: ReportSort): (v: unknown) => v is Keyset {
 export async function listReports(
   db: Queryable,
   f: AnalyticsFilter,
-  opts: { sort: ReportSort; order: 'asc' | 'desc'; limit: number; after?: Keyset },
+  opts: { sort: ReportSort; order: 'asc' | 'desc'; limit: number; after?: Keyset; reason?: string },
 ): Promise<{ items: ReportItem[]; total: number; next: Keyset | null }> {
   const sort = REPORT_SORT[opts.sort];
   const cmp = opts.order === 'asc' ? '>' : '<';
   const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
   const p = new Params();
   const cond = reportConditions(f, p);
+  if (opts.reason !== undefined) cond.push(reasonCondition(f, opts.reason, p));
   const countSql = `SELECT count(*) AS n FROM reports r ${where(cond)}`;
   const countParams = [...p.values];
   if (opts.after) {
@@ -269,14 +270,35 @@ function toRecord(r: RecordRow): RecordItem {
   };
 }
 
+/**
+ * The report (alias r) has a record with this override reason that also matches the filter's outcome and
+ * source conditions: from the per-report reasons rollup, or from the records when a network is asked for.
+ */
+function reasonCondition(f: AnalyticsFilter, reason: string, p: Params): string {
+  const outcome: AnalyticsFilter = { disposition: f.disposition, dmarc: f.dmarc };
+  if (f.sourceIp !== undefined) {
+    const c = [`x.report_id = r.id`, `${p.add(reason)} = ANY(x.reason_types)`, ...outcomeConditions(f, p, 'x')];
+    c.push(`x.source_ip <<= ${p.add(f.sourceIp)}::inet`);
+    return `EXISTS (SELECT 1 FROM records x WHERE ${c.join(' AND ')})`;
+  }
+  const c = [`rr.report_id = r.id`, `rr.reason = ${p.add(reason)}`, ...rollupConditions(outcome, p, 'rr')];
+  return `EXISTS (SELECT 1 FROM report_reasons rr WHERE ${c.join(' AND ')})`;
+}
+
+/** Outcome conditions (disposition, DMARC pass/fail) on a record with alias `a`. */
+function outcomeConditions(f: AnalyticsFilter, p: Params, a: string): string[] {
+  const c: string[] = [];
+  if (f.disposition !== undefined) c.push(`${a}.disposition = ${p.add(f.disposition)}`);
+  if (f.dmarc === 'pass') c.push(`(${a}.dkim = 'pass' OR ${a}.spf = 'pass')`);
+  if (f.dmarc === 'fail') c.push(`NOT coalesce(${a}.dkim = 'pass' OR ${a}.spf = 'pass', false)`);
+  return c;
+}
+
 /** Conditions on a record (alias c) for the outcome and source filters. */
 function recordConditions(f: AnalyticsFilter, p: Params): string[] {
   const c: string[] = [];
   if (f.sourceIp !== undefined) c.push(`c.source_ip <<= ${p.add(f.sourceIp)}::inet`);
-  if (f.disposition !== undefined) c.push(`c.disposition = ${p.add(f.disposition)}`);
-  if (f.dmarc === 'pass') c.push(`(c.dkim = 'pass' OR c.spf = 'pass')`);
-  if (f.dmarc === 'fail') c.push(`NOT coalesce(c.dkim = 'pass' OR c.spf = 'pass', false)`);
-  return c;
+  return [...c, ...outcomeConditions(f, p, 'c')];
 }
 
 export interface RecordCursor {
@@ -295,11 +317,19 @@ export const isRecordCursor = (v: unknown): v is RecordCursor =>
 export async function listRecords(
   db: Queryable,
   f: AnalyticsFilter,
-  opts: { limit: number; after?: RecordCursor },
+  opts: { limit: number; after?: RecordCursor; reason?: string },
 ): Promise<{ items: RecordItem[]; total: number; next: RecordCursor | null }> {
   const p = new Params();
   const reportOnly: AnalyticsFilter = { domain: f.domain, from: f.from, to: f.to, org: f.org };
   const cond = [...reportConditions(reportOnly, p), ...recordConditions(f, p)];
+  if (opts.reason !== undefined) {
+    // the reports that have such records first (an index-served semi-join), then the records themselves
+    cond.push(reasonCondition(f, opts.reason, p), `${p.add(opts.reason)} = ANY(c.reason_types)`);
+  }
+  const counting = {
+    sql: `SELECT count(*) AS n FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}`,
+    params: [...p.values],
+  };
   if (opts.after)
     cond.push(
       `(c.report_id < ${p.add(opts.after.r)} OR (c.report_id = $${p.values.length} AND c.idx > ${p.add(opts.after.i)}))`,
@@ -309,17 +339,7 @@ export async function listRecords(
      ORDER BY c.report_id DESC, c.idx ASC LIMIT ${p.add(opts.limit + 1)}`,
     p.values,
   );
-  // The rollups count records per domain, day, reporter, outcome (and source): the same total without
-  // counting the rows themselves.
-  const tp = new Params();
-  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
-  const total =
-    (
-      await db.query<{ n: number }>(
-        `SELECT coalesce(sum(records), 0) AS n FROM ${table} ${where(rollupConditions(f, tp))}`,
-        tp.values,
-      )
-    ).rows[0]?.n ?? 0;
+  const total = await countRecords(db, f, opts.reason, counting);
   const page = rows.rows.slice(0, opts.limit);
   const last = page[page.length - 1];
   return {
@@ -327,6 +347,31 @@ export async function listRecords(
     total,
     next: rows.rows.length > opts.limit && last ? { r: last.report_id, i: last.idx } : null,
   };
+}
+
+/**
+ * How many records match, from the rollups where they can answer (they count records per domain, day,
+ * reporter, outcome, and source or override reason), else by counting the rows.
+ */
+async function countRecords(
+  db: Queryable,
+  f: AnalyticsFilter,
+  reason: string | undefined,
+  counting: { sql: string; params: unknown[] },
+): Promise<number> {
+  const tp = new Params();
+  let sql: string;
+  if (reason === undefined) {
+    const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+    sql = `SELECT coalesce(sum(records), 0) AS n FROM ${table} ${where(rollupConditions(f, tp))}`;
+  } else if (!needsSourceRollup(f)) {
+    sql = `SELECT coalesce(sum(records), 0) AS n FROM report_reasons rr
+      ${where([`rr.reason = ${tp.add(reason)}`, ...rollupConditions(f, tp, 'rr')])}`;
+  } else {
+    // no rollup has both the source and the reason
+    return (await db.query<{ n: number }>(counting.sql, counting.params)).rows[0]?.n ?? 0;
+  }
+  return (await db.query<{ n: number }>(sql, tp.values)).rows[0]?.n ?? 0;
 }
 
 export async function getReport(db: Queryable, id: number): Promise<ReportDetail | undefined> {

@@ -95,6 +95,7 @@ interface RecordItem {
   dkim: string | null;
   spf: string | null;
   dmarc: 'pass' | 'fail';
+  reasons: { type: string; comment: string | null }[];
 }
 interface FileDetail {
   id: number;
@@ -612,6 +613,47 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
       const sources = await walk<SourceItem>(api, `/api/rollup/sources${query({ source_ip: network })}`, 1000);
       for (const x of sources.items) expect(inNetwork(x.sourceIp, network), `${x.sourceIp}`).toBe(true);
       if (!['198.18.0.0/15'].includes(network)) expect(mine.length, network).toBeGreaterThan(0);
+    });
+
+    it('reason filters records (and reports with such a record) on a policy-override reason', async () => {
+      const has = (r: RecordItem, reason: string) => r.reasons.some((x) => x.type === reason);
+      const reasons = [...new Set(allRecords.flatMap((r) => r.reasons.map((x) => x.type)))].sort();
+      expect(reasons.length).toBeGreaterThan(1);
+      for (const reason of reasons) {
+        const extras: { dmarc?: string; source_ip?: string; domain?: string }[] = [
+          {},
+          { dmarc: 'fail' },
+          { dmarc: 'pass' },
+          { source_ip: '0.0.0.0/0' },
+          { domain: 'example.com' },
+        ];
+        for (const extra of extras) {
+          const q: Record<string, string> = { reason, ...extra };
+          const what = JSON.stringify(q);
+          const mine = allRecords.filter(
+            (r) =>
+              has(r, reason) &&
+              (extra.dmarc === undefined || r.dmarc === extra.dmarc) &&
+              (extra.source_ip === undefined || inNetwork(r.sourceIp, extra.source_ip)) &&
+              (extra.domain === undefined || r.domain.toLowerCase() === extra.domain),
+          );
+          const got = await walk<RecordItem>(api, `/api/records${query(q)}`, 1000);
+          expect(got.items.map((r) => `${r.reportId}/${r.idx}`).sort(), what).toEqual(
+            mine.map((r) => `${r.reportId}/${r.idx}`).sort(),
+          );
+          const first = await getJson<Page<RecordItem>>(api, `/api/records${query({ ...q, limit: '1' })}`);
+          expect(first.total, what).toBe(mine.length);
+          const reports = await walk<ReportItem>(api, `/api/reports${query(q)}`, 1000);
+          expect(new Set(reports.items.map((r) => r.id)), what).toEqual(new Set(mine.map((r) => r.reportId)));
+        }
+      }
+      // case-insensitive; an unknown reason matches nothing; '*' is not a reason
+      const upper = await getJson<Page<RecordItem>>(api, `/api/records?reason=${reasons[0]!.toUpperCase()}&limit=1`);
+      expect(upper.total).toBe(allRecords.filter((r) => has(r, reasons[0]!)).length);
+      expect((await getJson<Page<RecordItem>>(api, '/api/records?reason=no_such_reason')).total).toBe(0);
+      expect((await getJson<Page<ReportItem>>(api, '/api/reports?reason=no_such_reason')).total).toBe(0);
+      expectProblem(await api.inject('/api/records?reason=*'), 400);
+      expectProblem(await api.inject('/api/reports?reason='), 400);
     });
 
     it('org filters on the reporter, exactly', async () => {

@@ -370,6 +370,14 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     const ip = (await page.locator('[data-chart="sources"] .chart-table tbody th a').first().textContent()) ?? '';
     await page.locator('[data-chart="sources"] .chart-table tbody th a').first().click();
     await page.getByRole('heading', { name: `Source ${ip}` }).waitFor();
+    // an override reason leads to the reports that have records overridden for it
+    await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
+    await overviewReady();
+    await page.locator('[data-chart="overrides"] summary').click();
+    await page.locator('[data-chart="overrides"] .chart-table tbody th a').first().click();
+    await page.getByText('Only reports with records overridden as').waitFor();
+    await page.locator('table.data tbody tr').first().waitFor();
+    expect(new URL(page.url()).searchParams.get('reason')).toBeTruthy();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
     await overviewReady();

@@ -126,9 +126,23 @@ const DomainsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const reasonProperty = {
+  reason: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[^*]+$',
+      description:
+        'Only records with this policy-override reason (reports: with such a record), e.g. forwarded, ' +
+        'mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive',
+    }),
+  ),
+};
+
 const ReportsQuery = Type.Object(
   {
     ...filterProperties,
+    ...reasonProperty,
     ...paginationProperties,
     sort: Type.Optional(
       Type.Union(
@@ -147,7 +161,12 @@ const ReportsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const RecordsQuery = Type.Object({ ...filterProperties, ...paginationProperties }, { additionalProperties: false });
+const RecordsQuery = Type.Object(
+  { ...filterProperties, ...reasonProperty, ...paginationProperties },
+  { additionalProperties: false },
+);
+
+const reasonOf = (r: string | undefined): string | undefined => r?.trim().toLowerCase() || undefined;
 
 const IdParams = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Report id' }),
@@ -186,13 +205,14 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (req) => {
-      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof ReportsQuery>;
+      const { sort, order, limit, cursor, reason, ...filters } = req.query as Static<typeof ReportsQuery>;
       const s: ReportSort = sort ?? 'begin';
       const r = await listReports(deps.db, toAnalyticsFilter(filters), {
         sort: s,
         order: order ?? (s === 'org' || s === 'domain' ? 'asc' : 'desc'),
         limit: limit ?? 50,
         after: decodeCursor(cursor, isKeysetFor(s)),
+        reason: reasonOf(reason),
       });
       return { items: r.items, total: r.total, nextCursor: r.next ? encodeCursor(r.next) : null };
     },
@@ -230,10 +250,11 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (req) => {
-      const { limit, cursor, ...filters } = req.query as Static<typeof RecordsQuery>;
+      const { limit, cursor, reason, ...filters } = req.query as Static<typeof RecordsQuery>;
       const r = await listRecords(deps.db, toAnalyticsFilter(filters), {
         limit: limit ?? 50,
         after: decodeCursor(cursor, isRecordCursor),
+        reason: reasonOf(reason),
       });
       return { items: r.items, total: r.total, nextCursor: r.next ? encodeCursor(r.next) : null };
     },

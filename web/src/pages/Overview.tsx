@@ -335,10 +335,10 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
       : null,
     overrides: overrides.data
       ? {
-          columns: ['Reason (link: the largest report)', 'Messages', 'Records', 'Reports'],
+          columns: ['Reason (link: its reports)', 'Messages', 'Records', 'Reports'],
           rows: overrides.data.items.map((x) => ({
             cells: [reasonLabel(x.type), formatNumber(x.messages), formatNumber(x.records), formatNumber(x.reports)],
-            href: x.examples[0] ? `/reports/${x.examples[0].reportId}` : undefined,
+            href: `/reports${withParams(here, { reason: x.type })}`,
           })),
         }
       : null,
@@ -473,7 +473,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           table={tables.overrides}
         >
           {reason && overrides.data ? (
-            <ReasonExamples o={overrides.data} reason={reason} close={() => setReason(null)} />
+            <ReasonExamples o={overrides.data} reason={reason} here={here} close={() => setReason(null)} />
           ) : null}
         </Chart>
         <Chart
@@ -503,7 +503,18 @@ function bucketStartMinus(day: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-function ReasonExamples({ o, reason, close }: { o: Overrides; reason: string; close: () => void }): JSX.Element {
+function ReasonExamples({
+  o,
+  reason,
+  here,
+  close,
+}: {
+  o: Overrides;
+  reason: string;
+  /** The active filters, as a query string. */
+  here: string;
+  close: () => void;
+}): JSX.Element {
   const item = o.items.find((x) => x.type === reason);
   if (!item) return <></>;
   return (
@@ -522,6 +533,11 @@ function ReasonExamples({ o, reason, close }: { o: Overrides; reason: string; cl
           </li>
         ))}
       </ul>
+      <p>
+        <Link href={`/reports${withParams(here, { reason })}`}>
+          All {formatNumber(item.reports)} reports with this reason
+        </Link>
+      </p>
       <button type="button" class="link" onClick={close}>
         Close
       </button>

@@ -32,9 +32,10 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
   const dispParam = params.get('disposition');
   const disposition = (DISPOSITIONS as readonly string[]).includes(dispParam ?? '') ? dispParam! : undefined;
   const ip = params.get('source_ip') ?? undefined;
+  const reason = params.get('reason') || undefined;
   const q = useMemo(
-    () => ({ ...apiQuery(filters, span), sort, order, limit: LIMIT, cursor, disposition, source_ip: ip }),
-    [filters, span, sort, order, cursor, disposition, ip],
+    () => ({ ...apiQuery(filters, span), sort, order, limit: LIMIT, cursor, disposition, source_ip: ip, reason }),
+    [filters, span, sort, order, cursor, disposition, ip, reason],
   );
   const list = useLoad(JSON.stringify(q), (signal) => api.get<Page<ReportItem>>('/api/reports', q, signal));
   const here = withFilters('', filters);
@@ -42,7 +43,7 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
   return (
     <>
       <PageHeader title="Reports" />
-      {disposition || ip ? (
+      {disposition || ip || reason ? (
         <p class="active-extra">
           {disposition ? (
             <>
@@ -54,8 +55,13 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
               Only reports with records from <strong>{ip}</strong>.{' '}
             </>
           ) : null}
+          {reason ? (
+            <>
+              Only reports with records overridden as <strong>{reasonLabel(reason)}</strong>.{' '}
+            </>
+          ) : null}
           <Link
-            href={`${loc.pathname}${withParams(loc.search, { disposition: null, source_ip: null, cursor: null, page: null })}`}
+            href={`${loc.pathname}${withParams(loc.search, { disposition: null, source_ip: null, reason: null, cursor: null, page: null })}`}
           >
             Show all
           </Link>
