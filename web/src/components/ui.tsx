@@ -28,6 +28,15 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
   );
 }
 
+/** A failed action's message (already in words), or nothing. */
+export function ActionError({ message }: { message: string | null }): JSX.Element | null {
+  return message ? (
+    <p class="state error" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
+
 export function Empty({ title, children }: { title: string; children?: ComponentChildren }): JSX.Element {
   return (
     <div class="state empty">

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { Badge, ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
+import { ActionError, Badge, ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
 import { describeError } from '../lib/problem';
 import { formatDateTime } from '../lib/format';
 import { hasRole, type Role } from '../lib/session';
@@ -97,11 +97,7 @@ function UserKeys({ owner, onClose }: { owner: UserItem; onClose: () => void }):
   return (
     <section class="card detail" aria-labelledby="user-keys">
       <h2 id="user-keys">API keys of {owner.email}</h2>
-      {error ? (
-        <p class="state error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ActionError message={error} />
       {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
       {!list.data ? (
         list.state === 'loading' ? (
@@ -174,11 +170,7 @@ export function Users(): JSX.Element {
     <>
       <PageHeader title="Users" />
       {secret ? <OneTimeSecret label="New user created." value={secret} onDone={() => setSecret(null)} /> : null}
-      {error ? (
-        <p class="state error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ActionError message={error} />
       <section class="card detail" aria-labelledby="new-user">
         <h2 id="new-user">Add a user</h2>
         <form class="grid-form" onSubmit={(e) => void create(e)}>
@@ -359,11 +351,7 @@ export function Keys(): JSX.Element {
         <code>X-API-Key</code> header.
       </p>
       {secret ? <OneTimeSecret label="Your new API key." value={secret} onDone={() => setSecret(null)} /> : null}
-      {error ? (
-        <p class="state error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ActionError message={error} />
       <section class="card detail" aria-labelledby="new-key">
         <h2 id="new-key">Create a key</h2>
         <form class="grid-form" onSubmit={(e) => void create(e)}>
