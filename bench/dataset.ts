@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
+import { NO_SINK } from '../src/events/report-stored.js';
 import { importFiles } from '../src/ingest/import-files.js';
 import { DEFAULT_UNPACK_LIMITS } from '../src/parse/types.js';
 import type { Database } from '../src/store/database.js';
@@ -25,6 +26,9 @@ export const DB_NAME = 'dmarc_bench_dashboard';
 export const BENCH_ADMIN = { email: 'bench@example.com', password: 'bench-password-0123456789' };
 
 export type Engine = 'postgres' | 'pglite';
+
+/** The organisation the data set is loaded into: 'default', created by the migrations (as `dmarc import`). */
+export const DEFAULT_ORG_ID = 1;
 
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -110,6 +114,8 @@ export async function prepareDataset(
       process.stdout.write(`loading into ${engine}… `);
       const t0 = process.hrtime.bigint();
       const s = await importFiles(db, [dir], {
+        orgId: DEFAULT_ORG_ID,
+        sink: NO_SINK,
         limits: { ...DEFAULT_UNPACK_LIMITS, maxInputBytes: 1024 ** 3, maxDecompressedBytes: 4 * 1024 ** 3 },
         concurrency: engine === 'postgres' ? 2 : 1,
       });

@@ -4,7 +4,8 @@
 export interface SyntheticReportSpec {
   seed: number;
   records: number;
-  orgName?: string;
+  /** The reporter (org_name); one of a few real ones by default. */
+  reporterOrg?: string;
   reportId?: string;
   domain?: string;
   /** Unix seconds; the period is one day from here. */
@@ -46,7 +47,7 @@ function ipFor(rand: () => number, n: number): string {
  */
 export function* syntheticReportChunks(spec: SyntheticReportSpec, totals?: SyntheticTotals): Generator<string> {
   const rand = prng(spec.seed);
-  const org = spec.orgName ?? ORGS[spec.seed % ORGS.length]!;
+  const org = spec.reporterOrg ?? ORGS[spec.seed % ORGS.length]!;
   const domain = spec.domain ?? `example${spec.seed % 5}.com`;
   const begin = spec.begin ?? 1_700_000_000 + (spec.seed % 90) * 86_400;
   const reportId = spec.reportId ?? `synthetic-${spec.seed}`;

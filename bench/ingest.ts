@@ -13,19 +13,21 @@ import { fileURLToPath } from 'node:url';
 import { createGzip, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { MemoryCache } from '../src/analytics/cache.js';
-import { acceptFile } from '../src/ingest/accept-file.js';
+import { NO_SINK } from '../src/events/report-stored.js';
+import { acceptFile, type EnqueueFile } from '../src/ingest/accept-file.js';
 import { importFiles } from '../src/ingest/import-files.js';
 import { BullMqQueue } from '../src/jobs/bullmq-queue.js';
 import { TaskHistory } from '../src/jobs/history.js';
 import { InProcessQueue } from '../src/jobs/in-process-queue.js';
-import type { JobQueue, TaskHandlers } from '../src/jobs/queue.js';
+import { processFileKey, type JobQueue, type TaskHandlers } from '../src/jobs/queue.js';
 import { taskHandlers } from '../src/jobs/tasks.js';
 import { DEFAULT_UNPACK_LIMITS } from '../src/parse/types.js';
+import { reportStoredSink } from '../src/runtime/report-sink.js';
 import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { PGliteDatabase } from '../src/store/pglite.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
-import { PG_ADMIN, adminQuery, postgresAvailable } from './dataset.js';
+import { DEFAULT_ORG_ID, PG_ADMIN, adminQuery, postgresAvailable } from './dataset.js';
 import { prng, syntheticReportChunks, syntheticReportXml } from './generator.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -100,7 +102,7 @@ async function runChild(): Promise<void> {
   const limits = { ...DEFAULT_UNPACK_LIMITS, maxInputBytes: 1024 ** 3, maxDecompressedBytes: 4 * 1024 ** 3 };
   const concurrency = engine === 'postgres' ? 2 : 1;
   const started = process.hrtime.bigint();
-  const summary = await importFiles(db, [dir], { limits, concurrency });
+  const summary = await importFiles(db, [dir], { orgId: DEFAULT_ORG_ID, limits, sink: NO_SINK, concurrency });
   if (summary.failed > 0) throw new Error(`failures: ${JSON.stringify(summary.failures)}`);
   const { reports, records } = summary;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -236,16 +238,24 @@ async function runQueueChild(): Promise<void> {
   }
   // 1. the uploads: every file accepted and queued
   const files = fs.readdirSync(dir).sort();
+  // as the upload route queues them, and with the sink a worker process builds (cache invalidation)
+  const cache = new MemoryCache(0);
+  const sink = reportStoredSink({ cache, log: { warn: () => undefined } });
+  const enqueue: EnqueueFile = (f) => queue.enqueue('process-file', f, { dedupeKey: processFileKey(f.fileId) });
   const acceptStart = process.hrtime.bigint();
   for (const f of files) {
     const bytes = fs.readFileSync(path.join(dir, f));
-    await acceptFile(db, queue, { bytes, name: f, source: 'upload' }, benchLimits);
+    await acceptFile(
+      db,
+      { orgId: DEFAULT_ORG_ID, bytes, name: f, source: 'upload' },
+      { limits: benchLimits, enqueue, sink },
+    );
   }
   const acceptSeconds = Number(process.hrtime.bigint() - acceptStart) / 1e9;
   // 2. the workers drain the backlog
   const started = process.hrtime.bigint();
   if (mode === 'bullmq') await (queue as BullMqQueue).queue.resume();
-  else queue.start(taskHandlers({ db, queue, cache: new MemoryCache(0), limits: benchLimits }), { concurrency: slots });
+  else queue.start(taskHandlers({ db, queue, cache, limits: benchLimits, sink }), { concurrency: slots });
   for (;;) {
     const left = await db.query<{ n: number }>(
       `SELECT count(*) AS n FROM ingested_files WHERE status IN ('pending', 'processing')`,

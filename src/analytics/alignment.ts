@@ -1,7 +1,7 @@
 // DKIM and SPF, authenticated (raw auth result pass) versus aligned (policy-evaluated pass), and how the two
 // mechanisms combine: the data behind "why does it fail?".
 import type { Queryable } from '../store/database.js';
-import { Params, needsSourceRollup, rollupConditions, where, type AnalyticsFilter } from './filters.js';
+import { Params, rollupConditions, rollupTable, where, type ScopedFilter } from './filters.js';
 
 export interface MechanismAlignment {
   /** Messages with a passing auth result for the mechanism, aligned or not. */
@@ -38,9 +38,9 @@ interface Row {
   spf_only: number;
 }
 
-export async function alignment(db: Queryable, f: AnalyticsFilter): Promise<Alignment> {
+export async function alignment(db: Queryable, f: ScopedFilter): Promise<Alignment> {
   const p = new Params();
-  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const table = rollupTable(f);
   const r = await db.query<Row>(
     `SELECT coalesce(sum(messages), 0) AS messages,
        coalesce(sum(dkim_auth_pass), 0) AS dkim_auth,

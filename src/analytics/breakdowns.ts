@@ -2,14 +2,16 @@
 // which carries the reporter) and per policy-override reason (from report_reasons, written with each report;
 // with a source filter, from that source's records, which the IP index finds).
 import type { Queryable } from '../store/database.js';
+import { passesDmarc } from '../store/dmarc-sql.js';
 import {
   Params,
-  dmarcPassCondition,
-  needsSourceRollup,
+  recordConditions,
   reportConditions,
+  reportLevel,
   rollupConditions,
+  rollupTable,
   where,
-  type AnalyticsFilter,
+  type ScopedFilter,
 } from './filters.js';
 
 export type ReporterSort = 'messages' | 'dmarcFail' | 'reports' | 'orgName';
@@ -28,7 +30,7 @@ export interface ReporterItem {
 }
 
 interface ReporterRow {
-  org_name: string;
+  reporter_org: string;
   messages: number;
   dmarc_pass: number;
   domains: number;
@@ -38,28 +40,28 @@ interface ReporterRow {
 
 export async function reporters(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
   opts: { sort: ReporterSort; order: 'asc' | 'desc' },
 ): Promise<ReporterItem[]> {
   const mp = new Params();
-  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const table = rollupTable(f);
   const rp = new Params();
   const [m, r] = await Promise.all([
     db.query<ReporterRow>(
-      `SELECT org_name, coalesce(sum(messages), 0) AS messages,
-         coalesce(sum(messages) FILTER (WHERE ${dmarcPassCondition()}), 0) AS dmarc_pass,
+      `SELECT reporter_org, coalesce(sum(messages), 0) AS messages,
+         coalesce(sum(messages) FILTER (WHERE ${passesDmarc()}), 0) AS dmarc_pass,
          count(DISTINCT domain) AS domains,
          to_char(min(day), 'YYYY-MM-DD') AS first_date, to_char(max(day), 'YYYY-MM-DD') AS last_date
-       FROM ${table} ${where(rollupConditions(f, mp))} GROUP BY org_name`,
+       FROM ${table} ${where(rollupConditions(f, mp))} GROUP BY reporter_org`,
       mp.values,
     ),
-    db.query<{ org_name: string; n: number }>(
-      `SELECT r.org_name, count(*) AS n FROM reports r ${where(reportConditions(f, rp))} GROUP BY r.org_name`,
+    db.query<{ reporter_org: string; n: number }>(
+      `SELECT r.reporter_org, count(*) AS n FROM reports r ${where(reportConditions(f, rp))} GROUP BY r.reporter_org`,
       rp.values,
     ),
   ]);
-  const reportCount = new Map(r.rows.map((x) => [x.org_name, x.n]));
-  const byOrg = new Map(m.rows.map((x) => [x.org_name, x]));
+  const reportCount = new Map(r.rows.map((x) => [x.reporter_org, x.n]));
+  const byOrg = new Map(m.rows.map((x) => [x.reporter_org, x]));
   const names = [...new Set([...byOrg.keys(), ...reportCount.keys()])];
   const items = names.map((orgName): ReporterItem => {
     const x = byOrg.get(orgName);
@@ -118,7 +120,7 @@ export interface Overrides {
 interface OverrideRow {
   type: string;
   report_id: number;
-  org_name: string;
+  reporter_org: string;
   domain: string;
   day: string | null;
   messages: number;
@@ -128,18 +130,18 @@ interface OverrideRow {
 /** Without a source filter: report_reasons, written with each report (no records are read). */
 async function overridesFromRollup(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
 ): Promise<(OverrideRow & { total: number | null })[]> {
   const p = new Params();
   const cond = rollupConditions(f, p, 'x');
   const r = await db.query<OverrideRow & { total: number | null }>(
     `WITH x AS MATERIALIZED (SELECT * FROM report_reasons x ${where(cond)})
-     SELECT x.reason AS type, x.report_id, r.org_name, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
+     SELECT x.reason AS type, x.report_id, r.reporter_org, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
        sum(x.messages) AS messages, sum(x.records) AS records,
        (SELECT sum(messages) FROM x WHERE reason = '*') AS total
-     FROM x JOIN reports r ON r.id = x.report_id
+     FROM x JOIN reports r ON r.id = x.report_id AND r.org_id = ${p.add(f.orgId)}
      WHERE x.reason <> '*'
-     GROUP BY x.reason, x.report_id, r.org_name, r.domain, r.day`,
+     GROUP BY x.reason, x.report_id, r.reporter_org, r.domain, r.day`,
     p.values,
   );
   return r.rows;
@@ -148,15 +150,10 @@ async function overridesFromRollup(
 /** With a source filter: the records of that source carrying a reason (selective through the IP index). */
 async function overridesFromRecords(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
 ): Promise<(OverrideRow & { total: number | null })[]> {
   const p = new Params();
-  const reportOnly: AnalyticsFilter = { domain: f.domain, from: f.from, to: f.to, org: f.org };
-  const cond = [...reportConditions(reportOnly, p), 'cardinality(c.reason_types) > 0'];
-  if (f.sourceIp !== undefined) cond.push(`c.source_ip <<= ${p.add(f.sourceIp)}::inet`);
-  if (f.disposition !== undefined) cond.push(`c.disposition = ${p.add(f.disposition)}`);
-  if (f.dmarc === 'pass') cond.push(dmarcPassCondition('c'));
-  if (f.dmarc === 'fail') cond.push(`NOT coalesce(${dmarcPassCondition('c')}, false)`);
+  const cond = [...reportConditions(reportLevel(f), p), ...recordConditions(f, p), 'cardinality(c.reason_types) > 0'];
   // One pass over the records with a reason (c); per (reason, report) from it, a record listing the same
   // reason twice counting once; and the messages with any reason, from the same rows.
   const r = await db.query<OverrideRow & { total: number | null }>(
@@ -168,16 +165,16 @@ async function overridesFromRecords(
        SELECT DISTINCT c.report_id, c.idx, c.count, lower(t.type) AS type
        FROM c CROSS JOIN LATERAL unnest(c.reason_types) AS t(type)
      )
-     SELECT x.type, x.report_id, r.org_name, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
+     SELECT x.type, x.report_id, r.reporter_org, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
        sum(x.count) AS messages, count(*) AS records, (SELECT sum(count) FROM c) AS total
-     FROM x JOIN reports r ON r.id = x.report_id
-     GROUP BY x.type, x.report_id, r.org_name, r.domain, r.day`,
+     FROM x JOIN reports r ON r.id = x.report_id AND r.org_id = ${p.add(f.orgId)}
+     GROUP BY x.type, x.report_id, r.reporter_org, r.domain, r.day`,
     p.values,
   );
   return r.rows;
 }
 
-export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Overrides> {
+export async function overrides(db: Queryable, f: ScopedFilter): Promise<Overrides> {
   const r = f.sourceIp === undefined ? await overridesFromRollup(db, f) : await overridesFromRecords(db, f);
   const byType = new Map<string, OverrideItem & { all: OverrideExample[] }>();
   for (const row of r) {
@@ -191,7 +188,7 @@ export async function overrides(db: Queryable, f: AnalyticsFilter): Promise<Over
     item.reports += 1;
     item.all.push({
       reportId: row.report_id,
-      orgName: row.org_name,
+      orgName: row.reporter_org,
       domain: row.domain,
       date: row.day,
       messages: row.messages,

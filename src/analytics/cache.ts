@@ -1,6 +1,7 @@
-// Cache of analytics answers, keyed by route + normalised filters. In memory by default; in Redis when
-// REDIS_URL is set, so that every API process shares it and a worker's invalidation reaches all of them.
-// Invalidation bumps a generation number that is part of every key: old entries simply stop being read.
+// Cache of analytics answers, per organisation, keyed by route + normalised filters. In memory by default; in
+// Redis when REDIS_URL is set, so that every API process shares it and a worker's invalidation reaches all of them.
+// Invalidation bumps the organisation's generation number, part of every key of that organisation: its old entries
+// simply stop being read, and other organisations' entries are untouched.
 //
 // Two things make a miss cheap for the database:
 // - Concurrent requests for the same answer share one computation (single flight, per process): after an
@@ -24,11 +25,12 @@ export interface CacheStats {
 export type CacheOutcome = 'hit' | 'miss' | 'coalesced';
 
 export interface AnalyticsCache {
-  /** The answer for `key`: cached, being computed by another request, or computed now (and stored). */
-  getOrCompute<T>(key: string, compute: () => Promise<T>): Promise<{ value: T; outcome: CacheOutcome }>;
-  /** Called whenever a report is stored. */
-  invalidate(): Promise<void>;
-  stats(): Promise<CacheStats>;
+  /** The organisation's answer for `key`: cached, being computed by another request, or computed now (and stored). */
+  getOrCompute<T>(orgId: number, key: string, compute: () => Promise<T>): Promise<{ value: T; outcome: CacheOutcome }>;
+  /** Called whenever a report of the organisation is stored (or its data changed otherwise). */
+  invalidate(orgId: number): Promise<void>;
+  /** The organisation's counters. */
+  stats(orgId: number): Promise<CacheStats>;
   close(): Promise<void>;
 }
 
@@ -40,46 +42,53 @@ abstract class GenerationalCache implements AnalyticsCache {
 
   constructor(protected readonly ttlSeconds: number) {}
 
-  protected abstract generation(): Promise<string>;
-  protected abstract read(generation: string, key: string): Promise<string | undefined>;
-  protected abstract write(generation: string, key: string, value: string): Promise<void>;
-  protected abstract count(counter: Counter): Promise<void>;
-  abstract invalidate(): Promise<void>;
-  abstract stats(): Promise<CacheStats>;
+  /** "orgId:generation": the namespace of the organisation's current entries. */
+  protected abstract generation(orgId: number): Promise<string>;
+  protected abstract read(namespace: string, key: string): Promise<string | undefined>;
+  protected abstract write(orgId: number, namespace: string, key: string, value: string): Promise<void>;
+  protected abstract count(orgId: number, counter: Counter): Promise<void>;
+  abstract invalidate(orgId: number): Promise<void>;
+  abstract stats(orgId: number): Promise<CacheStats>;
   abstract close(): Promise<void>;
 
-  async getOrCompute<T>(key: string, compute: () => Promise<T>): Promise<{ value: T; outcome: CacheOutcome }> {
-    const gen = await this.generation();
-    const hit = this.ttlSeconds > 0 ? await this.read(gen, key) : undefined;
+  async getOrCompute<T>(
+    orgId: number,
+    key: string,
+    compute: () => Promise<T>,
+  ): Promise<{ value: T; outcome: CacheOutcome }> {
+    const ns = await this.generation(orgId);
+    const hit = this.ttlSeconds > 0 ? await this.read(ns, key) : undefined;
     if (hit !== undefined) {
-      await this.count('hits');
+      await this.count(orgId, 'hits');
       return { value: JSON.parse(hit) as T, outcome: 'hit' };
     }
-    const id = `${gen}:${key}`;
+    const id = `${ns}:${key}`;
     const running = this.inflight.get(id) as Promise<T> | undefined;
     if (running !== undefined) {
-      await this.count('coalesced');
+      await this.count(orgId, 'coalesced');
       return { value: await running, outcome: 'coalesced' };
     }
     const computation = (async () => {
       try {
         const value = await compute();
-        if (this.ttlSeconds > 0) await this.write(gen, key, JSON.stringify(value));
+        if (this.ttlSeconds > 0) await this.write(orgId, ns, key, JSON.stringify(value));
         return value;
       } finally {
         this.inflight.delete(id);
       }
     })();
     this.inflight.set(id, computation);
-    await this.count('misses');
+    await this.count(orgId, 'misses');
     return { value: await computation, outcome: 'miss' };
   }
 }
 
+const emptyCounters = () => ({ hits: 0, misses: 0, coalesced: 0, invalidations: 0 });
+
 export class MemoryCache extends GenerationalCache {
   private readonly lru: LRUCache<string, string>;
-  private gen = 0;
-  private readonly counters = { hits: 0, misses: 0, coalesced: 0, invalidations: 0 };
+  private readonly gens = new Map<number, number>();
+  private readonly counters = new Map<number, ReturnType<typeof emptyCounters>>();
 
   constructor(ttlSeconds: number) {
     super(ttlSeconds);
@@ -91,34 +100,46 @@ export class MemoryCache extends GenerationalCache {
     });
   }
 
-  protected generation(): Promise<string> {
-    return Promise.resolve(String(this.gen));
+  private namespace(orgId: number): string {
+    return `${orgId}:${this.gens.get(orgId) ?? 0}`;
   }
 
-  protected read(generation: string, key: string): Promise<string | undefined> {
-    return Promise.resolve(this.lru.get(`${generation}:${key}`));
+  private countersOf(orgId: number): ReturnType<typeof emptyCounters> {
+    let c = this.counters.get(orgId);
+    if (!c) this.counters.set(orgId, (c = emptyCounters()));
+    return c;
   }
 
-  protected write(generation: string, key: string, value: string): Promise<void> {
-    // computed before the last invalidation: it may already be stale
-    if (generation === String(this.gen)) this.lru.set(`${generation}:${key}`, value);
+  protected generation(orgId: number): Promise<string> {
+    return Promise.resolve(this.namespace(orgId));
+  }
+
+  protected read(namespace: string, key: string): Promise<string | undefined> {
+    return Promise.resolve(this.lru.get(`${namespace}:${key}`));
+  }
+
+  protected write(orgId: number, namespace: string, key: string, value: string): Promise<void> {
+    // computed before the organisation's last invalidation: it may already be stale
+    if (namespace === this.namespace(orgId)) this.lru.set(`${namespace}:${key}`, value);
     return Promise.resolve();
   }
 
-  protected count(counter: Counter): Promise<void> {
-    this.counters[counter]++;
+  protected count(orgId: number, counter: Counter): Promise<void> {
+    this.countersOf(orgId)[counter]++;
     return Promise.resolve();
   }
 
-  invalidate(): Promise<void> {
-    this.gen++;
-    this.counters.invalidations++;
-    this.lru.clear();
+  invalidate(orgId: number): Promise<void> {
+    const old = `${this.namespace(orgId)}:`;
+    this.gens.set(orgId, (this.gens.get(orgId) ?? 0) + 1);
+    this.countersOf(orgId).invalidations++;
+    // free the organisation's old entries now (they would never be read again anyway)
+    for (const k of [...this.lru.keys()]) if (k.startsWith(old)) this.lru.delete(k);
     return Promise.resolve();
   }
 
-  stats(): Promise<CacheStats> {
-    return Promise.resolve({ backend: 'memory', ...this.counters, ttlSeconds: this.ttlSeconds });
+  stats(orgId: number): Promise<CacheStats> {
+    return Promise.resolve({ backend: 'memory', ...this.countersOf(orgId), ttlSeconds: this.ttlSeconds });
   }
 
   close(): Promise<void> {
@@ -135,30 +156,30 @@ export class RedisCache extends GenerationalCache {
     super(ttlSeconds);
   }
 
-  protected async generation(): Promise<string> {
-    return (await this.redis.get(`${this.prefix}:cache:gen`)) ?? '0';
+  protected async generation(orgId: number): Promise<string> {
+    return `${orgId}:${(await this.redis.get(`${this.prefix}:cache:gen:${orgId}`)) ?? '0'}`;
   }
 
-  protected async read(generation: string, key: string): Promise<string | undefined> {
-    return (await this.redis.get(`${this.prefix}:cache:${generation}:${key}`)) ?? undefined;
+  protected async read(namespace: string, key: string): Promise<string | undefined> {
+    return (await this.redis.get(`${this.prefix}:cache:${namespace}:${key}`)) ?? undefined;
   }
 
-  protected async write(generation: string, key: string, value: string): Promise<void> {
+  protected async write(_orgId: number, namespace: string, key: string, value: string): Promise<void> {
     // under an old generation the entry is never read again and expires with its TTL
-    await this.redis.set(`${this.prefix}:cache:${generation}:${key}`, value, 'EX', this.ttlSeconds);
+    await this.redis.set(`${this.prefix}:cache:${namespace}:${key}`, value, 'EX', this.ttlSeconds);
   }
 
-  protected async count(counter: Counter): Promise<void> {
-    await this.redis.hincrby(`${this.prefix}:cache:stats`, counter, 1);
+  protected async count(orgId: number, counter: Counter): Promise<void> {
+    await this.redis.hincrby(`${this.prefix}:cache:stats:${orgId}`, counter, 1);
   }
 
-  async invalidate(): Promise<void> {
-    await this.redis.incr(`${this.prefix}:cache:gen`);
-    await this.redis.hincrby(`${this.prefix}:cache:stats`, 'invalidations', 1);
+  async invalidate(orgId: number): Promise<void> {
+    await this.redis.incr(`${this.prefix}:cache:gen:${orgId}`);
+    await this.redis.hincrby(`${this.prefix}:cache:stats:${orgId}`, 'invalidations', 1);
   }
 
-  async stats(): Promise<CacheStats> {
-    const h = await this.redis.hgetall(`${this.prefix}:cache:stats`);
+  async stats(orgId: number): Promise<CacheStats> {
+    const h = await this.redis.hgetall(`${this.prefix}:cache:stats:${orgId}`);
     return {
       backend: 'redis',
       hits: Number(h.hits ?? 0),

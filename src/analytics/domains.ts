@@ -1,15 +1,8 @@
 // Policy domains with their totals and the latest published policy.
 import type { Queryable } from '../store/database.js';
-import {
-  Params,
-  needsSourceRollup,
-  reportConditions,
-  rollupConditions,
-  where,
-  type AnalyticsFilter,
-} from './filters.js';
+import { passesDmarc } from '../store/dmarc-sql.js';
+import { Params, reportConditions, rollupConditions, rollupTable, where, type ScopedFilter } from './filters.js';
 import { publishedPolicy, type PolicyColumns, type PublishedPolicy } from './policy.js';
-
 
 export interface DomainItem {
   domain: string;
@@ -45,18 +38,18 @@ export type DomainSort = 'domain' | 'messages' | 'complianceRate' | 'reports';
 
 export async function domains(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
   opts: { sort: DomainSort; order: 'asc' | 'desc' },
 ): Promise<DomainItem[]> {
   const mp = new Params();
-  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const table = rollupTable(f);
   const rp = new Params();
   const [m, pol] = await Promise.all([
     db.query<Row>(
       `SELECT domain, sum(messages) AS messages,
-         coalesce(sum(messages) FILTER (WHERE dkim = 'pass' OR spf = 'pass'), 0) AS dmarc_pass,
+         coalesce(sum(messages) FILTER (WHERE ${passesDmarc()}), 0) AS dmarc_pass,
          to_char(min(day), 'YYYY-MM-DD') AS first_date, to_char(max(day), 'YYYY-MM-DD') AS last_date,
-         count(DISTINCT org_name) AS reporters
+         count(DISTINCT reporter_org) AS reporters
        FROM ${table} ${where(rollupConditions(f, mp))} GROUP BY domain`,
       mp.values,
     ),

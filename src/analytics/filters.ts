@@ -1,5 +1,8 @@
 // The analytics filters (the same for the CLI summary and every API route) and their translation into SQL
-// conditions on the rollup tables and on the reports table. Values are always bound parameters.
+// conditions on the rollup tables, the records and the reports table. Every query is scoped to one organisation:
+// the condition builders take a ScopedFilter and always start with its org_id, so that no query can forget it.
+// Values are always bound parameters.
+import { facetDisposition, facetPassesDmarc, failsDmarc, passesDmarc } from '../store/dmarc-sql.js';
 
 export interface AnalyticsFilter {
   /** Policy domain, lower-case. */
@@ -7,13 +10,20 @@ export interface AnalyticsFilter {
   /** Inclusive UTC dates 'YYYY-MM-DD', on the report period's begin date. */
   from?: string;
   to?: string;
-  /** Reporter organisation name, exact. */
-  org?: string;
+  /** Reporting organisation (the report's org_name), exact. The API's `org` query parameter. */
+  reporter?: string;
   /** An address or a CIDR network. */
   sourceIp?: string;
   disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
   dmarc?: 'pass' | 'fail';
 }
+
+/** Whose data: the organisation every query reads. */
+export interface Scope {
+  orgId: number;
+}
+
+export type ScopedFilter = AnalyticsFilter & Scope;
 
 /** Collects bound parameters while conditions are written. */
 export class Params {
@@ -24,26 +34,33 @@ export class Params {
   }
 }
 
-const DMARC_PASS = (t: string): string => `(${t}dkim = 'pass' OR ${t}spf = 'pass')`;
-
-/** SQL for "this rollup row's messages pass DMARC". */
-export function dmarcPassCondition(alias = ''): string {
-  return DMARC_PASS(alias ? `${alias}.` : '');
-}
-
-/** Conditions on rollup_daily / rollup_source_daily (alias `t`); source_ip only on the source table. */
-export function rollupConditions(f: AnalyticsFilter, p: Params, alias = ''): string[] {
+/** Conditions on the outcome of a row (rollup row or record, alias `a`): disposition and DMARC pass/fail. */
+export function outcomeConditions(f: AnalyticsFilter, p: Params, alias?: string): string[] {
   const t = alias ? `${alias}.` : '';
   const c: string[] = [];
+  if (f.disposition !== undefined) c.push(`${t}disposition = ${p.add(f.disposition)}`);
+  if (f.dmarc === 'pass') c.push(passesDmarc(alias));
+  if (f.dmarc === 'fail') c.push(failsDmarc(alias));
+  return c;
+}
+
+/** Conditions on rollup_daily / rollup_source_daily / report_reasons (alias `t`); source_ip only on the source table. */
+export function rollupConditions(f: ScopedFilter, p: Params, alias = ''): string[] {
+  const t = alias ? `${alias}.` : '';
+  const c: string[] = [`${t}org_id = ${p.add(f.orgId)}`];
   if (f.domain !== undefined) c.push(`${t}domain = ${p.add(f.domain)}`);
   if (f.from !== undefined) c.push(`${t}day >= ${p.add(f.from)}::date`);
   if (f.to !== undefined) c.push(`${t}day <= ${p.add(f.to)}::date`);
-  if (f.org !== undefined) c.push(`${t}org_name = ${p.add(f.org)}`);
+  if (f.reporter !== undefined) c.push(`${t}reporter_org = ${p.add(f.reporter)}`);
   if (f.sourceIp !== undefined) c.push(`${t}source_ip <<= ${p.add(f.sourceIp)}::inet`);
-  if (f.disposition !== undefined) c.push(`${t}disposition = ${p.add(f.disposition)}`);
-  if (f.dmarc === 'pass') c.push(DMARC_PASS(t));
-  if (f.dmarc === 'fail') c.push(`NOT coalesce(${DMARC_PASS(t)}, false)`);
-  return c;
+  return [...c, ...outcomeConditions(f, p, alias || undefined)];
+}
+
+/** Conditions on records (alias `c`) for the organisation and the outcome and source filters. */
+export function recordConditions(f: ScopedFilter, p: Params, alias = 'c'): string[] {
+  const c: string[] = [`${alias}.org_id = ${p.add(f.orgId)}`];
+  if (f.sourceIp !== undefined) c.push(`${alias}.source_ip <<= ${p.add(f.sourceIp)}::inet`);
+  return [...c, ...outcomeConditions(f, p, alias)];
 }
 
 /** Whether the filter needs the per-source rollup (it names a source). */
@@ -51,34 +68,38 @@ export function needsSourceRollup(f: AnalyticsFilter): boolean {
   return f.sourceIp !== undefined;
 }
 
+/** The rollup table that can answer the filter. */
+export function rollupTable(f: AnalyticsFilter): 'rollup_source_daily' | 'rollup_daily' {
+  return needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+}
+
+/** The filter without its record-level conditions (outcome, source): what the reports table alone can answer. */
+export function reportLevel(f: ScopedFilter): ScopedFilter {
+  return { orgId: f.orgId, domain: f.domain, from: f.from, to: f.to, reporter: f.reporter };
+}
+
 /**
- * Conditions on the reports table (alias `r`) selecting the reports that have at least one record matching
- * the filter's outcome conditions (through the report's facets), or any record from the source network.
+ * Conditions on the reports table (alias `r`) selecting the organisation's reports that have at least one record
+ * matching the filter's outcome conditions (through the report's facets), or any record from the source network.
  */
-export function reportConditions(f: AnalyticsFilter, p: Params, alias = 'r'): string[] {
+export function reportConditions(f: ScopedFilter, p: Params, alias = 'r'): string[] {
   const r = `${alias}.`;
-  const c: string[] = [];
+  const c: string[] = [`${r}org_id = ${p.add(f.orgId)}`];
   if (f.domain !== undefined) c.push(`${r}domain = ${p.add(f.domain)}`);
   if (f.from !== undefined) c.push(`${r}day >= ${p.add(f.from)}::date`);
   if (f.to !== undefined) c.push(`${r}day <= ${p.add(f.to)}::date`);
-  if (f.org !== undefined) c.push(`${r}org_name = ${p.add(f.org)}`);
+  if (f.reporter !== undefined) c.push(`${r}reporter_org = ${p.add(f.reporter)}`);
   if (f.disposition !== undefined || f.dmarc !== undefined) {
     // facet = "disposition/dkim/spf"
     const fc: string[] = [];
-    if (f.disposition !== undefined) fc.push(`split_part(fct, '/', 1) = ${p.add(f.disposition)}`);
-    if (f.dmarc === 'pass') fc.push(`(split_part(fct, '/', 2) = 'pass' OR split_part(fct, '/', 3) = 'pass')`);
-    if (f.dmarc === 'fail') fc.push(`NOT (split_part(fct, '/', 2) = 'pass' OR split_part(fct, '/', 3) = 'pass')`);
+    if (f.disposition !== undefined) fc.push(`${facetDisposition('fct')} = ${p.add(f.disposition)}`);
+    if (f.dmarc === 'pass') fc.push(facetPassesDmarc('fct'));
+    if (f.dmarc === 'fail') fc.push(`NOT ${facetPassesDmarc('fct')}`);
     c.push(`EXISTS (SELECT 1 FROM unnest(${r}facets) AS fct WHERE ${fc.join(' AND ')})`);
   }
   if (f.sourceIp !== undefined) {
-    const net = p.add(f.sourceIp);
-    const outcome: string[] = [];
-    if (f.disposition !== undefined) outcome.push(`x.disposition = ${p.add(f.disposition)}`);
-    if (f.dmarc === 'pass') outcome.push(DMARC_PASS('x.'));
-    if (f.dmarc === 'fail') outcome.push(`NOT coalesce(${DMARC_PASS('x.')}, false)`);
     c.push(
-      `EXISTS (SELECT 1 FROM records x WHERE x.report_id = ${r}id AND x.source_ip <<= ${net}::inet` +
-        `${outcome.map((o) => ` AND ${o}`).join('')})`,
+      `EXISTS (SELECT 1 FROM records x WHERE x.report_id = ${r}id AND ${recordConditions(f, p, 'x').join(' AND ')})`,
     );
   }
   return c;

@@ -2,11 +2,15 @@
 import type { Queryable } from '../store/database.js';
 import {
   Params,
-  needsSourceRollup,
+  outcomeConditions,
+  recordConditions,
   reportConditions,
+  reportLevel,
   rollupConditions,
+  rollupTable,
+  needsSourceRollup,
   where,
-  type AnalyticsFilter,
+  type ScopedFilter,
 } from './filters.js';
 import { publishedPolicy, type PolicyColumns, type PublishedPolicy } from './policy.js';
 
@@ -81,7 +85,7 @@ export interface ReportDetail extends ReportItem {
 interface ReportRow extends PolicyColumns {
   id: number;
   file_id: number;
-  org_name: string;
+  reporter_org: string;
   email: string | null;
   report_id: string;
   domain: string;
@@ -103,7 +107,7 @@ interface ReportRow extends PolicyColumns {
   part_name: string | null;
 }
 
-const REPORT_COLUMNS = `r.id, r.file_id, r.org_name, r.email, r.report_id, r.domain, r.begin_at, r.end_at,
+const REPORT_COLUMNS = `r.id, r.file_id, r.reporter_org, r.email, r.report_id, r.domain, r.begin_at, r.end_at,
   to_char(r.day, 'YYYY-MM-DD') AS day, r.record_count, r.message_count, r.dmarc_pass, r.p, r.sp, r.np, r.pct,
   r.adkim, r.aspf, r.fo, r.testing, r.discovery_method, r.schema, r.version, r.recovered, r.warnings, r.created_at,
   r.extra_contact_info, r.namespace, r.generator, r.reporter_errors, r.part_name`;
@@ -114,7 +118,7 @@ function toItem(r: ReportRow): ReportItem {
   return {
     id: r.id,
     fileId: r.file_id,
-    orgName: r.org_name,
+    orgName: r.reporter_org,
     email: r.email,
     reportId: r.report_id,
     domain: r.domain,
@@ -142,7 +146,7 @@ const REPORT_SORT: Record<ReportSort, { sql: string; read: (r: ReportRow) => str
     read: (r) => (r.begin_at ? r.begin_at.toISOString() : '-infinity'),
   },
   messages: { sql: 'r.message_count', read: (r) => r.message_count },
-  org: { sql: 'r.org_name', read: (r) => r.org_name },
+  org: { sql: 'r.reporter_org', read: (r) => r.reporter_org },
   domain: { sql: 'r.domain', read: (r) => r.domain },
   // The cursor carries milliseconds (a JS Date); the column has microseconds: compare at the cursor's precision.
   received: { sql: `date_trunc('milliseconds', r.created_at)`, read: (r) => r.created_at.toISOString() },
@@ -177,7 +181,7 @@ export function isKeysetFor(sort: ReportSort): (v: unknown) => v is Keyset {
 
 export async function listReports(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
   opts: { sort: ReportSort; order: 'asc' | 'desc'; limit: number; after?: Keyset; reason?: string },
 ): Promise<{ items: ReportItem[]; total: number; next: Keyset | null }> {
   const sort = REPORT_SORT[opts.sort];
@@ -210,7 +214,7 @@ export async function listReports(
 interface RecordRow {
   report_id: number;
   idx: number;
-  org_name: string;
+  reporter_org: string;
   domain: string;
   day: string | null;
   source_ip: string | null;
@@ -233,7 +237,7 @@ interface RecordRow {
   spf_human_results: (string | null)[];
 }
 
-const RECORD_COLUMNS = `c.report_id, c.idx, r.org_name, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
+const RECORD_COLUMNS = `c.report_id, c.idx, r.reporter_org, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
   host(c.source_ip) AS source_ip, c.count, c.disposition, c.dkim, c.spf, c.header_from, c.envelope_from,
   c.envelope_to, c.reason_types, c.reason_comments, c.dkim_domains, c.dkim_selectors, c.dkim_results,
   c.dkim_human_results, c.spf_domains, c.spf_scopes, c.spf_results, c.spf_human_results`;
@@ -242,7 +246,7 @@ function toRecord(r: RecordRow): RecordItem {
   return {
     reportId: r.report_id,
     idx: r.idx,
-    orgName: r.org_name,
+    orgName: r.reporter_org,
     domain: r.domain,
     date: r.day,
     sourceIp: r.source_ip,
@@ -274,31 +278,18 @@ function toRecord(r: RecordRow): RecordItem {
  * The report (alias r) has a record with this override reason that also matches the filter's outcome and
  * source conditions: from the per-report reasons rollup, or from the records when a network is asked for.
  */
-function reasonCondition(f: AnalyticsFilter, reason: string, p: Params): string {
-  const outcome: AnalyticsFilter = { disposition: f.disposition, dmarc: f.dmarc };
+function reasonCondition(f: ScopedFilter, reason: string, p: Params): string {
   if (f.sourceIp !== undefined) {
-    const c = [`x.report_id = r.id`, `${p.add(reason)} = ANY(x.reason_types)`, ...outcomeConditions(f, p, 'x')];
-    c.push(`x.source_ip <<= ${p.add(f.sourceIp)}::inet`);
+    const c = [`x.report_id = r.id`, `${p.add(reason)} = ANY(x.reason_types)`, ...recordConditions(f, p, 'x')];
     return `EXISTS (SELECT 1 FROM records x WHERE ${c.join(' AND ')})`;
   }
-  const c = [`rr.report_id = r.id`, `rr.reason = ${p.add(reason)}`, ...rollupConditions(outcome, p, 'rr')];
+  const c = [
+    `rr.report_id = r.id`,
+    `rr.org_id = ${p.add(f.orgId)}`,
+    `rr.reason = ${p.add(reason)}`,
+    ...outcomeConditions(f, p, 'rr'),
+  ];
   return `EXISTS (SELECT 1 FROM report_reasons rr WHERE ${c.join(' AND ')})`;
-}
-
-/** Outcome conditions (disposition, DMARC pass/fail) on a record with alias `a`. */
-function outcomeConditions(f: AnalyticsFilter, p: Params, a: string): string[] {
-  const c: string[] = [];
-  if (f.disposition !== undefined) c.push(`${a}.disposition = ${p.add(f.disposition)}`);
-  if (f.dmarc === 'pass') c.push(`(${a}.dkim = 'pass' OR ${a}.spf = 'pass')`);
-  if (f.dmarc === 'fail') c.push(`NOT coalesce(${a}.dkim = 'pass' OR ${a}.spf = 'pass', false)`);
-  return c;
-}
-
-/** Conditions on a record (alias c) for the outcome and source filters. */
-function recordConditions(f: AnalyticsFilter, p: Params): string[] {
-  const c: string[] = [];
-  if (f.sourceIp !== undefined) c.push(`c.source_ip <<= ${p.add(f.sourceIp)}::inet`);
-  return [...c, ...outcomeConditions(f, p, 'c')];
 }
 
 export interface RecordCursor {
@@ -316,12 +307,11 @@ export const isRecordCursor = (v: unknown): v is RecordCursor =>
 /** Records matching the filter, newest report first (by id), in report order within a report. */
 export async function listRecords(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
   opts: { limit: number; after?: RecordCursor; reason?: string },
 ): Promise<{ items: RecordItem[]; total: number; next: RecordCursor | null }> {
   const p = new Params();
-  const reportOnly: AnalyticsFilter = { domain: f.domain, from: f.from, to: f.to, org: f.org };
-  const cond = [...reportConditions(reportOnly, p), ...recordConditions(f, p)];
+  const cond = [...reportConditions(reportLevel(f), p), ...recordConditions(f, p)];
   if (opts.reason !== undefined) {
     // the reports that have such records first (an index-served semi-join), then the records themselves
     cond.push(reasonCondition(f, opts.reason, p), `${p.add(opts.reason)} = ANY(c.reason_types)`);
@@ -355,15 +345,14 @@ export async function listRecords(
  */
 async function countRecords(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
   reason: string | undefined,
   counting: { sql: string; params: unknown[] },
 ): Promise<number> {
   const tp = new Params();
   let sql: string;
   if (reason === undefined) {
-    const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
-    sql = `SELECT coalesce(sum(records), 0) AS n FROM ${table} ${where(rollupConditions(f, tp))}`;
+    sql = `SELECT coalesce(sum(records), 0) AS n FROM ${rollupTable(f)} ${where(rollupConditions(f, tp))}`;
   } else if (!needsSourceRollup(f)) {
     sql = `SELECT coalesce(sum(records), 0) AS n FROM report_reasons rr
       ${where([`rr.reason = ${tp.add(reason)}`, ...rollupConditions(f, tp, 'rr')])}`;
@@ -374,13 +363,18 @@ async function countRecords(
   return (await db.query<{ n: number }>(sql, tp.values)).rows[0]?.n ?? 0;
 }
 
-export async function getReport(db: Queryable, id: number): Promise<ReportDetail | undefined> {
-  const r = await db.query<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM reports r WHERE r.id = $1`, [id]);
+/** One of the organisation's reports (undefined for another organisation's id). */
+export async function getReport(db: Queryable, orgId: number, id: number): Promise<ReportDetail | undefined> {
+  const r = await db.query<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM reports r WHERE r.id = $1 AND r.org_id = $2`, [
+    id,
+    orgId,
+  ]);
   const row = r.rows[0];
   if (!row) return undefined;
   const recs = await db.query<RecordRow>(
-    `SELECT ${RECORD_COLUMNS} FROM records c JOIN reports r ON r.id = c.report_id WHERE c.report_id = $1 ORDER BY c.idx`,
-    [id],
+    `SELECT ${RECORD_COLUMNS} FROM records c JOIN reports r ON r.id = c.report_id
+     WHERE c.report_id = $1 AND c.org_id = $2 ORDER BY c.idx`,
+    [id, orgId],
   );
   return {
     ...toItem(row),

@@ -1,7 +1,8 @@
 // Per source IP: volume, DMARC pass/fail, aligned DKIM/SPF, reporters, first/last seen — from the per-source
 // rollup.
 import type { Queryable } from '../store/database.js';
-import { Params, rollupConditions, where, type AnalyticsFilter } from './filters.js';
+import { passesDmarc } from '../store/dmarc-sql.js';
+import { Params, rollupConditions, where, type ScopedFilter } from './filters.js';
 
 export type SourceSort = 'messages' | 'dmarcFail' | 'dmarcPass' | 'complianceRate' | 'lastSeen' | 'sourceIp';
 
@@ -37,7 +38,7 @@ interface Row {
 // The ranking reads every source of the period, so it computes only its sort key. float8 sums: pass-by-value
 // accumulators, about twice as fast as sum(bigint) over 100,000+ groups, and exact below 2^53 (the figures
 // returned are summed again as integers for the page's rows).
-const PASS = "(dkim = 'pass' OR spf = 'pass')";
+const PASS = passesDmarc();
 const RANK_SQL: Record<SourceSort, string> = {
   messages: 'sum(messages::float8)',
   dmarcFail: `sum(CASE WHEN ${PASS} THEN 0 ELSE messages END::float8)`,
@@ -49,7 +50,7 @@ const RANK_SQL: Record<SourceSort, string> = {
 
 export async function sources(
   db: Queryable,
-  f: AnalyticsFilter,
+  f: ScopedFilter,
   opts: { sort: SourceSort; order: 'asc' | 'desc'; limit: number; offset: number },
 ): Promise<{ items: SourceItem[]; total: number }> {
   const p = new Params();
@@ -75,17 +76,18 @@ export async function sources(
      FROM page
      CROSS JOIN LATERAL (
        SELECT coalesce(sum(x.messages), 0) AS messages, coalesce(sum(x.records), 0) AS records,
-         coalesce(sum(x.messages) FILTER (WHERE x.dkim = 'pass' OR x.spf = 'pass'), 0) AS dmarc_pass,
+         coalesce(sum(x.messages) FILTER (WHERE ${passesDmarc('x')}), 0) AS dmarc_pass,
          coalesce(sum(x.messages) FILTER (WHERE x.dkim = 'pass'), 0) AS dkim_aligned_pass,
          coalesce(sum(x.messages) FILTER (WHERE x.spf = 'pass'), 0) AS spf_aligned_pass,
          min(x.day) AS first_day, max(x.day) AS last_day,
          coalesce(array_agg(DISTINCT x.domain ORDER BY x.domain), '{}') AS domains,
-         coalesce(array_agg(DISTINCT x.org_name ORDER BY x.org_name), '{}') AS reporters
+         coalesce(array_agg(DISTINCT x.reporter_org ORDER BY x.reporter_org), '{}') AS reporters
        FROM (
          -- two arms so that the IP index serves both (a source without an IP is matched with IS NULL)
-         SELECT * FROM rollup_source_daily WHERE source_ip = page.source_ip
+         SELECT * FROM rollup_source_daily WHERE org_id = ${p.add(f.orgId)} AND source_ip = page.source_ip
          UNION ALL
-         SELECT * FROM rollup_source_daily WHERE page.source_ip IS NULL AND source_ip IS NULL
+         SELECT * FROM rollup_source_daily
+         WHERE org_id = $${p.values.length} AND page.source_ip IS NULL AND source_ip IS NULL
        ) x ${where(rollupConditions(f, p, 'x'))}
      ) d
      ORDER BY page.ord`,

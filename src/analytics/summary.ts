@@ -1,14 +1,8 @@
 // Headline figures per policy domain and in total, from the rollups (messages) and the reports table
 // (report counts) — never from records.
 import type { Queryable } from '../store/database.js';
-import {
-  Params,
-  needsSourceRollup,
-  reportConditions,
-  rollupConditions,
-  where,
-  type AnalyticsFilter,
-} from './filters.js';
+import { passesDmarc } from '../store/dmarc-sql.js';
+import { Params, reportConditions, rollupConditions, rollupTable, where, type ScopedFilter } from './filters.js';
 
 export interface DispositionCounts {
   none: number;
@@ -76,7 +70,7 @@ export function addFigures(t: SummaryFigures, f: SummaryFigures): void {
 
 /** SELECT list computing the headline message figures from rollup rows. */
 export const FIGURE_COLUMNS = `coalesce(sum(records), 0) AS records, coalesce(sum(messages), 0) AS messages,
-  coalesce(sum(messages) FILTER (WHERE dkim = 'pass' OR spf = 'pass'), 0) AS dmarc_pass,
+  coalesce(sum(messages) FILTER (WHERE ${passesDmarc()}), 0) AS dmarc_pass,
   coalesce(sum(messages) FILTER (WHERE dkim = 'pass'), 0) AS dkim_aligned_pass,
   coalesce(sum(messages) FILTER (WHERE spf = 'pass'), 0) AS spf_aligned_pass,
   coalesce(sum(messages) FILTER (WHERE disposition = 'none'), 0) AS disp_none,
@@ -101,9 +95,9 @@ export function figuresFromRow(row: Omit<MessageRow, 'domain'>, reports: number)
   };
 }
 
-export async function summarise(db: Queryable, filter: AnalyticsFilter = {}): Promise<Summary> {
+export async function summarise(db: Queryable, filter: ScopedFilter): Promise<Summary> {
   const mp = new Params();
-  const table = needsSourceRollup(filter) ? 'rollup_source_daily' : 'rollup_daily';
+  const table = rollupTable(filter);
   const messages = await db.query<MessageRow>(
     `SELECT domain, ${FIGURE_COLUMNS} FROM ${table} ${where(rollupConditions(filter, mp))} GROUP BY domain`,
     mp.values,

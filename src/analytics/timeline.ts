@@ -1,6 +1,7 @@
 // Messages per day (or week / month) for the volume and compliance charts, from the rollups.
 import type { Queryable } from '../store/database.js';
-import { Params, needsSourceRollup, rollupConditions, where, type AnalyticsFilter } from './filters.js';
+import { passesDmarc } from '../store/dmarc-sql.js';
+import { Params, rollupConditions, rollupTable, where, type ScopedFilter } from './filters.js';
 
 export type Interval = 'day' | 'week' | 'month';
 
@@ -47,13 +48,13 @@ const MAX_BUCKETS = 20_000;
  * points: then only the buckets that have data. Reports without a readable period are left
  * out (they have no day).
  */
-export async function timeline(db: Queryable, f: AnalyticsFilter, interval: Interval): Promise<TimelinePoint[]> {
+export async function timeline(db: Queryable, f: ScopedFilter, interval: Interval): Promise<TimelinePoint[]> {
   const p = new Params();
-  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const table = rollupTable(f);
   const cond = [...rollupConditions(f, p), 'day IS NOT NULL'];
   const trunc = p.add(interval);
   const sums = `sum(messages) AS messages,
-    coalesce(sum(messages) FILTER (WHERE dkim = 'pass' OR spf = 'pass'), 0) AS dmarc_pass,
+    coalesce(sum(messages) FILTER (WHERE ${passesDmarc()}), 0) AS dmarc_pass,
     coalesce(sum(messages) FILTER (WHERE disposition = 'none'), 0) AS disp_none,
     coalesce(sum(messages) FILTER (WHERE disposition = 'quarantine'), 0) AS disp_quarantine,
     coalesce(sum(messages) FILTER (WHERE disposition = 'reject'), 0) AS disp_reject,

@@ -1,6 +1,6 @@
 // This period against the previous period of equal length, for the headline figures.
 import type { Queryable } from '../store/database.js';
-import { Params, needsSourceRollup, rollupConditions, where, type AnalyticsFilter } from './filters.js';
+import { Params, rollupConditions, rollupTable, where, type ScopedFilter } from './filters.js';
 import { summarise } from './summary.js';
 
 export interface TrendFigures {
@@ -39,19 +39,19 @@ const iso = (d: Date): string => d.toISOString().slice(0, 10);
 const addDays = (day: string, n: number): string => iso(new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS));
 
 /** Default period: the 30 days ending with the last day that has data (or today). */
-async function defaultEnd(db: Queryable, f: AnalyticsFilter): Promise<string> {
+async function defaultEnd(db: Queryable, f: ScopedFilter): Promise<string> {
   const p = new Params();
   const r = await db.query<{ d: string | null }>(
-    `SELECT to_char(max(day), 'YYYY-MM-DD') AS d FROM rollup_daily ${where(rollupConditions({ domain: f.domain, org: f.org }, p))}`,
+    `SELECT to_char(max(day), 'YYYY-MM-DD') AS d FROM rollup_daily ${where(rollupConditions({ orgId: f.orgId, domain: f.domain, reporter: f.reporter }, p))}`,
     p.values,
   );
   return r.rows[0]?.d ?? iso(new Date());
 }
 
-async function figures(db: Queryable, f: AnalyticsFilter): Promise<TrendFigures> {
+async function figures(db: Queryable, f: ScopedFilter): Promise<TrendFigures> {
   const s = await summarise(db, f);
   const p = new Params();
-  const table = needsSourceRollup(f) ? 'rollup_source_daily' : 'rollup_daily';
+  const table = rollupTable(f);
   const srcP = new Params();
   const [domains, sources] = await Promise.all([
     db.query<{ n: number }>(
@@ -77,7 +77,7 @@ async function figures(db: Queryable, f: AnalyticsFilter): Promise<TrendFigures>
   };
 }
 
-export async function trends(db: Queryable, f: AnalyticsFilter): Promise<Trends> {
+export async function trends(db: Queryable, f: ScopedFilter): Promise<Trends> {
   const to = f.to ?? (await defaultEnd(db, f));
   const from = f.from ?? addDays(to, -29);
   const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;

@@ -1,10 +1,18 @@
-// The Fastify app: problem-details errors, declared roles, OpenAPI docs and the routes. Built from its
-// dependencies, so that tests and the serve/api commands assemble it the same way.
+// The Fastify app: problem-details errors, declared roles, OpenAPI docs and the routes, one typed plugin per area.
+// Built from its dependencies, so that tests and the serve/api commands assemble it the same way.
+//
+//   /health, /ready                 public
+//   /auth/*, /api/me, /api/orgs     platform routes (the caller, the organisations)
+//   /api/...  and /api/orgs/:org/...  the tenant API (tenant.ts): one organisation's data
+//   /users                          the first user routes, kept (the default organisation's members)
+//   /admin/queues                   the queue board (platform administrators)
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { analyticsAnswers } from '../analytics/answers.js';
 import { createAuthService } from '../auth/create.js';
+import { fanOut, type ReportStoredSink } from '../events/report-stored.js';
 import type { AppDeps } from './deps.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -12,19 +20,14 @@ import { registerSecurity } from './plugins/security.js';
 import { registerWeb } from './plugins/web.js';
 import { registerProblemHandlers } from './problem.js';
 import { requireDeclaredRoles } from './roles.js';
-import { analyticsRoutes } from './routes/analytics.js';
-import { auditRoutes } from './routes/audit.js';
-import { breakdownRoutes } from './routes/breakdowns.js';
 import { authRoutes } from './routes/auth.js';
-import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
-import { keyRoutes } from './routes/keys.js';
-import { reportRoutes } from './routes/reports.js';
-import { statsRoutes } from './routes/stats.js';
-import { registerQueueBoard, taskRoutes } from './routes/tasks.js';
+import { organizationsRoutes } from './routes/organizations.js';
+import { registerQueueBoard } from './routes/tasks.js';
 import { userRoutes } from './routes/users.js';
+import { markTenantRoutes, tenantApi } from './tenant.js';
 
-export const API_VERSION = '1.0.0';
+export const API_VERSION = '1.1.0';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -40,6 +43,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     trustProxy: deps.config.security.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const auth = deps.auth ?? (await createAuthService(deps.config, deps.db, deps.redis));
+  const answers = analyticsAnswers(deps.db, deps.cache);
+  const sink: ReportStoredSink = deps.sink ?? fanOut([{ reportStored: (e) => deps.cache.invalidate(e.orgId) }]);
 
   registerProblemHandlers(app);
   requireDeclaredRoles(app);
@@ -51,18 +56,20 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   });
   await registerOpenApi(app, API_VERSION);
 
-  healthRoutes(app, deps);
-  authRoutes(app, auth);
-  userRoutes(app, auth);
-  keyRoutes(app, auth);
-  auditRoutes(app, deps.db);
-  analyticsRoutes(app, deps);
-  reportRoutes(app, deps);
-  fileRoutes(app, deps);
-  statsRoutes(app, deps);
-  taskRoutes(app, deps);
+  await app.register(healthRoutes, { deps });
+  await app.register(authRoutes, { auth });
+  await app.register(organizationsRoutes, { prefix: '/api/orgs', auth, db: deps.db });
+  const tenant = { deps, auth, answers, sink };
+  await app.register(tenantApi, { prefix: '/api', ...tenant, named: false });
+  await app.register(tenantApi, { prefix: '/api/orgs/:org', ...tenant, named: true });
+  await app.register(
+    async (legacy) => {
+      markTenantRoutes(legacy, false);
+      await legacy.register(userRoutes, { auth, alias: true });
+    },
+    { prefix: '/users' },
+  );
   await registerQueueBoard(app, deps);
-  breakdownRoutes(app, deps);
   // The dashboard: index.html for / and client-side routes, and its assets (last: its /* route is a fallback).
   await registerWeb(app);
   return app;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AnalyticsCache } from '../analytics/cache.js';
 import type { AuthService } from '../auth/service.js';
 import type { Config } from '../config/index.js';
+import type { ReportStoredSink } from '../events/report-stored.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Database } from '../store/database.js';
 
@@ -15,4 +16,6 @@ export interface AppDeps {
   auth?: AuthService;
   /** Shared state of several API processes (rate limits, login failures) when REDIS_URL is set. */
   redis?: Redis;
+  /** Told of reports stored while answering a request (the process's sink; default: invalidate the cache). */
+  sink?: ReportStoredSink;
 }

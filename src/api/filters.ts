@@ -1,7 +1,7 @@
 // Turns validated query strings into the analytics filter, with the checks JSON Schema cannot express
 // (a real calendar date, from <= to, an address or CIDR).
 import net from 'node:net';
-import type { AnalyticsFilter } from '../analytics/filters.js';
+import type { AnalyticsFilter, ScopedFilter } from '../analytics/filters.js';
 import { validationProblem, type FieldError } from './problem.js';
 import type { FilterQueryT } from './schemas/common.js';
 
@@ -24,6 +24,11 @@ export function parseAddressOrCidr(text: string): string | undefined {
   return `${addr.toLowerCase()}/${n}`;
 }
 
+/** The validated query's filters, scoped to the request's organisation. */
+export function scopedFilter(org: { id: number }, q: FilterQueryT): ScopedFilter {
+  return { ...toAnalyticsFilter(q), orgId: org.id };
+}
+
 export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
   const errors: FieldError[] = [];
   const f: AnalyticsFilter = {};
@@ -35,7 +40,7 @@ export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
     else f[k] = v;
   }
   if (f.from && f.to && f.from > f.to) errors.push({ field: 'from', message: `must not be after to (${f.to})` });
-  if (q.org !== undefined) f.org = q.org;
+  if (q.org !== undefined) f.reporter = q.org;
   if (q.source_ip !== undefined) {
     const ip = parseAddressOrCidr(q.source_ip);
     if (ip === undefined) errors.push({ field: 'source_ip', message: `'${q.source_ip}' is not an IP address or CIDR` });
@@ -45,15 +50,4 @@ export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
   if (q.dmarc !== undefined) f.dmarc = q.dmarc;
   if (errors.length > 0) throw validationProblem(errors);
   return f;
-}
-
-/** A stable key of the filter for caching (property order and defaults normalised). */
-export function filterKey(f: AnalyticsFilter, extra: Record<string, unknown> = {}): string {
-  const all: Record<string, unknown> = { ...f, ...extra };
-  return JSON.stringify(
-    Object.keys(all)
-      .filter((k) => all[k] !== undefined)
-      .sort()
-      .map((k) => [k, all[k]]),
-  );
 }

@@ -1,27 +1,43 @@
-// Every route declares the role it needs in its options (`config: { role }`), in one place. The auth issue
-// enforces it; a route that declares none makes start-up fail, so that forgetting is impossible.
+// Every route declares the role it needs in its options (`config: { role }`), in one place; plugins/auth.ts
+// enforces it, and a route that declares none makes start-up fail, so that forgetting is impossible.
+//
+// Tenant routes (registered under /api and /api/orgs/:org, see tenant.ts) act in one organisation: viewer, analyst
+// and admin are the caller's role THERE (a platform administrator is admin everywhere). Other routes need nobody
+// (public), any signed-in user (authenticated) or a platform administrator (platform_admin, also on tenant routes).
 import type { FastifyInstance } from 'fastify';
 import { Problem } from './schemas/common.js';
 
-export type Role = 'public' | 'viewer' | 'analyst' | 'admin';
-export const ROLES: readonly Role[] = ['public', 'viewer', 'analyst', 'admin'];
+export type Role = 'public' | 'authenticated' | 'viewer' | 'analyst' | 'admin' | 'platform_admin';
+export const ROLES: readonly Role[] = ['public', 'authenticated', 'viewer', 'analyst', 'admin', 'platform_admin'];
+/** The roles that are a membership's role in an organisation: only tenant routes may declare them. */
+export const ORG_ROLES: readonly Role[] = ['viewer', 'analyst', 'admin'];
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     role?: Role;
+    /** Set by the tenant plugin: the route acts in one organisation. */
+    tenant?: boolean;
   }
   interface FastifyInstance {
     /** Every route with its declared role, as registered (the RBAC tests walk it). */
-    routeCatalog: { method: string; url: string; role: Role }[];
+    routeCatalog: CatalogEntry[];
   }
+}
+
+export interface CatalogEntry {
+  method: string;
+  url: string;
+  role: Role;
+  /** Read from the route's config, which the tenant plugin marks after this hook has run. */
+  readonly tenant: boolean;
 }
 
 /** Routes added by documentation plugins (Swagger UI assets) are public by nature. */
 const DOCS_PREFIXES = ['/docs'];
 
 export class RouteWithoutRoleError extends Error {
-  constructor(method: string, url: string) {
-    super(`route ${method} ${url} declares no role (config.role)`);
+  constructor(method: string, url: string, why = 'declares no role (config.role)') {
+    super(`route ${method} ${url} ${why}`);
     this.name = 'RouteWithoutRoleError';
   }
 }
@@ -35,7 +51,7 @@ function documentRole(schema: Record<string, unknown> | undefined, role: Role): 
   schema.security = role === 'public' ? [] : [{ bearerAuth: [] }, { apiKey: [] }];
   schema['x-required-role'] = role;
   const response = (schema.response ?? {}) as Record<string, unknown>;
-  const refusals = role === 'public' ? ['429'] : ['401', '403', '429'];
+  const refusals = role === 'public' ? ['429'] : ['401', '403', '404', '429'];
   for (const status of refusals) response[status] ??= Problem;
   for (const [status, body] of Object.entries(response)) {
     if (Number(status) >= 400 && body === Problem) {
@@ -51,10 +67,20 @@ function documentRole(schema: Record<string, unknown> | undefined, role: Role): 
 export function requireDeclaredRoles(app: FastifyInstance): void {
   app.decorate('routeCatalog', []);
   app.addHook('onRoute', (route) => {
-    const config = (route.config ?? {}) as { role?: Role };
+    const config = (route.config ?? {}) as { role?: Role; tenant?: boolean };
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (config.role !== undefined && ROLES.includes(config.role)) {
-      for (const m of methods) app.routeCatalog.push({ method: m, url: route.url, role: config.role });
+      const role = config.role;
+      for (const m of methods) {
+        app.routeCatalog.push({
+          method: m,
+          url: route.url,
+          role,
+          get tenant() {
+            return config.tenant === true;
+          },
+        });
+      }
       documentRole(route.schema as Record<string, unknown> | undefined, config.role);
       return;
     }
@@ -62,10 +88,21 @@ export function requireDeclaredRoles(app: FastifyInstance): void {
     const corsPreflight = route.method === 'OPTIONS' && route.url === '*';
     if (corsPreflight || DOCS_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) {
       route.config = { ...config, role: 'public' };
-      for (const m of methods) app.routeCatalog.push({ method: m, url: route.url, role: 'public' });
+      for (const m of methods) app.routeCatalog.push({ method: m, url: route.url, role: 'public', tenant: false });
       return;
     }
     const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
     throw new RouteWithoutRoleError(method, route.url);
+  });
+  // An organisation role means nothing outside an organisation: such a route is a mistake, found at start-up.
+  app.addHook('onReady', async () => {
+    const wrong = app.routeCatalog.find((r) => ORG_ROLES.includes(r.role) && !r.tenant);
+    if (wrong) {
+      throw new RouteWithoutRoleError(
+        wrong.method,
+        wrong.url,
+        `declares the organisation role ${wrong.role} but is not a tenant route`,
+      );
+    }
   });
 }

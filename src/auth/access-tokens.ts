@@ -9,6 +9,8 @@ const AUDIENCE = 'dmarc-api';
 
 export interface AccessClaims {
   userId: number;
+  /** The organisation chosen at login (what /api/... means), if any. Never a role: that is read per request. */
+  orgId?: number;
 }
 
 export class AccessTokens {
@@ -22,9 +24,9 @@ export class AccessTokens {
     return this.ttlSeconds;
   }
 
-  async sign(userId: number): Promise<string> {
+  async sign(userId: number, orgId?: number | null): Promise<string> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    return new SignJWT({})
+    return new SignJWT(orgId ? { org: orgId } : {})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(String(userId))
       .setIssuer(ISSUER)
@@ -47,7 +49,10 @@ export class AccessTokens {
         requiredClaims: ['sub', 'exp', 'iat', 'nbf'],
       });
       const userId = Number(payload.sub);
-      return Number.isSafeInteger(userId) && userId > 0 ? { userId } : undefined;
+      if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
+      const org = payload.org;
+      if (org === undefined) return { userId };
+      return typeof org === 'number' && Number.isSafeInteger(org) && org > 0 ? { userId, orgId: org } : undefined;
     } catch {
       return undefined;
     }

@@ -6,6 +6,8 @@ import { sha256 } from './refresh-tokens.js';
 
 export interface ApiKey {
   id: number;
+  /** The one organisation the key acts in. */
+  orgId: number;
   name: string;
   prefix: string;
   createdAt: Date;
@@ -14,7 +16,7 @@ export interface ApiKey {
   revokedAt: Date | null;
 }
 
-const COLUMNS = `id, name, prefix, created_at AS "createdAt", expires_at AS "expiresAt", last_used_at AS "lastUsedAt",
+const COLUMNS = `id, org_id AS "orgId", name, prefix, created_at AS "createdAt", expires_at AS "expiresAt", last_used_at AS "lastUsedAt",
   revoked_at AS "revokedAt"`;
 
 const KEY_PATTERN = /^dmarc_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
@@ -33,34 +35,45 @@ export class ApiKeys {
     private readonly clock: Clock,
   ) {}
 
-  async create(userId: number, name: string, expiresAt: Date | null): Promise<{ key: string; record: ApiKey }> {
+  async create(
+    userId: number,
+    orgId: number,
+    name: string,
+    expiresAt: Date | null,
+  ): Promise<{ key: string; record: ApiKey }> {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     const prefix = Array.from(crypto.randomBytes(8), (b) => alphabet[b % alphabet.length]).join('');
     const key = `dmarc_${prefix}_${crypto.randomBytes(32).toString('base64url')}`;
     const r = await this.db.query<ApiKey>(
-      `INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
-       RETURNING ${COLUMNS}`,
-      [userId, name, prefix, sha256(key), this.clock.now(), expiresAt],
+      `INSERT INTO api_keys (user_id, org_id, name, prefix, key_hash, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [userId, orgId, name, prefix, sha256(key), this.clock.now(), expiresAt],
     );
     return { key, record: r.rows[0]! };
   }
 
-  async list(userId: number): Promise<ApiKey[]> {
-    return (await this.db.query<ApiKey>(`SELECT ${COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY id`, [userId]))
-      .rows;
+  /** The user's keys in one organisation. */
+  async list(userId: number, orgId: number): Promise<ApiKey[]> {
+    return (
+      await this.db.query<ApiKey>(`SELECT ${COLUMNS} FROM api_keys WHERE user_id = $1 AND org_id = $2 ORDER BY id`, [
+        userId,
+        orgId,
+      ])
+    ).rows;
   }
 
-  /** Revokes one of the user's keys; false when it is not theirs or does not exist. */
-  async revoke(userId: number, id: number): Promise<boolean> {
+  /** Revokes one of the user's keys in the organisation; false when there is no such key. */
+  async revoke(userId: number, orgId: number, id: number): Promise<boolean> {
     const r = await this.db.query(
-      'UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) WHERE id = $1 AND user_id = $2 RETURNING id',
-      [id, userId, this.clock.now()],
+      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $4) WHERE id = $1 AND user_id = $2 AND org_id = $3
+       RETURNING id`,
+      [id, userId, orgId, this.clock.now()],
     );
     return r.rowCount > 0;
   }
 
-  /** The owner of a valid (known, not revoked, not expired) key. */
-  async authenticate(key: string): Promise<{ userId: number; keyId: number } | undefined> {
+  /** The owner and organisation of a valid (known, not revoked, not expired) key. */
+  async authenticate(key: string): Promise<{ userId: number; keyId: number; orgId: number } | undefined> {
     if (!KEY_PATTERN.test(key)) return undefined;
     const r = await this.db.query<{
       id: number;
@@ -68,7 +81,10 @@ export class ApiKeys {
       expires_at: Date | null;
       revoked_at: Date | null;
       last_used_at: Date | null;
-    }>('SELECT id, user_id, expires_at, revoked_at, last_used_at FROM api_keys WHERE key_hash = $1', [sha256(key)]);
+      org_id: number;
+    }>('SELECT id, user_id, org_id, expires_at, revoked_at, last_used_at FROM api_keys WHERE key_hash = $1', [
+      sha256(key),
+    ]);
     const row = r.rows[0];
     const now = this.clock.now();
     if (!row || row.revoked_at !== null) return undefined;
@@ -76,6 +92,6 @@ export class ApiKeys {
     if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
       await this.db.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [row.id, now]);
     }
-    return { userId: row.user_id, keyId: row.id };
+    return { userId: row.user_id, keyId: row.id, orgId: row.org_id };
   }
 }

@@ -4,6 +4,8 @@ import type { Queryable } from '../store/database.js';
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
 export interface AuditEntry {
+  /** The organisation whose data or members the action concerns; absent for platform-wide actions (logins). */
+  orgId?: number | null;
   actorId: number | null;
   /** E-mail of the actor, or 'anonymous'. */
   actor: string;
@@ -29,13 +31,27 @@ export interface AuditItem {
 
 export async function audit(db: Queryable, e: AuditEntry, at: Date): Promise<void> {
   await db.query(
-    `INSERT INTO audit_log (at, actor_id, actor, action, target, ip, outcome, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
-    [at, e.actorId, e.actor, e.action, e.target ?? null, e.ip ?? null, e.outcome, JSON.stringify(e.details ?? {})],
+    `INSERT INTO audit_log (at, actor_id, actor, action, target, ip, outcome, details, org_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
+    [
+      at,
+      e.actorId,
+      e.actor,
+      e.action,
+      e.target ?? null,
+      e.ip ?? null,
+      e.outcome,
+      JSON.stringify(e.details ?? {}),
+      e.orgId ?? null,
+    ],
   );
 }
 
 export interface AuditFilter {
+  /** The organisation's entries. */
+  orgId: number;
+  /** Also the platform-wide entries (logins, organisation management): platform administrators. */
+  includePlatform?: boolean;
   action?: string;
   actor?: string;
   outcome?: AuditOutcome;
@@ -52,6 +68,7 @@ export async function listAudit(
     params.push(v);
     cond.push(sql.replace('?', `$${params.length}`));
   };
+  add(f.includePlatform ? '(org_id = ? OR org_id IS NULL)' : 'org_id = ?', f.orgId);
   if (f.action) add('action = ?', f.action);
   if (f.actor) add('lower(actor) = lower(?)', f.actor);
   if (f.outcome) add('outcome = ?', f.outcome);

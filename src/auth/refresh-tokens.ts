@@ -7,7 +7,7 @@ import type { Clock } from './clock.js';
 export const sha256 = (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
 
 export type RefreshOutcome =
-  | { ok: true; userId: number; token: string; family: string }
+  | { ok: true; userId: number; token: string; family: string; orgId: number | null }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused'; userId?: number };
 
 export class RefreshTokens {
@@ -17,19 +17,20 @@ export class RefreshTokens {
     private readonly clock: Clock,
   ) {}
 
-  private async insert(tx: Queryable, userId: number, family: string): Promise<string> {
+  private async insert(tx: Queryable, userId: number, family: string, orgId: number | null): Promise<string> {
     const token = crypto.randomBytes(32).toString('base64url');
     const expires = new Date(this.clock.now().getTime() + this.ttlSeconds * 1000);
     await tx.query(
-      'INSERT INTO refresh_tokens (user_id, family, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [userId, family, sha256(token), this.clock.now(), expires],
+      `INSERT INTO refresh_tokens (user_id, family, token_hash, created_at, expires_at, org_id)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [userId, family, sha256(token), this.clock.now(), expires, orgId],
     );
     return token;
   }
 
-  /** A new session (login). */
-  issue(userId: number): Promise<string> {
-    return this.insert(this.db, userId, crypto.randomUUID());
+  /** A new session (login), optionally in a chosen organisation. */
+  issue(userId: number, orgId: number | null = null): Promise<string> {
+    return this.insert(this.db, userId, crypto.randomUUID(), orgId);
   }
 
   /** Exchanges a token for a new one of the same family, or says why not. */
@@ -42,8 +43,10 @@ export class RefreshTokens {
         expires_at: Date;
         used_at: Date | null;
         revoked_at: Date | null;
+        org_id: number | null;
       }>(
-        'SELECT id, user_id, family, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE',
+        `SELECT id, user_id, family, expires_at, used_at, revoked_at, org_id FROM refresh_tokens
+         WHERE token_hash = $1 FOR UPDATE`,
         [sha256(token)],
       );
       const row = r.rows[0];
@@ -60,8 +63,8 @@ export class RefreshTokens {
       if (row.revoked_at !== null) return { ok: false, reason: 'revoked', userId: row.user_id };
       if (row.expires_at.getTime() <= now.getTime()) return { ok: false, reason: 'expired', userId: row.user_id };
       await tx.query('UPDATE refresh_tokens SET used_at = $2 WHERE id = $1', [row.id, now]);
-      const next = await this.insert(tx, row.user_id, row.family);
-      return { ok: true, userId: row.user_id, token: next, family: row.family };
+      const next = await this.insert(tx, row.user_id, row.family, row.org_id);
+      return { ok: true, userId: row.user_id, token: next, family: row.family, orgId: row.org_id };
     });
   }
 

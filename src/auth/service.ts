@@ -1,6 +1,20 @@
 // Authentication and user management: what the HTTP routes and the CLI call. Errors are typed (AuthError,
 // UserConflictError) so that the edges turn them into 401/409/429 answers or CLI messages.
 import type { Database } from '../store/database.js';
+import {
+  countOtherOrgAdmins,
+  defaultOrgAccess,
+  deleteMembership,
+  getMembership,
+  listOrgAccess,
+  lockOrgAdmins,
+  orgAccessById,
+  orgAccessBySlug,
+  otherMembershipCount,
+  upsertMembership,
+  type MemberRole,
+  type OrgAccess,
+} from '../store/memberships.js';
 import { AccessTokens } from './access-tokens.js';
 import { ApiKeys, type ApiKey } from './api-keys.js';
 import { audit, type AuditEntry } from './audit.js';
@@ -16,17 +30,20 @@ import {
   verifyPassword,
 } from './passwords.js';
 import { RefreshTokens } from './refresh-tokens.js';
-import type { UserRole } from './roles.js';
 import {
+  UserConflictError,
   countUsers,
   findUserByEmail,
+  getMember,
   getUser,
   insertUser,
+  listMembers,
   listUsers,
-  lockAdmins,
+  lockPlatformAdmins,
   setPasswordHash,
   touchLogin,
   updateUser,
+  type Member,
   type User,
 } from './users.js';
 
@@ -58,6 +75,7 @@ export interface Session {
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
+  /** The user as seen in the session's organisation (role there). */
   user: PublicUser;
 }
 
@@ -65,7 +83,9 @@ export interface PublicUser {
   id: number;
   email: string;
   name: string;
-  role: UserRole;
+  /** Role in the organisation the answer is about (platform administrators are admins everywhere). */
+  role: MemberRole;
+  platformAdmin: boolean;
   active: boolean;
   createdAt: string;
   lastLoginAt: string | null;
@@ -76,18 +96,35 @@ export interface Principal {
   user: User;
   via: 'token' | 'api_key';
   apiKeyId?: number;
+  /** API key: its organisation, the only one it reaches. Token: the organisation chosen at login, if any. */
+  orgId?: number;
 }
 
-export function publicUser(u: User): PublicUser {
+/** The organisation a request acts in, and the caller's effective role there. */
+export interface OrgContext {
+  id: number;
+  slug: string;
+  name: string;
+  role: MemberRole;
+}
+
+export function publicUser(u: User, role: MemberRole): PublicUser {
   return {
     id: u.id,
     email: u.email,
     name: u.name,
-    role: u.role,
+    role,
+    platformAdmin: u.platformAdmin,
     active: u.active,
     createdAt: u.createdAt.toISOString(),
     lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
   };
+}
+
+/** A platform administrator is an admin in every organisation; anyone else has their membership's role. */
+function effective(user: User, access: OrgAccess): OrgContext | undefined {
+  const role: MemberRole | null = user.platformAdmin ? 'admin' : access.role;
+  return role === null ? undefined : { id: access.id, slug: access.slug, name: access.name, role };
 }
 
 export class AuthService {
@@ -118,20 +155,55 @@ export class AuthService {
     return audit(this.db, e, this.clock.now());
   }
 
-  private async session(user: User): Promise<Session> {
+  private async session(user: User, org: OrgContext | undefined, chosen: boolean): Promise<Session> {
+    const orgId = chosen ? (org?.id ?? null) : null;
     return {
-      accessToken: await this.access.sign(user.id),
-      refreshToken: await this.refresh.issue(user.id),
+      accessToken: await this.access.sign(user.id, orgId),
+      refreshToken: await this.refresh.issue(user.id, orgId),
       expiresIn: this.access.expiresIn,
-      user: publicUser(user),
+      user: publicUser(user, org?.role ?? 'viewer'),
     };
+  }
+
+  // --- organisations a user can enter ---
+
+  /**
+   * The organisation a request acts in: the one named (path `:org` or the X-Org header), else the one of the API
+   * key or chosen at login, else the caller's default one. Undefined when it does not exist or the caller is not
+   * a member (the API answers 404 either way: slugs cannot be probed). An API key never leaves its organisation.
+   */
+  async resolveOrg(p: Principal, named: string | undefined): Promise<OrgContext | undefined> {
+    if (p.via === 'api_key') {
+      const access = await orgAccessById(this.db, p.user.id, p.orgId!);
+      if (!access || (named !== undefined && named !== access.slug)) return undefined;
+      // the key's owner must still be a member (or a platform administrator)
+      return effective(p.user, access);
+    }
+    if (named !== undefined) {
+      const access = await orgAccessBySlug(this.db, p.user.id, named);
+      return access ? effective(p.user, access) : undefined;
+    }
+    if (p.orgId !== undefined) {
+      const access = await orgAccessById(this.db, p.user.id, p.orgId);
+      const org = access ? effective(p.user, access) : undefined;
+      if (org) return org;
+    }
+    const access = await defaultOrgAccess(this.db, p.user.id, p.user.platformAdmin);
+    return access ? effective(p.user, access) : undefined;
+  }
+
+  /** Every organisation the user can enter, with their effective role there. */
+  async organisationsOf(user: User): Promise<OrgContext[]> {
+    return (await listOrgAccess(this.db, user.id, user.platformAdmin))
+      .map((a) => effective(user, a))
+      .filter((o): o is OrgContext => o !== undefined);
   }
 
   /**
    * Password login. At most loginMaxFailures failures per window per IP and per account: past that, 429 with
    * the time to wait, whether the password is right or not.
    */
-  async login(email: string, password: string, ip: string): Promise<Session> {
+  async login(email: string, password: string, ip: string, orgSlug?: string): Promise<Session> {
     const ipKey = `login:ip:${ip}`;
     const acctKey = `login:acct:${email.trim().toLowerCase()}`;
     const [byIp, byAcct] = await Promise.all([this.failures.get(ipKey), this.failures.get(acctKey)]);
@@ -166,9 +238,15 @@ export class AuthService {
       throw new AuthError('invalid_credentials', 'wrong e-mail or password');
     }
     await this.failures.reset(acctKey);
+    const principal: Principal = { user, via: 'token' };
+    const org = await this.resolveOrg(principal, orgSlug);
+    if (orgSlug !== undefined && !org) {
+      // the password was right, but the organisation is not theirs (or does not exist): same answer either way
+      throw new AuthError('invalid_credentials', `no organisation '${orgSlug}' for this account`);
+    }
     await touchLogin(this.db, user.id, this.clock.now());
     await this.record({ actorId: user.id, actor: user.email, action: 'login', ip, outcome: 'success' });
-    return this.session({ ...user, lastLoginAt: this.clock.now() });
+    return this.session({ ...user, lastLoginAt: this.clock.now() }, org, orgSlug !== undefined);
   }
 
   async refreshSession(token: string, ip: string): Promise<Session> {
@@ -192,11 +270,12 @@ export class AuthService {
       await this.refresh.revokeAllOf(r.userId);
       throw new AuthError('invalid_token', 'the refresh token is not valid; log in again');
     }
+    const org = await this.resolveOrg({ user, via: 'token', ...(r.orgId ? { orgId: r.orgId } : {}) }, undefined);
     return {
-      accessToken: await this.access.sign(user.id),
+      accessToken: await this.access.sign(user.id, r.orgId),
       refreshToken: r.token,
       expiresIn: this.access.expiresIn,
-      user: publicUser(user),
+      user: publicUser(user, org?.role ?? 'viewer'),
     };
   }
 
@@ -219,13 +298,13 @@ export class AuthService {
       const claims = await this.access.verify(credential.bearer);
       if (!claims) return undefined;
       const user = await getUser(this.db, claims.userId);
-      return user?.active ? { user, via: 'token' } : undefined;
+      return user?.active ? { user, via: 'token', ...(claims.orgId ? { orgId: claims.orgId } : {}) } : undefined;
     }
     if (credential.apiKey !== undefined) {
       const k = await this.keys.authenticate(credential.apiKey);
       if (!k) return undefined;
       const user = await getUser(this.db, k.userId);
-      return user?.active ? { user, via: 'api_key', apiKeyId: k.keyId } : undefined;
+      return user?.active ? { user, via: 'api_key', apiKeyId: k.keyId, orgId: k.orgId } : undefined;
     }
     return undefined;
   }
@@ -236,22 +315,31 @@ export class AuthService {
     return countUsers(this.db);
   }
 
-  /** Creates a user; without a password one is generated and returned (once). */
+  /**
+   * Creates a user, optionally a member of an organisation; without a password one is generated and returned
+   * (once). The user and the membership are created together or not at all.
+   */
   async createUser(input: {
     email: string;
     name: string;
-    role: UserRole;
     password?: string;
+    platformAdmin?: boolean;
+    member?: { orgId: number; role: MemberRole };
   }): Promise<{ user: User; generatedPassword: string | null }> {
     const generated = input.password === undefined ? generatePassword() : null;
     const password = input.password ?? generated!;
     const problem = passwordProblem(password);
     if (problem) throw new AuthError('invalid_password', `password ${problem}`);
-    const user = await insertUser(this.db, {
-      email: input.email,
-      name: input.name,
-      role: input.role,
-      passwordHash: await hashPassword(password, this.cost),
+    const passwordHash = await hashPassword(password, this.cost);
+    const user = await this.db.transaction(async (tx) => {
+      const u = await insertUser(tx, {
+        email: input.email,
+        name: input.name,
+        platformAdmin: input.platformAdmin ?? false,
+        passwordHash,
+      });
+      if (input.member) await upsertMembership(tx, input.member.orgId, u.id, input.member.role);
+      return u;
     });
     return { user, generatedPassword: generated };
   }
@@ -268,13 +356,13 @@ export class AuthService {
     return findUserByEmail(this.db, email);
   }
 
-  /** Edits a user; demoting or deactivating the last active admin is a UserConflictError. */
+  /** Edits the user itself; removing the last active platform administrator is a UserConflictError. */
   async updateUser(
     id: number,
-    change: { name?: string; role?: UserRole; active?: boolean },
+    change: { name?: string; active?: boolean; platformAdmin?: boolean },
   ): Promise<User | undefined> {
     const user = await this.db.transaction(async (tx) => {
-      await lockAdmins(tx);
+      await lockPlatformAdmins(tx);
       return updateUser(tx, id, change);
     });
     if (user && change.active === false) await this.refresh.revokeAllOf(id);
@@ -292,17 +380,83 @@ export class AuthService {
     return generated;
   }
 
-  // --- API keys ---
+  // --- members of an organisation ---
 
-  createApiKey(userId: number, name: string, expiresAt: Date | null): Promise<{ key: string; record: ApiKey }> {
-    return this.keys.create(userId, name, expiresAt);
+  listMembers(orgId: number, opts: { limit: number; afterId?: number }) {
+    return listMembers(this.db, orgId, opts);
   }
 
-  listApiKeys(userId: number): Promise<ApiKey[]> {
-    return this.keys.list(userId);
+  getMember(orgId: number, userId: number): Promise<Member | undefined> {
+    return getMember(this.db, orgId, userId);
   }
 
-  revokeApiKey(userId: number, id: number): Promise<boolean> {
-    return this.keys.revoke(userId, id);
+  /** The user also belongs to other organisations: only a platform administrator may change the user itself. */
+  async sharedWithOtherOrgs(userId: number, orgId: number): Promise<boolean> {
+    return (await otherMembershipCount(this.db, userId, orgId)) > 0;
+  }
+
+  /**
+   * Adds the user to the organisation with a role, or changes their role there. Taking the admin role from the
+   * organisation's last active admin is a UserConflictError.
+   */
+  async setMemberRole(orgId: number, userId: number, role: MemberRole): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await lockOrgAdmins(tx, orgId);
+      const current = await getMembership(tx, orgId, userId);
+      if (current?.role === 'admin' && role !== 'admin') await this.keepAnAdmin(tx, orgId, userId);
+      await upsertMembership(tx, orgId, userId, role);
+    });
+  }
+
+  /** Removes the user from the organisation (their API keys there stop working at once). */
+  async removeMember(orgId: number, userId: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await lockOrgAdmins(tx, orgId);
+      const current = await getMembership(tx, orgId, userId);
+      if (!current) return false;
+      if (current.role === 'admin') await this.keepAnAdmin(tx, orgId, userId);
+      await tx.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3) WHERE user_id = $1 AND org_id = $2', [
+        userId,
+        orgId,
+        this.clock.now(),
+      ]);
+      return deleteMembership(tx, orgId, userId);
+    });
+  }
+
+  /** Refuses (UserConflictError) when the user is the organisation's last active admin. */
+  assertAnotherAdmin(orgId: number, userId: number): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await lockOrgAdmins(tx, orgId);
+      await this.keepAnAdmin(tx, orgId, userId);
+    });
+  }
+
+  private async keepAnAdmin(tx: Parameters<typeof countOtherOrgAdmins>[0], orgId: number, userId: number) {
+    if ((await countOtherOrgAdmins(tx, orgId, userId)) === 0) {
+      throw new UserConflictError(
+        'last_admin',
+        'this is the last active admin of the organisation: make another member admin first',
+      );
+    }
+  }
+
+  // --- API keys (one user, one organisation) ---
+
+  createApiKey(
+    userId: number,
+    orgId: number,
+    name: string,
+    expiresAt: Date | null,
+  ): Promise<{ key: string; record: ApiKey }> {
+    return this.keys.create(userId, orgId, name, expiresAt);
+  }
+
+  listApiKeys(userId: number, orgId: number): Promise<ApiKey[]> {
+    return this.keys.list(userId, orgId);
+  }
+
+  revokeApiKey(userId: number, orgId: number, id: number): Promise<boolean> {
+    return this.keys.revoke(userId, orgId, id);
   }
 }

@@ -1,12 +1,20 @@
-// What every command needs: the validated configuration (env + global flags) and, for most, the database.
+// What every command needs: the validated configuration (env + global flags), for most the database, and for the
+// commands that touch customer data the organisation they act in (--org, default: the default organisation).
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
+import type { ReportStoredSink } from '../events/report-stored.js';
+import { createCache } from '../runtime/cache.js';
+import { createLogger } from '../runtime/logger.js';
+import { reportStoredSink } from '../runtime/report-sink.js';
 import { openDatabase } from '../store/connect.js';
 import type { Database } from '../store/database.js';
+import { DEFAULT_ORG_SLUG, findOrgBySlug, type Organization } from '../store/organizations.js';
+import { CliError, EXIT } from './errors.js';
 
 export interface GlobalOptions {
   dataDir?: string;
   databaseUrl?: string;
+  org?: string;
 }
 
 export function configFrom(cmd: Command): Config {
@@ -25,5 +33,26 @@ export async function withDatabase<T>(
     return await fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/** The organisation of --org (or DMARC_ORG), else the default one; a clear error when it does not exist. */
+export async function orgFrom(cmd: Command, db: Database): Promise<Organization> {
+  const slug = cmd.optsWithGlobals<GlobalOptions>().org ?? process.env.DMARC_ORG ?? DEFAULT_ORG_SLUG;
+  const org = await findOrgBySlug(db, slug);
+  if (!org) throw new CliError(`no organisation '${slug}' (see dmarc org list)`, EXIT.failure);
+  return org;
+}
+
+/**
+ * The "report stored" sink of a command that stores reports: it invalidates the organisation's cached answers,
+ * in Redis when REDIS_URL is set, so that running servers never show stale figures after an import.
+ */
+export async function withReportSink<T>(config: Config, fn: (sink: ReportStoredSink) => Promise<T>): Promise<T> {
+  const { cache, close } = createCache(config);
+  try {
+    return await fn(reportStoredSink({ cache, log: createLogger(config) }));
+  } finally {
+    await close();
   }
 }

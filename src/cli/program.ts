@@ -18,12 +18,14 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .option('--data-dir <dir>', 'data directory of the embedded database (env DMARC_DATA_DIR, default ./data)')
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env DATABASE_URL)')
+    .option('--org <slug>', 'organisation that import, reprocess and summary act in (env DMARC_ORG, default: default)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
 Environment:
   DMARC_DATA_DIR                 data directory (default ./data)
+  DMARC_ORG                      organisation of import, reprocess and summary (default: default)
   DATABASE_URL                   postgres://user:pass@host:5432/db (unset: embedded PGlite in the data dir)
   DMARC_MAX_INPUT_BYTES          largest accepted input file (default 50MB)
   DMARC_MAX_DECOMPRESSED_BYTES   largest decompressed size of one file (default 512MiB)

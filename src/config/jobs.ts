@@ -50,6 +50,8 @@ export interface ImapMailboxConfig {
   batchSize: number;
   /** Keep a connection in IMAP IDLE and fetch within seconds of a new message (in the scheduler process). */
   idle: boolean;
+  /** Slug of the organisation the mailbox's reports go to (default: the default organisation). */
+  org: string;
 }
 
 export interface JobsConfig {
@@ -128,6 +130,10 @@ const mailboxEntry = z.strictObject({
   markSeen: z.boolean().optional(),
   batchSize: z.number().int().min(1).max(1000).optional(),
   idle: z.boolean().optional(),
+  org: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be an organisation slug (lower-case letters, digits, hyphens)')
+    .optional(),
 });
 type MailboxEntry = z.infer<typeof mailboxEntry>;
 
@@ -207,6 +213,7 @@ function mailboxFrom(e: MailboxEntry, where: string): ImapMailboxConfig {
     markSeen: e.markSeen ?? false,
     batchSize: e.batchSize ?? 20,
     idle: e.idle ?? false,
+    org: e.org ?? 'default',
   };
 }
 
@@ -273,6 +280,7 @@ function mailboxFromEnv(env: Record<string, string>): ImapMailboxConfig | undefi
         markSeen: bool(env, 'DMARC_IMAP_MARK_SEEN'),
         batchSize,
         idle: bool(env, 'DMARC_IMAP_IDLE'),
+        org: env.DMARC_IMAP_ORG,
       },
       'DMARC_IMAP_HOST',
     );

@@ -1,6 +1,7 @@
 // `dmarc import`: every file through intake and the pipeline, with a running tally for progress and summary.
 import fs from 'node:fs/promises';
 import { formatBytes } from '../config/parse-values.js';
+import type { ReportStoredSink } from '../events/report-stored.js';
 import type { UnpackLimits } from '../parse/types.js';
 import type { Database } from '../store/database.js';
 import type { FileSource } from '../store/files.js';
@@ -21,7 +22,11 @@ export interface ImportSummary {
 }
 
 export interface ImportOptions {
+  /** The organisation the files enter. */
+  orgId: number;
   limits: UnpackLimits;
+  /** Told of every stored report (cache invalidation etc.). */
+  sink: ReportStoredSink;
   source?: FileSource;
   /**
    * Files processed at once. With PostgreSQL, 2-4 overlap parsing (here) with storing (in the server);
@@ -80,6 +85,7 @@ async function importOne(db: Database, file: string, options: ImportOptions, s: 
   }
 
   const intake = await intakeFile(db, {
+    orgId: options.orgId,
     bytes,
     name: file.split(/[\\/]/).pop() ?? file,
     source: options.source ?? 'cli',
@@ -89,7 +95,11 @@ async function importOne(db: Database, file: string, options: ImportOptions, s: 
     s.duplicates++;
     return;
   }
-  const r = await processFile(db, intake.fileId, { limits: options.limits });
+  const r = await processFile(
+    db,
+    { orgId: options.orgId, fileId: intake.fileId },
+    { limits: options.limits, sink: options.sink },
+  );
   s.reports += r.reportsStored;
   s.records += r.recordCount;
   switch (r.status) {

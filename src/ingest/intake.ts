@@ -1,9 +1,11 @@
-// Intake: a file enters the system. Its bytes are kept with their SHA-256; the same bytes twice are one file.
+// Intake: a file enters an organisation. Its bytes are kept with their SHA-256; the same bytes twice in one
+// organisation are one file (another organisation's copy is never looked at).
 import { createHash } from 'node:crypto';
 import type { Database } from '../store/database.js';
 import { findFileBySha256, insertFileIfNew, type FileSource, type IngestedFile } from '../store/files.js';
 
 export interface IntakeInput {
+  orgId: number;
   bytes: Uint8Array;
   name: string;
   source: FileSource;
@@ -23,6 +25,7 @@ export async function intakeFile(db: Database, input: IntakeInput): Promise<Inta
   const sha256 = sha256Hex(input.bytes);
   const id = await db.transaction((tx) =>
     insertFileIfNew(tx, {
+      orgId: input.orgId,
       sha256,
       source: input.source,
       name: input.name,
@@ -31,7 +34,7 @@ export async function intakeFile(db: Database, input: IntakeInput): Promise<Inta
     }),
   );
   if (id !== undefined) return { duplicate: false, fileId: id, sha256 };
-  const existing = await findFileBySha256(db, sha256);
+  const existing = await findFileBySha256(db, input.orgId, sha256);
   if (!existing) throw new Error(`file with sha256 ${sha256} vanished during intake`);
   return { duplicate: true, fileId: existing.id, sha256, existing };
 }

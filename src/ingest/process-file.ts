@@ -1,18 +1,26 @@
-// The pipeline for one ingested file: unpack → parse every XML part → store each report in its own
-// transaction → record the file's outcome (processed | duplicate | unsupported | failed, with reasons).
-import { parseAggregateXml } from '../parse/aggregate/index.js';
+// The pipeline for one ingested file: unpack → find each part's report kind in the registry → parse and store each
+// report in its own transaction → tell the "report stored" sink (after commit) → record the file's outcome
+// (processed | duplicate | unsupported | failed, with reasons).
+import type { ReportStored, ReportStoredSink } from '../events/report-stored.js';
 import { ParseFailure, type UnpackLimits, type UnsupportedKind } from '../parse/types.js';
 import { unpack } from '../parse/unpack/index.js';
 import { isRetryableTransactionError, type Database } from '../store/database.js';
-import { getFile, getFileBytes, markProcessing, recordOutcome, type FileOutcome } from '../store/files.js';
-import { storeReport, type StoredReport } from './store-report.js';
+import {
+  getFile,
+  getFileBytes,
+  markProcessing,
+  recordOutcome,
+  type FileOutcome,
+  type FileRef,
+} from '../store/files.js';
+import { kindOf } from './kinds/index.js';
 
 export interface ProcessOptions {
   limits: UnpackLimits;
+  /** Told after each report is stored (cache invalidation, enrichment, alerts). */
+  sink: ReportStoredSink;
   /** Records per insert batch. */
   batchSize?: number;
-  /** Called after each report is stored (cache invalidation, alerts in later issues). */
-  onReportStored?: (r: Extract<StoredReport, { outcome: 'stored' }>) => void | Promise<void>;
 }
 
 export interface ProcessResult extends FileOutcome {
@@ -26,7 +34,8 @@ export interface ProcessResult extends FileOutcome {
   storageFailed: boolean;
 }
 
-const KIND_LABEL: Record<UnsupportedKind, string> = {
+/** Kinds the unpacker recognises for which no kind is registered yet. */
+const UNSUPPORTED_LABEL: Record<UnsupportedKind, string> = {
   smtp_tls: 'SMTP TLS report (RFC 8460)',
   forensic: 'DMARC failure report (RFC 6591)',
 };
@@ -46,83 +55,102 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-export async function processFile(db: Database, fileId: number, options: ProcessOptions): Promise<ProcessResult> {
-  const file = await getFile(db, fileId);
-  const bytes = file ? await getFileBytes(db, fileId) : undefined;
+export async function processFile(db: Database, ref: FileRef, options: ProcessOptions): Promise<ProcessResult> {
+  const { orgId, fileId } = ref;
+  const file = await getFile(db, orgId, fileId);
+  const bytes = file ? await getFileBytes(db, orgId, fileId) : undefined;
   if (!file || !bytes) throw new FileNotFoundError(fileId);
-  await markProcessing(db, fileId);
+  await markProcessing(db, orgId, fileId);
 
-  let reportsStored = 0;
-  let reportsDuplicate = 0;
-  let records = 0;
+  const t: Tally = {
+    kinds: new Set(),
+    reportsStored: 0,
+    reportsDuplicate: 0,
+    records: 0,
+    recovered: false,
+    storageFailed: false,
+    failures: [],
+    warnings: [],
+    unsupported: new Set(),
+  };
   let messages = 0;
-  let recovered = false;
-  let storageFailed = false;
-  const failures: string[] = [];
-  const warnings: string[] = [];
-  const unsupported = new Set<UnsupportedKind>();
+  const ctx = { db, orgId, fileId, batchSize: options.batchSize ?? 2000 };
 
   try {
     for await (const part of unpack(bytes, file.name, options.limits)) {
-      if (part.type === 'unsupported') {
-        unsupported.add(part.kind);
-        continue;
-      }
       if (part.type === 'error') {
-        failures.push(`${part.name}: ${part.error.message}`);
+        t.failures.push(`${part.name}: ${part.error.message}`);
         continue;
       }
+      const kind = kindOf(part);
+      if (!kind) {
+        if (part.type === 'unsupported') t.unsupported.add(part.kind);
+        else t.failures.push(`${part.name}: not a report of a known kind`);
+        continue;
+      }
+      let event: ReportStored | undefined;
       for (let attempt = 1; ; attempt++) {
         try {
-          const stored = await storeReport(
-            db,
-            fileId,
-            part.name,
-            parseAggregateXml(part.open, { batchSize: options.batchSize ?? 2000 }),
-          );
+          const stored = await kind.store(ctx, part.name, kind.parse(part, ctx));
           if (stored.outcome === 'stored') {
-            reportsStored++;
-            records += stored.records;
+            t.kinds.add(kind.kind);
+            t.reportsStored++;
+            t.records += stored.records;
             messages += stored.messages;
-            recovered ||= stored.recovered;
-            const label = `${stored.header.orgName || '(no org)'} ${stored.header.reportId}`;
-            for (const w of stored.warnings) warnings.push(`${part.name} [${label}]: ${w}`);
-            await options.onReportStored?.(stored);
+            t.recovered ||= stored.recovered;
+            for (const w of stored.warnings) t.warnings.push(`${part.name} [${stored.label}]: ${w}`);
+            event = {
+              orgId,
+              kind: kind.kind,
+              reportId: stored.reportId,
+              fileId,
+              domain: stored.domain,
+              begin: stored.begin,
+              records: stored.records,
+              messages: stored.messages,
+            };
           } else if (stored.outcome === 'duplicate') {
-            reportsDuplicate++;
+            t.kinds.add(kind.kind);
+            t.reportsDuplicate++;
           } else {
-            failures.push(`${part.name}: no aggregate report found`);
+            t.failures.push(`${part.name}: no ${kind.kind} report found`);
           }
           break;
         } catch (err) {
           if (isRetryableTransactionError(err) && attempt < MAX_ATTEMPTS_PER_REPORT) continue;
-          if (!(err instanceof ParseFailure)) storageFailed = true;
-          failures.push(`${part.name}: ${describe(err)}`);
+          if (!(err instanceof ParseFailure)) {
+            t.storageFailed = true;
+            t.kinds.add(kind.kind);
+          }
+          t.failures.push(`${part.name}: ${describe(err)}`);
           break;
         }
       }
+      // After the commit, and outside the storage retries: what a listener does never changes the file's outcome.
+      if (event) await options.sink.reportStored(event).catch(() => undefined);
     }
   } catch (err) {
     // A bug must not leave the file stuck in 'processing': record it as failed, re-processable later.
-    storageFailed = true;
-    failures.push(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+    t.storageFailed = true;
+    t.failures.push(`internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
 
-  const outcome = decideOutcome({
-    reportsStored,
-    reportsDuplicate,
-    records,
-    recovered,
-    storageFailed,
-    failures,
-    warnings,
-    unsupported,
-  });
-  await recordOutcome(db, fileId, outcome);
-  return { ...outcome, fileId, reportsStored, reportsDuplicate, messages, failures, storageFailed };
+  const outcome = decideOutcome(t);
+  await recordOutcome(db, orgId, fileId, outcome);
+  return {
+    ...outcome,
+    fileId,
+    reportsStored: t.reportsStored,
+    reportsDuplicate: t.reportsDuplicate,
+    messages,
+    failures: t.failures,
+    storageFailed: t.storageFailed,
+  };
 }
 
 interface Tally {
+  /** Kinds of the reports found (stored or duplicate). */
+  kinds: Set<string>;
   reportsStored: number;
   reportsDuplicate: number;
   records: number;
@@ -137,16 +165,17 @@ interface Tally {
 export function decideOutcome(t: Tally): FileOutcome {
   const base = { warnings: t.warnings, recovered: t.recovered, reportCount: t.reportsStored, recordCount: t.records };
   const partial = t.failures.length > 0 ? t.failures.join('; ') : null;
-  if (t.storageFailed) return { ...base, status: 'failed', kind: 'aggregate', error: partial };
-  if (t.reportsStored > 0) return { ...base, status: 'processed', kind: 'aggregate', error: partial };
-  if (t.reportsDuplicate > 0) return { ...base, status: 'duplicate', kind: 'aggregate', error: partial };
+  const kind = t.kinds.size > 0 ? [...t.kinds].sort().join(',') : null;
+  if (t.storageFailed) return { ...base, status: 'failed', kind, error: partial };
+  if (t.reportsStored > 0) return { ...base, status: 'processed', kind, error: partial };
+  if (t.reportsDuplicate > 0) return { ...base, status: 'duplicate', kind, error: partial };
   if (t.unsupported.size > 0) {
     const kinds = [...t.unsupported];
     return {
       ...base,
       status: 'unsupported',
       kind: kinds.join(','),
-      error: `unsupported report kind: ${kinds.map((k) => KIND_LABEL[k]).join(', ')}`,
+      error: `unsupported report kind: ${kinds.map((k) => UNSUPPORTED_LABEL[k]).join(', ')}`,
     };
   }
   return { ...base, status: 'failed', kind: null, error: partial ?? 'no report found in the file' };

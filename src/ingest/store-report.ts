@@ -7,6 +7,12 @@ import { finishReport, insertRecords, insertReportIfNew } from '../store/reports
 import { RollupDelta, sourceRows } from '../store/rollup-delta.js';
 import { applyDailyRollup, applySourceRollup, insertReportReasons, type RollupKey } from '../store/rollups.js';
 
+/** Where a report is stored: its organisation and the file it came in. */
+export interface ReportTarget {
+  orgId: number;
+  fileId: number;
+}
+
 export type StoredReport =
   | {
       outcome: 'stored';
@@ -23,9 +29,16 @@ export type StoredReport =
 
 const WRITE_DEPTH = 3;
 
-export async function storeReport(
+const rollupKey = (orgId: number, h: AggregateReportHeader): RollupKey => ({
+  orgId,
+  domain: h.domain,
+  begin: h.begin,
+  reporterOrg: h.reporterOrg,
+});
+
+export async function storeAggregateReport(
   db: Database,
-  fileId: number,
+  target: ReportTarget,
   partName: string,
   events: AsyncGenerator<AggregateEvent>,
 ): Promise<StoredReport> {
@@ -62,7 +75,7 @@ export async function storeReport(
             break;
           case 'header':
             header = ev.header;
-            reportId = await insertReportIfNew(tx, fileId, partName, ev.header);
+            reportId = await insertReportIfNew(tx, target.orgId, target.fileId, partName, ev.header);
             if (reportId === undefined) return { outcome: 'duplicate', header: ev.header };
             break;
           case 'records': {
@@ -73,13 +86,13 @@ export async function storeReport(
             if (writeError !== undefined) throw writeError;
             const id = reportId;
             const first = nextIdx;
-            const key: RollupKey = { domain: header.domain, begin: header.begin, orgName: header.orgName };
+            const key = rollupKey(target.orgId, header);
             const previous = writes[writes.length - 1] ?? Promise.resolve();
             writes.push(
               previous
                 .then(async () => {
                   if (writeError !== undefined) return;
-                  await insertRecords(tx, id, first, ev.records);
+                  await insertRecords(tx, target.orgId, id, first, ev.records);
                   await applySourceRollup(tx, key, sourceRows(ev.records));
                 })
                 .catch((err: unknown) => {
@@ -101,7 +114,7 @@ export async function storeReport(
               recovered: ev.recovered,
               facets: delta.facets(),
             });
-            const key: RollupKey = { domain: header.domain, begin: header.begin, orgName: header.orgName };
+            const key = rollupKey(target.orgId, header);
             await applyDailyRollup(tx, key, delta);
             await insertReportReasons(tx, reportId, key, delta);
             return {

@@ -9,6 +9,8 @@ export const TASK_STATES: readonly TaskState[] = ['queued', 'running', 'retrying
 
 export interface TaskRun {
   id: string;
+  /** The organisation whose data the run works on; null for platform-wide runs (sweeps, retention, ...). */
+  orgId: number | null;
   name: string;
   state: TaskState;
   attempts: number;
@@ -23,8 +25,14 @@ export interface TaskRun {
   retryAt: Date | null;
 }
 
-const COLUMNS = `id, seq, name, state, attempts, max_attempts AS "maxAttempts", worker, payload, result, error,
+const COLUMNS = `id, seq, org_id AS "orgId", name, state, attempts, max_attempts AS "maxAttempts", worker, payload, result, error,
   queued_at AS "queuedAt", started_at AS "startedAt", finished_at AS "finishedAt", retry_at AS "retryAt"`;
+
+/** A job names its organisation in its payload (`orgId`), when it works on one organisation's data. */
+export function orgOfPayload(payload: unknown): number | null {
+  const org = (payload as { orgId?: unknown } | null | undefined)?.orgId;
+  return typeof org === 'number' && Number.isSafeInteger(org) ? org : null;
+}
 
 /** Errors are kept short: a message, never a stack. */
 export function errorText(err: unknown): string {
@@ -61,9 +69,10 @@ export class TaskHistory {
 
   queued(id: string, name: string, payload: unknown, maxAttempts: number): Promise<void> {
     return this.write(
-      `INSERT INTO task_runs (id, name, state, payload, max_attempts) VALUES ($1, $2, 'queued', $3::jsonb, $4)
+      `INSERT INTO task_runs (id, name, state, payload, max_attempts, org_id)
+       VALUES ($1, $2, 'queued', $3::jsonb, $4, $5)
        ON CONFLICT (id) DO NOTHING`,
-      [id, name, JSON.stringify(payload ?? {}), maxAttempts],
+      [id, name, JSON.stringify(payload ?? {}), maxAttempts, orgOfPayload(payload)],
     );
   }
 
@@ -76,11 +85,11 @@ export class TaskHistory {
     maxAttempts: number,
   ): Promise<void> {
     return this.write(
-      `INSERT INTO task_runs (id, name, state, payload, max_attempts, attempts, worker, started_at)
-       VALUES ($1, $2, 'running', $3::jsonb, $4, $5, $6, now())
+      `INSERT INTO task_runs (id, name, state, payload, max_attempts, attempts, worker, started_at, org_id)
+       VALUES ($1, $2, 'running', $3::jsonb, $4, $5, $6, now(), $7)
        ON CONFLICT (id) DO UPDATE SET state = 'running', attempts = GREATEST(task_runs.attempts, EXCLUDED.attempts),
          worker = EXCLUDED.worker, started_at = now(), finished_at = NULL, retry_at = NULL`,
-      [id, name, JSON.stringify(payload ?? {}), maxAttempts, attempt, worker],
+      [id, name, JSON.stringify(payload ?? {}), maxAttempts, attempt, worker, orgOfPayload(payload)],
     );
   }
 
@@ -114,13 +123,27 @@ export interface TaskRunPage {
   nextBeforeSeq: number | null;
 }
 
-/** Task runs, newest first, optionally of some states and names; keyset-paginated. */
+/**
+ * An organisation's task runs (with the platform-wide ones for platform administrators), newest first, optionally
+ * of some states and names; keyset-paginated.
+ */
 export async function listTaskRuns(
   db: Queryable,
-  opts: { limit: number; beforeSeq?: number; states?: TaskState[]; names?: string[] },
+  opts: {
+    orgId: number;
+    includePlatform?: boolean;
+    /** Every organisation's runs (the platform administrators' queue board). */
+    everyOrg?: boolean;
+    limit: number;
+    beforeSeq?: number;
+    states?: TaskState[];
+    names?: string[];
+  },
 ): Promise<TaskRunPage> {
-  const cond: string[] = [];
-  const params: unknown[] = [];
+  const params: unknown[] = [opts.orgId];
+  const cond: string[] = [
+    opts.everyOrg ? '$1::int8 IS NOT NULL' : opts.includePlatform ? '(org_id = $1 OR org_id IS NULL)' : 'org_id = $1',
+  ];
   if (opts.states && opts.states.length > 0) {
     params.push(opts.states);
     cond.push(`state = ANY($${params.length}::text[])`);
@@ -129,7 +152,7 @@ export async function listTaskRuns(
     params.push(opts.names);
     cond.push(`name = ANY($${params.length}::text[])`);
   }
-  const countWhere = cond.length > 0 ? `WHERE ${cond.join(' AND ')}` : '';
+  const countWhere = `WHERE ${cond.join(' AND ')}`;
   const countParams = [...params];
   if (opts.beforeSeq !== undefined) {
     params.push(opts.beforeSeq);
@@ -137,7 +160,7 @@ export async function listTaskRuns(
   }
   params.push(opts.limit + 1);
   const rows = await db.query<TaskRun & { seq: number }>(
-    `SELECT ${COLUMNS} FROM task_runs ${cond.length > 0 ? `WHERE ${cond.join(' AND ')}` : ''}
+    `SELECT ${COLUMNS} FROM task_runs WHERE ${cond.join(' AND ')}
      ORDER BY seq DESC LIMIT $${params.length}`,
     params,
   );
@@ -151,8 +174,16 @@ export async function listTaskRuns(
   };
 }
 
-export async function getTaskRun(db: Queryable, id: string): Promise<TaskRun | undefined> {
-  const r = await db.query<TaskRun & { seq: number }>(`SELECT ${COLUMNS} FROM task_runs WHERE id = $1`, [id]);
+/** One run, if it is the organisation's (or platform-wide and `includePlatform`). */
+export async function getTaskRun(
+  db: Queryable,
+  id: string,
+  scope: { orgId: number; includePlatform?: boolean },
+): Promise<TaskRun | undefined> {
+  const r = await db.query<TaskRun & { seq: number }>(
+    `SELECT ${COLUMNS} FROM task_runs WHERE id = $1 AND (org_id = $2 OR ($3::boolean AND org_id IS NULL))`,
+    [id, scope.orgId, scope.includePlatform ?? false],
+  );
   const row = r.rows[0];
   if (!row) return undefined;
   const { seq: _seq, ...run } = row;
@@ -168,16 +199,6 @@ export async function failInterruptedRuns(db: Queryable): Promise<number> {
     `UPDATE task_runs SET state = 'failed', error = 'interrupted: the process stopped before the run finished',
        finished_at = now(), retry_at = NULL
      WHERE state IN ('queued', 'running', 'retrying')`,
-  );
-  return r.rowCount;
-}
-
-/** Deletes finished runs older than `days`; returns how many. */
-export async function pruneTaskRuns(db: Queryable, days: number): Promise<number> {
-  const r = await db.query(
-    `DELETE FROM task_runs WHERE state IN ('completed', 'failed')
-       AND coalesce(finished_at, queued_at) < now() - ($1::int * interval '1 day')`,
-    [days],
   );
   return r.rowCount;
 }

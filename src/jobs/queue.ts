@@ -4,8 +4,8 @@
 import { hostname } from 'node:os';
 
 export interface TaskPayloads {
-  /** Run one ingested file through the pipeline. `ifUnfinished`: skip it when it already has a final status. */
-  'process-file': { fileId: number; ifUnfinished?: boolean };
+  /** Run one ingested file of an organisation through the pipeline; `ifUnfinished`: skip it when already final. */
+  'process-file': { orgId: number; fileId: number; ifUnfinished?: boolean };
   /** Queue again the files left pending or processing (e.g. after a crash) for longer than `olderThanMs`. */
   'sweep-pending': { olderThanMs?: number };
   /** Fetch new reports from one IMAP mailbox (by name), or from all of them. */

@@ -2,12 +2,15 @@
 // task history); a thrown error is retried with backoff, a PermanentTaskError is not.
 import type { AnalyticsCache } from '../analytics/cache.js';
 import { loadJobsConfig, type ImapMailboxConfig, type JobsConfig } from '../config/jobs.js';
+import type { ReportStoredSink } from '../events/report-stored.js';
 import { fetchMailboxes, type FetchSummary } from '../ingest/imap/fetch.js';
 import { FileNotFoundError, processFile } from '../ingest/process-file.js';
 import type { UnpackLimits } from '../parse/types.js';
 import type { Database } from '../store/database.js';
 import { getFile, type FileStatus } from '../store/files.js';
-import { applyRetention, findRollupDrift, listStaleFileIds, rebuildRollupSlice } from './maintenance.js';
+import { applyRetention, listStaleFiles } from '../store/maintenance.js';
+import { findOrgBySlug } from '../store/organizations.js';
+import { findRollupDrift, rebuildRollupSlice } from '../store/rollups.js';
 import { PermanentTaskError, processFileKey, type JobQueue, type TaskHandlers } from './queue.js';
 
 export interface TaskLog {
@@ -25,42 +28,35 @@ export interface TaskContext {
   jobs?: JobsConfig;
   /** Mailboxes fetch-imap reads (none when absent). */
   imap?: ImapMailboxConfig[];
-  /** Fills the analytics cache with the answers the dashboard asks first; returns how many. */
+  /** Told of every stored report: invalidates the organisation's cache, schedules a warm-up, ... */
+  sink: ReportStoredSink;
+  /** Fills the analytics cache with the answers the dashboard asks first, for every organisation; returns how many. */
   warmCache?: () => Promise<number>;
-  /** Called after reports were stored (and the cache invalidated): schedules a warm-up. */
-  reportsStored?: () => void;
   log?: TaskLog;
 }
 
 const FINAL: FileStatus[] = ['processed', 'duplicate', 'unsupported', 'failed'];
 
 export function taskHandlers(ctx: TaskContext): TaskHandlers {
-  const { db } = ctx;
-  const stored = async (): Promise<void> => {
-    await ctx.cache.invalidate();
-    ctx.reportsStored?.();
-  };
+  const { db, sink } = ctx;
   const config = { limits: ctx.limits, jobs: ctx.jobs ?? loadJobsConfig({}).jobs, imap: ctx.imap ?? [] };
   return {
-    'process-file': async ({ fileId, ifUnfinished }) => {
+    'process-file': async ({ orgId, fileId, ifUnfinished }) => {
       if (ifUnfinished) {
-        const f = await getFile(db, fileId);
+        const f = await getFile(db, orgId, fileId);
         if (!f) return { fileId, skipped: 'the file no longer exists' };
         // Queued again by a sweep, but someone finished it meanwhile.
         if (FINAL.includes(f.status)) return { fileId, skipped: `already ${f.status}` };
       }
       let r;
       try {
-        r = await processFile(db, fileId, {
-          limits: config.limits,
-          onReportStored: stored,
-        });
+        r = await processFile(db, { orgId, fileId }, { limits: config.limits, sink });
       } catch (err) {
         if (err instanceof FileNotFoundError) throw new PermanentTaskError(err.message);
         throw err;
       }
       ctx.log?.info(
-        { fileId, status: r.status, reports: r.reportsStored, records: r.recordCount, error: r.error },
+        { orgId, fileId, status: r.status, reports: r.reportsStored, records: r.recordCount, error: r.error },
         'file processed',
       );
       // The database failed, not the file: fail the run so that the queue retries it with backoff.
@@ -76,9 +72,13 @@ export function taskHandlers(ctx: TaskContext): TaskHandlers {
     },
 
     'sweep-pending': async ({ olderThanMs }) => {
-      const ids = await listStaleFileIds(db, olderThanMs ?? config.jobs.staleAfterMs);
-      for (const fileId of ids) {
-        await ctx.queue.enqueue('process-file', { fileId, ifUnfinished: true }, { dedupeKey: processFileKey(fileId) });
+      const ids = await listStaleFiles(db, olderThanMs ?? config.jobs.staleAfterMs);
+      for (const { orgId, fileId } of ids) {
+        await ctx.queue.enqueue(
+          'process-file',
+          { orgId, fileId, ifUnfinished: true },
+          { dedupeKey: processFileKey(fileId) },
+        );
       }
       if (ids.length > 0) ctx.log?.info({ files: ids.length }, 'queued pending files again');
       return { queued: ids.length };
@@ -93,7 +93,8 @@ export function taskHandlers(ctx: TaskContext): TaskHandlers {
       const summary = await fetchMailboxes(db, mailboxes, {
         limits: config.limits,
         staleAfterMs: config.jobs.staleAfterMs,
-        onReportStored: stored,
+        orgOf: async (m) => (await findOrgBySlug(db, m.org))?.id,
+        sink,
         log: ctx.log,
       });
       const unreachable = summary.mailboxes.filter((m) => m.error !== null);
@@ -108,7 +109,7 @@ export function taskHandlers(ctx: TaskContext): TaskHandlers {
       for (const s of drifted) await rebuildRollupSlice(db, s);
       if (drifted.length > 0) {
         ctx.log?.warn({ slices: drifted.length }, 'rollups did not match the stored reports: rebuilt');
-        await ctx.cache.invalidate();
+        for (const orgId of new Set(drifted.map((s) => s.orgId))) await ctx.cache.invalidate(orgId);
       }
       const warmed = ctx.warmCache ? await ctx.warmCache() : 0;
       return { slices, repaired: drifted.length, warmed };
@@ -119,11 +120,12 @@ export function taskHandlers(ctx: TaskContext): TaskHandlers {
         retentionDays: config.jobs.retentionDays,
         historyDays: config.jobs.historyDays,
       });
+      const { orgIds, ...counts } = r;
       if (r.reports > 0 || r.files > 0) {
-        ctx.log?.info({ ...r }, 'old data deleted');
-        await ctx.cache.invalidate();
+        ctx.log?.info({ ...counts, orgs: orgIds.length }, 'old data deleted');
+        for (const orgId of orgIds) await ctx.cache.invalidate(orgId);
       }
-      return r;
+      return counts;
     },
   };
 }

@@ -71,8 +71,8 @@ export interface AggregateReportHeader {
   schema: SchemaFlavour;
   /** XML namespace of `<feedback>`, if any. */
   namespace: string | null;
-  /** Reporter organisation; empty string when the reporter sent none. */
-  orgName: string;
+  /** Reporting organisation (`<org_name>`); empty string when the reporter sent none. */
+  reporterOrg: string;
   email: string | null;
   extraContactInfo: string | null;
   reportId: string;

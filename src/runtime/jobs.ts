@@ -10,6 +10,7 @@ import type { JobEvent, JobQueue, TaskHandlers } from '../jobs/queue.js';
 import { taskHandlers } from '../jobs/tasks.js';
 import { DebouncedWarmup, cacheWarmer } from './cache-warmup.js';
 import type { Database } from '../store/database.js';
+import { reportStoredSink } from './report-sink.js';
 
 /** The processes of the distributed mode need shared state: PostgreSQL and Redis. */
 export class DistributedModeRequired extends Error {
@@ -76,16 +77,16 @@ export interface HandlerDeps {
 
 /** The task handlers of a worker, and its cache warm-up (stop it before closing the database). */
 export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: DebouncedWarmup } {
-  const warm = cacheWarmer({ config: d.config, db: d.db, queue: d.queue, cache: d.cache });
-  const warmCache = async (): Promise<number> => {
+  const warmer = cacheWarmer({ db: d.db, cache: d.cache, ttlSeconds: d.config.cache.ttlSeconds });
+  const safe = (f: () => Promise<number>) => async (): Promise<number> => {
     try {
-      return await warm();
+      return await f();
     } catch (err) {
       d.log.warn({ err: errorText(err) }, 'cache warm-up failed');
       return 0;
     }
   };
-  const warmup = new DebouncedWarmup(warmCache);
+  const warmup = new DebouncedWarmup({ all: safe(warmer.all), org: (orgId) => safe(() => warmer.org(orgId))() });
   const handlers = taskHandlers({
     db: d.db,
     queue: d.queue,
@@ -94,8 +95,8 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
     jobs: d.config.jobs,
     imap: d.config.imap,
     log: d.log,
-    warmCache,
-    reportsStored: () => warmup.soon(),
+    warmCache: safe(warmer.all),
+    sink: reportStoredSink({ cache: d.cache, warmup, log: d.log }),
   });
   return { handlers, warmup };
 }

@@ -11,6 +11,7 @@ import { openDatabase } from '../store/connect.js';
 import { ensureFirstAdmin } from './bootstrap-admin.js';
 import { createCache } from './cache.js';
 import { REDACT_PATHS, createLogger } from './logger.js';
+import { reportStoredSink } from './report-sink.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -33,9 +34,9 @@ export async function startServer(
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', () => undefined);
   const auth = await createAuthService(config, db, redis);
-  await ensureFirstAdmin(auth, config);
+  await ensureFirstAdmin(auth, config, db);
   const app = await buildApp(
-    { config, db, queue, cache, auth, ...(redis ? { redis } : {}) },
+    { config, db, queue, cache, auth, sink: reportStoredSink({ cache, log }), ...(redis ? { redis } : {}) },
     { logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } },
   );
   try {

@@ -7,6 +7,7 @@ export type FileStatus = 'pending' | 'processing' | 'processed' | 'duplicate' | 
 
 export interface IngestedFile {
   id: number;
+  orgId: number;
   sha256: string;
   source: FileSource;
   name: string;
@@ -24,11 +25,12 @@ export interface IngestedFile {
   processedAt: Date | null;
 }
 
-const COLUMNS = `id, sha256, source, name, size, content_type AS "contentType", received_at AS "receivedAt", status,
+const COLUMNS = `id, org_id AS "orgId", sha256, source, name, size, content_type AS "contentType", received_at AS "receivedAt", status,
   kind, error, warnings, recovered, report_count AS "reportCount", record_count AS "recordCount", attempts,
   processed_at AS "processedAt"`;
 
 export interface NewFile {
+  orgId: number;
   sha256: string;
   source: FileSource;
   name: string;
@@ -41,14 +43,14 @@ function isCompressed(b: Uint8Array): boolean {
 }
 
 /**
- * Inserts the file and its bytes unless a file with the same sha256 exists.
- * Returns the new id, or undefined when the bytes were already known.
+ * Inserts the file and its bytes unless the organisation has a file with the same sha256 (another organisation's
+ * copy is neither seen nor reused). Returns the new id, or undefined when the bytes were already known.
  */
 export async function insertFileIfNew(tx: Queryable, f: NewFile): Promise<number | undefined> {
   const inserted = await tx.query<{ id: number }>(
-    `INSERT INTO ingested_files (sha256, source, name, size, content_type)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING RETURNING id`,
-    [f.sha256, f.source, f.name, f.bytes.byteLength, f.contentType ?? null],
+    `INSERT INTO ingested_files (org_id, sha256, source, name, size, content_type)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ON CONSTRAINT ingested_files_org_sha256 DO NOTHING RETURNING id`,
+    [f.orgId, f.sha256, f.source, f.name, f.bytes.byteLength, f.contentType ?? null],
   );
   const id = inserted.rows[0]?.id;
   if (id === undefined) return undefined;
@@ -63,21 +65,33 @@ export async function insertFileIfNew(tx: Queryable, f: NewFile): Promise<number
   return id;
 }
 
-export async function findFileBySha256(db: Queryable, sha256: string): Promise<IngestedFile | undefined> {
-  const r = await db.query<IngestedFile>(`SELECT ${COLUMNS} FROM ingested_files WHERE sha256 = $1`, [sha256]);
+export async function findFileBySha256(
+  db: Queryable,
+  orgId: number,
+  sha256: string,
+): Promise<IngestedFile | undefined> {
+  const r = await db.query<IngestedFile>(`SELECT ${COLUMNS} FROM ingested_files WHERE org_id = $1 AND sha256 = $2`, [
+    orgId,
+    sha256,
+  ]);
   return r.rows[0];
 }
 
-export async function getFile(db: Queryable, id: number): Promise<IngestedFile | undefined> {
-  const r = await db.query<IngestedFile>(`SELECT ${COLUMNS} FROM ingested_files WHERE id = $1`, [id]);
+/** One of the organisation's files (undefined for another organisation's id). */
+export async function getFile(db: Queryable, orgId: number, id: number): Promise<IngestedFile | undefined> {
+  const r = await db.query<IngestedFile>(`SELECT ${COLUMNS} FROM ingested_files WHERE id = $1 AND org_id = $2`, [
+    id,
+    orgId,
+  ]);
   return r.rows[0];
 }
 
-/** The original bytes of a file, as they were received. */
-export async function getFileBytes(db: Queryable, id: number): Promise<Uint8Array | undefined> {
+/** The original bytes of one of the organisation's files, as they were received. */
+export async function getFileBytes(db: Queryable, orgId: number, id: number): Promise<Uint8Array | undefined> {
   const r = await db.query<{ encoding: string; data: Uint8Array }>(
-    'SELECT encoding, data FROM file_contents WHERE file_id = $1',
-    [id],
+    `SELECT c.encoding, c.data FROM file_contents c JOIN ingested_files f ON f.id = c.file_id
+     WHERE c.file_id = $1 AND f.org_id = $2`,
+    [id, orgId],
   );
   const row = r.rows[0];
   if (!row) return undefined;
@@ -85,10 +99,11 @@ export async function getFileBytes(db: Queryable, id: number): Promise<Uint8Arra
 }
 
 /** Claims a file for processing. */
-export async function markProcessing(db: Queryable, id: number): Promise<void> {
+export async function markProcessing(db: Queryable, orgId: number, id: number): Promise<void> {
   await db.query(
-    `UPDATE ingested_files SET status = 'processing', attempts = attempts + 1, error = NULL WHERE id = $1`,
-    [id],
+    `UPDATE ingested_files SET status = 'processing', attempts = attempts + 1, error = NULL
+     WHERE id = $1 AND org_id = $2`,
+    [id, orgId],
   );
 }
 
@@ -102,23 +117,33 @@ export interface FileOutcome {
   recordCount: number;
 }
 
-export async function recordOutcome(db: Queryable, id: number, o: FileOutcome): Promise<void> {
+export async function recordOutcome(db: Queryable, orgId: number, id: number, o: FileOutcome): Promise<void> {
   await db.query(
     `UPDATE ingested_files SET status = $2, kind = $3, error = $4, warnings = $5::jsonb, recovered = $6,
-       report_count = $7, record_count = $8, processed_at = now() WHERE id = $1`,
-    [id, o.status, o.kind, o.error, JSON.stringify(o.warnings), o.recovered, o.reportCount, o.recordCount],
+       report_count = $7, record_count = $8, processed_at = now() WHERE id = $1 AND org_id = $9`,
+    [id, o.status, o.kind, o.error, JSON.stringify(o.warnings), o.recovered, o.reportCount, o.recordCount, orgId],
   );
 }
 
-export async function listFileIdsByStatus(db: Queryable, statuses: FileStatus[]): Promise<number[]> {
-  const r = await db.query<{ id: number }>('SELECT id FROM ingested_files WHERE status = ANY($1::text[]) ORDER BY id', [
-    statuses,
-  ]);
-  return r.rows.map((x) => x.id);
+/** A file and the organisation it belongs to: what a job names. */
+export interface FileRef {
+  orgId: number;
+  fileId: number;
+}
+
+/** Files of some statuses, of one organisation or (platform-wide maintenance) of all. */
+export async function listFilesByStatus(db: Queryable, statuses: FileStatus[], orgId?: number): Promise<FileRef[]> {
+  const r = await db.query<FileRef>(
+    `SELECT org_id AS "orgId", id AS "fileId" FROM ingested_files
+     WHERE status = ANY($1::text[]) AND ($2::int8 IS NULL OR org_id = $2) ORDER BY id`,
+    [statuses, orgId ?? null],
+  );
+  return r.rows;
 }
 
 export interface FileReportRef {
   id: number;
+  /** The reporter (JSON name as in RFC 7489). */
   orgName: string;
   reportId: string;
   domain: string;
@@ -126,37 +151,38 @@ export interface FileReportRef {
   messages: number;
 }
 
-/** The reports stored from a file. */
-export async function reportsOfFile(db: Queryable, fileId: number): Promise<FileReportRef[]> {
+/** The reports stored from one of the organisation's files. */
+export async function reportsOfFile(db: Queryable, orgId: number, fileId: number): Promise<FileReportRef[]> {
   const r = await db.query<FileReportRef>(
-    `SELECT id, org_name AS "orgName", report_id AS "reportId", domain, record_count AS records,
+    `SELECT id, reporter_org AS "orgName", report_id AS "reportId", domain, record_count AS records,
        message_count AS messages
-     FROM reports WHERE file_id = $1 ORDER BY id`,
-    [fileId],
+     FROM reports WHERE file_id = $1 AND org_id = $2 ORDER BY id`,
+    [fileId, orgId],
   );
   return r.rows;
 }
 
-/** Files, newest first, optionally of some statuses; keyset-paginated on id. */
+/** The organisation's files, newest first, optionally of some statuses; keyset-paginated on id. */
 export async function listFiles(
   db: Queryable,
+  orgId: number,
   opts: { statuses?: FileStatus[]; limit: number; beforeId?: number },
 ): Promise<{ items: IngestedFile[]; total: number; nextBeforeId: number | null }> {
-  const cond: string[] = [];
-  const params: unknown[] = [];
+  const cond: string[] = ['org_id = $1'];
+  const params: unknown[] = [orgId];
   if (opts.statuses && opts.statuses.length > 0) {
     params.push(opts.statuses);
     cond.push(`status = ANY($${params.length}::text[])`);
   }
   const countParams = [...params];
-  const countWhere = cond.length > 0 ? `WHERE ${cond.join(' AND ')}` : '';
+  const countWhere = `WHERE ${cond.join(' AND ')}`;
   if (opts.beforeId !== undefined) {
     params.push(opts.beforeId);
     cond.push(`id < $${params.length}`);
   }
   params.push(opts.limit + 1);
   const rows = await db.query<IngestedFile>(
-    `SELECT ${COLUMNS} FROM ingested_files ${cond.length > 0 ? `WHERE ${cond.join(' AND ')}` : ''}
+    `SELECT ${COLUMNS} FROM ingested_files WHERE ${cond.join(' AND ')}
      ORDER BY id DESC LIMIT $${params.length}`,
     params,
   );

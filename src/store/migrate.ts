@@ -27,8 +27,8 @@ function postgrator(exec: Exec, execScript: (sql: string) => Promise<void>): Pos
   });
 }
 
-/** Applies every pending migration; returns the versions applied. */
-export async function migrate(db: Database): Promise<number[]> {
+/** Applies every pending migration (or up to version `to`); returns the versions applied. */
+export async function migrate(db: Database, to?: string): Promise<number[]> {
   if (db instanceof PostgresDatabase) {
     return db.withClient(async (client) => {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -37,7 +37,7 @@ export async function migrate(db: Database): Promise<number[]> {
           async (sql) => ({ rows: (await client.query(sql)).rows as Record<string, unknown>[] }),
           async (sql) => void (await client.query(sql)),
         );
-        return (await p.migrate()).map((m) => m.version);
+        return (await p.migrate(to)).map((m) => m.version);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       }
@@ -47,7 +47,7 @@ export async function migrate(db: Database): Promise<number[]> {
     async (sql) => ({ rows: (await db.query<Record<string, unknown>>(sql)).rows }),
     (sql) => db.exec(sql),
   );
-  return (await p.migrate()).map((m) => m.version);
+  return (await p.migrate(to)).map((m) => m.version);
 }
 
 export async function migrationStatus(db: Database): Promise<MigrationStatus> {

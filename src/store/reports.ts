@@ -5,21 +5,24 @@ import { CopyBuffer, pgTextArray } from './copy-text.js';
 import type { Queryable } from './database.js';
 
 /**
- * Inserts the report row unless a report with the same identity (reporter org, report id, policy domain,
- * period begin) is already stored. Returns its id, or undefined for a duplicate.
+ * Inserts the report row unless the organisation already has a report with the same identity (reporter org,
+ * report id, policy domain, period begin), and registers its policy domain with the organisation. Returns its
+ * id, or undefined for a duplicate.
  */
 export async function insertReportIfNew(
   tx: Queryable,
+  orgId: number,
   fileId: number,
   partName: string,
   h: AggregateReportHeader,
 ): Promise<number | undefined> {
   const p = h.policy;
   const r = await tx.query<{ id: number }>(
-    `INSERT INTO reports (file_id, part_name, org_name, email, extra_contact_info, report_id, domain,
+    `WITH domain AS (INSERT INTO domains (org_id, name) VALUES ($24, $7) ON CONFLICT ON CONSTRAINT domains_org_name DO NOTHING)
+     INSERT INTO reports (org_id, file_id, part_name, reporter_org, email, extra_contact_info, report_id, domain,
        begin_at, end_at, day, version, schema, namespace, generator,
        adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, reporter_errors)
-     VALUES ($1, $2, $3, $4, $5, $6, $7,
+     VALUES ($24, $1, $2, $3, $4, $5, $6, $7,
        to_timestamp($8::float8), to_timestamp($9::float8), (to_timestamp($8::float8) AT TIME ZONE 'UTC')::date,
        $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23::jsonb)
      ON CONFLICT ON CONSTRAINT reports_identity DO NOTHING
@@ -27,7 +30,7 @@ export async function insertReportIfNew(
     [
       fileId,
       partName,
-      h.orgName,
+      h.reporterOrg,
       h.email,
       h.extraContactInfo,
       h.reportId,
@@ -48,6 +51,7 @@ export async function insertReportIfNew(
       p.testing,
       p.discoveryMethod,
       JSON.stringify(h.errors),
+      orgId,
     ],
   );
   return r.rows[0]?.id;
@@ -56,6 +60,7 @@ export async function insertReportIfNew(
 /** Inserts a batch of records (numbered from firstIdx), with their override reasons and auth results. */
 export async function insertRecords(
   tx: Queryable,
+  orgId: number,
   reportId: number,
   firstIdx: number,
   records: readonly ReportRecord[],
@@ -67,6 +72,7 @@ export async function insertRecords(
     const d = r.dkimResults;
     const s = r.spfResults;
     rows.add([
+      orgId,
       reportId,
       firstIdx + i,
       r.sourceIp,
@@ -93,6 +99,7 @@ export async function insertRecords(
 }
 
 const RECORD_COLUMNS = [
+  'org_id',
   'report_id',
   'idx',
   'source_ip',

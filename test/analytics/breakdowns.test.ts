@@ -6,14 +6,15 @@ import path from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyticsAnswers } from '../../src/analytics/answers.js';
 import { MemoryCache } from '../../src/analytics/cache.js';
 import { summarise } from '../../src/analytics/summary.js';
-import type { AppDeps } from '../../src/api/deps.js';
 import { registerProblemHandlers } from '../../src/api/problem.js';
 import { breakdownRoutes } from '../../src/api/routes/breakdowns.js';
 import { loadConfig } from '../../src/config/index.js';
 import { importFiles } from '../../src/ingest/import-files.js';
 import { openPglite, type TestDatabase } from '../support/db.js';
+import { DEFAULT_ORG_ID, NO_SINK } from '../support/org.js';
 
 interface Rec {
   ip: string;
@@ -83,15 +84,19 @@ describe('breakdown routes', () => {
     ];
     for (const [name, xml] of files) await fs.writeFile(path.join(dir, name), xml);
     const config = loadConfig({ DMARC_DATA_DIR: dir, DMARC_LOG_LEVEL: 'silent' });
-    const summary = await importFiles(t.db, [dir], { limits: config.limits });
+    const summary = await importFiles(t.db, [dir], { orgId: DEFAULT_ORG_ID, limits: config.limits, sink: NO_SINK });
     expect(summary.reports).toBe(3);
-    const deps = { config, db: t.db, cache: new MemoryCache(300) } as unknown as AppDeps;
+    const answers = analyticsAnswers(t.db, new MemoryCache(300));
     app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
     registerProblemHandlers(app);
     app.addHook('onRoute', (r) => {
       if (r.method === 'GET') roles[r.url] = (r.config as { role?: string } | undefined)?.role;
     });
-    breakdownRoutes(app, deps);
+    // What the auth hook does for a tenant route: the request acts in the default organisation.
+    app.addHook('onRequest', async (req) => {
+      req.org = { id: DEFAULT_ORG_ID, slug: 'default', name: 'default', role: 'viewer' };
+    });
+    await app.register(breakdownRoutes, { prefix: '/api', answers });
     await app.ready();
   });
 
@@ -141,7 +146,7 @@ describe('breakdown routes', () => {
       total: 2,
       nextCursor: null,
     });
-    const s = await summarise(t.db, {});
+    const s = await summarise(t.db, { orgId: DEFAULT_ORG_ID });
     const items = r.body.items as { messages: number; reports: number; dmarcPass: number }[];
     expect(items.reduce((n, x) => n + x.messages, 0)).toBe(s.totals.messages);
     expect(items.reduce((n, x) => n + x.reports, 0)).toBe(s.totals.reports);

@@ -348,11 +348,21 @@ describe.each(availableEngines())('the app on %s', (engine) => {
     it('a route with a role is accepted', async () => {
       const app = await unstarted();
       try {
-        app.get('/api/declared', { config: { role: 'viewer' } }, () => ({ ok: true }));
+        app.get('/api/declared', { config: { role: 'authenticated' } }, () => ({ ok: true }));
         await app.ready();
         expect(app.hasRoute({ method: 'GET', url: '/api/declared' })).toBe(true);
       } finally {
         await app.close();
+      }
+    });
+
+    it('an organisation role outside the tenant routes stops the app from starting', async () => {
+      const app = await unstarted();
+      try {
+        app.get('/api/misplaced', { config: { role: 'viewer' } }, () => ({ ok: true }));
+        await expect(app.ready()).rejects.toThrow(/organisation role viewer but is not a tenant route/);
+      } finally {
+        await app.close().catch(() => undefined);
       }
     });
   });

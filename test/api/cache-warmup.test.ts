@@ -1,15 +1,19 @@
-// Cache warm-up: the answers it computes are the ones the dashboard's first screen reads (same keys: the
-// dashboard's requests are HITs afterwards), it is scheduled after imports (debounced) and stops cleanly.
+// Cache warm-up, per organisation: the answers it computes are the ones the dashboard's first screen reads (same
+// keys: the dashboard's requests are HITs afterwards), it is scheduled after imports (debounced, per organisation)
+// and stops cleanly.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import { acceptFile } from '../../src/ingest/accept-file.js';
-import { DebouncedWarmup, cacheWarmer } from '../../src/runtime/cache-warmup.js';
+import { DebouncedWarmup, cacheWarmer, type Warmer } from '../../src/runtime/cache-warmup.js';
 import { availableEngines } from '../support/db.js';
+import { DEFAULT_ORG_ID, createOrg, recordingSink } from '../support/org.js';
 import { startApi, syntheticReport, upload, type TestApi } from './helpers.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-15T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const warmerOf = (api: TestApi, ttlSeconds = api.config.cache.ttlSeconds): Warmer =>
+  cacheWarmer({ db: api.db, cache: api.cache, ttlSeconds }, () => NOW);
 
 describe.each(availableEngines())('cache warm-up on %s', (engine) => {
   let api: TestApi;
@@ -29,8 +33,8 @@ describe.each(availableEngines())('cache warm-up on %s', (engine) => {
   afterAll(() => api?.close());
 
   it("after a warm-up, every request of the dashboard's first screen is a cache HIT with the same answer", async () => {
-    await api.cache.invalidate();
-    const warmed = await cacheWarmer(api, () => NOW)();
+    await api.cache.invalidate(DEFAULT_ORG_ID);
+    const warmed = await warmerOf(api).org(DEFAULT_ORG_ID);
     expect(warmed).toBeGreaterThanOrEqual(10);
     // what web/src/pages/Overview.tsx and web/src/choices.ts ask for with the default filters
     const q = `from=${iso(NOW - 29 * DAY)}&to=${iso(NOW)}`;
@@ -54,7 +58,7 @@ describe.each(availableEngines())('cache warm-up on %s', (engine) => {
       expect(r.headers['x-cache'], urls[i]).toBe('HIT');
     }
     // the same answers as computed fresh
-    await api.cache.invalidate();
+    await api.cache.invalidate(DEFAULT_ORG_ID);
     const fresh = await Promise.all(urls.map((url) => api.inject(url)));
     for (const [i, r] of fresh.entries()) {
       expect(r.headers['x-cache'], urls[i]).toBe('MISS');
@@ -63,32 +67,68 @@ describe.each(availableEngines())('cache warm-up on %s', (engine) => {
     expect(warm[2]!.json()).toMatchObject({ reports: 2, messages: 11 });
   });
 
-  it('computes nothing when the cache is off', async () => {
-    const off = { ...api, config: { ...api.config, cache: { ...api.config.cache, ttlSeconds: 0 } } };
-    expect(await cacheWarmer(off, () => NOW)()).toBe(0);
+  it('all() warms every organisation in turn, each under its own keys', async () => {
+    const other = await createOrg(api.db, 'second');
+    await api.cache.invalidate(DEFAULT_ORG_ID);
+    const perOrg = await warmerOf(api).org(DEFAULT_ORG_ID);
+    await api.cache.invalidate(DEFAULT_ORG_ID);
+    const before = { one: await api.cache.stats(DEFAULT_ORG_ID), two: await api.cache.stats(other.id) };
+    expect(await warmerOf(api).all()).toBe(2 * perOrg);
+    const after = { one: await api.cache.stats(DEFAULT_ORG_ID), two: await api.cache.stats(other.id) };
+    // every answer of each organisation computed, in its own namespace
+    expect(after.one.misses - before.one.misses).toBe(perOrg);
+    expect(after.two.misses - before.two.misses).toBe(perOrg);
+    // the default organisation's first screen is warm
+    expect((await api.inject('/api/rollup/summary')).headers['x-cache']).toBe('HIT');
   });
 
-  it('process-file reports stored reports (so that a warm-up is scheduled), and not when nothing was stored', async () => {
-    let calls = 0;
+  it('computes nothing when the cache is off', async () => {
+    const off = warmerOf(api, 0);
+    expect(await off.org(DEFAULT_ORG_ID)).toBe(0);
+    expect(await off.all()).toBe(0);
+  });
+
+  it('process-file tells the sink of stored reports (so that a warm-up is scheduled), and not when nothing was stored', async () => {
+    const sink = recordingSink();
     const handlers = taskHandlers({
       db: api.db,
       queue: api.queue,
       cache: api.cache,
       limits: api.config.limits,
-      reportsStored: () => calls++,
+      sink,
     });
-    // accepted through a queue that is not started, so that only these handlers process it
-    const parked = { enqueue: () => Promise.resolve() } as unknown as typeof api.queue;
+    // accepted with a queue that is not started, so that only these handlers process it
     const accept = async (name: string, xml: string) =>
-      (await acceptFile(api.db, parked, { name, bytes: Buffer.from(xml), source: 'cli' }, api.config.limits)).fileId;
+      (
+        await acceptFile(
+          api.db,
+          { orgId: DEFAULT_ORG_ID, name, bytes: Buffer.from(xml), source: 'cli' },
+          { limits: api.config.limits, enqueue: () => Promise.resolve(), sink },
+        )
+      ).fileId;
     const report = syntheticReport(100, { domain: 'warm.example' });
-    await handlers['process-file']({ fileId: await accept('new.xml', report) });
-    expect(calls).toBe(1);
+    const fileId = await accept('new.xml', report);
+    await handlers['process-file']({ orgId: DEFAULT_ORG_ID, fileId });
+    expect(sink.events).toEqual([expect.objectContaining({ orgId: DEFAULT_ORG_ID, fileId, domain: 'warm.example' })]);
     // other bytes, the same report identity: nothing stored
-    await handlers['process-file']({ fileId: await accept('copy.xml', `${report}\n`) });
-    expect(calls).toBe(1);
+    await handlers['process-file']({ orgId: DEFAULT_ORG_ID, fileId: await accept('copy.xml', `${report}\n`) });
+    expect(sink.events).toHaveLength(1);
   });
 });
+
+/** A warmer that only records what it was asked to warm: an organisation's id, or 'all'. */
+function recordingWarmer(run: (what: number | 'all') => Promise<void>): Warmer {
+  return {
+    org: async (orgId) => {
+      await run(orgId);
+      return 1;
+    },
+    all: async () => {
+      await run('all');
+      return 1;
+    },
+  };
+}
 
 describe('DebouncedWarmup', () => {
   beforeEach(() => {
@@ -100,25 +140,54 @@ describe('DebouncedWarmup', () => {
   const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
   it('runs once after a burst of calls, when the calls stop', async () => {
-    let runs = 0;
-    const w = new DebouncedWarmup(async () => void runs++, 40, 10_000);
+    const runs: (number | 'all')[] = [];
+    const w = new DebouncedWarmup(
+      recordingWarmer(async (what) => void runs.push(what)),
+      40,
+      10_000,
+    );
     for (let i = 0; i < 5; i++) {
-      w.soon();
+      w.soon(DEFAULT_ORG_ID);
       await advance(10);
     }
-    expect(runs).toBe(0);
+    expect(runs).toEqual([]);
     await advance(39);
-    expect(runs).toBe(1);
+    expect(runs).toEqual([DEFAULT_ORG_ID]);
     await advance(1000);
-    expect(runs).toBe(1);
+    expect(runs).toEqual([DEFAULT_ORG_ID]);
+    await w.stop();
+  });
+
+  it('a burst over several organisations warms each of them once; soon() without one warms them all', async () => {
+    const runs: (number | 'all')[] = [];
+    const w = new DebouncedWarmup(
+      recordingWarmer(async (what) => void runs.push(what)),
+      40,
+      10_000,
+    );
+    for (const orgId of [2, DEFAULT_ORG_ID, 2, 3, DEFAULT_ORG_ID]) {
+      w.soon(orgId);
+      await advance(10);
+    }
+    await advance(40);
+    expect(runs.slice().sort()).toEqual([DEFAULT_ORG_ID, 2, 3]);
+    runs.length = 0;
+    w.soon(2);
+    w.soon();
+    await advance(50);
+    expect(runs).toEqual(['all']);
     await w.stop();
   });
 
   it('runs at the latest maxWait after the first call of an endless stream', async () => {
     let runs = 0;
-    const w = new DebouncedWarmup(async () => void runs++, 50, 120);
+    const w = new DebouncedWarmup(
+      recordingWarmer(async () => void runs++),
+      50,
+      120,
+    );
     for (let t = 0; t < 400; t += 15) {
-      w.soon();
+      w.soon(DEFAULT_ORG_ID);
       await advance(15);
     }
     expect(runs).toBe(3); // at ~120, ~240, ~360 ms
@@ -128,34 +197,41 @@ describe('DebouncedWarmup', () => {
   it('stop() cancels a pending run and waits for a running one', async () => {
     let started = 0;
     let finished = 0;
-    const w = new DebouncedWarmup(async () => {
-      started++;
-      await new Promise((r) => setTimeout(r, 60));
-      finished++;
-    }, 10);
-    w.soon();
+    const w = new DebouncedWarmup(
+      recordingWarmer(async () => {
+        started++;
+        await new Promise((r) => setTimeout(r, 60));
+        finished++;
+      }),
+      10,
+    );
+    w.soon(DEFAULT_ORG_ID);
     await advance(30); // running now
     expect([started, finished]).toEqual([1, 0]);
-    w.soon(); // pending
+    w.soon(DEFAULT_ORG_ID); // pending
     const stopped = w.stop();
     await advance(60);
     await stopped;
     expect([started, finished]).toEqual([1, 1]);
     await advance(100);
-    w.soon(); // ignored once stopped
+    w.soon(DEFAULT_ORG_ID); // ignored once stopped
+    w.soon();
     await advance(100);
     expect(started).toBe(1);
   });
 
   it('a failed warm-up does not stop later ones', async () => {
     let runs = 0;
-    const w = new DebouncedWarmup(async () => {
-      runs++;
-      if (runs === 1) throw new Error('database away');
-    }, 10);
-    w.soon();
+    const w = new DebouncedWarmup(
+      recordingWarmer(async () => {
+        runs++;
+        if (runs === 1) throw new Error('database away');
+      }),
+      10,
+    );
+    w.soon(DEFAULT_ORG_ID);
     await advance(40);
-    w.soon();
+    w.soon(DEFAULT_ORG_ID);
     await advance(40);
     expect(runs).toBe(2);
     await w.stop();

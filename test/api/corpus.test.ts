@@ -4,11 +4,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalyticsFilter } from '../../src/analytics/filters.js';
+import type { AnalyticsFilter, ScopedFilter } from '../../src/analytics/filters.js';
 import { summarise, type SummaryFigures } from '../../src/analytics/summary.js';
 import { runCli } from '../support/cli.js';
 import { availableEngines } from '../support/db.js';
 import { expectationOf, expectedTime, type ExpectedReport } from '../support/manifest.js';
+import { DEFAULT_ORG_ID } from '../support/org.js';
 import {
   corpusRows,
   dayOf,
@@ -149,13 +150,13 @@ function query(f: Record<string, string | undefined>): string {
   return s ? `?${s}` : '';
 }
 
-/** The API's query parameters → the filter summarise() takes. */
-function toFilter(q: Record<string, string>): AnalyticsFilter {
-  const f: AnalyticsFilter = {};
+/** The API's query parameters → the filter summarise() takes (the API's user acts in the default organisation). */
+function toFilter(q: Record<string, string>): ScopedFilter {
+  const f: ScopedFilter = { orgId: DEFAULT_ORG_ID };
   if (q.domain) f.domain = q.domain;
   if (q.from) f.from = q.from;
   if (q.to) f.to = q.to;
-  if (q.org) f.org = q.org;
+  if (q.org) f.reporter = q.org;
   if (q.source_ip) f.sourceIp = q.source_ip;
   if (q.disposition) f.disposition = q.disposition as AnalyticsFilter['disposition'];
   if (q.dmarc) f.dmarc = q.dmarc as AnalyticsFilter['dmarc'];
@@ -298,7 +299,7 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
       expect(s.reports).toBe(truth.length);
       expect(s.records).toBe(truthRecords);
       expect(s.messages).toBe(truthMessages);
-      expect(s).toEqual(withRate((await summarise(api.db)).totals));
+      expect(s).toEqual(withRate((await summarise(api.db, { orgId: DEFAULT_ORG_ID })).totals));
       expect(s.complianceRate).toBeGreaterThan(0);
       expect(s.complianceRate).toBeLessThan(1);
       expect(await getJson<Figures>(api, '/api/stats/summary')).toEqual(s);
@@ -325,7 +326,9 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
 
     it('/api/stats/by-domain and /api/domains, per domain', async () => {
       const byDomain = await getJson<{ items: ({ domain: string } & Figures)[] }>(api, '/api/stats/by-domain');
-      expect(byDomain.items).toEqual((await summarise(api.db)).domains.map((d) => withRate(d)));
+      expect(byDomain.items).toEqual(
+        (await summarise(api.db, { orgId: DEFAULT_ORG_ID })).domains.map((d) => withRate(d)),
+      );
       const domains = (await walk<DomainItem>(api, '/api/domains', 4)).items;
       const names = [...new Set(truth.map((r) => r.domain.toLowerCase()))].sort();
       expect(domains.map((d) => d.domain)).toEqual(names);
@@ -389,7 +392,9 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
       // reports without a readable period have no day: the timeline leaves them out, and only them
       const undated = truth.filter((r) => dayOf(r) === null);
       expect(sumOf(items, 'messages')).toBe(truthMessages - sumOf(undated, 'count_sum'));
-      const dated = withRate((await summarise(api.db, { from: days[0], to: days[days.length - 1] })).totals);
+      const dated = withRate(
+        (await summarise(api.db, { orgId: DEFAULT_ORG_ID, from: days[0], to: days[days.length - 1] })).totals,
+      );
       expect(sumOf(items, 'dmarcPass')).toBe(dated.dmarcPass);
       for (const d of ['none', 'quarantine', 'reject', 'pass'] as const) {
         const total = sum(items, (p) => p.disposition[d]);
@@ -481,8 +486,8 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
       expect(t.period).toEqual({ from: '2024-01-01', to: '2024-12-31', days: 366 });
       // the 366 days just before
       expect(t.previousPeriod).toEqual({ from: '2022-12-31', to: '2023-12-31' });
-      const cur = (await summarise(api.db, { from: '2024-01-01', to: '2024-12-31' })).totals;
-      const prev = (await summarise(api.db, { from: '2022-12-31', to: '2023-12-31' })).totals;
+      const cur = (await summarise(api.db, { orgId: DEFAULT_ORG_ID, from: '2024-01-01', to: '2024-12-31' })).totals;
+      const prev = (await summarise(api.db, { orgId: DEFAULT_ORG_ID, from: '2022-12-31', to: '2023-12-31' })).totals;
       expect(t.current).toMatchObject({ messages: cur.messages, dmarcPass: cur.dmarcPass, reports: cur.reports });
       expect(t.previous).toMatchObject({ messages: prev.messages, dmarcPass: prev.dmarcPass, reports: prev.reports });
       expect(t.delta.messages).toBe(cur.messages - prev.messages);

@@ -17,6 +17,7 @@ import { taskHandlers } from '../../src/jobs/tasks.js';
 import type { Database } from '../../src/store/database.js';
 import { PostgresDatabase } from '../../src/store/postgres.js';
 import { openEngine, type Engine, type TestDatabase } from '../support/db.js';
+import { DEFAULT_ORG_ID, cacheSink } from '../support/org.js';
 import {
   expectationOf,
   expectedTime,
@@ -65,7 +66,7 @@ export async function startApi(
     const db = opts.ownConnection && t.url ? await PostgresDatabase.open(t.url) : t.db;
     const cache = new MemoryCache(config.cache.ttlSeconds);
     const queue = new InProcessQueue({ backoffMs: 10, history: new TaskHistory(db) });
-    queue.start(taskHandlers({ db, queue, cache, limits: config.limits }));
+    queue.start(taskHandlers({ db, queue, cache, limits: config.limits, sink: cacheSink(cache) }));
     const auth = await createAuthService(config, db, undefined, { bcryptCost: 4 });
     const app = await buildApp({ config, db, queue, cache, auth });
     await app.ready();
@@ -74,7 +75,8 @@ export async function startApi(
     const { user } = await auth.createUser({
       email: 'api-tests@example.com',
       name: 'API tests',
-      role: 'admin',
+      platformAdmin: true,
+      member: { orgId: DEFAULT_ORG_ID, role: 'admin' },
       password: 'correct horse battery staple',
     });
     const headers: Record<string, string> = { authorization: `Bearer ${await auth.access.sign(user.id)}` };

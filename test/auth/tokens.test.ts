@@ -1,4 +1,5 @@
 // Login, refresh rotation, theft detection, logout, expiry (controllable clock), bad tokens, API keys.
+import { DEFAULT_ORG_ID } from '../support/org.js';
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,7 +157,7 @@ describe.each(availableEngines())('tokens on %s', (engine) => {
     const { user } = await x.auth.createUser({
       email: 'leaver@example.com',
       name: 'L',
-      role: 'analyst',
+      member: { orgId: DEFAULT_ORG_ID, role: 'analyst' },
       password: TEST_PASSWORD,
     });
     const s = (await login('leaver@example.com')).json<SessionBody>();

@@ -2,6 +2,7 @@
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthService } from '../../src/auth/service.js';
+import { DEFAULT_ORG_ID } from '../support/org.js';
 import { ensureFirstAdmin } from '../../src/runtime/bootstrap-admin.js';
 import { loadConfig } from '../../src/config/index.js';
 import { availableEngines, openEngine } from '../support/db.js';
@@ -75,7 +76,7 @@ describe.each(availableEngines())('users on %s', (engine) => {
     const { user } = await x.auth.createUser({
       email: 'edit@example.com',
       name: 'E',
-      role: 'viewer',
+      member: { orgId: DEFAULT_ORG_ID, role: 'viewer' },
       password: 'a long enough pw',
     });
     const r = await x.app.inject({
@@ -111,7 +112,7 @@ describe.each(availableEngines())('users on %s', (engine) => {
     const { user: second } = await x.auth.createUser({
       email: 'admin2@example.com',
       name: 'A2',
-      role: 'admin',
+      member: { orgId: DEFAULT_ORG_ID, role: 'admin' },
       password: 'a long enough pw',
     });
     expect(
@@ -140,7 +141,7 @@ describe.each(availableEngines())('users on %s', (engine) => {
     const { user } = await svc.createUser({
       email: 'cost@example.com',
       name: 'C',
-      role: 'viewer',
+      member: { orgId: DEFAULT_ORG_ID, role: 'viewer' },
       password: 'a long enough pw',
     });
     const row = await x.t.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [
@@ -163,13 +164,15 @@ describe('first start', () => {
         bcryptCost: 4,
       });
       const printed: string[] = [];
-      await ensureFirstAdmin(svc, loadConfig({}), (l) => printed.push(l));
+      await ensureFirstAdmin(svc, loadConfig({}), t.db, (l) => printed.push(l));
       expect(printed.join('\n')).toMatch(/admin@localhost with the password: \S{20}/);
       const pw = /password: (\S+)/.exec(printed.join('\n'))![1]!;
-      await ensureFirstAdmin(svc, loadConfig({}), (l) => printed.push(l)); // users exist: nothing again
+      await ensureFirstAdmin(svc, loadConfig({}), t.db, (l) => printed.push(l)); // users exist: nothing again
       expect(printed.filter((l) => l.includes(pw))).toHaveLength(1);
       const u = await svc.findUserByEmail('admin@localhost');
-      expect(u?.role).toBe('admin');
+      // a platform administrator, and an admin of the default organisation
+      expect(u?.platformAdmin).toBe(true);
+      expect((await svc.getMember(DEFAULT_ORG_ID, u!.id))?.role).toBe('admin');
     } finally {
       await t.drop();
     }
@@ -186,6 +189,7 @@ describe('first start', () => {
       await ensureFirstAdmin(
         svc,
         loadConfig({ DMARC_ADMIN_EMAIL: 'boss@example.com', DMARC_ADMIN_PASSWORD: 'from the environment' }),
+        t2.db,
         (l) => printed.push(l),
       );
       expect(printed.join('\n')).not.toContain('from the environment');

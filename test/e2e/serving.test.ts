@@ -14,7 +14,7 @@ async function appFor(root: string): Promise<FastifyInstance> {
   const app = Fastify();
   registerProblemHandlers(app);
   requireDeclaredRoles(app);
-  app.get('/api/known', { config: { role: 'viewer' } }, () => ({ ok: true }));
+  app.get('/api/known', { config: { role: 'public' } }, () => ({ ok: true }));
   await registerWeb(app, { root });
   await app.ready();
   return app;

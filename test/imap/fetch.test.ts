@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { MemoryCache } from '../../src/analytics/cache.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { ImapMailboxConfig } from '../../src/config/jobs.js';
-import { fetchMailboxes, type FetchSummary } from '../../src/ingest/imap/fetch.js';
+import { fetchMailboxes, type FetchOptions, type FetchSummary } from '../../src/ingest/imap/fetch.js';
 import { IdleWatcher } from '../../src/ingest/imap/idle.js';
 import { intakeFile } from '../../src/ingest/intake.js';
 import { processFile } from '../../src/ingest/process-file.js';
@@ -19,9 +19,11 @@ import { getTaskRun, TaskHistory } from '../../src/jobs/history.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
+import { findOrgBySlug } from '../../src/store/organizations.js';
 import { runCli } from '../support/cli.js';
 import { openPglite, type TestDatabase } from '../support/db.js';
 import { CORPUS_DIR } from '../support/manifest.js';
+import { DEFAULT_ORG_ID, NO_SINK, cacheSink, createOrg, recordingSink } from '../support/org.js';
 import { servicesRequired } from '../support/services.js';
 import { waitFor } from '../jobs/support.js';
 import { dovecotInstalled, startDovecot, type Dovecot } from './dovecot.js';
@@ -76,6 +78,9 @@ function email(subject: string, attachment?: { name: string; type: string; bytes
     '',
   ].join('\r\n');
 }
+
+/** fetch-imap runs are platform-wide (no organisation in their payload). */
+const PLATFORM = { orgId: DEFAULT_ORG_ID, includePlatform: true };
 
 async function corpus(file: string): Promise<Buffer> {
   return fs.readFile(path.join(CORPUS_DIR, file));
@@ -177,9 +182,12 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     });
   }
 
-  const opts = (o: Partial<Parameters<typeof fetchMailboxes>[2]> = {}) => ({
+  /** As the fetch-imap task does: a mailbox's reports go to the organisation of its `org` slug. */
+  const opts = (o: Partial<FetchOptions> = {}): FetchOptions => ({
     limits: DEFAULT_UNPACK_LIMITS,
     staleAfterMs: 10 * 60_000,
+    orgOf: async (m) => (await findOrgBySlug(t.db, m.org))?.id,
+    sink: NO_SINK,
     connect: { attempts: 2, retryDelayMs: 50 },
     ...o,
   });
@@ -213,10 +221,20 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
 
     const queue = new InProcessQueue({ history: new TaskHistory(t.db) });
     const cache = new MemoryCache(300);
-    queue.start(taskHandlers({ db: t.db, queue, cache, limits: config.limits, jobs: config.jobs, imap: config.imap }));
+    queue.start(
+      taskHandlers({
+        db: t.db,
+        queue,
+        cache,
+        limits: config.limits,
+        jobs: config.jobs,
+        imap: config.imap,
+        sink: cacheSink(cache),
+      }),
+    );
     const id = await queue.enqueue('fetch-imap', { mailbox: m.name });
     await queue.drain();
-    const run = await getTaskRun(t.db, id);
+    const run = await getTaskRun(t.db, id, PLATFORM);
     expect(run?.state, run?.error ?? '').toBe('completed');
     const s = run!.result as FetchSummary;
     expect(s).toMatchObject({ files: 13, imported: 9, duplicates: 1, unsupported: 1, failed: 2, reports: 9 });
@@ -233,7 +251,7 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     ]);
     expect(s.failures.map((f) => f.error).join('\n')).toMatch(/no report found|gzip|deflate|invalid/i);
     expect(await reportCount()).toBe(9);
-    expect((await cache.stats()).invalidations).toBe(9);
+    expect((await cache.stats(DEFAULT_ORG_ID)).invalidations).toBe(9);
     // INBOX keeps only the message somebody had read; processed/invalid folders were created
     expect(await counts(m.folder, m.processedFolder, m.invalidFolder)).toEqual([1, 10, 3]);
     const sources = await t.db.query<{ source: string; n: number }>(
@@ -243,7 +261,7 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
 
     const again = await queue.enqueue('fetch-imap', { mailbox: m.name });
     await queue.drain();
-    expect((await getTaskRun(t.db, again))?.result).toMatchObject({ files: 0, imported: 0, reports: 0 });
+    expect((await getTaskRun(t.db, again, PLATFORM))?.result).toMatchObject({ files: 0, imported: 0, reports: 0 });
     expect(await reportCount()).toBe(9);
     expect(await counts(m.folder, m.processedFolder, m.invalidFolder)).toEqual([1, 10, 3]);
     await queue.close();
@@ -258,9 +276,13 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     ]);
     const [imported, halfway] = await sources(m.folder);
     // the previous run stored 102 and crashed; it had only taken in 103 (pending) when it died, long ago
-    const a = await intakeFile(t.db, { bytes: imported!, name: 'x', source: 'imap' });
-    await processFile(t.db, a.fileId, { limits: DEFAULT_UNPACK_LIMITS });
-    const b = await intakeFile(t.db, { bytes: halfway!, name: 'y', source: 'imap' });
+    const a = await intakeFile(t.db, { orgId: DEFAULT_ORG_ID, bytes: imported!, name: 'x', source: 'imap' });
+    await processFile(
+      t.db,
+      { orgId: DEFAULT_ORG_ID, fileId: a.fileId },
+      { limits: DEFAULT_UNPACK_LIMITS, sink: NO_SINK },
+    );
+    const b = await intakeFile(t.db, { orgId: DEFAULT_ORG_ID, bytes: halfway!, name: 'y', source: 'imap' });
     await t.db.query(`UPDATE ingested_files SET status_changed_at = now() - interval '1 hour' WHERE id = $1`, [
       b.fileId,
     ]);
@@ -278,7 +300,7 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     const { m } = mailbox();
     await append(m.folder, [await corpus('mail-auth/101.eml')]);
     const [bytes] = await sources(m.folder);
-    await intakeFile(t.db, { bytes: bytes!, name: 'elsewhere', source: 'imap' }); // pending, just now
+    await intakeFile(t.db, { orgId: DEFAULT_ORG_ID, bytes: bytes!, name: 'elsewhere', source: 'imap' }); // pending, just now
     const s = await fetchMailboxes(t.db, [m], opts());
     expect(s.mailboxes[0]).toMatchObject({ messages: 1, leftForLater: 1, movedToProcessed: 0 });
     expect(await unseen(m.folder)).toBe(1);
@@ -380,6 +402,32 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     expect(JSON.stringify(s)).not.toContain(dovecot.password);
   });
 
+  it("a mailbox's reports go to the organisation of its slug; one whose organisation does not exist is not read", async () => {
+    const acme = await createOrg(t.db, 'acme');
+    const theirs = mailbox({ DMARC_IMAP_NAME: 'acme', DMARC_IMAP_ORG: 'acme' });
+    expect(theirs.m.org).toBe('acme');
+    await append(theirs.m.folder, [await corpus('mail-auth/100.eml'), await corpus('mail-auth/101.eml')]);
+    const nowhere = mailbox({ DMARC_IMAP_NAME: 'nowhere', DMARC_IMAP_ORG: 'no-such-org' });
+    await append(nowhere.m.folder, [await corpus('mail-auth/102.eml')]);
+    const sink = recordingSink();
+    const s = await fetchMailboxes(t.db, [nowhere.m, theirs.m], opts({ sink }));
+    expect(s.mailboxes.map((x) => [x.name, x.error])).toEqual([
+      ['nowhere', "the organisation 'no-such-org' of mailbox nowhere does not exist"],
+      ['acme', null],
+    ]);
+    expect(s.reports).toBe(2);
+    const stored = await t.db.query<{ org_id: number; n: number }>(
+      'SELECT org_id, count(*) AS n FROM reports GROUP BY org_id',
+    );
+    expect(stored.rows).toEqual([{ org_id: acme.id, n: 2 }]);
+    const files = await t.db.query<{ org_id: number }>('SELECT DISTINCT org_id FROM ingested_files');
+    expect(files.rows).toEqual([{ org_id: acme.id }]);
+    expect(sink.events.map((e) => e.orgId)).toEqual([acme.id, acme.id]);
+    // the other mailbox's message was not touched
+    expect(await counts(nowhere.m.folder, theirs.m.folder, theirs.m.processedFolder)).toEqual([1, 0, 2]);
+    expect(await unseen(nowhere.m.folder)).toBe(1);
+  });
+
   it('IMAP IDLE announces a new message within seconds', async () => {
     const { m } = mailbox();
     await append(m.folder, []);
@@ -393,6 +441,7 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     await w.stop();
   });
 
+  // four `dmarc` processes, each starting tsx and PGlite (the first one migrating): slow on a busy machine
   it('`dmarc fetch` prints the summary (--json as dmarc import) and exits 1 only when a mailbox cannot be read', async () => {
     const { m } = mailbox();
     await append(m.folder, [await corpus('mail-auth/100.eml'), await corpus('mail-auth/101.eml'), email('nothing')]);
@@ -442,5 +491,5 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     const none = await runCli(['fetch'], { DMARC_DATA_DIR: env.DMARC_DATA_DIR });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no IMAP mailbox is configured/);
-  });
+  }, 150_000);
 });

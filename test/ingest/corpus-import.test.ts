@@ -8,12 +8,14 @@ import { processFile } from '../../src/ingest/process-file.js';
 import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
 import { getFile } from '../../src/store/files.js';
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
+import { DEFAULT_ORG_ID, NO_SINK } from '../support/org.js';
 import { expectationOf, expectedTime, readManifest, type ExpectedReport } from '../support/manifest.js';
 
+const orgId = DEFAULT_ORG_ID;
 const rows = readManifest().sort((a, b) => (a.path < b.path ? -1 : 1));
 
 interface StoredReportRow {
-  org_name: string;
+  reporter_org: string;
   report_id: string;
   domain: string;
   begin: number | null;
@@ -24,8 +26,8 @@ interface StoredReportRow {
   messages_in_table: number;
 }
 
-const identity = (org: string, id: string, domain: string, begin: number | null): string =>
-  JSON.stringify([org, id, domain.toLowerCase(), begin]);
+const identity = (reporterOrg: string, id: string, domain: string, begin: number | null): string =>
+  JSON.stringify([reporterOrg, id, domain.toLowerCase(), begin]);
 
 describe.each(availableEngines())('corpus import on %s', (engine) => {
   let t: TestDatabase;
@@ -37,10 +39,10 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
     t = await openEngine(engine);
     for (const row of rows) {
       const bytes = await fs.readFile(row.absPath);
-      const intake = await intakeFile(t.db, { bytes, name: row.path, source: 'cli' });
+      const intake = await intakeFile(t.db, { orgId, bytes, name: row.path, source: 'cli' });
       if (intake.duplicate) continue;
       fileIds.set(row.path, intake.fileId);
-      await processFile(t.db, intake.fileId, { limits: DEFAULT_UNPACK_LIMITS });
+      await processFile(t.db, { orgId, fileId: intake.fileId }, { limits: DEFAULT_UNPACK_LIMITS, sink: NO_SINK });
       for (const r of expectationOf(row)?.reports ?? []) {
         const key = identity(r.org_name ?? '', r.report_id, r.domain, expectedTime(r.begin));
         if (!expectedStored.has(key)) expectedStored.set(key, r);
@@ -53,7 +55,7 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
 
   async function storedReports(): Promise<StoredReportRow[]> {
     const r = await t.db.query<StoredReportRow>(
-      `SELECT org_name, report_id, domain, extract(epoch FROM begin_at)::int8 AS begin,
+      `SELECT reporter_org, report_id, domain, extract(epoch FROM begin_at)::int8 AS begin,
          extract(epoch FROM end_at)::int8 AS end, record_count, message_count,
          (SELECT count(*) FROM records c WHERE c.report_id = r.id) AS records_in_table,
          (SELECT coalesce(sum(count), 0) FROM records c WHERE c.report_id = r.id) AS messages_in_table
@@ -68,7 +70,7 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
       const exp = expectationOf(row)!;
       const fileId = fileIds.get(row.path);
       if (fileId === undefined) return; // byte-identical to an earlier corpus file: covered there
-      const file = (await getFile(t.db, fileId))!;
+      const file = (await getFile(t.db, orgId, fileId))!;
       if (exp.reports.length === 0) {
         expect(file.status).toBe('failed');
         expect(file.error).toBeTruthy();
@@ -82,7 +84,7 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
       for (const e of exp.reports) {
         const found = stored.find(
           (s) =>
-            identity(s.org_name, s.report_id, s.domain, s.begin) ===
+            identity(s.reporter_org, s.report_id, s.domain, s.begin) ===
             identity(e.org_name ?? '', e.report_id, e.domain, expectedTime(e.begin)),
         );
         expect(found, `report ${e.report_id} of ${row.path}`).toBeDefined();
@@ -99,7 +101,7 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
   it('stores exactly the distinct reports of the corpus, and totals equal the ground truth', async () => {
     const stored = await storedReports();
     expect(stored.length).toBe(expectedStored.size);
-    const s = await summarise(t.db);
+    const s = await summarise(t.db, { orgId });
     const truth = [...expectedStored.values()];
     expect(s.totals.reports).toBe(truth.length);
     expect(s.totals.records).toBe(truth.reduce((a, r) => a + r.records, 0));
@@ -123,7 +125,7 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
       `SELECT coalesce(sum(messages), 0) AS messages,
          coalesce(sum(messages) FILTER (WHERE dkim = 'pass' OR spf = 'pass'), 0) AS pass FROM rollup_source_daily`,
     );
-    const s = await summarise(t.db);
+    const s = await summarise(t.db, { orgId });
     const r = fromRecords.rows[0]!;
     expect(s.totals.messages).toBe(r.messages);
     expect(s.totals.dmarcPass).toBe(r.pass);
@@ -139,13 +141,18 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
   });
 
   it('importing the whole corpus again changes no count', async () => {
-    const before = await summarise(t.db);
+    const before = await summarise(t.db, { orgId });
     const filesBefore = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM ingested_files');
     for (const row of rows) {
-      const intake = await intakeFile(t.db, { bytes: await fs.readFile(row.absPath), name: row.path, source: 'cli' });
+      const intake = await intakeFile(t.db, {
+        orgId,
+        bytes: await fs.readFile(row.absPath),
+        name: row.path,
+        source: 'cli',
+      });
       expect(intake.duplicate).toBe(true);
     }
-    expect(await summarise(t.db)).toEqual(before);
+    expect(await summarise(t.db, { orgId })).toEqual(before);
     const filesAfter = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM ingested_files');
     expect(filesAfter.rows[0]!.n).toBe(filesBefore.rows[0]!.n);
   });
@@ -154,7 +161,7 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
     for (const row of rows.filter((r) => r.kind === 'smtp_tls' || r.kind === 'forensic')) {
       const id = fileIds.get(row.path);
       if (id === undefined) continue;
-      const f = (await getFile(t.db, id))!;
+      const f = (await getFile(t.db, orgId, id))!;
       expect(f.status, row.path).toBe('unsupported');
       expect(f.kind, row.path).toBe(row.kind);
       expect(f.error, row.path).toMatch(row.kind === 'smtp_tls' ? /TLS/ : /failure report/);

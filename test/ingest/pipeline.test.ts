@@ -10,8 +10,10 @@ import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
 import type { Database, Queryable } from '../../src/store/database.js';
 import { getFile } from '../../src/store/files.js';
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
+import { DEFAULT_ORG_ID, NO_SINK } from '../support/org.js';
 
 const limits = DEFAULT_UNPACK_LIMITS;
+const org = DEFAULT_ORG_ID;
 
 /** A database whose Nth records insert fails inside the transaction, as a crash or a lost connection would. */
 function failingAfter(db: Database, failOnRecordBatch: number): Database {
@@ -73,8 +75,8 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
   });
 
   async function ingest(bytes: Uint8Array, name: string, db: Database = t.db): Promise<ProcessResult> {
-    const intake = await intakeFile(t.db, { bytes, name, source: 'cli' });
-    return processFile(db, intake.fileId, { limits, batchSize: 500 });
+    const intake = await intakeFile(t.db, { orgId: org, bytes, name, source: 'cli' });
+    return processFile(db, { orgId: org, fileId: intake.fileId }, { limits, sink: NO_SINK, batchSize: 500 });
   }
 
   async function count(table: string): Promise<number> {
@@ -88,7 +90,7 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
     expect(r.status).toBe('processed');
     expect(r.reportsStored).toBe(1);
     expect(r.recordCount).toBe(1234);
-    const s = await summarise(t.db, { domain: 'stored.example' });
+    const s = await summarise(t.db, { orgId: org, domain: 'stored.example' });
     expect(s.totals).toMatchObject({
       reports: 1,
       records: 1234,
@@ -113,13 +115,13 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
       expect(r.reportsStored).toBe(0);
       expect(r.reportsDuplicate).toBe(1);
     }
-    expect((await summarise(t.db, { domain: 'dup.example' })).totals.reports).toBe(1);
+    expect((await summarise(t.db, { orgId: org, domain: 'dup.example' })).totals.reports).toBe(1);
   });
 
   it('the same bytes twice are one file', async () => {
     const xml = Buffer.from(syntheticReportXml({ seed: 3, records: 3, domain: 'same.example' }));
-    const a = await intakeFile(t.db, { bytes: xml, name: 'a.xml', source: 'cli' });
-    const b = await intakeFile(t.db, { bytes: xml, name: 'b.xml', source: 'upload' });
+    const a = await intakeFile(t.db, { orgId: org, bytes: xml, name: 'a.xml', source: 'cli' });
+    const b = await intakeFile(t.db, { orgId: org, bytes: xml, name: 'b.xml', source: 'upload' });
     expect(a.duplicate).toBe(false);
     expect(b.duplicate).toBe(true);
     expect(b.fileId).toBe(a.fileId);
@@ -133,11 +135,12 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
       rollups: await count('rollup_daily'),
       sources: await count('rollup_source_daily'),
     };
-    const intake = await intakeFile(t.db, { bytes: xml, name: 'crash.xml', source: 'cli' });
-    const failed = await processFile(failingAfter(t.db, 3), intake.fileId, { limits, batchSize: 500 });
+    const intake = await intakeFile(t.db, { orgId: org, bytes: xml, name: 'crash.xml', source: 'cli' });
+    const ref = { orgId: org, fileId: intake.fileId };
+    const failed = await processFile(failingAfter(t.db, 3), ref, { limits, sink: NO_SINK, batchSize: 500 });
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/injected failure/);
-    expect((await getFile(t.db, intake.fileId))!.status).toBe('failed');
+    expect((await getFile(t.db, org, intake.fileId))!.status).toBe('failed');
     expect({
       reports: await count('reports'),
       records: await count('records'),
@@ -145,10 +148,10 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
       sources: await count('rollup_source_daily'),
     }).toEqual(before);
 
-    const again = await processFile(t.db, intake.fileId, { limits, batchSize: 500 });
+    const again = await processFile(t.db, ref, { limits, sink: NO_SINK, batchSize: 500 });
     expect(again.status).toBe('processed');
     expect(again.recordCount).toBe(2000);
-    expect((await summarise(t.db, { domain: 'crash.example' })).totals.records).toBe(2000);
+    expect((await summarise(t.db, { orgId: org, domain: 'crash.example' })).totals.records).toBe(2000);
   });
 
   it('stores a report with zero records', async () => {
@@ -156,7 +159,7 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
     const r = await ingest(Buffer.from(xml), 'zero.xml');
     expect(r.status).toBe('processed');
     expect(r.reportsStored).toBe(1);
-    const s = await summarise(t.db, { domain: 'zero.example' });
+    const s = await summarise(t.db, { orgId: org, domain: 'zero.example' });
     expect(s.totals).toMatchObject({ reports: 1, records: 0, messages: 0 });
   });
 
@@ -169,7 +172,7 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
     expect(r.recordCount).toBe(3);
     expect(r.warnings.join('\n')).toMatch(/record 1/);
     expect(r.warnings.join('\n')).toMatch(/record 2/);
-    const f = (await getFile(t.db, r.fileId))!;
+    const f = (await getFile(t.db, org, r.fileId))!;
     expect(f.warnings.length).toBeGreaterThanOrEqual(2);
     const nullIp = await t.db.query<{ n: number }>(
       `SELECT count(*) AS n FROM records c JOIN reports r ON r.id = c.report_id
@@ -252,7 +255,7 @@ describe.each(availableEngines())('pipeline on %s', (engine) => {
     expect(r.error).toMatch(reason);
     expect(r.error).not.toMatch(/\n\s+at /); // no stack trace
     expect({ reports: await count('reports'), records: await count('records') }).toEqual(before);
-    const f = (await getFile(t.db, r.fileId))!;
+    const f = (await getFile(t.db, org, r.fileId))!;
     expect(f.status).toBe('failed');
   });
 });

@@ -107,6 +107,7 @@ describe('IMAP mailbox configuration', () => {
         markSeen: false,
         batchSize: 20,
         idle: false,
+        org: 'default',
       },
     ]);
     const s = loadConfig({
@@ -117,8 +118,10 @@ describe('IMAP mailbox configuration', () => {
       DMARC_IMAP_FOLDER: 'Reports/DMARC',
       DMARC_IMAP_MARK_SEEN: 'true',
       DMARC_IMAP_IDLE: 'yes',
+      DMARC_IMAP_ORG: 'acme',
     }).imap[0]!;
     expect(s).toMatchObject({
+      org: 'acme',
       port: 143,
       tls: 'starttls',
       folder: 'Reports/DMARC',
@@ -166,6 +169,7 @@ imap:
     oauth2:
       tokenCommand: "get-token --resource https://outlook.office365.com"
     idle: true
+    org: contoso
   - host: imap.gmail.com
     user: reports@example.org
     oauth2:
@@ -199,6 +203,7 @@ alerts: {}
       ],
     ]);
     expect(c.imap[1]!.idle).toBe(true);
+    expect(c.imap.map((m) => m.org)).toEqual(['default', 'contoso', 'default']);
     expect(c.jobs.schedules['fetch-imap']).toBe('*/5 * * * *');
     expect(c.jobs.schedules['refresh-rollups']).toBeNull();
 
@@ -213,6 +218,7 @@ alerts: {}
     [{ imap: [{ host: 'h', user: 'u', oauth2: {} }] }, /tokenCommand or tokenFile/],
     [{ imap: [{ host: 'h', user: 'u', password: 'p', prot: 1 }] }, /imap\.0/],
     [{ imap: [{ host: 'h', user: 'u', password: 'p', folder: 'X', processedFolder: 'X' }] }, /must differ/],
+    [{ imap: [{ host: 'h', user: 'u', password: 'p', org: 'Not A Slug' }] }, /organisation slug/],
     [
       {
         imap: [

@@ -11,6 +11,7 @@ import { intakeFile } from '../../src/ingest/intake.js';
 import { inject } from 'vitest';
 import { openPostgres, type TestDatabase } from '../support/db.js';
 import { REDIS_URL, servicesRequired } from '../support/services.js';
+import { DEFAULT_ORG_ID } from '../support/org.js';
 import { bullmqAvailable, dropPrefix, startDmarc, testPrefix, waitFor, type Child } from './support.js';
 
 const FILES = 24;
@@ -50,8 +51,13 @@ describe.runIf(ready)('a worker killed in the middle of a batch', () => {
     });
     for (let i = 0; i < FILES; i++) {
       const xml = syntheticReportXml({ seed: 7000 + i, records: RECORDS, reportId: `crash-${i}` }, expected);
-      const { fileId } = await intakeFile(t.db, { bytes: gzipSync(xml), name: `crash-${i}.xml.gz`, source: 'api' });
-      await producer.enqueue('process-file', { fileId }, { dedupeKey: processFileKey(fileId) });
+      const { fileId } = await intakeFile(t.db, {
+        orgId: DEFAULT_ORG_ID,
+        bytes: gzipSync(xml),
+        name: `crash-${i}.xml.gz`,
+        source: 'api',
+      });
+      await producer.enqueue('process-file', { orgId: DEFAULT_ORG_ID, fileId }, { dedupeKey: processFileKey(fileId) });
     }
 
     const env = {
@@ -75,10 +81,12 @@ describe.runIf(ready)('a worker killed in the middle of a batch', () => {
     // mid-batch: some files done, two in the worker's hands
     await waitFor('a few files processed while others run', async () => {
       const done = await finished();
-      const running = await listTaskRuns(t.db, { limit: 10, states: ['running'] });
+      const running = await listTaskRuns(t.db, { orgId: DEFAULT_ORG_ID, limit: 10, states: ['running'] });
       return done >= 3 && done < FILES - 4 && running.total >= 1;
     });
-    const held = (await listTaskRuns(t.db, { limit: 10, states: ['running'] })).items.map((r) => r.id);
+    const held = (await listTaskRuns(t.db, { orgId: DEFAULT_ORG_ID, limit: 10, states: ['running'] })).items.map(
+      (r) => r.id,
+    );
     await first.kill();
     expect(first.proc.signalCode).toBe('SIGKILL');
     expect(await finished()).toBeLessThan(FILES);

@@ -10,10 +10,12 @@ import { intakeFile } from '../../src/ingest/intake.js';
 import { processFile } from '../../src/ingest/process-file.js';
 import { TaskHistory } from '../../src/jobs/history.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
-import { applyRetention, findRollupDrift, retentionCutoff } from '../../src/jobs/maintenance.js';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
+import { applyRetention, retentionCutoff } from '../../src/store/maintenance.js';
+import { findRollupDrift } from '../../src/store/rollups.js';
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
+import { DEFAULT_ORG_ID, NO_SINK, cacheSink } from '../support/org.js';
 
 const DAY = 86_400;
 const NOW = new Date('2024-06-30T12:00:00Z');
@@ -32,11 +34,12 @@ async function seed(t: TestDatabase): Promise<void> {
         reportId: `r-${age}-${domain}`,
       });
       const { fileId } = await intakeFile(t.db, {
+        orgId: DEFAULT_ORG_ID,
         bytes: gzipSync(xml),
         name: `${age}-${domain}.xml.gz`,
         source: 'cli',
       });
-      await processFile(t.db, fileId, { limits: DEFAULT_UNPACK_LIMITS });
+      await processFile(t.db, { orgId: DEFAULT_ORG_ID, fileId }, { limits: DEFAULT_UNPACK_LIMITS, sink: NO_SINK });
       await t.db.query(`UPDATE ingested_files SET received_at = $2::timestamptz WHERE id = $1`, [
         fileId,
         new Date((nowSeconds - (age - 1) * DAY) * 1000).toISOString(),
@@ -60,7 +63,7 @@ describe.each(availableEngines())('maintenance on %s', (engine) => {
   });
 
   it('refresh-rollups finds slices that drifted from the reports, rebuilds them, and warms the cache', async () => {
-    const before = await summarise(t.db, {});
+    const before = await summarise(t.db, { orgId: DEFAULT_ORG_ID });
     expect(await findRollupDrift(t.db)).toEqual({ slices: 6, drifted: [] });
     // Damage: counts changed by hand in one slice, rows lost in another, an orphan row in a third.
     await t.db.query(`UPDATE rollup_daily SET messages = messages + 7 WHERE domain = 'a.example' AND day = $1::date`, [
@@ -70,11 +73,13 @@ describe.each(availableEngines())('maintenance on %s', (engine) => {
       retentionCutoff(40, NOW),
     ]);
     await t.db.query(
-      `INSERT INTO rollup_daily (domain, day, org_name, disposition, dkim, spf, records, messages)
-       VALUES ('ghost.example', '2024-01-01', 'nobody', 'none', 'pass', 'pass', 1, 99)`,
+      `INSERT INTO rollup_daily (org_id, domain, day, reporter_org, disposition, dkim, spf, records, messages)
+       VALUES ($1, 'ghost.example', '2024-01-01', 'nobody', 'none', 'pass', 'pass', 1, 99)`,
+      [DEFAULT_ORG_ID],
     );
     const drift = await findRollupDrift(t.db);
     expect(drift.drifted.map((s) => s.domain).sort()).toEqual(['a.example', 'b.example', 'ghost.example']);
+    expect(drift.drifted.map((s) => s.orgId)).toEqual([DEFAULT_ORG_ID, DEFAULT_ORG_ID, DEFAULT_ORG_ID]);
 
     const cache = new MemoryCache(300);
     const queue = new InProcessQueue({ history: new TaskHistory(t.db) });
@@ -84,12 +89,13 @@ describe.each(availableEngines())('maintenance on %s', (engine) => {
       queue,
       cache,
       limits: DEFAULT_UNPACK_LIMITS,
+      sink: cacheSink(cache),
       warmCache: async () => ++warmed,
     });
     expect(await h['refresh-rollups']({})).toEqual({ slices: 7, repaired: 3, warmed: 1 });
-    expect((await cache.stats()).invalidations).toBe(1);
+    expect((await cache.stats(DEFAULT_ORG_ID)).invalidations).toBe(1);
     expect(await findRollupDrift(t.db)).toEqual({ slices: 6, drifted: [] });
-    const after = await summarise(t.db, {});
+    const after = await summarise(t.db, { orgId: DEFAULT_ORG_ID });
     expect(after.totals).toEqual(before.totals);
     expect(after.domains).toEqual(before.domains);
     await queue.close();
@@ -99,11 +105,11 @@ describe.each(availableEngines())('maintenance on %s', (engine) => {
     const reports = await count(t, 'reports');
     const records = await count(t, 'records');
     const kept = await applyRetention(t.db, { retentionDays: null, historyDays: 14, now: NOW });
-    expect(kept).toMatchObject({ cutoff: null, reports: 0, records: 0, files: 0 });
+    expect(kept).toMatchObject({ cutoff: null, orgIds: [], reports: 0, records: 0, files: 0 });
     expect(await count(t, 'reports')).toBe(reports);
 
     const r = await applyRetention(t.db, { retentionDays: 30, historyDays: 14, now: NOW });
-    expect(r).toMatchObject({ cutoff: '2024-05-31', reports: 4, records: 120, files: 4 });
+    expect(r).toMatchObject({ cutoff: '2024-05-31', orgIds: [DEFAULT_ORG_ID], reports: 4, records: 120, files: 4 });
     expect(await count(t, 'reports')).toBe(reports - 4);
     expect(await count(t, 'records')).toBe(records - 120);
     expect(await count(t, 'ingested_files')).toBe(2);
@@ -139,6 +145,7 @@ describe.each(availableEngines())('maintenance on %s', (engine) => {
       cache,
       limits: DEFAULT_UNPACK_LIMITS,
       jobs: { ...loadJobsConfig({}).jobs, retentionDays: null },
+      sink: NO_SINK,
     });
     expect(await h.retention({})).toMatchObject({ refreshTokens: 2 });
     expect(await count(t, 'refresh_tokens')).toBe(1);

@@ -14,6 +14,7 @@ import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
 import { getFile } from '../../src/store/files.js';
 import { openPglite, type TestDatabase } from '../support/db.js';
 import { CORPUS_DIR } from '../support/manifest.js';
+import { DEFAULT_ORG_ID, NO_SINK, cacheSink, createOrg, recordingSink } from '../support/org.js';
 import { bullmqAvailable, makeQueue, waitFor, type Adapter, type TestQueue } from './support.js';
 
 const adapters: Adapter[] = (await bullmqAvailable('the BullMQ adapter suite'))
@@ -25,6 +26,10 @@ const CORPUS_FILES = [
   'mail-auth/100.eml',
   'parsedmarc/fastmail.com!example.com!1516060800!1516147199!102675056.xml.gz',
 ];
+
+/** Platform-wide runs (sweeps, retention, rollups: no organisation) are read with these scopes. */
+const PLATFORM = { orgId: DEFAULT_ORG_ID, includePlatform: true };
+const EVERY_ORG = { orgId: 0, everyOrg: true };
 
 function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
   const none = async (): Promise<object> => ({});
@@ -54,29 +59,43 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
   it('runs process-file with the real handlers: reports stored, each run in the history', async () => {
     q = makeQueue(adapter, t.db);
     const cache = new MemoryCache(300);
-    q.queue.start(taskHandlers({ db: t.db, queue: q.queue, cache, limits: DEFAULT_UNPACK_LIMITS }), {
-      concurrency: 2,
-    });
+    q.queue.start(
+      taskHandlers({ db: t.db, queue: q.queue, cache, limits: DEFAULT_UNPACK_LIMITS, sink: cacheSink(cache) }),
+      { concurrency: 2 },
+    );
     const ids: string[] = [];
     for (const f of CORPUS_FILES) {
       const bytes = await fs.readFile(path.join(CORPUS_DIR, f));
-      const { fileId } = await intakeFile(t.db, { bytes, name: path.basename(f), source: 'api' });
-      ids.push(await q.queue.enqueue('process-file', { fileId }, { dedupeKey: processFileKey(fileId) }));
+      const { fileId } = await intakeFile(t.db, {
+        orgId: DEFAULT_ORG_ID,
+        bytes,
+        name: path.basename(f),
+        source: 'api',
+      });
+      ids.push(
+        await q.queue.enqueue('process-file', { orgId: DEFAULT_ORG_ID, fileId }, { dedupeKey: processFileKey(fileId) }),
+      );
     }
     await q.queue.drain();
     const reports = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM reports');
     expect(reports.rows[0]!.n).toBe(3);
     const files = await t.db.query<{ status: string }>('SELECT status FROM ingested_files');
     expect(files.rows.map((r) => r.status)).toEqual(['processed', 'processed', 'processed']);
-    expect((await cache.stats()).invalidations).toBe(3);
+    expect((await cache.stats(DEFAULT_ORG_ID)).invalidations).toBe(3);
 
     const page = await waitFor('three completed runs', async () => {
-      const p = await listTaskRuns(t.db, { limit: 10, states: ['completed'] });
+      const p = await listTaskRuns(t.db, { orgId: DEFAULT_ORG_ID, limit: 10, states: ['completed'] });
       return p.total === 3 ? p : undefined;
     });
     expect(page.items.map((r) => r.id).sort()).toEqual([...ids].sort());
     for (const run of page.items) {
-      expect(run).toMatchObject({ name: 'process-file', state: 'completed', attempts: 1, error: null });
+      expect(run).toMatchObject({
+        orgId: DEFAULT_ORG_ID,
+        name: 'process-file',
+        state: 'completed',
+        attempts: 1,
+        error: null,
+      });
       expect(run.worker).toBe(`${(await import('node:os')).hostname()}:${process.pid}`);
       expect(run.startedAt).toBeInstanceOf(Date);
       expect(run.finishedAt!.getTime()).toBeGreaterThanOrEqual(run.startedAt!.getTime());
@@ -113,7 +132,7 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
     const y = await q.queue.enqueue('retention', {}, { jobId: 'sched-retention-1' });
     await q.queue.drain();
     expect([x, y]).toEqual(['sched-retention-1', 'sched-retention-1']);
-    const runsOfX = await listTaskRuns(t.db, { limit: 10, names: ['retention'] });
+    const runsOfX = await listTaskRuns(t.db, { ...EVERY_ORG, limit: 10, names: ['retention'] });
     expect(runsOfX.total).toBe(1);
   });
 
@@ -155,14 +174,14 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
       }),
     );
     const id = await q.queue.enqueue('refresh-rollups', {});
-    await waitFor('completion', async () => (await getTaskRun(t.db, id))?.state === 'completed');
+    await waitFor('completion', async () => (await getTaskRun(t.db, id, PLATFORM))?.state === 'completed');
     const retries = q.events.filter((e) => e.id === id && e.type === 'retrying');
     expect(retries.map((e) => [e.attempt, e.delayMs, e.error])).toEqual([
       [1, 40, 'transient failure 1'],
       [2, 80, 'transient failure 2'],
     ]);
     expect(q.events.filter((e) => e.id === id && e.type === 'started').map((e) => e.attempt)).toEqual([1, 2, 3]);
-    const run = await getTaskRun(t.db, id);
+    const run = await getTaskRun(t.db, id, PLATFORM);
     expect(run).toMatchObject({ state: 'completed', attempts: 3, error: null, result: { ok: true } });
   });
 
@@ -177,10 +196,10 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
     );
     const id = await q.queue.enqueue('retention', {});
     const run = await waitFor('failure', async () => {
-      const r = await getTaskRun(t.db, id);
+      const r = await getTaskRun(t.db, id, PLATFORM);
       return r?.state === 'failed' ? r : undefined;
     });
-    expect(run).toMatchObject({ name: 'retention', state: 'failed', attempts: 3, error: 'disk on fire' });
+    expect(run).toMatchObject({ orgId: null, name: 'retention', state: 'failed', attempts: 3, error: 'disk on fire' });
     expect(q.events.filter((e) => e.id === id).map((e) => e.type)).toEqual([
       'started',
       'retrying',
@@ -189,7 +208,7 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
       'started',
       'failed',
     ]);
-    const failed = await listTaskRuns(t.db, { limit: 10, states: ['failed'] });
+    const failed = await listTaskRuns(t.db, { ...EVERY_ORG, limit: 10, states: ['failed'] });
     expect(failed.items.map((r) => r.id)).toEqual([id]);
     if (adapter === 'bullmq') {
       // kept in Redis too, for the queue board
@@ -201,10 +220,10 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
   it('a permanent failure is not retried', async () => {
     q = makeQueue(adapter, t.db, { maxAttempts: 5, backoffMs: 10 });
     const cache = new MemoryCache(300);
-    q.queue.start(taskHandlers({ db: t.db, queue: q.queue, cache, limits: DEFAULT_UNPACK_LIMITS }));
-    const id = await q.queue.enqueue('process-file', { fileId: 424242 });
+    q.queue.start(taskHandlers({ db: t.db, queue: q.queue, cache, limits: DEFAULT_UNPACK_LIMITS, sink: NO_SINK }));
+    const id = await q.queue.enqueue('process-file', { orgId: DEFAULT_ORG_ID, fileId: 424242 });
     const run = await waitFor('failure', async () => {
-      const r = await getTaskRun(t.db, id);
+      const r = await getTaskRun(t.db, id, { orgId: DEFAULT_ORG_ID });
       return r?.state === 'failed' ? r : undefined;
     });
     expect(run).toMatchObject({ attempts: 1, error: 'file 424242 does not exist' });
@@ -214,11 +233,15 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
     q = makeQueue(adapter, t.db);
     const cache = new MemoryCache(300);
     const jobs = { ...loadJobsConfig({}).jobs, staleAfterMs: 10 * 60_000 };
-    q.queue.start(taskHandlers({ db: t.db, queue: q.queue, cache, limits: DEFAULT_UNPACK_LIMITS, jobs }));
+    q.queue.start(
+      taskHandlers({ db: t.db, queue: q.queue, cache, limits: DEFAULT_UNPACK_LIMITS, jobs, sink: cacheSink(cache) }),
+    );
     const ids: number[] = [];
     for (const f of CORPUS_FILES) {
       const bytes = await fs.readFile(path.join(CORPUS_DIR, f));
-      ids.push((await intakeFile(t.db, { bytes, name: path.basename(f), source: 'api' })).fileId);
+      ids.push(
+        (await intakeFile(t.db, { orgId: DEFAULT_ORG_ID, bytes, name: path.basename(f), source: 'api' })).fileId,
+      );
     }
     // 1: pending for an hour (a crash before it was queued); 2: 'processing' for an hour (its worker died);
     // 3: just received (its upload is being queued right now): left alone.
@@ -228,20 +251,78 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
     ]);
     const sweep = await q.queue.enqueue('sweep-pending', {});
     await q.queue.drain();
-    expect((await getTaskRun(t.db, sweep))?.result).toEqual({ queued: 2 });
-    expect((await getFile(t.db, ids[0]!))?.status).toBe('processed');
-    expect((await getFile(t.db, ids[1]!))?.status).toBe('processed');
-    expect((await getFile(t.db, ids[2]!))?.status).toBe('pending');
+    expect((await getTaskRun(t.db, sweep, PLATFORM))?.result).toEqual({ queued: 2 });
+    expect((await getFile(t.db, DEFAULT_ORG_ID, ids[0]!))?.status).toBe('processed');
+    expect((await getFile(t.db, DEFAULT_ORG_ID, ids[1]!))?.status).toBe('processed');
+    expect((await getFile(t.db, DEFAULT_ORG_ID, ids[2]!))?.status).toBe('pending');
 
     // A sweep's job for a file finished meanwhile does nothing (the file keeps its status and reports).
-    const again = await q.queue.enqueue('process-file', { fileId: ids[0]!, ifUnfinished: true });
+    const again = await q.queue.enqueue('process-file', { orgId: DEFAULT_ORG_ID, fileId: ids[0]!, ifUnfinished: true });
     await q.queue.drain();
-    expect((await getTaskRun(t.db, again))?.result).toEqual({ fileId: ids[0], skipped: 'already processed' });
-    expect((await getFile(t.db, ids[0]!))?.reportCount).toBe(1);
+    expect((await getTaskRun(t.db, again, { orgId: DEFAULT_ORG_ID }))?.result).toEqual({
+      fileId: ids[0],
+      skipped: 'already processed',
+    });
+    expect((await getFile(t.db, DEFAULT_ORG_ID, ids[0]!))?.reportCount).toBe(1);
     // threshold 0 (embedded start-up): everything unfinished
     await q.queue.enqueue('sweep-pending', { olderThanMs: 0 });
     await q.queue.drain();
-    expect((await getFile(t.db, ids[2]!))?.status).toBe('processed');
+    expect((await getFile(t.db, DEFAULT_ORG_ID, ids[2]!))?.status).toBe('processed');
+  });
+
+  it("sweep-pending queues every organisation's stale files in their own organisation; none runs under another", async () => {
+    q = makeQueue(adapter, t.db, { maxAttempts: 5, backoffMs: 10 });
+    const cache = new MemoryCache(300);
+    const sink = recordingSink();
+    q.queue.start(taskHandlers({ db: t.db, queue: q.queue, cache, limits: DEFAULT_UNPACK_LIMITS, sink }));
+    const other = await createOrg(t.db, 'other');
+    const [mine, theirs] = await Promise.all(
+      [DEFAULT_ORG_ID, other.id].map(async (orgId, i) => {
+        const f = CORPUS_FILES[i]!;
+        const bytes = await fs.readFile(path.join(CORPUS_DIR, f));
+        return (await intakeFile(t.db, { orgId, bytes, name: path.basename(f), source: 'api' })).fileId;
+      }),
+    );
+    await t.db.query(`UPDATE ingested_files SET status_changed_at = now() - interval '1 hour'`);
+
+    // a job naming the wrong organisation finds no such file: failed for good, the file untouched
+    const wrong = await q.queue.enqueue('process-file', { orgId: other.id, fileId: mine! });
+    const failed = await waitFor('failure', async () => {
+      const r = await getTaskRun(t.db, wrong, { orgId: other.id });
+      return r?.state === 'failed' ? r : undefined;
+    });
+    expect(failed).toMatchObject({ orgId: other.id, attempts: 1, error: `file ${mine} does not exist` });
+    expect((await getFile(t.db, DEFAULT_ORG_ID, mine!))?.status).toBe('pending');
+    expect(await getFile(t.db, other.id, mine!)).toBeUndefined();
+
+    const sweep = await q.queue.enqueue('sweep-pending', {});
+    await q.queue.drain();
+    expect((await getTaskRun(t.db, sweep, PLATFORM))?.result).toEqual({ queued: 2 });
+    expect((await getFile(t.db, DEFAULT_ORG_ID, mine!))?.status).toBe('processed');
+    expect((await getFile(t.db, other.id, theirs!))?.status).toBe('processed');
+    const reports = await t.db.query<{ org_id: number; n: number }>(
+      'SELECT org_id, count(*) AS n FROM reports GROUP BY org_id ORDER BY org_id',
+    );
+    expect(reports.rows).toEqual([
+      { org_id: DEFAULT_ORG_ID, n: 1 },
+      { org_id: other.id, n: 1 },
+    ]);
+    expect(sink.events.map((e) => [e.orgId, e.fileId]).sort()).toEqual(
+      [
+        [DEFAULT_ORG_ID, mine],
+        [other.id, theirs],
+      ].sort(),
+    );
+    // each organisation's history has its own runs; the sweep is platform-wide
+    const runsOf = async (orgId: number) =>
+      (await listTaskRuns(t.db, { orgId, limit: 10 })).items.map((r) => [r.name, r.state, r.payload]);
+    expect(await runsOf(other.id)).toEqual([
+      ['process-file', 'completed', { orgId: other.id, fileId: theirs, ifUnfinished: true }],
+      ['process-file', 'failed', { orgId: other.id, fileId: mine }],
+    ]);
+    expect(await runsOf(DEFAULT_ORG_ID)).toEqual([
+      ['process-file', 'completed', { orgId: DEFAULT_ORG_ID, fileId: mine, ifUnfinished: true }],
+    ]);
   });
 
   it('close() stops taking jobs and lets the running one finish', async () => {
@@ -262,7 +343,7 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
     await waitFor('start', () => started);
     await q.queue.close(10_000);
     expect(finished).toBe(true);
-    expect((await getTaskRun(t.db, id))?.state).toBe('completed');
+    expect((await getTaskRun(t.db, id, PLATFORM))?.state).toBe('completed');
   });
 });
 

@@ -90,7 +90,9 @@ describe('scheduled runs', () => {
     expect(b).toEqual(a);
     await queueScheduled(queue, 'retention', [], slot);
     await queueScheduled(queue, 'retention', [], slot);
-    const runs = await listTaskRuns(t.db, { limit: 10 });
+    // platform-wide runs: no organisation
+    const runs = await listTaskRuns(t.db, { orgId: 0, everyOrg: true, limit: 10 });
+    expect(runs.items.map((r) => r.orgId)).toEqual([null, null, null]);
     expect(runs.items.map((r) => [r.name, r.payload]).sort()).toEqual([
       ['fetch-imap', { mailbox: 'Second Box' }],
       ['fetch-imap', { mailbox: 'first' }],

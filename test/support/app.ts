@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import { openEngine, type Engine, type TestDatabase } from './db.js';
+import { DEFAULT_ORG_ID, cacheSink } from './org.js';
 
 export class TestClock implements Clock {
   private t: number;
@@ -60,7 +61,7 @@ export async function createTestApp(
   const auth = await createAuthService(config, t.db, extra.redis, { clock, bcryptCost: 4 });
   const cache = new MemoryCache(300);
   const queue = new InProcessQueue();
-  queue.start(taskHandlers({ db: t.db, queue, cache, limits: config.limits }));
+  queue.start(taskHandlers({ db: t.db, queue, cache, limits: config.limits, sink: cacheSink(cache) }));
   const app = await buildApp(
     { config, db: t.db, queue, cache, auth, ...(extra.redis ? { redis: extra.redis } : {}) },
     extra.logger ? { logger: extra.logger } : {},
@@ -69,7 +70,14 @@ export async function createTestApp(
   const users = {} as TestApp['users'];
   for (const role of ['admin', 'analyst', 'viewer'] as const) {
     const email = `${role}@example.com`;
-    const { user } = await auth.createUser({ email, name: role, role, password: TEST_PASSWORD });
+    // the admin is also a platform administrator, as the first admin of an installation is
+    const { user } = await auth.createUser({
+      email,
+      name: role,
+      password: TEST_PASSWORD,
+      platformAdmin: role === 'admin',
+      member: { orgId: DEFAULT_ORG_ID, role },
+    });
     users[role] = { id: user.id, email };
   }
   return {

@@ -1,19 +1,28 @@
 // Authentication and authorisation of every route, from the role it declares (config.role). Credentials are
 // checked after the rate limiter (which therefore counts failed attempts too) and before the body is
 // validated (preValidation): an anonymous caller gets 401, never a validation answer that describes the API.
+//
+// A tenant route also resolves the organisation it acts in (path `:org`, else the X-Org header, else the API key's
+// or the session's organisation, else the caller's default one) and the caller's role there, read from the
+// membership on every request: a role change or a removal takes effect at once. An organisation the caller
+// cannot enter is 404, whether it exists or not, so that slugs cannot be probed.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthService, Principal } from '../../auth/service.js';
 import { roleSatisfies } from '../../auth/roles.js';
+import type { AuthService, OrgContext, Principal } from '../../auth/service.js';
+import { ADMIN_COOKIE, ADMIN_COOKIE_PATH } from '../cookies.js';
 import { HttpProblem } from '../problem.js';
 import type { Role } from '../roles.js';
-import { ADMIN_COOKIE, ADMIN_COOKIE_PATH } from '../cookies.js';
 import { apiKeyHeader, bearerToken } from './security.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    org?: OrgContext;
   }
 }
+
+/** Slugs as organizations.slug allows them: anything else cannot name an organisation (and never reaches SQL). */
+export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** The caller of an authenticated route (the hook guarantees it). */
 export function principalOf(req: FastifyRequest): Principal {
@@ -21,10 +30,25 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
+/** The organisation of a tenant route (the hook guarantees it). */
+export function orgOf(req: FastifyRequest): OrgContext {
+  if (!req.org) throw new HttpProblem(404, 'organization_not_found', 'no organisation for this request');
+  return req.org;
+}
+
+function namedOrg(req: FastifyRequest): string | undefined {
+  const fromPath = (req.params as { org?: unknown } | undefined)?.org;
+  if (typeof fromPath === 'string') return fromPath;
+  const header = req.headers['x-org'];
+  return typeof header === 'string' && header !== '' ? header : undefined;
+}
+
 export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('org', undefined);
   app.addHook('preValidation', async (req, reply) => {
-    const role = (req.routeOptions.config as { role?: Role } | undefined)?.role;
+    const config = req.routeOptions.config as { role?: Role; tenant?: boolean } | undefined;
+    const role = config?.role;
     // Unknown URLs (404 handler) have no route config: answer 404, not 401, as for everyone.
     if (role === undefined || role === 'public') return;
     // Pages under /admin are opened by the browser itself: there the admin-session cookie stands for the header.
@@ -51,9 +75,32 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
         'the token or API key is not valid (expired, revoked or unknown)',
       );
     }
-    if (!roleSatisfies(principal.user.role, role)) {
-      throw new HttpProblem(403, 'forbidden', `this needs the ${role} role; you are ${principal.user.role}`);
-    }
     req.principal = principal;
+    const platformAdmin = principal.user.platformAdmin;
+    if (config?.tenant === true) {
+      const named = namedOrg(req);
+      const org = named === undefined || SLUG_PATTERN.test(named) ? await auth.resolveOrg(principal, named) : undefined;
+      if (!org) {
+        throw new HttpProblem(
+          404,
+          'organization_not_found',
+          named === undefined ? 'you are not a member of any organisation' : `no organisation '${named}'`,
+        );
+      }
+      req.org = org;
+      if (role === 'platform_admin' ? !platformAdmin : !roleSatisfies(org.role, role as 'viewer')) {
+        throw new HttpProblem(
+          403,
+          'forbidden',
+          role === 'platform_admin'
+            ? 'this needs a platform administrator'
+            : `this needs the ${role} role in ${org.slug}; you are ${org.role}`,
+        );
+      }
+      return;
+    }
+    if (role === 'platform_admin' && !platformAdmin) {
+      throw new HttpProblem(403, 'forbidden', 'this needs a platform administrator');
+    }
   });
 }

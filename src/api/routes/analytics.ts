@@ -1,9 +1,12 @@
 // Analytics from the rollups, cached: summary, timeline, sources, alignment, trends, and the cache's counters.
+// A tenant plugin: served under /api and /api/orgs/:org, every answer the organisation's.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance } from 'fastify';
-import { cachedAnswers } from '../cached-answers.js';
+import type { AnalyticsAnswers } from '../../analytics/answers.js';
+import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
-import { toAnalyticsFilter } from '../filters.js';
+import { scopedFilter } from '../filters.js';
+import { orgOf } from '../plugins/auth.js';
 import {
   DateString,
   Figures,
@@ -135,12 +138,14 @@ const CacheStatsBody = Type.Object({
   ttlSeconds: Type.Integer(),
 });
 
-export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const h = cachedAnswers(deps);
+export const analyticsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: AnalyticsAnswers }> = async (
+  app,
+  { deps, answers: h },
+) => {
   const base = { tags: ['analytics'] };
 
   app.get(
-    '/api/rollup/summary',
+    '/rollup/summary',
     {
       config: { role: 'viewer' },
       schema: {
@@ -151,11 +156,11 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Figures, ...problemResponses },
       },
     },
-    (req, reply) => h.summary(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply),
+    async (req, reply) => answer(reply, await h.summary(scopedFilter(orgOf(req), req.query))),
   );
 
   app.get(
-    '/api/rollup/timeline',
+    '/rollup/timeline',
     {
       config: { role: 'viewer' },
       schema: {
@@ -171,15 +176,14 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
         },
       },
     },
-    (req, reply) => {
-      const q = req.query as Static<typeof TimelineQuery>;
-      const { interval, ...filters } = q;
-      return h.timeline(toAnalyticsFilter(filters), interval ?? 'day', reply);
+    async (req, reply) => {
+      const { interval, ...filters } = req.query as Static<typeof TimelineQuery>;
+      return answer(reply, await h.timeline(scopedFilter(orgOf(req), filters), interval ?? 'day'));
     },
   );
 
   app.get(
-    '/api/rollup/sources',
+    '/rollup/sources',
     {
       config: { role: 'viewer' },
       schema: {
@@ -189,14 +193,15 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Page(SourceItem), ...problemResponses },
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof SourcesQuery>;
-      return h.sources(toAnalyticsFilter(filters), { sort, order, limit, cursor }, reply);
+      const f = scopedFilter(orgOf(req), filters);
+      return pageAnswer(reply, await h.sources(f, { sort, order, limit, offset: offsetOf(cursor) }));
     },
   );
 
   app.get(
-    '/api/rollup/alignment',
+    '/rollup/alignment',
     {
       config: { role: 'viewer' },
       schema: {
@@ -206,13 +211,11 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: AlignmentBody, ...problemResponses },
       },
     },
-    (req, reply) => {
-      return h.alignment(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply);
-    },
+    async (req, reply) => answer(reply, await h.alignment(scopedFilter(orgOf(req), req.query))),
   );
 
   app.get(
-    '/api/rollup/trends',
+    '/rollup/trends',
     {
       config: { role: 'viewer' },
       schema: {
@@ -225,25 +228,23 @@ export function analyticsRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: TrendsBody, ...problemResponses },
       },
     },
-    (req, reply) => {
-      return h.trends(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply);
-    },
+    async (req, reply) => answer(reply, await h.trends(scopedFilter(orgOf(req), req.query))),
   );
 
   app.get(
-    '/api/cache/stats',
+    '/cache/stats',
     {
       config: { role: 'viewer' },
       schema: {
         ...base,
-        summary: 'Analytics cache counters (hits, misses, coalesced requests, invalidations)',
+        summary: "The organisation's analytics cache counters (hits, misses, coalesced requests, invalidations)",
         response: { 200: CacheStatsBody },
       },
     },
-    async () => {
-      const s = await deps.cache.stats();
+    async (req) => {
+      const s = await deps.cache.stats(orgOf(req).id);
       const lookups = s.hits + s.misses + s.coalesced;
       return { ...s, hitRate: lookups > 0 ? s.hits / lookups : null };
     },
   );
-}
+};

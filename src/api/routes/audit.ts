@@ -1,9 +1,11 @@
-// The audit log, for admins.
+// The audit log of an organisation, for its admins (a tenant plugin); platform administrators also see the
+// platform-wide entries (logins, organisation management).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../../auth/audit.js';
 import type { Database } from '../../store/database.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { orgOf, principalOf } from '../plugins/auth.js';
 import { DateTimeString, Nullable, Page, Problem, paginationProperties } from '../schemas/common.js';
 
 const AuditItem = Type.Object({
@@ -26,9 +28,9 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-export function auditRoutes(app: FastifyInstance, db: Database): void {
+export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (app, { db }) => {
   app.get(
-    '/api/audit',
+    '',
     {
       config: { role: 'admin' },
       schema: {
@@ -45,7 +47,13 @@ export function auditRoutes(app: FastifyInstance, db: Database): void {
       )?.b;
       const r = await listAudit(
         db,
-        { action: q.action, actor: q.actor, outcome: q.outcome },
+        {
+          orgId: orgOf(req).id,
+          includePlatform: principalOf(req).user.platformAdmin,
+          action: q.action,
+          actor: q.actor,
+          outcome: q.outcome,
+        },
         { limit: q.limit ?? 50, beforeId: before },
       );
       return {
@@ -55,4 +63,4 @@ export function auditRoutes(app: FastifyInstance, db: Database): void {
       };
     },
   );
-}
+};

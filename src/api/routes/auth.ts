@@ -1,12 +1,13 @@
 // Login, token refresh and logout. The refresh token is answered in the body and also set as an HttpOnly,
 // SameSite=Strict cookie scoped to /auth, which /auth/refresh accepts: a browser app keeps no token that
 // scripts can read.
-import { Type, type Static } from 'typebox';
 import type {} from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
 import { AuthError, publicUser, type AuthService, type Session } from '../../auth/service.js';
 import { ADMIN_COOKIE, ADMIN_COOKIE_PATH, REFRESH_COOKIE } from '../cookies.js';
-import { principalOf } from '../plugins/auth.js';
+import { SLUG_PATTERN, principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Problem } from '../schemas/common.js';
 
@@ -16,7 +17,10 @@ export const UserBody = Type.Object({
   id: Type.Integer(),
   email: Type.String(),
   name: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('analyst'), Type.Literal('viewer')]),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('analyst'), Type.Literal('viewer')], {
+    description: 'Role in the organisation of the answer (platform administrators are admins everywhere)',
+  }),
+  platformAdmin: Type.Boolean({ description: 'Manages every organisation' }),
   active: Type.Boolean(),
   createdAt: DateTimeString,
   lastLoginAt: Nullable(DateTimeString),
@@ -29,10 +33,33 @@ const SessionBody = Type.Object({
   user: UserBody,
 });
 
+export const OrgRef = Type.Object({
+  id: Type.Integer(),
+  slug: Type.String(),
+  name: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('analyst'), Type.Literal('viewer')], {
+    description: 'Your role there',
+  }),
+});
+
+const MeBody = Type.Object({
+  ...UserBody.properties,
+  organization: Nullable({ ...OrgRef, description: 'What /api/... means for this session (X-Org, else the default)' }),
+  organizations: Type.Array(OrgRef, { description: 'Every organisation you can enter' }),
+});
+
 const LoginBody = Type.Object(
   {
     email: Type.String({ minLength: 3, maxLength: 320 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    org: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 63,
+        pattern: SLUG_PATTERN.source,
+        description: 'Slug of the organisation this session works in (what /api/... means); default: your default one',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -50,7 +77,7 @@ function toHttp(err: unknown): never {
   throw err;
 }
 
-export function authRoutes(app: FastifyInstance, auth: AuthService): void {
+export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   const setCookie = (req: FastifyRequest, reply: FastifyReply, s: Session): void => {
     reply.setCookie(REFRESH_COOKIE, s.refreshToken, {
       httpOnly: true,
@@ -82,9 +109,9 @@ export function authRoutes(app: FastifyInstance, auth: AuthService): void {
       },
     },
     async (req, reply) => {
-      const { email, password } = req.body as Static<typeof LoginBody>;
+      const { email, password, org } = req.body as Static<typeof LoginBody>;
       try {
-        const s = await auth.login(email, password, req.ip);
+        const s = await auth.login(email, password, req.ip, org);
         setCookie(req, reply, s);
         return s;
       } catch (err) {
@@ -130,7 +157,7 @@ export function authRoutes(app: FastifyInstance, auth: AuthService): void {
   app.post(
     '/auth/logout',
     {
-      config: { role: 'viewer' },
+      config: { role: 'authenticated' },
       schema: {
         tags: ['auth'],
         summary: 'Revoke the session of a refresh token (body or cookie); needs the access token',
@@ -143,14 +170,14 @@ export function authRoutes(app: FastifyInstance, auth: AuthService): void {
       const token = body.refreshToken ?? req.cookies[REFRESH_COOKIE];
       if (token) await auth.logout(token, principalOf(req), req.ip);
       clearCookie(req, reply);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.post(
     '/auth/admin-session',
     {
-      config: { role: 'admin' },
+      config: { role: 'platform_admin' },
       schema: {
         tags: ['auth'],
         summary: 'Open the admin pages (queue board) in this browser: sets a 15-minute HttpOnly cookie on /admin',
@@ -169,16 +196,27 @@ export function authRoutes(app: FastifyInstance, auth: AuthService): void {
         secure: req.protocol === 'https',
         maxAge: auth.access.expiresIn,
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
   app.get(
     '/api/me',
     {
-      config: { role: 'viewer' },
-      schema: { tags: ['auth'], summary: 'The current user', response: { 200: UserBody, 401: Problem } },
+      config: { role: 'authenticated' },
+      schema: {
+        tags: ['auth'],
+        summary: 'The current user, the organisation of this session and every organisation they can enter',
+        response: { 200: MeBody, 401: Problem },
+      },
     },
-    async (req) => publicUser(principalOf(req).user),
+    async (req) => {
+      const p = principalOf(req);
+      const header = req.headers['x-org'];
+      const named = typeof header === 'string' && SLUG_PATTERN.test(header) ? header : undefined;
+      const org = await auth.resolveOrg(p, named);
+      const organizations = p.via === 'api_key' ? (org ? [org] : []) : await auth.organisationsOf(p.user);
+      return { ...publicUser(p.user, org?.role ?? 'viewer'), organization: org ?? null, organizations };
+    },
   );
-}
+};

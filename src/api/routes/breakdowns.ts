@@ -1,10 +1,11 @@
 // The overview's breakdowns: per reporter (GET /api/rollup/reporters) and per policy-override reason
 // (GET /api/rollup/overrides). Cached like the other analytics routes.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance } from 'fastify';
-import { cachedAnswers } from '../cached-answers.js';
-import type { AppDeps } from '../deps.js';
-import { toAnalyticsFilter } from '../filters.js';
+import type { AnalyticsAnswers } from '../../analytics/answers.js';
+import { answer, offsetOf, pageAnswer } from '../answer.js';
+import { scopedFilter } from '../filters.js';
+import { orgOf } from '../plugins/auth.js';
 import {
   DateString,
   FilterQuery,
@@ -69,10 +70,12 @@ const OverridesBody = Type.Object({
   ),
 });
 
-export function breakdownRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const h = cachedAnswers(deps);
+export const breakdownRoutes: FastifyPluginAsyncTypebox<{ answers: AnalyticsAnswers }> = async (
+  app,
+  { answers: h },
+) => {
   app.get(
-    '/api/rollup/reporters',
+    '/rollup/reporters',
     {
       config: { role: 'viewer' },
       schema: {
@@ -82,14 +85,15 @@ export function breakdownRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Page(ReporterItem), ...problemResponses },
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof ReportersQuery>;
-      return h.reporters(toAnalyticsFilter(filters), { sort, order, limit, cursor }, reply);
+      const f = scopedFilter(orgOf(req), filters);
+      return pageAnswer(reply, await h.reporters(f, { sort, order, limit, offset: offsetOf(cursor) }));
     },
   );
 
   app.get(
-    '/api/rollup/overrides',
+    '/rollup/overrides',
     {
       config: { role: 'viewer' },
       schema: {
@@ -102,8 +106,6 @@ export function breakdownRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: OverridesBody, ...problemResponses },
       },
     },
-    (req, reply) => {
-      return h.overrides(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply);
-    },
+    async (req, reply) => answer(reply, await h.overrides(scopedFilter(orgOf(req), req.query))),
   );
-}
+};

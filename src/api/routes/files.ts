@@ -1,20 +1,28 @@
-// Bulk upload and the ingested files. An upload is read completely before anything is kept: a request over a
-// limit is refused with 413 and leaves nothing behind. Processing continues in the background.
+// Bulk upload and the ingested files of an organisation (a tenant plugin, see tenant.ts). An upload is read
+// completely before anything is kept: a request over a limit is refused with 413 and leaves nothing behind.
+// Processing continues in the background.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance } from 'fastify';
 import { audit } from '../../auth/audit.js';
 import { formatBytes } from '../../config/parse-values.js';
-import { acceptFile } from '../../ingest/accept-file.js';
+import type { ReportStoredSink } from '../../events/report-stored.js';
+import { acceptFile, type EnqueueFile } from '../../ingest/accept-file.js';
+import { processFileKey } from '../../jobs/queue.js';
 import { getFile, listFiles, reportsOfFile, type FileStatus } from '../../store/files.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
-import { principalOf } from '../plugins/auth.js';
+import { orgOf, principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Page, Problem, paginationProperties, problemResponses } from '../schemas/common.js';
 
-const FileStatusSchema = Type.Union(
-  ['pending', 'processing', 'processed', 'duplicate', 'unsupported', 'failed'].map((s) => Type.Literal(s)),
-);
+const FileStatusSchema = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('processing'),
+  Type.Literal('processed'),
+  Type.Literal('duplicate'),
+  Type.Literal('unsupported'),
+  Type.Literal('failed'),
+]);
 
 const FileBody = Type.Object({
   id: Type.Integer(),
@@ -98,8 +106,13 @@ interface Received {
   bytes: Buffer;
 }
 
-export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
+export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: ReportStoredSink }> = async (
+  app,
+  { deps, sink },
+) => {
   const { maxUploadBytes, maxFileBytes, maxUploadFiles } = deps.config.server;
+  const enqueue: EnqueueFile = (f) =>
+    deps.queue.enqueue('process-file', { orgId: f.orgId, fileId: f.fileId }, { dedupeKey: processFileKey(f.fileId) });
   // The multipart body, for the OpenAPI document only: the handler reads the parts as a stream.
   const UploadBody = Type.Object({
     files: Type.Array(Type.String({ format: 'binary', contentMediaType: 'application/octet-stream' }), {
@@ -110,7 +123,7 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   app.post(
-    '/api/upload',
+    '/upload',
     {
       config: {
         role: 'analyst',
@@ -124,7 +137,8 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
           `multipart/form-data with the field \`files\` repeated, 1 to ${maxUploadFiles} files. ` +
           `At most ${formatBytes(maxFileBytes)} per file (DMARC_MAX_FILE_BYTES) and ${formatBytes(maxUploadBytes)} ` +
           'per request (DMARC_MAX_UPLOAD_BYTES); over a limit the request is refused with 413 and nothing is kept. ' +
-          'Poll GET /api/files/{fileId} for the outcome of accepted files.',
+          'The files enter the organisation of the request. Poll GET /api/files/{fileId} for the outcome of ' +
+          'accepted files.',
         consumes: ['multipart/form-data'],
         response: {
           200: Type.Object({ results: Type.Array(UploadResult) }),
@@ -186,13 +200,14 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
           { field: 'files', message: 'at least one file is required' },
         ]);
       }
+      const org = orgOf(req);
+      const limits = { ...deps.config.limits, maxInputBytes: Math.max(deps.config.limits.maxInputBytes, maxFileBytes) };
       const results = [];
       for (const f of received) {
         const r = await acceptFile(
           deps.db,
-          deps.queue,
-          { bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
-          { ...deps.config.limits, maxInputBytes: Math.max(deps.config.limits.maxInputBytes, maxFileBytes) },
+          { orgId: org.id, bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
+          { limits, enqueue, sink },
         );
         results.push({ name: f.name, ...r });
       }
@@ -200,6 +215,7 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
       await audit(
         deps.db,
         {
+          orgId: org.id,
           actorId: actor.id,
           actor: actor.email,
           action: 'upload',
@@ -224,7 +240,7 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   app.get(
-    '/api/files',
+    '/files',
     {
       config: { role: 'viewer' },
       schema: {
@@ -253,7 +269,7 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
       const before = decodeCursor(q.cursor, (v): v is { b: number } =>
         Number.isSafeInteger((v as { b?: number })?.b),
       )?.b;
-      const r = await listFiles(deps.db, { statuses, limit: q.limit ?? 50, beforeId: before });
+      const r = await listFiles(deps.db, orgOf(req).id, { statuses, limit: q.limit ?? 50, beforeId: before });
       return {
         items: r.items.map(fileJson),
         total: r.total,
@@ -263,7 +279,7 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   app.get(
-    '/api/files/:id',
+    '/files/:id',
     {
       config: { role: 'viewer' },
       schema: {
@@ -275,9 +291,10 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (req) => {
       const { id } = req.params as { id: number };
-      const f = await getFile(deps.db, id);
+      const orgId = orgOf(req).id;
+      const f = await getFile(deps.db, orgId, id);
       if (!f) throw new HttpProblem(404, 'file_not_found', `file ${id} does not exist`);
-      return { ...fileJson(f), reports: await reportsOfFile(deps.db, id) };
+      return { ...fileJson(f), reports: await reportsOfFile(deps.db, orgId, id) };
     },
   );
-}
+};

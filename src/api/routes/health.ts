@@ -1,11 +1,12 @@
+// Liveness and readiness, for load balancers and orchestrators (public).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { FastifyInstance } from 'fastify';
 import { migrationStatus } from '../../store/migrate.js';
 import type { AppDeps } from '../deps.js';
 import { problemBody, sendProblem } from '../problem.js';
 import { Problem } from '../schemas/common.js';
 
-export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/health',
     {
@@ -52,4 +53,4 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
       }
     },
   );
-}
+};

@@ -1,9 +1,11 @@
-// Each user's own API keys: create (shown once), list, revoke. A key acts with its owner's role.
+// Each user's own API keys in an organisation: create (shown once), list, revoke (a tenant plugin, /api/keys and
+// /api/orgs/:org/keys). A key acts for its owner in that one organisation, with the owner's role there at the time
+// of each request.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance } from 'fastify';
 import type { ApiKey } from '../../auth/api-keys.js';
 import type { AuthService } from '../../auth/service.js';
-import { principalOf } from '../plugins/auth.js';
+import { orgOf, principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Problem } from '../schemas/common.js';
 
@@ -38,27 +40,27 @@ export const keyJson = (k: ApiKey) => ({
 
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
 
-export function keyRoutes(app: FastifyInstance, auth: AuthService): void {
+export const keyRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   app.get(
-    '/api/keys',
+    '',
     {
       config: { role: 'viewer' },
       schema: {
         tags: ['auth'],
-        summary: 'Your API keys',
+        summary: 'Your API keys in this organisation',
         response: { 200: Type.Object({ items: Type.Array(KeyBody) }), ...errors },
       },
     },
-    async (req) => ({ items: (await auth.listApiKeys(principalOf(req).user.id)).map(keyJson) }),
+    async (req) => ({ items: (await auth.listApiKeys(principalOf(req).user.id, orgOf(req).id)).map(keyJson) }),
   );
 
   app.post(
-    '/api/keys',
+    '',
     {
       config: { role: 'viewer' },
       schema: {
         tags: ['auth'],
-        summary: 'Create an API key (the key is shown once; send it as X-API-Key)',
+        summary: 'Create an API key for this organisation (the key is shown once; send it as X-API-Key)',
         body: CreateBody,
         response: { 201: Type.Object({ ...KeyBody.properties, key: Type.String() }), ...errors },
       },
@@ -72,8 +74,9 @@ export function keyRoutes(app: FastifyInstance, auth: AuthService): void {
           { field: 'expiresAt', message: 'must be in the future' },
         ]);
       }
-      const { key, record } = await auth.createApiKey(user.id, body.name, expiresAt);
+      const { key, record } = await auth.createApiKey(user.id, orgOf(req).id, body.name, expiresAt);
       await auth.record({
+        orgId: orgOf(req).id,
         actorId: user.id,
         actor: user.email,
         action: 'api_key.create',
@@ -87,22 +90,23 @@ export function keyRoutes(app: FastifyInstance, auth: AuthService): void {
   );
 
   app.delete(
-    '/api/keys/:id',
+    '/:id',
     {
       config: { role: 'viewer' },
       schema: {
         tags: ['auth'],
         summary: 'Revoke one of your API keys',
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
         response: { 204: Type.Null(), ...errors },
       },
     },
     async (req, reply) => {
       const { id } = req.params as { id: number };
       const user = principalOf(req).user;
-      if (!(await auth.revokeApiKey(user.id, id)))
-        throw new HttpProblem(404, 'api_key_not_found', `you have no API key ${id}`);
+      if (!(await auth.revokeApiKey(user.id, orgOf(req).id, id)))
+        throw new HttpProblem(404, 'api_key_not_found', `you have no API key ${id} here`);
       await auth.record({
+        orgId: orgOf(req).id,
         actorId: user.id,
         actor: user.email,
         action: 'api_key.revoke',
@@ -110,7 +114,7 @@ export function keyRoutes(app: FastifyInstance, auth: AuthService): void {
         ip: req.ip,
         outcome: 'success',
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
-}
+};

@@ -1,6 +1,7 @@
-// Domains, reports (list and detail) and the record-level drill-down.
+// Domains, reports (list and detail) and the record-level drill-down. A tenant plugin (see tenant.ts).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance } from 'fastify';
+import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import {
   getReport,
   isKeysetFor,
@@ -9,10 +10,11 @@ import {
   listReports,
   type ReportSort,
 } from '../../analytics/reports.js';
-import { cachedAnswers } from '../cached-answers.js';
+import { offsetOf, pageAnswer } from '../answer.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
-import { toAnalyticsFilter } from '../filters.js';
+import { scopedFilter } from '../filters.js';
+import { orgOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import {
   DateString,
@@ -172,10 +174,12 @@ const IdParams = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Report id' }),
 });
 
-export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const h = cachedAnswers(deps);
+export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: AnalyticsAnswers }> = async (
+  app,
+  { deps, answers: h },
+) => {
   app.get(
-    '/api/domains',
+    '/domains',
     {
       config: { role: 'viewer' },
       schema: {
@@ -185,14 +189,15 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Page(DomainItem), ...problemResponses },
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof DomainsQuery>;
-      return h.domains(toAnalyticsFilter(filters), { sort, order, limit, cursor }, reply);
+      const f = scopedFilter(orgOf(req), filters);
+      return pageAnswer(reply, await h.domains(f, { sort, order, limit, offset: offsetOf(cursor) }));
     },
   );
 
   app.get(
-    '/api/reports',
+    '/reports',
     {
       config: { role: 'viewer' },
       schema: {
@@ -207,7 +212,7 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (req) => {
       const { sort, order, limit, cursor, reason, ...filters } = req.query as Static<typeof ReportsQuery>;
       const s: ReportSort = sort ?? 'begin';
-      const r = await listReports(deps.db, toAnalyticsFilter(filters), {
+      const r = await listReports(deps.db, scopedFilter(orgOf(req), filters), {
         sort: s,
         order: order ?? (s === 'org' || s === 'domain' ? 'asc' : 'desc'),
         limit: limit ?? 50,
@@ -219,7 +224,7 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   app.get(
-    '/api/reports/:id',
+    '/reports/:id',
     {
       config: { role: 'viewer' },
       schema: {
@@ -231,14 +236,14 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (req) => {
       const { id } = req.params as Static<typeof IdParams>;
-      const r = await getReport(deps.db, id);
+      const r = await getReport(deps.db, orgOf(req).id, id);
       if (!r) throw new HttpProblem(404, 'report_not_found', `report ${id} does not exist`);
       return r;
     },
   );
 
   app.get(
-    '/api/records',
+    '/records',
     {
       config: { role: 'viewer' },
       schema: {
@@ -251,7 +256,7 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (req) => {
       const { limit, cursor, reason, ...filters } = req.query as Static<typeof RecordsQuery>;
-      const r = await listRecords(deps.db, toAnalyticsFilter(filters), {
+      const r = await listRecords(deps.db, scopedFilter(orgOf(req), filters), {
         limit: limit ?? 50,
         after: decodeCursor(cursor, isRecordCursor),
         reason: reasonOf(reason),
@@ -259,4 +264,4 @@ export function reportRoutes(app: FastifyInstance, deps: AppDeps): void {
       return { items: r.items, total: r.total, nextCursor: r.next ? encodeCursor(r.next) : null };
     },
   );
-}
+};

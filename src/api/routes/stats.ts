@@ -1,9 +1,13 @@
-// The seed's original routes, kept as thin aliases over the analytics routes for older clients.
+// The seed's original routes, kept as thin aliases over the analytics routes for older clients, and the ingestion
+// trigger. A tenant plugin (see tenant.ts).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { FastifyInstance } from 'fastify';
+import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import { queueScheduled } from '../../jobs/scheduler.js';
+import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
-import { toAnalyticsFilter } from '../filters.js';
+import { scopedFilter } from '../filters.js';
+import { orgOf } from '../plugins/auth.js';
 import {
   Figures,
   FilterQuery,
@@ -12,7 +16,6 @@ import {
   paginationProperties,
   problemResponses,
 } from '../schemas/common.js';
-import { cachedAnswers } from '../cached-answers.js';
 import { SourceItem, TimelinePoint } from './analytics.js';
 
 const ByDateQuery = Type.Object(
@@ -24,12 +27,14 @@ const ByDateQuery = Type.Object(
 );
 const BySourceQuery = Type.Object({ ...filterProperties, ...paginationProperties }, { additionalProperties: false });
 
-export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const h = cachedAnswers(deps);
+export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: AnalyticsAnswers }> = async (
+  app,
+  { deps, answers: h },
+) => {
   const base = { tags: ['stats'] };
 
   app.get(
-    '/api/stats/summary',
+    '/stats/summary',
     {
       config: { role: 'viewer' },
       schema: {
@@ -39,11 +44,11 @@ export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Figures, ...problemResponses },
       },
     },
-    (req, reply) => h.summary(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply),
+    async (req, reply) => answer(reply, await h.summary(scopedFilter(orgOf(req), req.query))),
   );
 
   app.get(
-    '/api/stats/by-date',
+    '/stats/by-date',
     {
       config: { role: 'viewer' },
       schema: {
@@ -56,14 +61,14 @@ export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
         },
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const { interval, ...f } = req.query as Static<typeof ByDateQuery>;
-      return h.timeline(toAnalyticsFilter(f), interval ?? 'day', reply);
+      return answer(reply, await h.timeline(scopedFilter(orgOf(req), f), interval ?? 'day'));
     },
   );
 
   app.get(
-    '/api/stats/by-domain',
+    '/stats/by-domain',
     {
       config: { role: 'viewer' },
       schema: {
@@ -76,11 +81,11 @@ export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
         },
       },
     },
-    (req, reply) => h.byDomain(toAnalyticsFilter(req.query as Static<typeof FilterQuery>), reply),
+    async (req, reply) => answer(reply, await h.byDomain(scopedFilter(orgOf(req), req.query))),
   );
 
   app.get(
-    '/api/stats/by-source-ip',
+    '/stats/by-source-ip',
     {
       config: { role: 'viewer' },
       schema: {
@@ -90,14 +95,14 @@ export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
         response: { 200: Page(SourceItem), ...problemResponses },
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const { limit, cursor, ...f } = req.query as Static<typeof BySourceQuery>;
-      return h.sources(toAnalyticsFilter(f), { limit, cursor }, reply);
+      return pageAnswer(reply, await h.sources(scopedFilter(orgOf(req), f), { limit, offset: offsetOf(cursor) }));
     },
   );
 
   app.post(
-    '/api/ingest/trigger',
+    '/ingest/trigger',
     {
       config: { role: 'analyst' },
       schema: {
@@ -105,16 +110,17 @@ export function statsRoutes(app: FastifyInstance, deps: AppDeps): void {
         tags: ['ingest'],
         summary: 'Start ingestion now: files left pending are queued again, and the IMAP mailboxes are fetched',
         description:
-          'Queues sweep-pending and, when IMAP mailboxes are configured, one fetch-imap run per mailbox ' +
+          'Queues sweep-pending and, when the organisation has IMAP mailboxes, one fetch-imap run per mailbox ' +
           '(see also POST /api/tasks/ingest). Poll GET /api/tasks/{id} for the outcome.',
         response: { 202: Type.Object({ queued: Type.Array(Type.String({ description: 'Task ids' })) }) },
       },
     },
-    async (_req, reply) => {
+    async (req, reply) => {
       const queued = [await deps.queue.enqueue('sweep-pending', {}, { dedupeKey: 'sweep-pending' })];
-      if (deps.config.imap.length > 0)
-        queued.push(...(await queueScheduled(deps.queue, 'fetch-imap', deps.config.imap, null)));
+      // the organisation's own mailboxes only
+      const mailboxes = deps.config.imap.filter((m) => m.org === orgOf(req).slug);
+      if (mailboxes.length > 0) queued.push(...(await queueScheduled(deps.queue, 'fetch-imap', mailboxes, null)));
       return reply.code(202).send({ queued });
     },
   );
-}
+};

@@ -1,9 +1,11 @@
-// Background tasks: the history of runs (both queue adapters record it), triggering an IMAP fetch, and the queue
-// monitor for admins at /admin/queues — the maintained BullMQ board (bull-board) in distributed mode, the same
-// task list as a page in embedded mode.
+// Background tasks: the history of an organisation's runs (both queue adapters record it; platform administrators
+// also see the platform-wide ones), triggering an IMAP fetch of its mailboxes (a tenant plugin), and the queue
+// monitor for platform administrators at /admin/queues — the maintained BullMQ board (bull-board) in distributed
+// mode, the same task list as a page in embedded mode.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { BullMqQueue } from '../../jobs/bullmq-queue.js';
@@ -12,11 +14,18 @@ import { TASK_NAMES } from '../../jobs/queue.js';
 import { queueScheduled } from '../../jobs/scheduler.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
+import { orgOf, principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Page, Problem, paginationProperties, problemResponses } from '../schemas/common.js';
 
 const TaskStateSchema = Type.Union(
-  TASK_STATES.map((s) => Type.Literal(s)),
+  [
+    Type.Literal('queued'),
+    Type.Literal('running'),
+    Type.Literal('retrying'),
+    Type.Literal('completed'),
+    Type.Literal('failed'),
+  ],
   { description: 'queued → running → (retrying → running)* → completed | failed' },
 );
 
@@ -89,11 +98,15 @@ function listParam<T extends string>(field: string, text: string | undefined, al
   return list as T[];
 }
 
-export function taskRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const base = { tags: ['tasks'] };
+/** Whose runs a request sees: its organisation's, and the platform-wide ones for platform administrators. */
+function runScope(req: FastifyRequest): { orgId: number; includePlatform: boolean } {
+  return { orgId: orgOf(req).id, includePlatform: principalOf(req).user.platformAdmin };
+}
 
+export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const base = { tags: ['tasks'] };
   app.get(
-    '/api/tasks',
+    '/tasks',
     {
       config: { role: 'viewer' },
       schema: {
@@ -110,7 +123,13 @@ export function taskRoutes(app: FastifyInstance, deps: AppDeps): void {
       const before = decodeCursor(q.cursor, (v): v is { s: number } =>
         Number.isSafeInteger((v as { s?: number })?.s),
       )?.s;
-      const page = await listTaskRuns(deps.db, { limit: q.limit ?? 50, beforeSeq: before, states, names });
+      const page = await listTaskRuns(deps.db, {
+        ...runScope(req),
+        limit: q.limit ?? 50,
+        beforeSeq: before,
+        states,
+        names,
+      });
       return {
         items: page.items.map(runJson),
         total: page.total,
@@ -120,7 +139,7 @@ export function taskRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   app.get(
-    '/api/tasks/:id',
+    '/tasks/:id',
     {
       config: { role: 'viewer' },
       schema: {
@@ -132,14 +151,14 @@ export function taskRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (req) => {
       const { id } = req.params as { id: string };
-      const r = await getTaskRun(deps.db, id);
+      const r = await getTaskRun(deps.db, id, runScope(req));
       if (!r) throw new HttpProblem(404, 'task_not_found', `task run ${id} does not exist (or was pruned)`);
       return { ...runJson(r), payload: r.payload, result: r.result };
     },
   );
 
   app.post(
-    '/api/tasks/ingest',
+    '/tasks/ingest',
     {
       config: { role: 'analyst' },
       // the body is optional: none means every mailbox
@@ -148,9 +167,9 @@ export function taskRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
       schema: {
         ...base,
-        summary: 'Fetch new reports from the IMAP mailboxes now',
+        summary: "Fetch new reports from the organisation's IMAP mailboxes now",
         description:
-          'Queues one fetch-imap run per configured mailbox (or only `mailbox`). A fetch already queued is not ' +
+          'Queues one fetch-imap run per mailbox of the organisation (or only `mailbox`). A fetch already queued is not ' +
           'queued twice; one running gets one more run after it. Poll GET /api/tasks/{id} for the outcome.',
         body: IngestBody,
         response: {
@@ -164,12 +183,12 @@ export function taskRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (req, reply) => {
       const { mailbox } = req.body as Static<typeof IngestBody>;
-      const all = deps.config.imap;
+      const all = deps.config.imap.filter((m) => m.org === orgOf(req).slug);
       if (all.length === 0) {
         throw new HttpProblem(
           409,
           'imap_not_configured',
-          'no IMAP mailbox is configured (DMARC_IMAP_HOST, ... or the DMARC_CONFIG file)',
+          'no IMAP mailbox is configured for this organisation (DMARC_IMAP_HOST, ... or the DMARC_CONFIG file)',
         );
       }
       const mailboxes = mailbox === undefined ? all : all.filter((m) => m.name === mailbox);
@@ -180,7 +199,7 @@ export function taskRoutes(app: FastifyInstance, deps: AppDeps): void {
       return reply.code(202).send({ queued });
     },
   );
-}
+};
 
 // ---- the queue monitor ----
 
@@ -191,7 +210,8 @@ const escapeHtml = (s: string): string =>
 async function taskListPage(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const q = req.query as { state?: string };
   const states = listParam<TaskState>('state', q.state || undefined, TASK_STATES);
-  const page = await listTaskRuns(deps.db, { limit: 200, states });
+  // the board is a platform administrator's: every organisation's runs
+  const page = await listTaskRuns(deps.db, { orgId: 0, everyOrg: true, limit: 200, states });
   const rows = page.items
     .map((r) => {
       const cells = [
@@ -227,11 +247,11 @@ const BOARD = '/admin/queues';
 const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
- * /admin/queues for admins. Distributed mode: bull-board, served by a private Fastify instance that only this
+ * /admin/queues for platform administrators. Distributed mode: bull-board, served by a private Fastify instance that only this
  * route reaches, after the admin role was checked; embedded mode: the task list page.
  */
 export async function registerQueueBoard(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const common = { config: { role: 'admin' as const }, schema: { hide: true } };
+  const common = { config: { role: 'platform_admin' as const }, schema: { hide: true } };
   if (!(deps.queue instanceof BullMqQueue)) {
     app.get(BOARD, common, (req, reply) => taskListPage(deps, req, reply));
     return;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { fetchMailboxes, type FetchSummary } from '../../ingest/imap/fetch.js';
-import { createCache } from '../../runtime/cache.js';
-import { configFrom, withDatabase } from '../context.js';
+import { findOrgBySlug } from '../../store/organizations.js';
+import { configFrom, withDatabase, withReportSink } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 
 function printHuman(s: FetchSummary): void {
@@ -62,19 +62,16 @@ export function fetchCommand(): Command {
           `no IMAP mailbox named '${opts.mailbox}'; configured: ${config.imap.map((m) => m.name).join(', ')}`,
         );
       }
-      const { cache, close } = createCache(config);
-      let summary: FetchSummary;
-      try {
-        summary = await withDatabase(config, (db) =>
+      const summary: FetchSummary = await withReportSink(config, (sink) =>
+        withDatabase(config, (db) =>
           fetchMailboxes(db, mailboxes, {
             limits: config.limits,
             staleAfterMs: config.jobs.staleAfterMs,
-            onReportStored: () => cache.invalidate().catch(() => undefined),
+            orgOf: async (m) => (await findOrgBySlug(db, m.org))?.id,
+            sink,
           }),
-        );
-      } finally {
-        await close();
-      }
+        ),
+      );
       if (opts.json) console.log(JSON.stringify(summary));
       else printHuman(summary);
       process.exitCode = summary.mailboxes.some((m) => m.error !== null) ? EXIT.failure : EXIT.ok;

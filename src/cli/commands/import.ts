@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { importFiles, type ImportSummary } from '../../ingest/import-files.js';
-import { configFrom, withDatabase } from '../context.js';
+import { configFrom, orgFrom, withDatabase, withReportSink } from '../context.js';
 import { EXIT } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
 
@@ -24,7 +24,9 @@ function printHuman(s: ImportSummary): void {
 
 export function importCommand(): Command {
   return new Command('import')
-    .description('import DMARC reports from files and directories (xml, gz, zip, eml, mbox), recursively')
+    .description(
+      'import DMARC reports from files and directories (xml, gz, zip, eml, mbox), recursively, into an organisation',
+    )
     .argument('<path...>', 'files or directories to import (hidden entries inside directories are skipped)')
     .option(
       '--json',
@@ -53,18 +55,22 @@ export function importCommand(): Command {
           )
         : undefined;
       let started = false;
-      const summary = await withDatabase(config, (db) =>
-        importFiles(db, paths, {
-          limits: config.limits,
-          concurrency: opts.concurrency ?? (config.database.kind === 'postgres' ? 2 : 1),
-          onProgress: (done, total, s) => {
-            if (!bar) return;
-            if (!started) {
-              bar.start(total, done, { reports: s.reports, failed: s.failed });
-              started = true;
-            } else bar.update(done, { reports: s.reports, failed: s.failed });
-          },
-        }),
+      const summary = await withReportSink(config, (sink) =>
+        withDatabase(config, async (db) =>
+          importFiles(db, paths, {
+            orgId: (await orgFrom(cmd, db)).id,
+            sink,
+            limits: config.limits,
+            concurrency: opts.concurrency ?? (config.database.kind === 'postgres' ? 2 : 1),
+            onProgress: (done, total, s) => {
+              if (!bar) return;
+              if (!started) {
+                bar.start(total, done, { reports: s.reports, failed: s.failed });
+                started = true;
+              } else bar.update(done, { reports: s.reports, failed: s.failed });
+            },
+          }),
+        ),
       );
       bar?.stop();
       if (opts.json) console.log(JSON.stringify(summary));

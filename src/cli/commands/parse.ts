@@ -14,6 +14,16 @@ interface Line {
   reports: ParsedFile['reports'];
 }
 
+/**
+ * A parsed report as `parse --json` prints it: the model's fields in their order, with the reporter under
+ * RFC 7489's own name `orgName` (scripts read it; inside the code it is `reporterOrg`).
+ */
+function reportJson(r: ParsedFile['reports'][number]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) out[k === 'reporterOrg' ? 'orgName' : k] = v;
+  return out;
+}
+
 function date(s: number | null): string {
   return s === null ? '?' : new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 }
@@ -24,7 +34,7 @@ function printHuman(l: Line): void {
   for (const r of l.reports) {
     const messages = r.records.reduce((a, x) => a + x.count, 0);
     console.log(
-      `  ${r.part}: ${r.orgName || '(no org name)'} report ${r.reportId} for ${r.domain}, ${date(r.begin)} .. ${date(r.end)}, ` +
+      `  ${r.part}: ${r.reporterOrg || '(no org name)'} report ${r.reportId} for ${r.domain}, ${date(r.begin)} .. ${date(r.end)}, ` +
         `${r.records.length} records, ${messages} messages (${r.schema}${r.version ? ` v${r.version}` : ''})`,
     );
     for (const w of r.warnings) console.log(`    warning: ${w}`);
@@ -74,7 +84,7 @@ export function parseCommand(): Command {
           };
         }
         if (line.status === 'failed') failed++;
-        if (opts.json) console.log(JSON.stringify(line));
+        if (opts.json) console.log(JSON.stringify({ ...line, reports: line.reports.map(reportJson) }));
         else printHuman(line);
       }
       process.exitCode = failed > 0 ? EXIT.failure : EXIT.ok;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { processFile } from '../../ingest/process-file.js';
-import { getFile, listFileIdsByStatus } from '../../store/files.js';
-import { configFrom, withDatabase } from '../context.js';
+import { getFile, listFilesByStatus } from '../../store/files.js';
+import { configFrom, orgFrom, withDatabase, withReportSink } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
 
@@ -34,26 +34,31 @@ export function reprocessCommand(): Command {
           throw new CliError('nothing to re-process: give file ids, --failed or --pending');
         }
         const config = configFrom(cmd);
-        const results = await withDatabase(config, async (db) => {
-          const todo = new Set<number>(ids ?? []);
-          if (opts.failed) for (const id of await listFileIdsByStatus(db, ['failed'])) todo.add(id);
-          if (opts.pending) for (const id of await listFileIdsByStatus(db, ['pending', 'processing'])) todo.add(id);
-          const out: Row[] = [];
-          for (const id of [...todo].sort((a, b) => a - b)) {
-            const f = await getFile(db, id);
-            if (!f) throw new CliError(`file ${id} does not exist`, EXIT.failure);
-            const r = await processFile(db, id, { limits: config.limits });
-            out.push({
-              id,
-              name: f.name,
-              status: r.status,
-              reports: r.reportsStored,
-              records: r.recordCount,
-              error: r.error,
-            });
-          }
-          return out;
-        });
+        const results = await withReportSink(config, (sink) =>
+          withDatabase(config, async (db) => {
+            const orgId = (await orgFrom(cmd, db)).id;
+            const todo = new Set<number>(ids ?? []);
+            if (opts.failed) for (const f of await listFilesByStatus(db, ['failed'], orgId)) todo.add(f.fileId);
+            if (opts.pending) {
+              for (const f of await listFilesByStatus(db, ['pending', 'processing'], orgId)) todo.add(f.fileId);
+            }
+            const out: Row[] = [];
+            for (const id of [...todo].sort((a, b) => a - b)) {
+              const f = await getFile(db, orgId, id);
+              if (!f) throw new CliError(`file ${id} does not exist in this organisation`, EXIT.failure);
+              const r = await processFile(db, { orgId, fileId: id }, { limits: config.limits, sink });
+              out.push({
+                id,
+                name: f.name,
+                status: r.status,
+                reports: r.reportsStored,
+                records: r.recordCount,
+                error: r.error,
+              });
+            }
+            return out;
+          }),
+        );
         const failed = results.filter((r) => r.status === 'failed').length;
         if (opts.json) {
           console.log(

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { summarise, type SummaryFigures } from '../../analytics/summary.js';
-import { configFrom, withDatabase } from '../context.js';
+import { configFrom, orgFrom, withDatabase } from '../context.js';
 import { CliError } from '../errors.js';
 import { parseDateOption, parseDomainOption } from '../options.js';
 
@@ -40,7 +40,9 @@ export function summaryCommand(): Command {
       if (opts.from && opts.to && opts.from > opts.to)
         throw new CliError(`--from ${opts.from} is after --to ${opts.to}`);
       const config = configFrom(cmd);
-      const s = await withDatabase(config, (db) => summarise(db, opts));
+      const s = await withDatabase(config, async (db) =>
+        summarise(db, { orgId: (await orgFrom(cmd, db)).id, domain: opts.domain, from: opts.from, to: opts.to }),
+      );
       if (opts.json) {
         console.log(JSON.stringify(s));
         return;

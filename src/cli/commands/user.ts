@@ -5,7 +5,7 @@ import { USER_ROLES, type UserRole } from '../../auth/roles.js';
 import { UserConflictError } from '../../auth/users.js';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../store/database.js';
-import { configFrom, withDatabase } from '../context.js';
+import { configFrom, orgFrom, withDatabase } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { canPrompt, promptNewPassword } from '../prompt-password.js';
 
@@ -39,28 +39,44 @@ async function passwordFromTerminal(): Promise<string | undefined> {
 }
 
 export function userCommand(): Command {
-  const user = new Command('user').description('manage users (admin, analyst, viewer)');
+  const user = new Command('user').description(
+    'manage users: a role (admin, analyst, viewer) in an organisation (--org), platform administrators',
+  );
 
   user
     .command('create')
     .description('create a user; on a terminal you are asked for the password, else one is generated and printed once')
     .requiredOption('--email <email>', 'e-mail address (unique, whatever its case)', parseEmail)
     .option('--name <name>', 'display name (default: the e-mail address)')
-    .option('--role <role>', `one of ${USER_ROLES.join(', ')}`, parseRole, 'viewer' as UserRole)
+    .option(
+      '--role <role>',
+      `role in the organisation (--org): one of ${USER_ROLES.join(', ')}`,
+      parseRole,
+      'viewer' as UserRole,
+    )
+    .option('--platform-admin', 'also a platform administrator (manages every organisation)')
     .option('--generate-password', 'generate a password even on a terminal')
     .action(
-      async (opts: { email: string; name?: string; role: UserRole; generatePassword?: boolean }, cmd: Command) => {
+      async (
+        opts: { email: string; name?: string; role: UserRole; platformAdmin?: boolean; generatePassword?: boolean },
+        cmd: Command,
+      ) => {
         const config = configFrom(cmd);
         const password = opts.generatePassword ? undefined : await passwordFromTerminal();
         await withDatabase(config, async (db) => {
+          const org = await orgFrom(cmd, db);
           try {
             const r = await service(config, db).createUser({
               email: opts.email,
               name: opts.name ?? opts.email,
-              role: opts.role,
+              platformAdmin: opts.platformAdmin === true,
+              member: { orgId: org.id, role: opts.role },
               ...(password !== undefined ? { password } : {}),
             });
-            console.log(`created ${r.user.role} ${r.user.email} (id ${r.user.id})`);
+            console.log(
+              `created ${opts.role} ${r.user.email} (id ${r.user.id}) in ${org.slug}` +
+                (r.user.platformAdmin ? ', platform administrator' : ''),
+            );
             if (r.generatedPassword) console.log(`password (shown once): ${r.generatedPassword}`);
           } catch (err) {
             userError(err);
@@ -93,25 +109,27 @@ export function userCommand(): Command {
 
   user
     .command('list')
-    .description('list users')
+    .description('list the members of an organisation (--org) with their role')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       await withDatabase(config, async (db) => {
         const svc = service(config, db);
+        const org = await orgFrom(cmd, db);
         const all = [];
         let after: number | undefined;
         for (;;) {
-          const page = await svc.listUsers({ limit: 500, afterId: after });
-          all.push(...page.items.map(publicUser));
+          const page = await svc.listMembers(org.id, { limit: 500, afterId: after });
+          all.push(...page.items.map((m) => publicUser(m, m.role)));
           if (page.nextAfterId === null) break;
           after = page.nextAfterId;
         }
         if (opts.json) return console.log(JSON.stringify(all));
-        if (all.length === 0) return console.log('no users yet (dmarc serve creates the first admin)');
+        if (all.length === 0) return console.log(`no members in ${org.slug} (dmarc serve creates the first admin)`);
         for (const u of all) {
           console.log(
-            `${String(u.id).padStart(4)}  ${u.role.padEnd(8)} ${u.active ? 'active  ' : 'inactive'} ${u.email}  ${u.name}`,
+            `${String(u.id).padStart(4)}  ${u.role.padEnd(8)} ${u.active ? 'active  ' : 'inactive'} ${u.email}  ${u.name}` +
+              (u.platformAdmin ? '  (platform administrator)' : ''),
           );
         }
       });

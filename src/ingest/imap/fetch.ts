@@ -8,6 +8,7 @@
 // is processing right now is left for the next run.
 import type { ImapFlow } from 'imapflow';
 import type { ImapMailboxConfig } from '../../config/jobs.js';
+import type { ReportStoredSink } from '../../events/report-stored.js';
 import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
 import { emptyImportSummary, type ImportSummary } from '../import-files.js';
@@ -44,7 +45,9 @@ export interface FetchOptions {
   limits: UnpackLimits;
   /** A message whose file has been pending/processing for less than this is being handled elsewhere. */
   staleAfterMs: number;
-  onReportStored?: () => void | Promise<void>;
+  /** The organisation a mailbox's reports go to; a mailbox whose organisation does not exist is not read. */
+  orgOf: (m: ImapMailboxConfig) => Promise<number | undefined>;
+  sink: ReportStoredSink;
   connect?: ConnectOptions;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
@@ -78,12 +81,12 @@ function messageName(m: ImapMailboxConfig, uid: number, subject: string | undefi
   return `imap ${m.name} ${m.folder} uid ${uid}${s ? ` - ${s}` : ''}`.slice(0, 240) + '.eml';
 }
 
-async function recentlyClaimed(db: Database, fileId: number, staleAfterMs: number): Promise<boolean> {
+async function recentlyClaimed(db: Database, orgId: number, fileId: number, staleAfterMs: number): Promise<boolean> {
   const r = await db.query<{ recent: boolean }>(
     `SELECT status IN ('pending', 'processing')
        AND status_changed_at > now() - ($2::float8 * interval '1 millisecond') AS recent
-     FROM ingested_files WHERE id = $1`,
-    [fileId, staleAfterMs],
+     FROM ingested_files WHERE id = $1 AND org_id = $3`,
+    [fileId, staleAfterMs, orgId],
   );
   return r.rows[0]?.recent === true;
 }
@@ -96,13 +99,13 @@ interface Tally {
 /** Imports one raw message and decides where it goes. */
 async function importMessage(
   db: Database,
-  m: ImapMailboxConfig,
+  orgId: number,
   bytes: Uint8Array,
   name: string,
   o: FetchOptions,
   t: Tally,
 ): Promise<Decision> {
-  const intake = await intakeFile(db, { bytes, name, source: 'imap', contentType: 'message/rfc822' });
+  const intake = await intakeFile(db, { orgId, bytes, name, source: 'imap', contentType: 'message/rfc822' });
   if (intake.duplicate) {
     const f = intake.existing;
     if (f.status === 'processed' || f.status === 'duplicate') {
@@ -113,16 +116,13 @@ async function importMessage(
       t.s.unsupported++;
       return 'invalid';
     }
-    if (await recentlyClaimed(db, f.id, o.staleAfterMs)) {
+    if (await recentlyClaimed(db, orgId, f.id, o.staleAfterMs)) {
       t.s.leftForLater++;
       return 'leave';
     }
     // failed before, or left pending/processing by a crash: run it again (the pipeline is idempotent)
   }
-  const r: ProcessResult = await processFile(db, intake.fileId, {
-    limits: o.limits,
-    onReportStored: o.onReportStored,
-  });
+  const r: ProcessResult = await processFile(db, { orgId, fileId: intake.fileId }, { limits: o.limits, sink: o.sink });
   t.s.reports += r.reportsStored;
   t.s.records += r.recordCount;
   if (r.storageFailed) {
@@ -198,6 +198,11 @@ async function applyDecisions(
 
 /** One mailbox: never throws; a mailbox that cannot be reached or read has `error` set. */
 async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions, t: Tally): Promise<void> {
+  const orgId = await o.orgOf(m);
+  if (orgId === undefined) {
+    t.s.error = `the organisation '${m.org}' of mailbox ${m.name} does not exist`;
+    return;
+  }
   let client: ImapFlow;
   try {
     client = await connectMailbox(m, {
@@ -242,7 +247,7 @@ async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions,
               decisions.set(msg.uid, 'invalid');
               continue;
             }
-            decisions.set(msg.uid, await importMessage(db, m, msg.source, name, o, t));
+            decisions.set(msg.uid, await importMessage(db, orgId, msg.source, name, o, t));
           }
           // expunged meanwhile by someone else: nothing to do
           for (const x of group) if (!got.has(x.uid)) decisions.delete(x.uid);

@@ -72,7 +72,7 @@ export class ReportBuilder {
   private section = S_NONE;
 
   private version: string | null = null;
-  private orgName: string | null = null;
+  private reporterOrg: string | null = null;
   private email: string | null = null;
   private extraContactInfo: string | null = null;
   private reportId: string | null = null;
@@ -186,7 +186,7 @@ export class ReportBuilder {
     if (d === 3) {
       switch (name) {
         case 'org_name':
-          this.orgName = text.trim();
+          this.reporterOrg = text.trim();
           break;
         case 'email':
           this.email = nonEmpty(text);
@@ -287,7 +287,7 @@ export class ReportBuilder {
       version: this.version,
       schema: bis ? 'dmarcbis' : 'rfc7489',
       namespace: this.namespace,
-      orgName: this.orgName ?? '',
+      reporterOrg: this.reporterOrg ?? '',
       email: this.email,
       extraContactInfo: this.extraContactInfo,
       reportId: this.reportId,

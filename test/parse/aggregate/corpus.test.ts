@@ -59,7 +59,7 @@ function expectTimestamp(actual: number | null, truth: number | string | null): 
 }
 
 function expectMatches(report: Awaited<ReturnType<typeof parseFile>>, truth: Truth): void {
-  expect(report.orgName).toBe(truth.org_name ?? '');
+  expect(report.reporterOrg).toBe(truth.org_name ?? '');
   expect(report.reportId).toBe(truth.report_id);
   expect(report.domain).toBe(truth.domain.toLowerCase().replace(/\.$/, ''));
   expectTimestamp(report.begin, truth.begin);

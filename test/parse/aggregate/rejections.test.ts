@@ -151,7 +151,7 @@ describe('DOCTYPE and entities (never processed)', () => {
 
   it('keeps an undeclared entity reference as literal text in recovery instead of resolving it', async () => {
     const report = await parseText(reportXml({ metadata: METADATA.replace('Example Org', '&xxe;') }));
-    expect(report.orgName).toBe('&xxe;');
+    expect(report.reporterOrg).toBe('&xxe;');
     expect(report.recovered).toBe(true);
     expect(report.warnings[0]).toBe(
       "XML not well-formed: undefined entity at line 3, column 32; recovered leniently: escaped 1 stray '&'",
@@ -162,7 +162,7 @@ describe('DOCTYPE and entities (never processed)', () => {
     const report = await parseText(
       reportXml({ metadata: METADATA.replace('Example Org', '&lt;A&amp;B&gt; &#233;&#x20AC;') }),
     );
-    expect(report.orgName).toBe('<A&B> é€');
+    expect(report.reporterOrg).toBe('<A&B> é€');
     expect(report.recovered).toBe(false);
   });
 });
@@ -177,7 +177,7 @@ describe('lenient recovery', () => {
   it('replaces invalid UTF-8 bytes and names the bad byte', async () => {
     const [before, after] = reportXml().split('Example Org');
     const report = await recovered(concatBytes(before ?? '', 'Bad', new Uint8Array([0x91]), 'Byte', after ?? ''));
-    expect(report.orgName).toBe('Bad\uFFFDByte');
+    expect(report.reporterOrg).toBe('Bad\uFFFDByte');
     expect(report.warnings[0]).toMatch(
       /^XML not well-formed: invalid utf-8 byte 0x91 at offset \d+; recovered leniently: replaced invalid utf-8 bytes with U\+FFFD$/,
     );
@@ -196,7 +196,9 @@ describe('lenient recovery', () => {
   });
 
   it("escapes a bare '&'", async () => {
-    expect((await recovered(reportXml({ metadata: METADATA.replace('Example Org', 'AT&T') }))).orgName).toBe('AT&T');
+    expect((await recovered(reportXml({ metadata: METADATA.replace('Example Org', 'AT&T') }))).reporterOrg).toBe(
+      'AT&T',
+    );
   });
 
   it('drops an unclosed <xs:schema> wrapper', async () => {
@@ -226,7 +228,7 @@ describe('lenient recovery', () => {
 
   it('replaces control characters XML forbids', async () => {
     const report = await recovered(reportXml({ metadata: METADATA.replace('Example Org', 'Ex\u0001ample') }));
-    expect(report.orgName).toBe('Ex\uFFFDample');
+    expect(report.reporterOrg).toBe('Ex\uFFFDample');
   });
 
   it('recovers a declared multi-byte encoding with invalid bytes, naming the byte range', async () => {
@@ -234,7 +236,7 @@ describe('lenient recovery', () => {
       'Example Org',
     );
     const report = await recovered(concatBytes(before ?? '', 'Org', new Uint8Array([0xff]), after ?? ''));
-    expect(report.orgName).toBe('Org\uFFFD');
+    expect(report.reporterOrg).toBe('Org\uFFFD');
     expect(report.warnings[0]).toMatch(
       /^XML not well-formed: invalid shift_jis bytes \d+\.\.\d+; recovered leniently: replaced invalid shift_jis bytes with U\+FFFD$/,
     );
@@ -254,6 +256,6 @@ describe('lenient recovery', () => {
       'Example Org',
     );
     const report = await recovered(concatBytes(before ?? '', new Uint8Array([0x80, 0x3c, 0xe9]), after ?? ''));
-    expect(report.orgName).toBe('€<é');
+    expect(report.reporterOrg).toBe('€<é');
   });
 });

@@ -12,7 +12,7 @@ describe('encodings', () => {
   it('strips a UTF-8 BOM', async () => {
     const xml = reportXml({ metadata: METADATA.replace('Example Org', 'Exämple Örg') });
     const report = await parseText(concatBytes(new Uint8Array([0xef, 0xbb, 0xbf]), xml));
-    expect(report.orgName).toBe('Exämple Örg');
+    expect(report.reporterOrg).toBe('Exämple Örg');
     expect(report.recovered).toBe(false);
   });
 
@@ -27,7 +27,7 @@ describe('encodings', () => {
       after ?? '',
     );
     const report = await parseText(bytes, 7);
-    expect(report.orgName).toBe('Café € –');
+    expect(report.reporterOrg).toBe('Café € –');
     expect(report.recovered).toBe(false);
     expect(report.warnings).toEqual([]);
   });
@@ -45,7 +45,7 @@ describe('encodings', () => {
       units[3 + 2 * i] = c >> 8;
     }
     const report = await parseText(units, 5);
-    expect(report.orgName).toBe('Ωmega');
+    expect(report.reporterOrg).toBe('Ωmega');
     expect(report.recovered).toBe(false);
   });
 
@@ -63,7 +63,7 @@ describe('encodings', () => {
     const whole = await parseText(xml);
     expect(await parseText(xml, 1)).toEqual(whole);
     expect(await parseText(xml, 3)).toEqual(whole);
-    expect(whole.orgName).toBe('Ørg €𝄞');
+    expect(whole.reporterOrg).toBe('Ørg €𝄞');
   });
 
   it('reads a document without an XML declaration', async () => {
@@ -74,7 +74,7 @@ describe('encodings', () => {
     const report = await parseText(
       reportXml({ metadata: METADATA.replace('Example Org', '<![CDATA[A & B <Org>]]><!-- note -->') }),
     );
-    expect(report.orgName).toBe('A & B <Org>');
+    expect(report.reporterOrg).toBe('A & B <Org>');
   });
 });
 
@@ -117,7 +117,7 @@ describe('namespaces and element names', () => {
       (_m, slash: string, name: string) => `<${slash}${name.toUpperCase()}>`,
     );
     const report = await parseText(xml);
-    expect(report.orgName).toBe('Example Org');
+    expect(report.reporterOrg).toBe('Example Org');
     expect(report.domain).toBe('example.com');
     expect(report.records).toHaveLength(1);
     expect(report.records[0]?.count).toBe(1);
@@ -136,7 +136,7 @@ describe('element order', () => {
     const metadata =
       '<report_metadata><date_range><begin>1</begin><end>2</end></date_range><org_name>o2.pl</org_name><report_id>x</report_id></report_metadata>';
     const report = await parseText(reportXml({ metadata }));
-    expect([report.orgName, report.reportId, report.begin, report.end]).toEqual(['o2.pl', 'x', 1, 2]);
+    expect([report.reporterOrg, report.reportId, report.begin, report.end]).toEqual(['o2.pl', 'x', 1, 2]);
   });
 
   it('buffers records seen before policy_published and emits the header first', async () => {
@@ -206,7 +206,7 @@ describe('events and batches', () => {
       return bytesSource(bytes, 10)();
     };
     const report = await parseAggregateReport(source);
-    expect(report.orgName).toBe('AT&T');
+    expect(report.reporterOrg).toBe('AT&T');
     expect(opens).toBe(2);
   });
 });

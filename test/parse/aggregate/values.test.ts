@@ -42,7 +42,7 @@ describe('a complete report', () => {
       version: '1.0',
       schema: 'rfc7489',
       namespace: null,
-      orgName: 'Example Org',
+      reporterOrg: 'Example Org',
       email: 'dmarc@example.org',
       extraContactInfo: 'https://example.org/dmarc',
       reportId: 'r-1',
@@ -100,10 +100,12 @@ describe('a complete report', () => {
 
 describe('report metadata', () => {
   it("keeps an empty org_name as '' and stray characters as sent", async () => {
-    expect((await parseText(reportXml({ metadata: metadata(`<org_name></org_name>${ID}${RANGE}`) }))).orgName).toBe('');
-    expect((await parseText(reportXml({ metadata: metadata(`${ID}${RANGE}`) }))).orgName).toBe('');
+    expect((await parseText(reportXml({ metadata: metadata(`<org_name></org_name>${ID}${RANGE}`) }))).reporterOrg).toBe(
+      '',
+    );
+    expect((await parseText(reportXml({ metadata: metadata(`${ID}${RANGE}`) }))).reporterOrg).toBe('');
     expect(
-      (await parseText(reportXml({ metadata: metadata(`<org_name>"Mail.ru</org_name>${ID}${RANGE}`) }))).orgName,
+      (await parseText(reportXml({ metadata: metadata(`<org_name>"Mail.ru</org_name>${ID}${RANGE}`) }))).reporterOrg,
     ).toBe('"Mail.ru');
   });
 

@@ -1,0 +1,62 @@
+// The tenant API: every route that reads or changes one organisation's data, registered twice — under
+// /api/orgs/:org (the organisation named) and under /api (the caller's default organisation, so that clients of a
+// single-organisation installation never see the concept). Every route registered here is marked as a tenant
+// route: the auth hook resolves its organisation and the caller's role there before anything else runs.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AnalyticsAnswers } from '../analytics/answers.js';
+import type { AuthService } from '../auth/service.js';
+import type { ReportStoredSink } from '../events/report-stored.js';
+import type { AppDeps } from './deps.js';
+import { SLUG_PATTERN } from './plugins/auth.js';
+import { analyticsRoutes } from './routes/analytics.js';
+import { auditRoutes } from './routes/audit.js';
+import { breakdownRoutes } from './routes/breakdowns.js';
+import { fileRoutes } from './routes/files.js';
+import { keyRoutes } from './routes/keys.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { reportRoutes } from './routes/reports.js';
+import { statsRoutes } from './routes/stats.js';
+import { taskRoutes } from './routes/tasks.js';
+import { userRoutes } from './routes/users.js';
+
+export interface TenantOptions {
+  deps: AppDeps;
+  auth: AuthService;
+  answers: AnalyticsAnswers;
+  sink: ReportStoredSink;
+  /** Registered under /api/orgs/:org: the organisation is named in the path. */
+  named: boolean;
+}
+
+const OrgParam = Type.String({ pattern: SLUG_PATTERN.source, maxLength: 63, description: 'Organisation slug' });
+
+/** Marks the routes of this context as tenant routes (and documents the :org path parameter). */
+export function markTenantRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0], named: boolean): void {
+  app.addHook('onRoute', (route) => {
+    // mutated in place: the role catalogue reads this very object (roles.ts)
+    route.config ??= {};
+    (route.config as { tenant?: boolean }).tenant = true;
+    if (named && route.schema) {
+      const params = route.schema.params as { properties?: Record<string, unknown>; required?: string[] } | undefined;
+      route.schema.params = Type.Object({
+        ...(params?.properties as Record<string, never> | undefined),
+        org: OrgParam,
+      });
+    }
+  });
+}
+
+export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o) => {
+  markTenantRoutes(app, o.named);
+  await app.register(analyticsRoutes, { deps: o.deps, answers: o.answers });
+  await app.register(breakdownRoutes, { answers: o.answers });
+  await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
+  await app.register(statsRoutes, { deps: o.deps, answers: o.answers });
+  await app.register(fileRoutes, { deps: o.deps, sink: o.sink });
+  await app.register(taskRoutes, { deps: o.deps });
+  await app.register(userRoutes, { prefix: '/users', auth: o.auth });
+  await app.register(keyRoutes, { prefix: '/keys', auth: o.auth });
+  await app.register(auditRoutes, { prefix: '/audit', db: o.deps.db });
+  if (o.named) await app.register(organizationRoutes, { auth: o.auth, db: o.deps.db });
+};

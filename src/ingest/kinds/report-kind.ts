@@ -1,0 +1,42 @@
+// A report kind: how to recognise one among the parts the unpacker found, parse it (parse/, pure) and store it
+// (one transaction). process-file walks the registry (kinds/index.ts); adding a kind is adding a file here and
+// its line in the registry, touching nothing else.
+import type { UnpackedPart } from '../../parse/types.js';
+import type { Database } from '../../store/database.js';
+
+export interface KindContext {
+  db: Database;
+  orgId: number;
+  fileId: number;
+  /** Records (or entries) per insert batch. */
+  batchSize: number;
+}
+
+export type KindOutcome =
+  | {
+      outcome: 'stored';
+      reportId: number;
+      domain: string;
+      begin: number | null;
+      /** Names the report in the file's warnings, e.g. "google.com 1234". */
+      label: string;
+      records: number;
+      messages: number;
+      warnings: string[];
+      recovered: boolean;
+    }
+  /** The organisation already has this report (same identity). */
+  | { outcome: 'duplicate' }
+  /** The part held no report of this kind after all. */
+  | { outcome: 'empty' };
+
+export interface ReportKind<Parsed = unknown> {
+  /** Stored in ingested_files.kind and in "report stored" events. */
+  readonly kind: string;
+  /** Whether the unpacked part is a report of this kind (cheap: the unpacker has sniffed it). */
+  detect(part: UnpackedPart): boolean;
+  /** Parses the part (lazily where the kind streams). */
+  parse(part: UnpackedPart, ctx: KindContext): Parsed;
+  /** Stores what was parsed in one transaction; a ParseFailure thrown here is the part's fault, not storage's. */
+  store(ctx: KindContext, partName: string, parsed: Parsed): Promise<KindOutcome>;
+}

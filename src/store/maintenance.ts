@@ -1,0 +1,116 @@
+// Scheduled maintenance of the stored data, platform-wide: the retention sweep and the stale-file query of the
+// pending sweep (the rollup check/repair is in rollups.ts). Plain SQL, the same on PGlite and PostgreSQL.
+import type { Database, Queryable } from './database.js';
+import type { FileRef } from './files.js';
+
+// ---- pending sweep ----
+
+/** Files (of every organisation) pending or processing whose status has not changed for `olderThanMs` (0 = all). */
+export async function listStaleFiles(db: Queryable, olderThanMs: number): Promise<FileRef[]> {
+  const r = await db.query<FileRef>(
+    `SELECT org_id AS "orgId", id AS "fileId" FROM ingested_files
+     WHERE status IN ('pending', 'processing')
+       AND status_changed_at <= now() - ($1::float8 * interval '1 millisecond')
+     ORDER BY id`,
+    [olderThanMs],
+  );
+  return r.rows;
+}
+
+// ---- retention ----
+
+export interface RetentionResult {
+  /** null: reports are kept forever (DMARC_RETENTION_DAYS unset). */
+  cutoff: string | null;
+  /** Organisations whose reports were deleted (their cached answers are stale). */
+  orgIds: number[];
+  reports: number;
+  records: number;
+  files: number;
+  refreshTokens: number;
+  taskRuns: number;
+}
+
+const BATCH = 500;
+
+/** Deletes finished task runs older than `days`; returns how many. */
+async function pruneTaskRuns(db: Queryable, days: number): Promise<number> {
+  const r = await db.query(
+    `DELETE FROM task_runs WHERE state IN ('completed', 'failed')
+       AND coalesce(finished_at, queued_at) < now() - ($1::int * interval '1 day')`,
+    [days],
+  );
+  return r.rowCount;
+}
+
+/** The first day kept: today (UTC) minus `days`. */
+export function retentionCutoff(days: number, now = new Date()): string {
+  return new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function tableExists(db: Queryable, table: string): Promise<boolean> {
+  const r = await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [`public.${table}`]);
+  return r.rows[0]?.found === true;
+}
+
+/**
+ * Deletes reports whose period began before the cutoff (with their records and rollup rows), the files left
+ * without reports that were received before it, expired refresh tokens (once the auth tables exist) and task
+ * history older than `historyDays`. Works in batches, so that it never holds long locks.
+ */
+export async function applyRetention(
+  db: Database,
+  opts: { retentionDays: number | null; historyDays: number; now?: Date },
+): Promise<RetentionResult> {
+  const out: RetentionResult = {
+    cutoff: null,
+    orgIds: [],
+    reports: 0,
+    records: 0,
+    files: 0,
+    refreshTokens: 0,
+    taskRuns: 0,
+  };
+  const orgs = new Set<number>();
+  if (opts.retentionDays !== null) {
+    const cutoff = retentionCutoff(opts.retentionDays, opts.now);
+    out.cutoff = cutoff;
+    for (;;) {
+      const n = await db.transaction(async (tx) => {
+        const rows = (
+          await tx.query<{ id: number; org_id: number }>(
+            'SELECT id, org_id FROM reports WHERE day < $1::date ORDER BY id LIMIT $2',
+            [cutoff, BATCH],
+          )
+        ).rows;
+        const ids = rows.map((x) => x.id);
+        if (ids.length === 0) return 0;
+        for (const x of rows) orgs.add(x.org_id);
+        out.records += (await tx.query('DELETE FROM records WHERE report_id = ANY($1::int8[])', [ids])).rowCount;
+        return (await tx.query('DELETE FROM reports WHERE id = ANY($1::int8[])', [ids])).rowCount;
+      });
+      out.reports += n;
+      if (n === 0) break;
+    }
+    await db.query('DELETE FROM rollup_daily WHERE day < $1::date', [cutoff]);
+    await db.query('DELETE FROM rollup_source_daily WHERE day < $1::date', [cutoff]);
+    for (;;) {
+      const r = await db.query(
+        `DELETE FROM ingested_files WHERE id IN (
+           SELECT f.id FROM ingested_files f
+           WHERE f.received_at < $1::date AND f.status NOT IN ('pending', 'processing')
+             AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.file_id = f.id)
+           ORDER BY f.id LIMIT $2)`,
+        [cutoff, BATCH],
+      );
+      out.files += r.rowCount;
+      if (r.rowCount === 0) break;
+    }
+  }
+  if (await tableExists(db, 'refresh_tokens')) {
+    out.refreshTokens = (await db.query('DELETE FROM refresh_tokens WHERE expires_at < now()')).rowCount;
+  }
+  out.taskRuns = await pruneTaskRuns(db, opts.historyDays);
+  out.orgIds = [...orgs].sort((a, b) => a - b);
+  return out;
+}
