@@ -18,7 +18,7 @@ import { importFiles } from '../src/ingest/import-files.js';
 import { BullMqQueue } from '../src/jobs/bullmq-queue.js';
 import { TaskHistory } from '../src/jobs/history.js';
 import { InProcessQueue } from '../src/jobs/in-process-queue.js';
-import type { JobQueue, TaskHandlers } from '../src/jobs/queue.js';
+import { processFileKey, type JobQueue, type TaskHandlers } from '../src/jobs/queue.js';
 import { taskHandlers } from '../src/jobs/tasks.js';
 import { DEFAULT_UNPACK_LIMITS } from '../src/parse/types.js';
 import type { Database } from '../src/store/database.js';
@@ -237,9 +237,10 @@ async function runQueueChild(): Promise<void> {
   // 1. the uploads: every file accepted and queued
   const files = fs.readdirSync(dir).sort();
   const acceptStart = process.hrtime.bigint();
+  const enqueue = (fileId: number) => queue.enqueue('process-file', { fileId }, { dedupeKey: processFileKey(fileId) });
   for (const f of files) {
     const bytes = fs.readFileSync(path.join(dir, f));
-    await acceptFile(db, queue, { bytes, name: f, source: 'upload' }, benchLimits);
+    await acceptFile(db, enqueue, { bytes, name: f, source: 'upload' }, benchLimits);
   }
   const acceptSeconds = Number(process.hrtime.bigint() - acceptStart) / 1e9;
   // 2. the workers drain the backlog

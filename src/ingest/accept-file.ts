@@ -1,7 +1,6 @@
 // A file handed over by a client (upload, API): kept at once, answered at once, processed in the background.
 // Answering needs only a cheap look: the bytes are known (duplicate), or nothing in them can be a report
 // (rejected / unsupported: decided now, since there is nothing to parse), or they hold XML (accepted, queued).
-import { processFileKey, type JobQueue } from '../jobs/queue.js';
 import type { UnpackLimits } from '../parse/types.js';
 import { unpack } from '../parse/unpack/index.js';
 import type { Database } from '../store/database.js';
@@ -17,6 +16,12 @@ export interface AcceptResult {
   error: string | null;
 }
 
+/**
+ * Queues the `process-file` job for a kept file. Passed in by the caller (which owns the queue) so that
+ * ingest/ does not depend on jobs/; a repeated call for the same file must not queue it twice.
+ */
+export type EnqueueFile = (fileId: number) => Promise<unknown>;
+
 export interface AcceptInput {
   bytes: Uint8Array;
   name: string;
@@ -31,7 +36,7 @@ async function holdsXml(bytes: Uint8Array, name: string, limits: UnpackLimits): 
 
 export async function acceptFile(
   db: Database,
-  queue: JobQueue,
+  enqueue: EnqueueFile,
   input: AcceptInput,
   limits: UnpackLimits,
 ): Promise<AcceptResult> {
@@ -39,12 +44,12 @@ export async function acceptFile(
   if (intake.duplicate) {
     // Known bytes. A copy still waiting (e.g. after a restart) is queued again; nothing else happens.
     if (intake.existing.status === 'pending') {
-      await queue.enqueue('process-file', { fileId: intake.fileId }, { dedupeKey: processFileKey(intake.fileId) });
+      await enqueue(intake.fileId);
     }
     return { status: 'duplicate', fileId: intake.fileId, error: null };
   }
   if (await holdsXml(input.bytes, input.name, limits)) {
-    await queue.enqueue('process-file', { fileId: intake.fileId }, { dedupeKey: processFileKey(intake.fileId) });
+    await enqueue(intake.fileId);
     return { status: 'accepted', fileId: intake.fileId, error: null };
   }
   // No XML at all: the pipeline only has to record why (a TLS/failure report, or unreadable), which is quick.

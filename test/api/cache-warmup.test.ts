@@ -77,8 +77,8 @@ describe.each(availableEngines())('cache warm-up on %s', (engine) => {
       limits: api.config.limits,
       reportsStored: () => calls++,
     });
-    // accepted through a queue that is not started, so that only these handlers process it
-    const parked = { enqueue: () => Promise.resolve() } as unknown as typeof api.queue;
+    // accepted without queueing the job, so that only these handlers process it
+    const parked = () => Promise.resolve();
     const accept = async (name: string, xml: string) =>
       (await acceptFile(api.db, parked, { name, bytes: Buffer.from(xml), source: 'cli' }, api.config.limits)).fileId;
     const report = syntheticReport(100, { domain: 'warm.example' });

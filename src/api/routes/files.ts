@@ -4,7 +4,8 @@ import { Type, type Static } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { audit } from '../../auth/audit.js';
 import { formatBytes } from '../../config/parse-values.js';
-import { acceptFile } from '../../ingest/accept-file.js';
+import { acceptFile, type EnqueueFile } from '../../ingest/accept-file.js';
+import { processFileKey } from '../../jobs/queue.js';
 import { getFile, listFiles, reportsOfFile, type FileStatus } from '../../store/files.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
@@ -187,10 +188,12 @@ export function fileRoutes(app: FastifyInstance, deps: AppDeps): void {
         ]);
       }
       const results = [];
+      const enqueue: EnqueueFile = (fileId) =>
+        deps.queue.enqueue('process-file', { fileId }, { dedupeKey: processFileKey(fileId) });
       for (const f of received) {
         const r = await acceptFile(
           deps.db,
-          deps.queue,
+          enqueue,
           { bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
           { ...deps.config.limits, maxInputBytes: Math.max(deps.config.limits.maxInputBytes, maxFileBytes) },
         );
