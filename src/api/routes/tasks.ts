@@ -252,7 +252,7 @@ export async function registerQueueBoard(app: FastifyInstance, deps: AppDeps): P
   });
   const forward = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const res = await board.inject({
-      method: req.method as HTTPMethods,
+      method: req.method,
       url: req.url,
       headers: { 'content-type': req.headers['content-type'], accept: req.headers.accept },
       ...(req.body !== undefined ? { payload: req.body as object } : {}),

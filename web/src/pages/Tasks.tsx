@@ -154,7 +154,7 @@ export function Tasks(): JSX.Element {
             value={status}
             onChange={(e) =>
               navigate(
-                `/tasks${withParams(loc.search, { status: (e.currentTarget as HTMLSelectElement).value, cursor: null, page: null })}`,
+                `/tasks${withParams(loc.search, { status: e.currentTarget.value, cursor: null, page: null })}`,
               )
             }
           >
