@@ -91,14 +91,16 @@ export default {
     {
       name: 'src-folder-unknown',
       severity: 'error',
-      comment: 'Every file under src/ lives in a folder of one tier: add a new folder to TIERS in .dependency-cruiser.js.',
+      comment:
+        'Every file under src/ lives in a folder of one tier: add a new folder to TIERS in .dependency-cruiser.js.',
       from: { path: '^src/', pathNot: `^src/(${FOLDERS.join('|')})/` },
       to: {},
     },
     {
       name: 'src-folder-unknown-target',
       severity: 'error',
-      comment: 'Every file under src/ lives in a folder of one tier: add a new folder to TIERS in .dependency-cruiser.js.',
+      comment:
+        'Every file under src/ lives in a folder of one tier: add a new folder to TIERS in .dependency-cruiser.js.',
       from: {},
       to: { path: '^src/', pathNot: `^src/(${FOLDERS.join('|')})/` },
     },

@@ -10,7 +10,6 @@ import {
 } from './filters.js';
 import { publishedPolicy, type PolicyColumns, type PublishedPolicy } from './policy.js';
 
-
 export interface DomainItem {
   domain: string;
   reports: number;

@@ -148,7 +148,10 @@ const envSchema = z.object({
         .map((o) => o.trim())
         .filter(Boolean),
     )
-    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'expected origins like https://dmarc.example.com, comma-separated')
+    .refine(
+      (list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)),
+      'expected origins like https://dmarc.example.com, comma-separated',
+    )
     .optional(),
   DMARC_TRUST_PROXY: booleanValue.optional(),
   DMARC_CACHE_WARM_ON_START: booleanValue.optional(),

@@ -18,8 +18,9 @@ function countGroups(part: string, last: boolean): number {
   let n = 0;
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i] ?? '';
+    // an embedded IPv4 address (the last 32 bits) counts as two groups
     if (HEX_GROUP.test(g)) n += 1;
-    else if (last && i === groups.length - 1 && isIpv4(g)) n += 2; // embedded IPv4: the last 32 bits
+    else if (last && i === groups.length - 1 && isIpv4(g)) n += 2;
     else return -1;
   }
   return n;

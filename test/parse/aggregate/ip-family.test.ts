@@ -44,7 +44,22 @@ const KNOWN = [
   '[::1]',
 ];
 
-const TOKENS = ['', '0', '1', 'a', 'ffff', 'FFFF', '0db8', '12345', 'g', '1.2.3.4', '01.2.3.4', '255.0.0.256', ':', '::'];
+const TOKENS = [
+  '',
+  '0',
+  '1',
+  'a',
+  'ffff',
+  'FFFF',
+  '0db8',
+  '12345',
+  'g',
+  '1.2.3.4',
+  '01.2.3.4',
+  '255.0.0.256',
+  ':',
+  '::',
+];
 
 /** Deterministic strings built from address-like pieces, so that most are near misses. */
 function* generated(count: number): Generator<string> {

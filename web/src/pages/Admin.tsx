@@ -186,18 +186,11 @@ export function Users(): JSX.Element {
           </label>
           <label>
             Name
-            <input
-              required
-              value={form.name}
-              onInput={(e) => setForm({ ...form, name: e.currentTarget.value })}
-            />
+            <input required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
           </label>
           <label>
             Role
-            <select
-              value={form.role}
-              onChange={(e) => setForm({ ...form, role: e.currentTarget.value as Role })}
-            >
+            <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value as Role })}>
               {ROLES.map((r) => (
                 <option key={r} value={r}>
                   {r}
@@ -367,11 +360,7 @@ export function Keys(): JSX.Element {
           </label>
           <label>
             Expires (optional)
-            <input
-              type="date"
-              value={expires}
-              onInput={(e) => setExpires(e.currentTarget.value)}
-            />
+            <input type="date" value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
           </label>
           <button type="submit">Create key</button>
         </form>
