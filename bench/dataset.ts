@@ -181,7 +181,7 @@ export async function startBenchServer(
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /serving on (http:\/\/\S+)/.exec(out);
       if (m) {
@@ -189,7 +189,7 @@ export async function startBenchServer(
         resolve(m[1]!);
       }
     });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
   });
   return {

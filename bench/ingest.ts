@@ -195,7 +195,7 @@ async function startWorkers(n: number, concurrency: number, dbUrl: string, prefi
     workers.push(w);
     await new Promise<void>((resolve, reject) => {
       let out = '';
-      w.stdout!.on('data', (d: Buffer) => {
+      w.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('worker running')) resolve();
       });

@@ -1,5 +1,6 @@
 // Rate limits, login failure limits, security headers, CORS, the audit log, and logs free of secrets.
 import { Writable } from 'node:stream';
+import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../src/runtime/logger.js';
@@ -54,7 +55,7 @@ describe.each(combos)('hardening on %s with %s limits', (engine, store) => {
 
   it('rate-limits per user: 429 with Retry-After, other users unaffected', async () => {
     const token = await x.token('viewer');
-    let limited;
+    let limited: LightMyRequestResponse | undefined;
     for (let i = 0; i < 45; i++) {
       const r = await x.app.inject({ method: 'GET', url: '/api/me', headers: bearer(token) });
       if (r.statusCode === 429) {

@@ -97,8 +97,8 @@ async function startServer(): Promise<Server> {
         resolve(m[1]!.replace('localhost', '127.0.0.1'));
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => reject(new Error(`dmarc serve exited with ${code}:\n${out}`)));
   });
   return { url, child, dataDir };

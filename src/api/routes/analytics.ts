@@ -1,7 +1,7 @@
 // Analytics from the rollups, cached: summary, timeline, sources, alignment, trends, and the cache's counters.
 // A tenant plugin: served under /api and /api/orgs/:org, every answer the organisation's.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
@@ -177,7 +177,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers
       },
     },
     async (req, reply) => {
-      const { interval, ...filters } = req.query as Static<typeof TimelineQuery>;
+      const { interval, ...filters } = req.query;
       return answer(reply, await h.timeline(scopedFilter(orgOf(req), filters), interval ?? 'day'));
     },
   );
@@ -194,7 +194,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers
       },
     },
     async (req, reply) => {
-      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof SourcesQuery>;
+      const { sort, order, limit, cursor, ...filters } = req.query;
       const f = scopedFilter(orgOf(req), filters);
       return pageAnswer(reply, await h.sources(f, { sort, order, limit, offset: offsetOf(cursor) }));
     },

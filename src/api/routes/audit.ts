@@ -1,7 +1,7 @@
 // The audit log of an organisation, for its admins (a tenant plugin); platform administrators also see the
 // platform-wide entries (logins, organisation management).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { listAudit } from '../../auth/audit.js';
 import type { Database } from '../../store/database.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -41,7 +41,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (a
       },
     },
     async (req) => {
-      const q = req.query as Static<typeof Query>;
+      const q = req.query;
       const before = decodeCursor(q.cursor, (v): v is { b: number } =>
         Number.isSafeInteger((v as { b?: number })?.b),
       )?.b;

@@ -4,7 +4,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { AuthError, publicUser, type AuthService, type Session } from '../../auth/service.js';
 import { ADMIN_COOKIE, ADMIN_COOKIE_PATH, REFRESH_COOKIE } from '../cookies.js';
 import { SLUG_PATTERN, principalOf } from '../plugins/auth.js';
@@ -109,7 +109,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       },
     },
     async (req, reply) => {
-      const { email, password, org } = req.body as Static<typeof LoginBody>;
+      const { email, password, org } = req.body;
       try {
         const s = await auth.login(email, password, req.ip, org);
         setCookie(req, reply, s);
@@ -140,7 +140,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       },
     },
     async (req, reply) => {
-      const body = (req.body ?? {}) as Static<typeof RefreshBody>;
+      const body = req.body ?? {};
       const token = body.refreshToken ?? req.cookies[REFRESH_COOKIE];
       if (!token) throw new HttpProblem(401, 'invalid_token', 'no refresh token (body or cookie)');
       try {
@@ -166,7 +166,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       },
     },
     async (req, reply) => {
-      const body = (req.body ?? {}) as Static<typeof RefreshBody>;
+      const body = req.body ?? {};
       const token = body.refreshToken ?? req.cookies[REFRESH_COOKIE];
       if (token) await auth.logout(token, principalOf(req), req.ip);
       clearCookie(req, reply);

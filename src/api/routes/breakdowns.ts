@@ -1,7 +1,7 @@
 // The overview's breakdowns: per reporter (GET /api/rollup/reporters) and per policy-override reason
 // (GET /api/rollup/overrides). Cached like the other analytics routes.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import { scopedFilter } from '../filters.js';
@@ -86,7 +86,7 @@ export const breakdownRoutes: FastifyPluginAsyncTypebox<{ answers: AnalyticsAnsw
       },
     },
     async (req, reply) => {
-      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof ReportersQuery>;
+      const { sort, order, limit, cursor, ...filters } = req.query;
       const f = scopedFilter(orgOf(req), filters);
       return pageAnswer(reply, await h.reporters(f, { sort, order, limit, offset: offsetOf(cursor) }));
     },

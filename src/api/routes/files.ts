@@ -2,7 +2,7 @@
 // completely before anything is kept: a request over a limit is refused with 413 and leaves nothing behind.
 // Processing continues in the background.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { audit } from '../../auth/audit.js';
 import { formatBytes } from '../../config/parse-values.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
@@ -251,7 +251,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
       },
     },
     async (req) => {
-      const q = req.query as Static<typeof FilesQuery>;
+      const q = req.query;
       let statuses: FileStatus[] | undefined;
       if (q.status !== undefined) {
         const list = q.status
@@ -290,7 +290,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
       },
     },
     async (req) => {
-      const { id } = req.params as { id: number };
+      const { id } = req.params;
       const orgId = orgOf(req).id;
       const f = await getFile(deps.db, orgId, id);
       if (!f) throw new HttpProblem(404, 'file_not_found', `file ${id} does not exist`);

@@ -2,7 +2,7 @@
 // /api/orgs/:org/keys). A key acts for its owner in that one organisation, with the owner's role there at the time
 // of each request.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { ApiKey } from '../../auth/api-keys.js';
 import type { AuthService } from '../../auth/service.js';
 import { orgOf, principalOf } from '../plugins/auth.js';
@@ -66,7 +66,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async
       },
     },
     async (req, reply) => {
-      const body = req.body as Static<typeof CreateBody>;
+      const body = req.body;
       const user = principalOf(req).user;
       const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= auth.clock.now().getTime()) {
@@ -101,7 +101,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: number };
+      const { id } = req.params;
       const user = principalOf(req).user;
       if (!(await auth.revokeApiKey(user.id, orgOf(req).id, id)))
         throw new HttpProblem(404, 'api_key_not_found', `you have no API key ${id} here`);

@@ -3,7 +3,7 @@
 // organisation, registered only under the /api/orgs/:org prefix.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { publicUser, type AuthService } from '../../auth/service.js';
 import type { Database } from '../../store/database.js';
 import {
@@ -103,7 +103,7 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService;
       },
     },
     async (req, reply) => {
-      const body = req.body as Static<typeof CreateOrg>;
+      const body = req.body;
       const actor = principalOf(req).user;
       const org = await insertOrg(db, body).catch(conflict);
       await auth.record({
@@ -172,7 +172,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; 
       },
     },
     async (req) => {
-      const change = req.body as Static<typeof PatchOrg>;
+      const change = req.body;
       const org = await updateOrg(db, orgOf(req).id, change).catch(conflict);
       if (!org) throw new HttpProblem(404, 'organization_not_found', 'the organisation no longer exists');
       await record(req, 'org.update', `org:${org.id} ${org.slug}`, { change });
@@ -248,7 +248,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; 
       },
     },
     async (req, reply) => {
-      const body = req.body as Static<typeof AddMember>;
+      const body = req.body;
       const orgId = orgOf(req).id;
       let userId: number;
       let generatedPassword: string | null = null;

@@ -1,6 +1,6 @@
 // Domains, reports (list and detail) and the record-level drill-down. A tenant plugin (see tenant.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import {
   getReport,
@@ -190,7 +190,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: A
       },
     },
     async (req, reply) => {
-      const { sort, order, limit, cursor, ...filters } = req.query as Static<typeof DomainsQuery>;
+      const { sort, order, limit, cursor, ...filters } = req.query;
       const f = scopedFilter(orgOf(req), filters);
       return pageAnswer(reply, await h.domains(f, { sort, order, limit, offset: offsetOf(cursor) }));
     },
@@ -210,7 +210,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: A
       },
     },
     async (req) => {
-      const { sort, order, limit, cursor, reason, ...filters } = req.query as Static<typeof ReportsQuery>;
+      const { sort, order, limit, cursor, reason, ...filters } = req.query;
       const s: ReportSort = sort ?? 'begin';
       const r = await listReports(deps.db, scopedFilter(orgOf(req), filters), {
         sort: s,
@@ -235,7 +235,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: A
       },
     },
     async (req) => {
-      const { id } = req.params as Static<typeof IdParams>;
+      const { id } = req.params;
       const r = await getReport(deps.db, orgOf(req).id, id);
       if (!r) throw new HttpProblem(404, 'report_not_found', `report ${id} does not exist`);
       return r;
@@ -255,7 +255,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: A
       },
     },
     async (req) => {
-      const { limit, cursor, reason, ...filters } = req.query as Static<typeof RecordsQuery>;
+      const { limit, cursor, reason, ...filters } = req.query;
       const r = await listRecords(deps.db, scopedFilter(orgOf(req), filters), {
         limit: limit ?? 50,
         after: decodeCursor(cursor, isRecordCursor),

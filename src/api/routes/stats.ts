@@ -1,7 +1,7 @@
 // The seed's original routes, kept as thin aliases over the analytics routes for older clients, and the ingestion
 // trigger. A tenant plugin (see tenant.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import { queueScheduled } from '../../jobs/scheduler.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
@@ -62,7 +62,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: An
       },
     },
     async (req, reply) => {
-      const { interval, ...f } = req.query as Static<typeof ByDateQuery>;
+      const { interval, ...f } = req.query;
       return answer(reply, await h.timeline(scopedFilter(orgOf(req), f), interval ?? 'day'));
     },
   );
@@ -96,7 +96,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: An
       },
     },
     async (req, reply) => {
-      const { limit, cursor, ...f } = req.query as Static<typeof BySourceQuery>;
+      const { limit, cursor, ...f } = req.query;
       return pageAnswer(reply, await h.sources(scopedFilter(orgOf(req), f), { limit, offset: offsetOf(cursor) }));
     },
   );

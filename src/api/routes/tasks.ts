@@ -7,7 +7,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { BullMqQueue } from '../../jobs/bullmq-queue.js';
 import { TASK_STATES, getTaskRun, listTaskRuns, type TaskRun, type TaskState } from '../../jobs/history.js';
 import { TASK_NAMES } from '../../jobs/queue.js';
@@ -117,7 +117,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       },
     },
     async (req) => {
-      const q = req.query as Static<typeof TasksQuery>;
+      const q = req.query;
       const states = listParam<TaskState>('state', q.state, TASK_STATES);
       const names = listParam('name', q.name, TASK_NAMES);
       const before = decodeCursor(q.cursor, (v): v is { s: number } =>
@@ -150,7 +150,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const r = await getTaskRun(deps.db, id, runScope(req));
       if (!r) throw new HttpProblem(404, 'task_not_found', `task run ${id} does not exist (or was pruned)`);
       return { ...runJson(r), payload: r.payload, result: r.result };
@@ -182,7 +182,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       },
     },
     async (req, reply) => {
-      const { mailbox } = req.body as Static<typeof IngestBody>;
+      const { mailbox } = req.body;
       const all = deps.config.imap.filter((m) => m.org === orgOf(req).slug);
       if (all.length === 0) {
         throw new HttpProblem(
@@ -272,7 +272,7 @@ export async function registerQueueBoard(app: FastifyInstance, deps: AppDeps): P
   });
   const forward = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const res = await board.inject({
-      method: req.method as HTTPMethods,
+      method: req.method,
       url: req.url,
       headers: { 'content-type': req.headers['content-type'], accept: req.headers.accept },
       ...(req.body !== undefined ? { payload: req.body as object } : {}),

@@ -4,7 +4,7 @@
 // (name, deactivation, API keys) by a platform administrator, so that one customer's admin cannot lock out another's.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { AuthError, publicUser, type AuthService } from '../../auth/service.js';
 import { UserConflictError } from '../../auth/users.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -134,7 +134,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; alias?: 
       },
     },
     async (req, reply) => {
-      const body = req.body as Static<typeof CreateBody>;
+      const body = req.body;
       const { role, ...person } = body;
       try {
         const r = await auth.createUser({ ...person, member: { orgId: orgOf(req).id, role } });
@@ -165,7 +165,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; alias?: 
     },
     async (req) => {
       const { id } = req.params;
-      const change = req.body as Static<typeof PatchBody>;
+      const change = req.body;
       const member = await memberOf(auth, req, id);
       const { role, ...person } = change;
       if (Object.keys(person).length > 0) await mayEditPerson(auth, req, id);

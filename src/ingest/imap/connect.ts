@@ -123,6 +123,8 @@ export function describeImapError(err: unknown, m: ImapMailboxConfig): string {
     case 'EPIPE':
     case 'NoConnection':
       return `the connection to ${where} was closed`;
+    default:
+      break; // any other error: the server's (or the error's) own text, below
   }
   const text = (e.responseText || e.message || String(err)).split('\n')[0]!.slice(0, 300);
   return `${where}: ${text}${e.code && !text.includes(e.code) ? ` (${e.code})` : ''}`;

@@ -1,7 +1,6 @@
 // Value normalisation for aggregate reports: enums, numbers, timestamps, domains and IP addresses.
 // Each function takes trimmed element text and returns the typed value, or `undefined` when the text is not
 // a valid value (the caller decides between null + warning and other fallbacks). Nothing here invents data.
-import { isIP } from 'node:net';
 import type {
   AlignedResult,
   Alignment,
@@ -11,6 +10,7 @@ import type {
   SpfResult,
   SpfScope,
 } from '../../model/aggregate.js';
+import { ipFamily } from './ip-family.js';
 
 type Lookup<T> = ReadonlyMap<string, T>;
 
@@ -131,7 +131,7 @@ export function normaliseDomain(t: string): string {
 const MAPPED_V4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
 
 /**
- * Canonical textual IP address, or undefined when `t` is not one. IPv4 stays as written (node's isIP rejects
+ * Canonical textual IP address, or undefined when `t` is not one. IPv4 stays as written (ipFamily rejects
  * leading zeros, so it is already canonical); IPv6 is lower-cased and compressed (RFC 5952). IPv4-mapped
  * IPv6 addresses stay IPv6 (the reporter saw an IPv6 peer), written `::ffff:a.b.c.d` as RFC 5952 §5 and
  * PostgreSQL's inet output do. Zone ids (`%eth0`) are rejected: they mean nothing outside the reporter's host.
@@ -139,7 +139,7 @@ const MAPPED_V4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
 export function canonicalIp(text: string): string | undefined {
   let t = text;
   if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1).trim();
-  const family = isIP(t);
+  const family = ipFamily(t);
   if (family === 4) return t;
   if (family !== 6 || t.includes('%')) return undefined;
   let host: string;

@@ -45,7 +45,7 @@ export function FilterBar({
         <select
           id="f-domain"
           value={filters.domain ?? ''}
-          onChange={(e) => apply({ ...filters, domain: (e.currentTarget as HTMLSelectElement).value || undefined })}
+          onChange={(e) => apply({ ...filters, domain: e.currentTarget.value || undefined })}
         >
           <option value="">All domains</option>
           {domains.map((d) => (
@@ -92,7 +92,7 @@ export function FilterBar({
               type="date"
               value={from}
               max={to || undefined}
-              onInput={(e) => setFrom((e.currentTarget as HTMLInputElement).value)}
+              onInput={(e) => setFrom(e.currentTarget.value)}
             />
             <label for="f-to">To</label>
             <input
@@ -100,7 +100,7 @@ export function FilterBar({
               type="date"
               value={to}
               min={from || undefined}
-              onInput={(e) => setTo((e.currentTarget as HTMLInputElement).value)}
+              onInput={(e) => setTo(e.currentTarget.value)}
             />
             <button type="submit" disabled={!customValid}>
               Apply
@@ -114,7 +114,7 @@ export function FilterBar({
         <select
           id="f-org"
           value={filters.org ?? ''}
-          onChange={(e) => apply({ ...filters, org: (e.currentTarget as HTMLSelectElement).value || undefined })}
+          onChange={(e) => apply({ ...filters, org: e.currentTarget.value || undefined })}
         >
           <option value="">All reporters</option>
           {reporters
@@ -133,7 +133,7 @@ export function FilterBar({
           id="f-dmarc"
           value={filters.dmarc ?? ''}
           onChange={(e) => {
-            const v = (e.currentTarget as HTMLSelectElement).value;
+            const v = e.currentTarget.value;
             apply({ ...filters, dmarc: v === 'pass' || v === 'fail' ? v : undefined });
           }}
         >

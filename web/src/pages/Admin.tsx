@@ -181,23 +181,16 @@ export function Users(): JSX.Element {
               required
               autoComplete="off"
               value={form.email}
-              onInput={(e) => setForm({ ...form, email: (e.currentTarget as HTMLInputElement).value })}
+              onInput={(e) => setForm({ ...form, email: e.currentTarget.value })}
             />
           </label>
           <label>
             Name
-            <input
-              required
-              value={form.name}
-              onInput={(e) => setForm({ ...form, name: (e.currentTarget as HTMLInputElement).value })}
-            />
+            <input required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
           </label>
           <label>
             Role
-            <select
-              value={form.role}
-              onChange={(e) => setForm({ ...form, role: (e.currentTarget as HTMLSelectElement).value as Role })}
-            >
+            <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value as Role })}>
               {ROLES.map((r) => (
                 <option key={r} value={r}>
                   {r}
@@ -212,7 +205,7 @@ export function Users(): JSX.Element {
               autoComplete="new-password"
               minLength={10}
               value={form.password}
-              onInput={(e) => setForm({ ...form, password: (e.currentTarget as HTMLInputElement).value })}
+              onInput={(e) => setForm({ ...form, password: e.currentTarget.value })}
             />
           </label>
           <button type="submit" disabled={busy}>
@@ -252,7 +245,7 @@ export function Users(): JSX.Element {
                       <select
                         id={`role-${u.id}`}
                         value={u.role}
-                        onChange={(e) => void change(u, { role: (e.currentTarget as HTMLSelectElement).value as Role })}
+                        onChange={(e) => void change(u, { role: e.currentTarget.value as Role })}
                       >
                         {ROLES.map((r) => (
                           <option key={r} value={r}>
@@ -362,16 +355,12 @@ export function Keys(): JSX.Element {
               maxLength={100}
               value={name}
               placeholder="e.g. Grafana"
-              onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+              onInput={(e) => setName(e.currentTarget.value)}
             />
           </label>
           <label>
             Expires (optional)
-            <input
-              type="date"
-              value={expires}
-              onInput={(e) => setExpires((e.currentTarget as HTMLInputElement).value)}
-            />
+            <input type="date" value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
           </label>
           <button type="submit">Create key</button>
         </form>

@@ -57,7 +57,7 @@ export function Login({ session, reason }: { session: Session; reason?: 'expired
           required
           value={email}
           aria-describedby={error ? 'login-error' : undefined}
-          onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+          onInput={(e) => setEmail(e.currentTarget.value)}
         />
         <label for="login-password">Password</label>
         <input
@@ -67,7 +67,7 @@ export function Login({ session, reason }: { session: Session; reason?: 'expired
           autoComplete="current-password"
           required
           value={password}
-          onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+          onInput={(e) => setPassword(e.currentTarget.value)}
         />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

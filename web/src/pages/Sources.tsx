@@ -165,7 +165,7 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
             type="search"
             placeholder="192.0.2.0/24"
             value={search}
-            onInput={(e) => setSearch((e.currentTarget as HTMLInputElement).value)}
+            onInput={(e) => setSearch(e.currentTarget.value)}
           />
           <button type="submit">Show</button>
         </form>

@@ -153,9 +153,7 @@ export function Tasks(): JSX.Element {
             id="file-status"
             value={status}
             onChange={(e) =>
-              navigate(
-                `/tasks${withParams(loc.search, { status: (e.currentTarget as HTMLSelectElement).value, cursor: null, page: null })}`,
-              )
+              navigate(`/tasks${withParams(loc.search, { status: e.currentTarget.value, cursor: null, page: null })}`)
             }
           >
             <option value="">All</option>

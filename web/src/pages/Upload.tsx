@@ -178,8 +178,8 @@ export function Upload(): JSX.Element {
           multiple
           class="sr-only"
           onChange={(e) => {
-            add((e.currentTarget as HTMLInputElement).files);
-            (e.currentTarget as HTMLInputElement).value = '';
+            add(e.currentTarget.files);
+            e.currentTarget.value = '';
           }}
         />
         <label
