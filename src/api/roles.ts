@@ -2,6 +2,7 @@
 // enforces it; a route that declares none makes start-up fail, so that forgetting is impossible.
 import type { FastifyInstance } from 'fastify';
 import { Problem } from './schemas/common.js';
+import { AppError } from '../model/errors.js';
 
 export type Role = 'public' | 'viewer' | 'analyst' | 'admin';
 export const ROLES: readonly Role[] = ['public', 'viewer', 'analyst', 'admin'];
@@ -19,9 +20,9 @@ declare module 'fastify' {
 /** Routes added by documentation plugins (Swagger UI assets) are public by nature. */
 const DOCS_PREFIXES = ['/docs'];
 
-export class RouteWithoutRoleError extends Error {
+export class RouteWithoutRoleError extends AppError {
   constructor(method: string, url: string) {
-    super(`route ${method} ${url} declares no role (config.role)`);
+    super('route_without_role', `route ${method} ${url} declares no role (config.role)`);
     this.name = 'RouteWithoutRoleError';
   }
 }

@@ -1,6 +1,7 @@
 // Users: repository and the rules around them (unique e-mail whatever its case, at least one active admin).
 import type { Queryable } from '../store/database.js';
 import type { UserRole } from './roles.js';
+import { AppError } from '../model/errors.js';
 
 export interface User {
   id: number;
@@ -20,12 +21,13 @@ interface UserRow extends User {
 const COLUMNS = `id, email, name, role, active, created_at AS "createdAt", updated_at AS "updatedAt",
   last_login_at AS "lastLoginAt"`;
 
-export class UserConflictError extends Error {
+/** 409 (catalogue). */
+export class UserConflictError extends AppError {
   constructor(
-    readonly code: 'email_taken' | 'last_admin',
+    override readonly code: 'email_taken' | 'last_admin',
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'UserConflictError';
   }
 }

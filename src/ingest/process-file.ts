@@ -6,6 +6,7 @@ import { unpack } from '../parse/unpack/index.js';
 import { isRetryableTransactionError, type Database } from '../store/database.js';
 import { getFile, getFileBytes, markProcessing, recordOutcome, type FileOutcome } from '../store/files.js';
 import { storeReport, type StoredReport } from './store-report.js';
+import { AppError } from '../model/errors.js';
 
 export interface ProcessOptions {
   limits: UnpackLimits;
@@ -33,9 +34,9 @@ const KIND_LABEL: Record<UnsupportedKind, string> = {
 
 const MAX_ATTEMPTS_PER_REPORT = 3;
 
-export class FileNotFoundError extends Error {
+export class FileNotFoundError extends AppError {
   constructor(readonly fileId: number) {
-    super(`file ${fileId} does not exist`);
+    super('file_not_found', `file ${fileId} does not exist`);
     this.name = 'FileNotFoundError';
   }
 }
