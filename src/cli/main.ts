@@ -1,13 +1,14 @@
 // Entry point of the `dmarc` command: runs the program and turns errors into one line on stderr and an exit
 // status. Every AppError is mapped here, the same way: `dmarc: <message>` and the catalogue's exit status.
 import { CommanderError } from 'commander';
+import { redactSecrets } from '../config/index.js';
 import { AppError } from '../model/errors.js';
 import { EXIT } from './errors.js';
 import { buildProgram } from './program.js';
 
-/** One line (unless it is a debugging stack trace). */
+/** One line (unless it is a debugging stack trace), without the value of any secret variable. */
 function fail(message: string, code: number, oneLine = true): void {
-  const text = oneLine ? message.replace(/\s*\n\s*/g, ' ') : message;
+  const text = redactSecrets(oneLine ? message.replace(/\s*\n\s*/g, ' ') : message);
   process.stderr.write(`dmarc: ${text}\n`);
   process.exitCode = code;
 }

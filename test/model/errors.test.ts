@@ -197,6 +197,15 @@ describe('the API maps any AppError once', () => {
 });
 
 describe('the CLI maps any AppError once', () => {
+  it('every invalid setting on one line, exit 2', async () => {
+    const r = await runCli(['summary'], { DMARC_MAX_ZIP_ENTRIES: 'many', DMARC_JOB_BACKOFF: 'soon', PORT: 'x' });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^dmarc: configuration error: /);
+    for (const v of ['DMARC_MAX_ZIP_ENTRIES', 'DMARC_JOB_BACKOFF', 'PORT']) expect(lines[0]).toContain(`${v}: `);
+  });
+
   it('an unreachable database: its message, exit 1, no password', async () => {
     const r = await runCli(['summary'], { DATABASE_URL: 'postgres://dmarc:Sekr1t-pw@127.0.0.1:1/dmarc' });
     expect(r.code).toBe(1);
