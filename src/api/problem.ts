@@ -1,11 +1,12 @@
 // RFC 9457 problem details: the one shape of every error answer (application/problem+json), with a stable
 // `code` and, for validation, `errors: [{field, message}]`. No stack trace or SQL ever reaches a client.
+// The mapping of errors to answers happens here, once: any AppError (src/model/errors.ts) becomes a problem with
+// its catalogue status and code; its message is shown only when the error says it may be (`expose`).
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AppError, type ErrorCode, type FieldError } from '../model/errors.js';
+import { ErrorCodes, STATUS_TITLES, isErrorCode } from '../model/error-codes.js';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type { FieldError } from '../model/errors.js';
 
 export interface ProblemBody {
   type: string;
@@ -17,30 +18,21 @@ export interface ProblemBody {
   instance?: string;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
+const INTERNAL_DETAIL = 'an internal error occurred; it has been logged';
 
-/** A deliberate error answer; throw it from a handler. */
-export class HttpProblem extends Error {
+/**
+ * A deliberate error answer; throw it from a handler. Legacy constructor (status first, any code): new code
+ * throws an AppError subclass with a catalogue code instead, and lets the catalogue give the status.
+ */
+export class HttpProblem extends AppError {
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     readonly detail: string,
-    readonly errors?: FieldError[],
+    errors?: FieldError[],
   ) {
-    super(detail);
+    // A code missing from the catalogue is still answered, with the status given here.
+    super(code as ErrorCode, detail, { status, expose: true, ...(errors ? { errors } : {}) });
     this.name = 'HttpProblem';
   }
 }
@@ -52,7 +44,11 @@ export function validationProblem(errors: FieldError[]): HttpProblem {
 export function problemBody(status: number, code: string, detail: string, errors?: FieldError[]): ProblemBody {
   return {
     type: `https://dmarc-report-processor.dev/problems/${code.replace(/_/g, '-')}`,
-    title: TITLES[status] ?? 'Error',
+    // The catalogue's title when the code is in it with this status; else the status's reason phrase.
+    title:
+      isErrorCode(code) && ErrorCodes[code].status === status
+        ? ErrorCodes[code].title
+        : (STATUS_TITLES[status] ?? 'Error'),
     status,
     detail,
     code,
@@ -92,9 +88,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     sendProblem(reply, problemBody(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof HttpProblem)
-      return sendProblem(reply, problemBody(err.status, err.code, err.detail, err.errors));
+  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    if (err instanceof AppError) {
+      if (!err.expose || err.status >= 500) req.log.error({ err }, 'request failed');
+      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(err.retryAfterSeconds)));
+      const detail = err.expose ? err.message : INTERNAL_DETAIL;
+      const errors = err.expose ? err.errors : undefined;
+      return sendProblem(reply, problemBody(err.status, err.code, detail, errors));
+    }
     if (err.validation) {
       const errors = (err.validation as AjvError[]).map((e) => ({
         field: fieldOf(e, err.validationContext),
@@ -105,6 +106,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         problemBody(400, 'validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors),
       );
     }
+    // The framework's own errors (body parsing, multipart limits): not AppErrors, mapped by status.
     const status = err.statusCode ?? 500;
     if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT') {
       return sendProblem(reply, problemBody(413, 'payload_too_large', err.message));
@@ -114,6 +116,6 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       return sendProblem(reply, problemBody(status, code, err.message));
     }
     req.log.error({ err }, 'request failed');
-    return sendProblem(reply, problemBody(500, 'internal_error', 'an internal error occurred; it has been logged'));
+    return sendProblem(reply, problemBody(500, 'internal_error', INTERNAL_DETAIL));
   });
 }

@@ -6,6 +6,7 @@
 // (public), any signed-in user (authenticated) or a platform administrator (platform_admin, also on tenant routes).
 import type { FastifyInstance } from 'fastify';
 import { Problem } from './schemas/common.js';
+import { AppError } from '../model/errors.js';
 
 export type Role = 'public' | 'authenticated' | 'viewer' | 'analyst' | 'admin' | 'platform_admin';
 export const ROLES: readonly Role[] = ['public', 'authenticated', 'viewer', 'analyst', 'admin', 'platform_admin'];
@@ -35,9 +36,9 @@ export interface CatalogEntry {
 /** Routes added by documentation plugins (Swagger UI assets) are public by nature. */
 const DOCS_PREFIXES = ['/docs'];
 
-export class RouteWithoutRoleError extends Error {
+export class RouteWithoutRoleError extends AppError {
   constructor(method: string, url: string, why = 'declares no role (config.role)') {
-    super(`route ${method} ${url} ${why}`);
+    super('route_without_role', `route ${method} ${url} ${why}`);
     this.name = 'RouteWithoutRoleError';
   }
 }

@@ -46,16 +46,21 @@ import {
   type Member,
   type User,
 } from './users.js';
+import { AppError } from '../model/errors.js';
 
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 
-export class AuthError extends Error {
+/** Statuses from the catalogue: 401, 429 (with Retry-After), 400 for a password that is refused. */
+export class AuthError extends AppError {
   constructor(
-    readonly code: 'invalid_credentials' | 'invalid_token' | 'too_many_failures' | 'invalid_password',
+    override readonly code: 'invalid_credentials' | 'invalid_token' | 'too_many_failures' | 'invalid_password',
     message: string,
-    readonly retryAfterSeconds?: number,
+    retryAfterSeconds?: number,
   ) {
-    super(message);
+    super(code, message, {
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+      ...(code === 'invalid_password' ? { errors: [{ field: 'password', message }] } : {}),
+    });
     this.name = 'AuthError';
   }
 }

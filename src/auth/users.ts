@@ -2,6 +2,7 @@
 // administrator, at least one active admin in an organisation that has one). Roles live in memberships.
 import type { Queryable } from '../store/database.js';
 import type { MemberRole } from '../store/memberships.js';
+import { AppError } from '../model/errors.js';
 
 export interface User {
   id: number;
@@ -27,12 +28,13 @@ interface UserRow extends User {
 const COLUMNS = `u.id, u.email, u.name, u.platform_admin AS "platformAdmin", u.active, u.created_at AS "createdAt",
   u.updated_at AS "updatedAt", u.last_login_at AS "lastLoginAt"`;
 
-export class UserConflictError extends Error {
+/** 409 (catalogue). */
+export class UserConflictError extends AppError {
   constructor(
-    readonly code: 'email_taken' | 'last_admin' | 'last_platform_admin' | 'shared_user',
+    override readonly code: 'email_taken' | 'last_admin' | 'last_platform_admin' | 'shared_user',
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'UserConflictError';
   }
 }

@@ -1,12 +1,15 @@
-// Entry point of the `dmarc` command: runs the program and turns typed errors into a message + exit code.
+// Entry point of the `dmarc` command: runs the program and turns errors into one line on stderr and an exit
+// status. Every AppError is mapped here, the same way: `dmarc: <message>` and the catalogue's exit status.
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config/index.js';
-import { DatabaseUnavailableError } from '../store/errors.js';
-import { CliError, EXIT } from './errors.js';
+import { redactSecrets } from '../config/index.js';
+import { AppError } from '../model/errors.js';
+import { EXIT } from './errors.js';
 import { buildProgram } from './program.js';
 
-function fail(message: string, code: number): void {
-  process.stderr.write(`dmarc: ${message}\n`);
+/** One line (unless it is a debugging stack trace), without the value of any secret variable. */
+function fail(message: string, code: number, oneLine = true): void {
+  const text = redactSecrets(oneLine ? message.replace(/\s*\n\s*/g, ' ') : message);
+  process.stderr.write(`dmarc: ${text}\n`);
   process.exitCode = code;
 }
 
@@ -16,17 +19,11 @@ try {
   if (err instanceof CommanderError) {
     // commander already printed the message (or the help / version)
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  } else if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, EXIT.usage);
-  else if (err instanceof CliError) fail(err.message, err.exitCode);
-  else if (err instanceof DatabaseUnavailableError) fail(err.message, EXIT.failure);
-  else {
-    const detail = process.env.DMARC_DEBUG
-      ? err instanceof Error
-        ? err.stack
-        : String(err)
-      : err instanceof Error
-        ? err.message
-        : String(err);
-    fail(`internal error: ${detail}`, EXIT.failure);
+  } else if (err instanceof AppError) {
+    fail(err.cliPrefix ? `${err.cliPrefix}: ${err.message}` : err.message, err.exitCode);
+  } else {
+    const debug = Boolean(process.env.DMARC_DEBUG);
+    const detail = err instanceof Error ? ((debug ? err.stack : undefined) ?? err.message) : String(err);
+    fail(`internal error: ${detail}`, EXIT.failure, !debug);
   }
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { environmentHelp } from '../config/help.js';
 import { apiCommand } from './commands/api.js';
 import { fetchCommand } from './commands/fetch.js';
 import { importCommand } from './commands/import.js';
@@ -20,22 +21,8 @@ export function buildProgram(): Command {
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env DATABASE_URL)')
     .option('--org <slug>', 'organisation that import, reprocess and summary act in (env DMARC_ORG, default: default)')
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText(
-      'after',
-      `
-Environment:
-  DMARC_DATA_DIR                 data directory (default ./data)
-  DMARC_ORG                      organisation of import, reprocess and summary (default: default)
-  DATABASE_URL                   postgres://user:pass@host:5432/db (unset: embedded PGlite in the data dir)
-  DMARC_MAX_INPUT_BYTES          largest accepted input file (default 50MB)
-  DMARC_MAX_DECOMPRESSED_BYTES   largest decompressed size of one file (default 512MiB)
-  DMARC_MAX_COMPRESSION_RATIO    largest decompressed/compressed ratio (default 200)
-  DMARC_MAX_ZIP_ENTRIES          most entries in one zip (default 1000)
-  REDIS_URL                      redis://host:6379/0: distributed mode (BullMQ job queue, shared cache)
-  DMARC_QUEUE_PREFIX             prefix of every Redis key (default dmarc)
-  DMARC_IMAP_HOST, ...           an IMAP mailbox to fetch reports from (see dmarc fetch --help, README)
-  DMARC_CONFIG                   JSON or YAML file: several IMAP mailboxes, schedules`,
-    );
+    // every variable, from the configuration's one schema (descriptions, defaults, secrets)
+    .addHelpText('after', () => `\nEnvironment:\n${environmentHelp()}`);
   for (const c of [
     serveCommand(),
     apiCommand(),

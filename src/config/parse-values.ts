@@ -1,4 +1,6 @@
-// Parsers for setting values written by humans in env vars ("50MB", "true", ...).
+// Parsers for setting values written by humans in env vars ("50MB", "true", "10m", cron expressions, ...).
+import net from 'node:net';
+import { CronExpressionParser } from 'cron-parser';
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -42,4 +44,36 @@ export function formatBytes(n: number): string {
   if (n >= 1024 ** 2 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "500ms", "30s", "10m", "2h", "7d"; a bare number is seconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const ms = Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()]!);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** Words that switch a scheduled task or a retention off. */
+export const OFF_WORDS: ReadonlySet<string> = new Set(['off', 'never', 'disabled', 'none', 'false']);
+
+/** Validates a cron expression (throws with the parser's reason); 'off' (and friends) → null. */
+export function parseSchedule(text: string, timezone: string): string | null {
+  const t = text.trim();
+  if (OFF_WORDS.has(t.toLowerCase())) return null;
+  CronExpressionParser.parse(t, { tz: timezone, strict: false });
+  return t;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (net.isIPv4(h)) return h.startsWith('127.');
+  if (net.isIPv6(h)) return h === '::1' || h === '0:0:0:0:0:0:0:1';
+  return false;
 }

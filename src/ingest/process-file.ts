@@ -14,6 +14,7 @@ import {
   type FileRef,
 } from '../store/files.js';
 import { kindOf } from './kinds/index.js';
+import { AppError } from '../model/errors.js';
 
 export interface ProcessOptions {
   limits: UnpackLimits;
@@ -42,9 +43,9 @@ const UNSUPPORTED_LABEL: Record<UnsupportedKind, string> = {
 
 const MAX_ATTEMPTS_PER_REPORT = 3;
 
-export class FileNotFoundError extends Error {
+export class FileNotFoundError extends AppError {
   constructor(readonly fileId: number) {
-    super(`file ${fileId} does not exist`);
+    super('file_not_found', `file ${fileId} does not exist`);
     this.name = 'FileNotFoundError';
   }
 }

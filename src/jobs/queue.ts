@@ -2,6 +2,7 @@
 // handlers are the same on both; a job's payload is plain JSON. Every run is recorded in the task history
 // (history.ts), whichever adapter runs it.
 import { hostname } from 'node:os';
+import { AppError } from '../model/errors.js';
 
 export interface TaskPayloads {
   /** Run one ingested file of an organisation through the pipeline; `ifUnfinished`: skip it when already final. */
@@ -55,9 +56,9 @@ export interface JobEvent {
 }
 
 /** A failure that retrying cannot cure (e.g. the file does not exist): the job fails at once. */
-export class PermanentTaskError extends Error {
+export class PermanentTaskError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('task_failed_permanently', message);
     this.name = 'PermanentTaskError';
   }
 }

@@ -1,5 +1,6 @@
 // Contracts between the unpacker, the aggregate XML parser and their callers (ingest, CLI).
 import type { AggregateReportHeader, ReportRecord } from '../model/aggregate.js';
+import { AppError } from '../model/errors.js';
 
 /** Hard limits applied while unpacking one input file. */
 export interface UnpackLimits {
@@ -57,12 +58,12 @@ export type ParseFailureCode =
   | 'missing_domain';
 
 /** A precise, typed reason why something could not be read. Never carries a stack to the user. */
-export class ParseFailure extends Error {
+export class ParseFailure extends AppError {
   constructor(
-    readonly code: ParseFailureCode,
+    override readonly code: ParseFailureCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ParseFailure';
   }
 }

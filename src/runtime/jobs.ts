@@ -11,11 +11,13 @@ import { taskHandlers } from '../jobs/tasks.js';
 import { DebouncedWarmup, cacheWarmer } from './cache-warmup.js';
 import type { Database } from '../store/database.js';
 import { reportStoredSink } from './report-sink.js';
+import { AppError } from '../model/errors.js';
 
 /** The processes of the distributed mode need shared state: PostgreSQL and Redis. */
-export class DistributedModeRequired extends Error {
+export class DistributedModeRequired extends AppError {
   constructor(role: string, missing: string[]) {
     super(
+      'distributed_mode_required',
       `dmarc ${role} runs beside other processes and needs ${missing.join(' and ')} ` +
         `(PostgreSQL shared by every process, Redis for the job queue); on one machine, use dmarc serve`,
     );

@@ -1,7 +1,12 @@
-/** The database cannot be opened or reached; the message says which and why, without secrets. */
-export class DatabaseUnavailableError extends Error {
+import { AppError } from '../model/errors.js';
+
+/**
+ * The database cannot be opened or reached; the message says which and why, without secrets (503; not shown to
+ * an API client, since it names the host).
+ */
+export class DatabaseUnavailableError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('database_unavailable', message);
     this.name = 'DatabaseUnavailableError';
   }
 }

@@ -1,5 +1,6 @@
 // Organisations (tenants), their policy domains and their members. Every other table with customer data carries
 // an org_id from here; deleting an organisation deletes all of it.
+import { AppError } from '../model/errors.js';
 import type { Database, Queryable } from './database.js';
 
 export interface Organization {
@@ -14,9 +15,9 @@ export const DEFAULT_ORG_SLUG = 'default';
 
 const COLUMNS = `o.id, o.slug, o.name, o.created_at AS "createdAt"`;
 
-export class OrganizationConflictError extends Error {
+export class OrganizationConflictError extends AppError {
   constructor(readonly slug: string) {
-    super(`an organisation with the slug '${slug}' already exists`);
+    super('slug_taken', `an organisation with the slug '${slug}' already exists`);
     this.name = 'OrganizationConflictError';
   }
 }

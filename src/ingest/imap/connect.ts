@@ -8,11 +8,12 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { ImapMailboxConfig } from '../../config/jobs.js';
+import { AppError } from '../../model/errors.js';
 
 /** The credential cannot be obtained (file missing, token command failed): a setup problem, not a network one. */
-export class ImapCredentialError extends Error {
+export class ImapCredentialError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('imap_credential_unavailable', message);
     this.name = 'ImapCredentialError';
   }
 }
