@@ -1,5 +1,6 @@
 // Settings are read once at start-up from env vars (and CLI flags that override them), validated into one
 // typed object. A bad value is a one-line ConfigError naming the variable.
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from '../parse/types.js';
@@ -52,12 +53,19 @@ export interface Config {
   security: {
     /** Requests per minute per user/API key (authenticated) or per IP (anonymous). */
     rateLimitPerMinute: number;
-    /** Failed logins per 15 minutes per IP and per account before 429. */
+    /**
+     * Login attempts per 15 minutes per (account, address) before 429; per address across accounts 5 times
+     * that, per account across addresses 10 times that (see auth/login-limits.ts).
+     */
     loginMaxFailures: number;
     /** Origins allowed by CORS; empty = closed. */
     corsOrigins: string[];
-    /** Trust X-Forwarded-* from a reverse proxy (for client IPs and HTTPS detection). */
-    trustProxy: boolean;
+    /**
+     * The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (client IPs, HTTPS detection), as
+     * addresses and CIDRs (Fastify's trustProxy); false = none. DMARC_TRUSTED_PROXIES, else with
+     * DMARC_TRUST_PROXY=true loopback only.
+     */
+    trustProxy: false | string[];
   };
 }
 
@@ -151,6 +159,14 @@ const envSchema = z.object({
     .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'expected origins like https://dmarc.example.com, comma-separated')
     .optional(),
   DMARC_TRUST_PROXY: booleanValue.optional(),
+  DMARC_TRUSTED_PROXIES: z
+    .string()
+    .transform((text) => text.split(',').map((p) => p.trim()))
+    .refine(
+      (list) => list.every(isAddressOrCidr),
+      'expected IP addresses or CIDRs of the reverse proxies, comma-separated, such as 10.0.0.5,172.16.0.0/12',
+    )
+    .optional(),
   DMARC_CACHE_WARM_ON_START: booleanValue.optional(),
   REDIS_URL: z
     .string()
@@ -164,6 +180,18 @@ const envSchema = z.object({
     }, 'expected a URL such as redis://host:6379/0')
     .optional(),
 });
+
+/** 192.0.2.1, 10.0.0.0/8, ::1, fd00::/8 */
+function isAddressOrCidr(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** Loopback addresses: a proxy on the same host. */
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 /** Env vars set to an empty string count as unset (a common shell/compose habit). */
 function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -184,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw new ConfigError(variable, issue?.message ?? 'invalid value');
   }
   const e = parsed.data;
+  if (e.DMARC_TRUST_PROXY === false && e.DMARC_TRUSTED_PROXIES)
+    throw new ConfigError('DMARC_TRUSTED_PROXIES', 'is set but DMARC_TRUST_PROXY is false; unset one of them');
   const { jobs, imap } = loadJobsConfig(merged);
   const dataDir = path.resolve(e.DMARC_DATA_DIR ?? './data');
   return {
@@ -222,7 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       rateLimitPerMinute: e.DMARC_RATE_LIMIT_PER_MINUTE ?? 600,
       loginMaxFailures: e.DMARC_LOGIN_MAX_FAILURES ?? 10,
       corsOrigins: e.DMARC_CORS_ORIGINS ?? [],
-      trustProxy: e.DMARC_TRUST_PROXY ?? false,
+      trustProxy: e.DMARC_TRUSTED_PROXIES ?? (e.DMARC_TRUST_PROXY ? LOOPBACK : false),
     },
   };
 }
