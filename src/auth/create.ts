@@ -4,7 +4,7 @@ import type { Database } from '../store/database.js';
 import type { Clock } from './clock.js';
 import { MemoryFailureCounter, RedisFailureCounter } from './failure-counter.js';
 import { loadJwtSecret } from './secret.js';
-import { AuthService, LOGIN_WINDOW_SECONDS } from './service.js';
+import { AuthService } from './service.js';
 
 /** The auth service as configured: key from JWT_SECRET or the data dir, login failures in Redis when shared. */
 export async function createAuthService(
@@ -19,9 +19,9 @@ export async function createAuthService(
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
     loginMaxFailures: config.security.loginMaxFailures,
     failures: redis
-      ? new RedisFailureCounter(redis, config.redisPrefix, LOGIN_WINDOW_SECONDS)
+      ? new RedisFailureCounter(redis, config.redisPrefix)
       : extra.clock
-        ? new MemoryFailureCounter(LOGIN_WINDOW_SECONDS, extra.clock)
+        ? new MemoryFailureCounter(extra.clock)
         : undefined,
     ...extra,
   });

@@ -21,6 +21,7 @@ import { audit, type AuditEntry } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import type { FailureCounter } from './failure-counter.js';
 import { MemoryFailureCounter } from './failure-counter.js';
+import { KNOWN_ADDRESS_SECONDS, LOGIN_WINDOW_SECONDS, limitOf, loginBudgets, loginKeys } from './login-limits.js';
 import {
   BCRYPT_COST,
   burnPasswordCheck,
@@ -48,7 +49,7 @@ import {
 } from './users.js';
 import { AppError } from '../model/errors.js';
 
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
+export { LOGIN_WINDOW_SECONDS };
 
 /** Statuses from the catalogue: 401, 429 (with Retry-After), 400 for a password that is refused. */
 export class AuthError extends AppError {
@@ -69,6 +70,7 @@ export interface AuthOptions {
   secret: Uint8Array;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Attempts per (account, address) and 15 minutes; the other login budgets are multiples (login-limits.ts). */
   loginMaxFailures: number;
   clock?: Clock;
   failures?: FailureCounter;
@@ -148,7 +150,7 @@ export class AuthService {
     this.access = new AccessTokens(options.secret, options.accessTokenTtlSeconds, this.clock);
     this.refresh = new RefreshTokens(db, options.refreshTokenTtlSeconds, this.clock);
     this.keys = new ApiKeys(db, this.clock);
-    this.failures = options.failures ?? new MemoryFailureCounter(LOGIN_WINDOW_SECONDS, this.clock);
+    this.failures = options.failures ?? new MemoryFailureCounter(this.clock);
     this.cost = options.bcryptCost ?? BCRYPT_COST;
   }
 
@@ -205,33 +207,45 @@ export class AuthService {
   }
 
   /**
-   * Password login. At most loginMaxFailures failures per window per IP and per account: past that, 429 with
-   * the time to wait, whether the password is right or not.
+   * Password login, limited per (account, address), per address and per account (see login-limits.ts). The
+   * attempt is reserved in every budget before its password is checked, so parallel guesses cannot overrun
+   * them; past a budget, 429 with the time to wait, whether the password is right or not. A success clears its
+   * (account, address) pair, gives its attempt back to the other budgets and marks the address as known.
    */
   async login(email: string, password: string, ip: string, orgSlug?: string): Promise<Session> {
-    const ipKey = `login:ip:${ip}`;
-    const acctKey = `login:acct:${email.trim().toLowerCase()}`;
-    const [byIp, byAcct] = await Promise.all([this.failures.get(ipKey), this.failures.get(acctKey)]);
-    const max = this.options.loginMaxFailures;
-    if (byIp.count >= max || byAcct.count >= max) {
-      const wait = Math.max(
-        byIp.count >= max ? byIp.retryAfterSeconds : 0,
-        byAcct.count >= max ? byAcct.retryAfterSeconds : 0,
-      );
+    const keys = loginKeys(email, ip);
+    const known = await this.failures.isMarked(keys.known);
+    const budgets = loginBudgets(keys, this.options.loginMaxFailures, known);
+    const reservation = await this.failures.reserve(budgets);
+    if (!reservation.ok) {
       await this.record({
         actorId: null,
         actor: email,
         action: 'login',
         ip,
         outcome: 'denied',
-        details: { reason: 'too many failures' },
+        details: { reason: 'too many failures', limits: reservation.spent.map((k) => limitOf(keys, k)) },
       });
-      throw new AuthError('too_many_failures', 'too many failed logins; try again later', Math.max(1, wait));
+      throw new AuthError(
+        'too_many_failures',
+        'too many failed logins; try again later',
+        reservation.retryAfterSeconds,
+      );
     }
-    const user = await findUserByEmail(this.db, email);
-    const ok = user ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password, this.cost);
+    const reserved = budgets.map((b) => b.key);
+    let user: Awaited<ReturnType<typeof findUserByEmail>>;
+    let ok: boolean;
+    try {
+      user = await findUserByEmail(this.db, email);
+      // An unknown account costs the same bcrypt check as a known one.
+      ok = user ? await verifyPassword(password, user.passwordHash) : await burnPasswordCheck(password, this.cost);
+    } catch (err) {
+      // Not a wrong password but a fault of ours (database, hashing): the attempt is given back.
+      await this.failures.release(reserved).catch(() => undefined);
+      throw err;
+    }
     if (!user || !ok || !user.active) {
-      await Promise.all([this.failures.increment(ipKey), this.failures.increment(acctKey)]);
+      // The reservation stays: it is the failure's count.
       await this.record({
         actorId: user?.id ?? null,
         actor: email,
@@ -242,7 +256,11 @@ export class AuthService {
       });
       throw new AuthError('invalid_credentials', 'wrong e-mail or password');
     }
-    await this.failures.reset(acctKey);
+    await Promise.all([
+      this.failures.reset([keys.pair, keys.strikes]),
+      this.failures.release(reserved.filter((k) => k !== keys.pair)),
+      this.failures.mark(keys.known, KNOWN_ADDRESS_SECONDS),
+    ]);
     const principal: Principal = { user, via: 'token' };
     const org = await this.resolveOrg(principal, orgSlug);
     if (orgSlug !== undefined && !org) {

@@ -4,6 +4,7 @@
 // The DMARC_CONFIG file (JSON or YAML: IMAP mailboxes, schedules) is declared here too, as the parser of that
 // variable. `configSchema` turns the parsed variables into the Config object; `Config` is inferred from it.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -449,9 +450,20 @@ export const envSchema = z
         .prefault(''),
       { description: 'origins allowed by CORS, comma-separated', defaultText: 'none (closed)' },
     ),
-    DMARC_TRUST_PROXY: variable(bool().prefault('false'), {
-      description: 'trust X-Forwarded-* from a reverse proxy (client IPs, HTTPS detection)',
+    DMARC_TRUST_PROXY: variable(bool().optional(), {
+      description: 'trust X-Forwarded-* from a reverse proxy (client IPs, HTTPS detection): alone, from loopback only',
     }),
+    DMARC_TRUSTED_PROXIES: variable(
+      z
+        .string()
+        .transform((t) => t.split(',').map((p) => p.trim()))
+        .refine(
+          (list) => list.every(isAddressOrCidr),
+          'expected IP addresses or CIDRs of the reverse proxies, comma-separated, such as 10.0.0.5,172.16.0.0/12',
+        )
+        .optional(),
+      { description: 'the reverse proxies (addresses, CIDRs) whose X-Forwarded-* are believed', defaultText: 'none' },
+    ),
     // -- background work --
     DMARC_CONFIG: variable(configFile().optional(), {
       description: 'JSON or YAML file: several IMAP mailboxes (imap: [...]), schedules',
@@ -613,6 +625,10 @@ function checkAcrossVariables(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): vo
     if (problems.length > 0) mailbox = undefined;
   }
 
+  if (e.DMARC_TRUST_PROXY === false && e.DMARC_TRUSTED_PROXIES) {
+    issue('DMARC_TRUSTED_PROXIES', 'is set but DMARC_TRUST_PROXY is false; unset one of them');
+  }
+
   if (!invalid.has('DMARC_CONFIG')) {
     const names = [...(mailbox ? [toMailbox(mailbox).name] : []), ...(e.DMARC_CONFIG?.imap ?? []).map((m) => m.name)];
     const seen = new Set<string>();
@@ -622,6 +638,18 @@ function checkAcrossVariables(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): vo
     }
   }
 }
+
+/** 192.0.2.1, 10.0.0.0/8, ::1, fd00::/8 */
+function isAddressOrCidr(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** Loopback addresses: a proxy on the same host. */
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 // ---- the Config object ----
 
@@ -713,12 +741,19 @@ function assemble(e: EnvValues) {
     security: {
       /** Requests per minute per user/API key (authenticated) or per IP (anonymous). */
       rateLimitPerMinute: e.DMARC_RATE_LIMIT_PER_MINUTE,
-      /** Failed logins per 15 minutes per IP and per account before 429. */
+      /**
+       * Login attempts per 15 minutes per (account, address) before 429; per address across accounts 5 times
+       * that, per account across addresses 10 times that (see auth/login-limits.ts).
+       */
       loginMaxFailures: e.DMARC_LOGIN_MAX_FAILURES,
       /** Origins allowed by CORS; empty = closed. */
       corsOrigins: e.DMARC_CORS_ORIGINS,
-      /** Trust X-Forwarded-* from a reverse proxy (for client IPs and HTTPS detection). */
-      trustProxy: e.DMARC_TRUST_PROXY,
+      /**
+       * The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (client IPs, HTTPS detection), as
+       * addresses and CIDRs (Fastify's trustProxy); false = none. DMARC_TRUSTED_PROXIES, else with
+       * DMARC_TRUST_PROXY=true loopback only.
+       */
+      trustProxy: e.DMARC_TRUSTED_PROXIES ?? (e.DMARC_TRUST_PROXY === true ? LOOPBACK : (false as const)),
     },
   };
 }
