@@ -24,7 +24,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           'Ingest DMARC aggregate reports and read what they say. Lists answer {items, total, nextCursor}; ' +
           'errors are RFC 9457 problem details (application/problem+json). Dates are UTC (YYYY-MM-DD); ' +
           'date filters apply to the report period begin. Authenticate with `Authorization: Bearer <accessToken>` ' +
-          '(POST /auth/login) or `X-API-Key: <key>`; each operation names the role it needs.',
+          '(POST /auth/login) or `X-API-Key: <key>`; each operation names the role it needs. ' +
+          "An organisation's data is served under /api/orgs/{org}/... and, for the caller's default " +
+          'organisation (or the one named by an `X-Org: <slug>` header), under /api/...; an organisation the ' +
+          'caller cannot enter answers 404.',
       },
       components: {
         securitySchemes: {
@@ -35,7 +38,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'auth', description: 'Login, token refresh, logout, the current user, API keys, the audit log' },
-        { name: 'users', description: 'User administration (admins)' },
+        { name: 'users', description: "The organisation's members (its admins)" },
+        { name: 'organizations', description: 'Organisations and their members (service providers)' },
         { name: 'analytics', description: 'Figures from the rollups (cached)' },
         { name: 'reports', description: 'Reports and records' },
         { name: 'ingest', description: 'Upload and ingested files' },
