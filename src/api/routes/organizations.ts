@@ -14,12 +14,11 @@ import {
   listOrgDomains,
   updateOrg,
 } from '../../store/organizations.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
 import { SLUG_PATTERN, orgOf, principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Page, Problem, paginationProperties } from '../schemas/common.js';
 import { OrgRef, UserBody } from './auth.js';
-import { RoleSchema, userProblem } from './users.js';
+import { RoleSchema, memberPage, userProblem } from './users.js';
 
 const Slug = Type.String({
   minLength: 1,
@@ -217,17 +216,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; 
         response: { 200: Page(UserBody), ...errors },
       },
     },
-    async (req) => {
-      const after = decodeCursor(req.query.cursor, (v): v is { a: number } =>
-        Number.isSafeInteger((v as { a?: number })?.a),
-      )?.a;
-      const r = await auth.listMembers(orgOf(req).id, { limit: req.query.limit ?? 50, afterId: after });
-      return {
-        items: r.items.map((m) => publicUser(m, m.role)),
-        total: r.total,
-        nextCursor: r.nextAfterId !== null ? encodeCursor({ a: r.nextAfterId }) : null,
-      };
-    },
+    async (req) => memberPage(auth, orgOf(req).id, req.query),
   );
 
   app.post(

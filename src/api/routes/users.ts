@@ -52,6 +52,17 @@ export function userProblem(err: unknown): never {
   throw err;
 }
 
+/** A page of an organisation's members with their role there (keyset on the user id). */
+export async function memberPage(auth: AuthService, orgId: number, q: { limit?: number; cursor?: string }) {
+  const after = decodeCursor(q.cursor, (v): v is { a: number } => Number.isSafeInteger((v as { a?: number })?.a))?.a;
+  const r = await auth.listMembers(orgId, { limit: q.limit ?? 50, afterId: after });
+  return {
+    items: r.items.map((m) => publicUser(m, m.role)),
+    total: r.total,
+    nextCursor: r.nextAfterId !== null ? encodeCursor({ a: r.nextAfterId }) : null,
+  };
+}
+
 /** The member `id` of the request's organisation, or 404. */
 async function memberOf(auth: AuthService, req: FastifyRequest, id: number) {
   const m = await auth.getMember(orgOf(req).id, id);
@@ -101,18 +112,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; alias?: 
         response: { 200: Page(UserBody), ...errors },
       },
     },
-    async (req) => {
-      const q = req.query;
-      const after = decodeCursor(q.cursor, (v): v is { a: number } =>
-        Number.isSafeInteger((v as { a?: number })?.a),
-      )?.a;
-      const r = await auth.listMembers(orgOf(req).id, { limit: q.limit ?? 50, afterId: after });
-      return {
-        items: r.items.map((m) => publicUser(m, m.role)),
-        total: r.total,
-        nextCursor: r.nextAfterId !== null ? encodeCursor({ a: r.nextAfterId }) : null,
-      };
-    },
+    async (req) => memberPage(auth, orgOf(req).id, req.query),
   );
 
   app.post(
