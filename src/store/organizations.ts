@@ -89,10 +89,11 @@ const BATCH = 5000;
  */
 export async function deleteOrg(db: Database, id: number): Promise<boolean> {
   for (const table of UNREFERENCED_TABLES) {
-    const key = table === 'records' ? '(report_id, idx)' : table === 'task_runs' ? 'id' : 'ctid';
+    const key = table === 'records' ? ['report_id', 'idx'] : table === 'task_runs' ? ['id'] : ['ctid'];
     for (;;) {
       const r = await db.query(
-        `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE org_id = $1 LIMIT ${BATCH})`,
+        `DELETE FROM ${table} WHERE (${key.join(', ')}) IN
+           (SELECT ${key.join(', ')} FROM ${table} WHERE org_id = $1 LIMIT ${BATCH})`,
         [id],
       );
       if (r.rowCount < BATCH) break;
