@@ -15,6 +15,7 @@ import { createAuthService } from '../auth/create.js';
 import { fanOut, type ReportStoredSink } from '../events/report-stored.js';
 import type { AppDeps } from './deps.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerInputGuard } from './plugins/input-guard.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerWeb } from './plugins/web.js';
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await registerSecurity(app, deps.config, auth, deps.redis);
   await app.register(cookie);
   registerAuth(app, auth);
+  registerInputGuard(app);
   await app.register(multipart, {
     limits: { fileSize: deps.config.server.maxFileBytes, files: deps.config.server.maxUploadFiles },
   });

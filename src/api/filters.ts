@@ -13,7 +13,8 @@ function realDate(s: string): boolean {
 /** "192.0.2.1", "2001:db8::1", "192.0.2.0/24", "2001:db8::/32" → canonical text for ::inet; else undefined. */
 export function parseAddressOrCidr(text: string): string | undefined {
   const [addr, bits, ...rest] = text.trim().split('/');
-  if (rest.length > 0 || addr === undefined) return undefined;
+  // a zone id (fe80::1%eth0) names an interface of the reporter's host, not an address PostgreSQL can store
+  if (rest.length > 0 || addr === undefined || addr.includes('%')) return undefined;
   const family = net.isIP(addr);
   if (family === 0) return undefined;
   if (bits === undefined) return addr.toLowerCase();

@@ -27,6 +27,7 @@ export const ErrorCodes = {
   invalid_cursor: { status: 400, title: 'Invalid cursor', exit: usage },
   unexpected_field: { status: 400, title: 'Unexpected field', exit: usage },
   no_files: { status: 400, title: 'No files', exit: usage },
+  invalid_multipart: { status: 400, title: 'Unreadable multipart body', exit: usage },
   invalid_password: { status: 400, title: 'Password not acceptable', exit: failure },
 
   // ---- authentication and access (401, 403) ----

@@ -2,7 +2,7 @@
 // completely before anything is kept: a request over a limit is refused with 413 and leaves nothing behind.
 // Processing continues in the background.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { audit } from '../../auth/audit.js';
 import { formatBytes } from '../../config/parse-values.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
@@ -12,6 +12,7 @@ import { getFile, listFiles, reportsOfFile, type FileStatus } from '../../store/
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
 import { orgOf, principalOf } from '../plugins/auth.js';
+import { AppError } from '../../model/errors.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Page, Problem, paginationProperties, problemResponses } from '../schemas/common.js';
 
@@ -57,15 +58,38 @@ const FileDetail = Type.Object({
 
 const UploadResult = Type.Object({
   name: Type.String(),
-  status: Type.Union([
-    Type.Literal('accepted'),
-    Type.Literal('duplicate'),
-    Type.Literal('unsupported'),
-    Type.Literal('rejected'),
-  ]),
-  fileId: Type.Integer(),
+  status: Type.Union(
+    [
+      Type.Literal('accepted'),
+      Type.Literal('duplicate'),
+      Type.Literal('unsupported'),
+      Type.Literal('rejected'),
+      Type.Literal('failed'),
+    ],
+    { description: 'failed: the server could not store this file (nothing kept; send it again)' },
+  ),
+  fileId: Nullable(Type.Integer({ description: 'null when the file was not kept (failed)' })),
   error: Nullable(Type.String()),
 });
+
+/** A stored name: control characters (NUL, line breaks) replaced, at most 255 characters. */
+function fileName(raw: string | undefined, n: number): string {
+  const name = (raw ?? '')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+    .replace(/[\u0000-\u001f\u007f]/g, '_')
+    .trim()
+    .slice(0, 255);
+  return name || `upload-${n}`;
+}
+
+/** A body the multipart parser cannot read (no boundary, a wrong one, cut short) is the client's: 400. */
+function unreadableBody(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 413) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new HttpProblem(400, 'invalid_multipart', `the multipart body cannot be read: ${detail.slice(0, 200)}`);
+}
 
 const FilesQuery = Type.Object(
   {
@@ -164,36 +188,40 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
       const received: Received[] = [];
       let total = 0;
       // Everything is read before anything is kept, so that a refused request leaves no trace.
-      for await (const part of req.parts({ limits: { fileSize: maxFileBytes, files: maxUploadFiles, fields: 20 } })) {
-        if (part.type !== 'file') continue;
-        if (part.fieldname !== 'files') {
-          part.file.resume();
-          throw new HttpProblem(400, 'unexpected_field', `unexpected file field '${part.fieldname}'; use 'files'`, [
-            { field: part.fieldname, message: "file fields must be named 'files'" },
-          ]);
-        }
-        let bytes: Buffer;
-        try {
-          bytes = await part.toBuffer();
-        } catch (err) {
-          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      try {
+        for await (const part of req.parts({ limits: { fileSize: maxFileBytes, files: maxUploadFiles, fields: 20 } })) {
+          if (part.type !== 'file') continue;
+          if (part.fieldname !== 'files') {
+            part.file.resume();
+            throw new HttpProblem(400, 'unexpected_field', `unexpected file field '${part.fieldname}'; use 'files'`, [
+              { field: part.fieldname, message: "file fields must be named 'files'" },
+            ]);
+          }
+          let bytes: Buffer;
+          try {
+            bytes = await part.toBuffer();
+          } catch (err) {
+            if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+              throw new HttpProblem(
+                413,
+                'file_too_large',
+                `${part.filename || 'a file'} exceeds ${formatBytes(maxFileBytes)} (DMARC_MAX_FILE_BYTES)`,
+              );
+            }
+            throw err;
+          }
+          total += bytes.byteLength;
+          if (total > maxUploadBytes) {
             throw new HttpProblem(
               413,
-              'file_too_large',
-              `${part.filename || 'a file'} exceeds ${formatBytes(maxFileBytes)} (DMARC_MAX_FILE_BYTES)`,
+              'upload_too_large',
+              `the request exceeds ${formatBytes(maxUploadBytes)} (DMARC_MAX_UPLOAD_BYTES)`,
             );
           }
-          throw err;
+          received.push({ name: fileName(part.filename, received.length + 1), contentType: part.mimetype, bytes });
         }
-        total += bytes.byteLength;
-        if (total > maxUploadBytes) {
-          throw new HttpProblem(
-            413,
-            'upload_too_large',
-            `the request exceeds ${formatBytes(maxUploadBytes)} (DMARC_MAX_UPLOAD_BYTES)`,
-          );
-        }
-        received.push({ name: part.filename || `upload-${received.length + 1}`, contentType: part.mimetype, bytes });
+      } catch (err) {
+        throw unreadableBody(err);
       }
       if (received.length === 0) {
         throw new HttpProblem(400, 'no_files', 'no files in the request: send them in `files` fields', [
@@ -202,14 +230,25 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
       }
       const org = orgOf(req);
       const limits = { ...deps.config.limits, maxInputBytes: Math.max(deps.config.limits.maxInputBytes, maxFileBytes) };
-      const results = [];
+      const results: Static<typeof UploadResult>[] = [];
       for (const f of received) {
-        const r = await acceptFile(
-          deps.db,
-          { orgId: org.id, bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
-          { limits, enqueue, sink },
-        );
-        results.push({ name: f.name, ...r });
+        try {
+          const r = await acceptFile(
+            deps.db,
+            { orgId: org.id, bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
+            { limits, enqueue, sink },
+          );
+          results.push({ name: f.name, ...r });
+        } catch (err) {
+          // one file the database could not take does not undo the others: each file answers for itself
+          req.log.error({ err, file: f.name }, 'upload: a file could not be stored');
+          results.push({
+            name: f.name,
+            status: 'failed',
+            fileId: null,
+            error: 'the file could not be stored; send it again',
+          });
+        }
       }
       const actor = principalOf(req).user;
       await audit(
@@ -220,17 +259,19 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
           actor: actor.email,
           action: 'upload',
           target: results
+            .filter((r) => r.fileId !== null)
             .map((r) => `file:${r.fileId}`)
             .join(' ')
             .slice(0, 1000),
           ip: req.ip,
-          outcome: 'success',
+          outcome: results.some((r) => r.status === 'failed') ? 'failure' : 'success',
           details: {
             files: results.length,
             accepted: results.filter((r) => r.status === 'accepted').length,
             duplicate: results.filter((r) => r.status === 'duplicate').length,
             rejected: results.filter((r) => r.status === 'rejected').length,
             unsupported: results.filter((r) => r.status === 'unsupported').length,
+            failed: results.filter((r) => r.status === 'failed').length,
           },
         },
         new Date(),
