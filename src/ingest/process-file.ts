@@ -66,6 +66,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
   const t: Tally = {
     kinds: new Set(),
     reportsStored: 0,
+    reportsKept: 0,
     reportsDuplicate: 0,
     records: 0,
     recovered: false,
@@ -110,6 +111,14 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
               records: stored.records,
               messages: stored.messages,
             };
+          } else if (stored.outcome === 'duplicate' && stored.ownReport) {
+            // processed again (dmarc reprocess, a retried job): the report is still this file's
+            t.kinds.add(kind.kind);
+            t.reportsKept++;
+            t.records += stored.ownReport.records;
+            t.recovered ||= stored.ownReport.recovered;
+            for (const w of stored.ownReport.warnings)
+              t.warnings.push(`${part.name} [${stored.ownReport.label}]: ${w}`);
           } else if (stored.outcome === 'duplicate') {
             t.kinds.add(kind.kind);
             t.reportsDuplicate++;
@@ -153,6 +162,8 @@ interface Tally {
   /** Kinds of the reports found (stored or duplicate). */
   kinds: Set<string>;
   reportsStored: number;
+  /** Reports stored from this file by an earlier run. */
+  reportsKept: number;
   reportsDuplicate: number;
   records: number;
   recovered: boolean;
@@ -164,11 +175,16 @@ interface Tally {
 
 /** The status of a file from what its parts gave. A storage failure always fails the file (re-run it). */
 export function decideOutcome(t: Tally): FileOutcome {
-  const base = { warnings: t.warnings, recovered: t.recovered, reportCount: t.reportsStored, recordCount: t.records };
+  const base = {
+    warnings: t.warnings,
+    recovered: t.recovered,
+    reportCount: t.reportsStored + t.reportsKept,
+    recordCount: t.records,
+  };
   const partial = t.failures.length > 0 ? t.failures.join('; ') : null;
   const kind = t.kinds.size > 0 ? [...t.kinds].sort().join(',') : null;
   if (t.storageFailed) return { ...base, status: 'failed', kind, error: partial };
-  if (t.reportsStored > 0) return { ...base, status: 'processed', kind, error: partial };
+  if (t.reportsStored + t.reportsKept > 0) return { ...base, status: 'processed', kind, error: partial };
   if (t.reportsDuplicate > 0) return { ...base, status: 'duplicate', kind, error: partial };
   if (t.unsupported.size > 0) {
     const kinds = [...t.unsupported];

@@ -3,7 +3,13 @@
 import type { AggregateReportHeader } from '../model/aggregate.js';
 import type { AggregateEvent } from '../parse/types.js';
 import type { Database } from '../store/database.js';
-import { finishReport, insertRecords, insertReportIfNew } from '../store/reports.js';
+import {
+  findReportByIdentity,
+  finishReport,
+  insertRecords,
+  insertReportIfNew,
+  type StoredIdentity,
+} from '../store/reports.js';
 import { RollupDelta, sourceRows } from '../store/rollup-delta.js';
 import { applyDailyRollup, applySourceRollup, insertReportReasons, type RollupKey } from '../store/rollups.js';
 
@@ -23,7 +29,12 @@ export type StoredReport =
       warnings: string[];
       recovered: boolean;
     }
-  | { outcome: 'duplicate'; header: AggregateReportHeader }
+  /** `existing`: the stored report it duplicates (from this very file, when the file is processed again). */
+  | {
+      outcome: 'duplicate';
+      header: AggregateReportHeader;
+      existing: StoredIdentity | undefined;
+    }
   /** The stream ended without a report (cannot happen with a well-behaved parser; kept explicit). */
   | { outcome: 'empty' };
 
@@ -76,7 +87,10 @@ export async function storeAggregateReport(
           case 'header':
             header = ev.header;
             reportId = await insertReportIfNew(tx, target.orgId, target.fileId, partName, ev.header);
-            if (reportId === undefined) return { outcome: 'duplicate', header: ev.header };
+            if (reportId === undefined) {
+              const existing = await findReportByIdentity(tx, target.orgId, ev.header);
+              return { outcome: 'duplicate', header: ev.header, existing };
+            }
             break;
           case 'records': {
             if (reportId === undefined || header === undefined) {

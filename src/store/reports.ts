@@ -57,6 +57,31 @@ export async function insertReportIfNew(
   return r.rows[0]?.id;
 }
 
+export interface StoredIdentity {
+  id: number;
+  fileId: number;
+  records: number;
+  messages: number;
+  recovered: boolean;
+  warnings: string[];
+}
+
+/** The stored report with the same identity in the organisation (what a duplicate duplicates). */
+export async function findReportByIdentity(
+  tx: Queryable,
+  orgId: number,
+  h: AggregateReportHeader,
+): Promise<StoredIdentity | undefined> {
+  const r = await tx.query<StoredIdentity>(
+    `SELECT id, file_id AS "fileId", record_count AS records, message_count AS messages, recovered, warnings
+     FROM reports
+     WHERE org_id = $1 AND reporter_org = $2 AND report_id = $3 AND domain = $4
+       AND begin_at IS NOT DISTINCT FROM to_timestamp($5::float8)`,
+    [orgId, h.reporterOrg, h.reportId, h.domain, h.begin],
+  );
+  return r.rows[0];
+}
+
 /** Inserts a batch of records (numbered from firstIdx), with their override reasons and auth results. */
 export async function insertRecords(
   tx: Queryable,

@@ -14,13 +14,20 @@ export const aggregateKind: ReportKind<AsyncGenerator<AggregateEvent>> = {
   },
   store: async (ctx, partName, events) => {
     const r = await storeAggregateReport(ctx.db, { orgId: ctx.orgId, fileId: ctx.fileId }, partName, events);
-    if (r.outcome !== 'stored') return r;
+    if (r.outcome === 'empty') return r;
+    const label = `${r.header.reporterOrg || '(no org)'} ${r.header.reportId}`;
+    if (r.outcome === 'duplicate') {
+      const own = r.existing?.fileId === ctx.fileId ? r.existing : undefined;
+      if (!own) return { outcome: 'duplicate' };
+      const { records, messages, warnings, recovered } = own;
+      return { outcome: 'duplicate', ownReport: { label, records, messages, warnings, recovered } };
+    }
     return {
       outcome: 'stored',
       reportId: r.reportId,
       domain: r.header.domain,
       begin: r.header.begin,
-      label: `${r.header.reporterOrg || '(no org)'} ${r.header.reportId}`,
+      label,
       records: r.records,
       messages: r.messages,
       warnings: r.warnings,

@@ -25,8 +25,14 @@ export type KindOutcome =
       warnings: string[];
       recovered: boolean;
     }
-  /** The organisation already has this report (same identity). */
-  | { outcome: 'duplicate' }
+  /**
+   * The organisation already has this report (same identity). `ownReport`: it was stored from this very file
+   * (the file is being processed again): it still counts as the file's.
+   */
+  | {
+      outcome: 'duplicate';
+      ownReport?: { label: string; records: number; messages: number; warnings: string[]; recovered: boolean };
+    }
   /** The part held no report of this kind after all. */
   | { outcome: 'empty' };
 
