@@ -361,6 +361,9 @@ export const envSchema = z
     DMARC_MAX_ZIP_ENTRIES: variable(positiveInt().prefault(String(DEFAULT_UNPACK_LIMITS.maxZipEntries)), {
       description: 'most entries in one zip archive',
     }),
+    DMARC_MAX_RECORDS_PER_REPORT: variable(positiveInt().prefault(String(DEFAULT_UNPACK_LIMITS.maxRecordsPerReport)), {
+      description: 'most records in one report, counted while parsing; a report with more is refused',
+    }),
     DMARC_LOG_LEVEL: variable(oneOf(LOG_LEVELS).prefault('info'), {
       description: `log level: ${LOG_LEVELS.join(', ')}`,
     }),
@@ -677,6 +680,7 @@ function assemble(e: EnvValues) {
       maxCompressionRatio: e.DMARC_MAX_COMPRESSION_RATIO,
       maxZipEntries: e.DMARC_MAX_ZIP_ENTRIES,
       maxNestingDepth: DEFAULT_UNPACK_LIMITS.maxNestingDepth,
+      maxRecordsPerReport: e.DMARC_MAX_RECORDS_PER_REPORT,
     },
     logLevel: e.DMARC_LOG_LEVEL,
     server: {

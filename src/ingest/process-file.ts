@@ -76,7 +76,13 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
     unsupported: new Set(),
   };
   let messages = 0;
-  const ctx = { db, orgId, fileId, batchSize: options.batchSize ?? 2000 };
+  const ctx = {
+    db,
+    orgId,
+    fileId,
+    batchSize: options.batchSize ?? 2000,
+    maxRecords: options.limits.maxRecordsPerReport,
+  };
 
   try {
     for await (const part of unpack(bytes, file.name, options.limits)) {

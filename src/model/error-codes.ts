@@ -83,6 +83,9 @@ export const ErrorCodes = {
   not_aggregate: { status: 422, title: 'Not an aggregate report', exit: failure },
   missing_report_id: { status: 422, title: 'Report id missing', exit: failure },
   missing_domain: { status: 422, title: 'Policy domain missing', exit: failure },
+  invalid_domain: { status: 422, title: 'Policy domain is not a domain name', exit: failure },
+  field_too_long: { status: 422, title: 'Report field too long', exit: failure },
+  too_many_records: { status: 422, title: 'Too many records in one report', exit: failure },
 
   // ---- too many (429) ----
   too_many_failures: { status: 429, title: 'Too many failed logins', exit: failure },

@@ -27,7 +27,10 @@ export async function parseFile(bytes: Uint8Array, name: string, limits: UnpackL
     else if (part.type === 'unsupported') kinds.add(part.kind);
     else {
       try {
-        reports.push({ part: part.name, ...(await parseAggregateReport(part.open)) });
+        reports.push({
+          part: part.name,
+          ...(await parseAggregateReport(part.open, { maxRecords: limits.maxRecordsPerReport })),
+        });
       } catch (err) {
         if (!(err instanceof ParseFailure)) throw err;
         errors.push(`${part.name}: ${err.message}`);

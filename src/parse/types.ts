@@ -14,6 +14,8 @@ export interface UnpackLimits {
   maxZipEntries: number;
   /** Deepest nesting of containers (eml > zip > gz > ...). */
   maxNestingDepth: number;
+  /** Most records in one report, counted while parsing (DMARC_MAX_RECORDS_PER_REPORT). */
+  maxRecordsPerReport: number;
 }
 
 export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
@@ -22,6 +24,7 @@ export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
   maxCompressionRatio: 200,
   maxZipEntries: 1000,
   maxNestingDepth: 5,
+  maxRecordsPerReport: 1_000_000,
 };
 
 /** Re-openable stream of bytes: every call starts from the beginning (the XML parser re-reads to recover). */
@@ -55,7 +58,10 @@ export type ParseFailureCode =
   | 'doctype'
   | 'not_aggregate'
   | 'missing_report_id'
-  | 'missing_domain';
+  | 'missing_domain'
+  | 'invalid_domain'
+  | 'field_too_long'
+  | 'too_many_records';
 
 /** A precise, typed reason why something could not be read. Never carries a stack to the user. */
 export class ParseFailure extends AppError {

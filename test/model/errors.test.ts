@@ -86,6 +86,9 @@ describe('AppError', () => {
       not_aggregate: true,
       missing_report_id: true,
       missing_domain: true,
+      invalid_domain: true,
+      field_too_long: true,
+      too_many_records: true,
     };
     for (const code of Object.keys(all)) expect(isErrorCode(code), code).toBe(true);
   });

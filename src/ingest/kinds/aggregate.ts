@@ -10,7 +10,7 @@ export const aggregateKind: ReportKind<AsyncGenerator<AggregateEvent>> = {
   detect: (part) => part.type === 'xml',
   parse: (part, ctx) => {
     if (part.type !== 'xml') throw new TypeError(`aggregate reports are XML, not ${part.type} parts`);
-    return parseAggregateXml(part.open, { batchSize: ctx.batchSize });
+    return parseAggregateXml(part.open, { batchSize: ctx.batchSize, maxRecords: ctx.maxRecords });
   },
   store: async (ctx, partName, events) => {
     const r = await storeAggregateReport(ctx.db, { orgId: ctx.orgId, fileId: ctx.fileId }, partName, events);

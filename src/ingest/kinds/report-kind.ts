@@ -10,6 +10,8 @@ export interface KindContext {
   fileId: number;
   /** Records (or entries) per insert batch. */
   batchSize: number;
+  /** Most records (or entries) accepted in one report. */
+  maxRecords: number;
 }
 
 export type KindOutcome =

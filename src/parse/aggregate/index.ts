@@ -23,6 +23,8 @@ import { MAX_WRITE, SaxReader } from './sax-reader.js';
 export interface AggregateParseOptions {
   /** Records per 'records' event (default 2000). */
   batchSize?: number;
+  /** Most records accepted in the report; past it a ParseFailure ('too_many_records'). */
+  maxRecords?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 2000;
@@ -43,7 +45,7 @@ export async function* parseAggregateXml(
   let emitted = false;
   let strictError: XmlSyntaxError;
   try {
-    for await (const event of strictParse(open, batchSize)) {
+    for await (const event of strictParse(open, batchSize, options.maxRecords)) {
       emitted = true;
       yield event;
     }
@@ -53,14 +55,17 @@ export async function* parseAggregateXml(
     strictError = err;
   }
   if (emitted) yield { type: 'restart', reason: strictError.message };
-  yield* lenientParse(open, batchSize, strictError);
+  yield* lenientParse(open, batchSize, strictError, options.maxRecords);
 }
 
 /** Parse a whole report into memory (tests, `dmarc parse`). */
-export async function parseAggregateReport(open: ByteSource): Promise<AggregateReport> {
+export async function parseAggregateReport(
+  open: ByteSource,
+  options: AggregateParseOptions = {},
+): Promise<AggregateReport> {
   let header: AggregateReportHeader | null = null;
   let records: ReportRecord[] = [];
-  for await (const event of parseAggregateXml(open)) {
+  for await (const event of parseAggregateXml(open, options)) {
     switch (event.type) {
       case 'header':
         header = event.header;
@@ -90,8 +95,12 @@ export function bytesSource(bytes: Uint8Array | string, chunkSize = 64 * 1024): 
   };
 }
 
-async function* strictParse(open: ByteSource, batchSize: number): AsyncGenerator<AggregateEvent> {
-  const builder = new ReportBuilder();
+async function* strictParse(
+  open: ByteSource,
+  batchSize: number,
+  maxRecords: number | undefined,
+): AsyncGenerator<AggregateEvent> {
+  const builder = new ReportBuilder([], { maxRecords });
   const reader = new SaxReader(builder);
   const emitter = new Emitter(builder, batchSize);
   const decoding = newDecodeState();
@@ -115,9 +124,10 @@ async function* lenientParse(
   open: ByteSource,
   batchSize: number,
   strictError: XmlSyntaxError,
+  maxRecords: number | undefined,
 ): AsyncGenerator<AggregateEvent> {
   const repaired = await readAndRepair(open, strictError);
-  const builder = new ReportBuilder(repaired.warnings);
+  const builder = new ReportBuilder(repaired.warnings, { maxRecords });
   const reader = new SaxReader(builder);
   const emitter = new Emitter(builder, batchSize);
   const body = repaired.text;

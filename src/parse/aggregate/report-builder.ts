@@ -27,6 +27,7 @@ import {
   parseWholeNumber,
   quote,
 } from './normalise.js';
+import { MAX_DOMAIN_CHARS, MAX_IDENTITY_CHARS, MAX_TEXT_CHARS, formatCount, isDomainName } from './field-limits.js';
 import { Warnings } from './warnings.js';
 
 export const DMARCBIS_NAMESPACE = 'urn:ietf:params:xml:ns:dmarc-2.0';
@@ -106,8 +107,32 @@ export class ReportBuilder {
   private reasonType: string | null = null;
   private reasonComment: string | null = null;
 
-  constructor(initialWarnings: readonly string[] = []) {
+  /** Most records accepted in one report; past it the report is refused (a bound on rows and work). */
+  private readonly maxRecords: number;
+
+  constructor(initialWarnings: readonly string[] = [], options: { maxRecords?: number } = {}) {
     for (const w of initialWarnings) this.warnings.add(w);
+    this.maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** An identity field over its cap refuses the report. */
+  private identity(text: string | null, field: string, max: number): string | null {
+    if (text !== null && text.length > max) {
+      throw new ParseFailure(
+        'field_too_long',
+        `${field} is ${formatCount(text.length)} characters long; at most ${formatCount(max)} are accepted`,
+      );
+    }
+    return text;
+  }
+
+  /** Free text over its cap is cut, with a warning. */
+  private capped(text: string | null, field: string): string | null {
+    if (text === null || text.length <= MAX_TEXT_CHARS) return text;
+    this.warnings.add(
+      `${field} is ${formatCount(text.length)} characters long; its first ${formatCount(MAX_TEXT_CHARS)} were kept`,
+    );
+    return text.slice(0, MAX_TEXT_CHARS);
   }
 
   open(name: string): void {
@@ -186,25 +211,25 @@ export class ReportBuilder {
     if (d === 3) {
       switch (name) {
         case 'org_name':
-          this.reporterOrg = text.trim();
+          this.reporterOrg = this.identity(text.trim(), 'report_metadata/org_name', MAX_IDENTITY_CHARS);
           break;
         case 'email':
-          this.email = nonEmpty(text);
+          this.email = this.capped(nonEmpty(text), 'report_metadata/email');
           break;
         case 'extra_contact_info':
-          this.extraContactInfo = nonEmpty(text);
+          this.extraContactInfo = this.capped(nonEmpty(text), 'report_metadata/extra_contact_info');
           break;
         case 'report_id':
-          this.reportId = nonEmpty(text);
+          this.reportId = this.identity(nonEmpty(text), 'report_metadata/report_id', MAX_IDENTITY_CHARS);
           break;
         case 'error': {
-          const v = nonEmpty(text);
+          const v = this.capped(nonEmpty(text), 'report_metadata/error');
           if (v !== null) this.errors.push(v);
           break;
         }
         case 'generator':
           this.sawBisElement = true;
-          this.generator = nonEmpty(text);
+          this.generator = this.capped(nonEmpty(text), 'report_metadata/generator');
           break;
         default:
           break;
@@ -219,9 +244,14 @@ export class ReportBuilder {
     const v = nonEmpty(text);
     const p = this.policy;
     switch (name) {
-      case 'domain':
-        this.domain = v === null ? null : normaliseDomain(v);
+      case 'domain': {
+        const d = v === null ? null : normaliseDomain(this.identity(v, 'policy_published/domain', MAX_DOMAIN_CHARS)!);
+        if (d !== null && !isDomainName(d)) {
+          throw new ParseFailure('invalid_domain', `policy_published/domain ${quote(d)} is not a domain name`);
+        }
+        this.domain = d;
         break;
+      }
       case 'adkim':
         p.adkim = this.typed(v, parseAlignment, 'policy_published/adkim', EXPECTED.alignment);
         break;
@@ -241,7 +271,7 @@ export class ReportBuilder {
         p.pct = this.typed(v, parsePercent, 'policy_published/pct', 'an integer 0..100');
         break;
       case 'fo':
-        p.fo = v;
+        p.fo = this.capped(v, 'policy_published/fo');
         break;
       case 'testing':
         this.sawBisElement = true;
@@ -322,6 +352,12 @@ export class ReportBuilder {
   }
 
   private startRecord(): void {
+    if (this.recordNo >= this.maxRecords) {
+      throw new ParseFailure(
+        'too_many_records',
+        `the report has more than ${formatCount(this.maxRecords)} records (DMARC_MAX_RECORDS_PER_REPORT)`,
+      );
+    }
     this.recordNo++;
     this.recHasData = false;
     this.recCount = undefined;
@@ -395,11 +431,11 @@ export class ReportBuilder {
     }
   }
 
-  /** Trimmed text of a record's leaf; a non-empty one makes the record worth keeping. */
+  /** Trimmed text of a record's leaf (cut at MAX_TEXT_CHARS); a non-empty one makes the record worth keeping. */
   private leaf(text: string): string | null {
     const v = nonEmpty(text);
     if (v !== null) this.recHasData = true;
-    return v;
+    return v === null || v.length <= MAX_TEXT_CHARS ? v : this.capped(v, `record ${this.recordNo}: a field`);
   }
 
   private recordTyped<T>(
