@@ -30,6 +30,9 @@ export function apiKeyPrefix(key: string): string | undefined {
 const TOUCH_INTERVAL_MS = 60_000;
 
 export class ApiKeys {
+  /** prefix → owner, for a minute: the rate limiter asks on every request. */
+  private readonly owners = new Map<string, { userId: number; until: number }>();
+
   constructor(
     private readonly db: Queryable,
     private readonly clock: Clock,
@@ -50,6 +53,33 @@ export class ApiKeys {
       [userId, orgId, name, prefix, sha256(key), this.clock.now(), expiresAt],
     );
     return { key, record: r.rows[0]! };
+  }
+
+  /** Keys of the user that still work (not revoked, not expired), in every organisation. */
+  async countLive(userId: number): Promise<number> {
+    const r = await this.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL
+         AND (expires_at IS NULL OR expires_at > $2)`,
+      [userId, this.clock.now()],
+    );
+    return r.rows[0]?.n ?? 0;
+  }
+
+  /** The owner of the live key with this prefix (prefixes are random; a clash only merges two rate buckets). */
+  async ownerOfPrefix(prefix: string): Promise<number | undefined> {
+    const now = this.clock.now().getTime();
+    const cached = this.owners.get(prefix);
+    if (cached && cached.until > now) return cached.userId;
+    const r = await this.db.query<{ user_id: number }>(
+      'SELECT user_id FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL LIMIT 1',
+      [prefix],
+    );
+    const userId = r.rows[0]?.user_id;
+    if (userId !== undefined) {
+      if (this.owners.size > 10_000) this.owners.clear();
+      this.owners.set(prefix, { userId, until: now + 60_000 });
+    }
+    return userId;
   }
 
   /** The user's keys in one organisation. */

@@ -18,6 +18,7 @@ export async function createAuthService(
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
     loginMaxFailures: config.security.loginMaxFailures,
+    maxKeysPerUser: config.security.maxKeysPerUser,
     failures: redis
       ? new RedisFailureCounter(redis, config.redisPrefix)
       : extra.clock

@@ -72,6 +72,8 @@ export interface AuthOptions {
   refreshTokenTtlSeconds: number;
   /** Attempts per (account, address) and 15 minutes; the other login budgets are multiples (login-limits.ts). */
   loginMaxFailures: number;
+  /** API keys a user may hold at once (default 20). */
+  maxKeysPerUser?: number;
   clock?: Clock;
   failures?: FailureCounter;
   /** bcrypt cost; 12 unless a test needs speed. */
@@ -466,13 +468,26 @@ export class AuthService {
 
   // --- API keys (one user, one organisation) ---
 
-  createApiKey(
+  /** A new key; a user holding DMARC_MAX_KEYS_PER_USER live keys already is refused (409 too_many_keys). */
+  async createApiKey(
     userId: number,
     orgId: number,
     name: string,
     expiresAt: Date | null,
   ): Promise<{ key: string; record: ApiKey }> {
+    const max = this.options.maxKeysPerUser ?? 20;
+    if ((await this.keys.countLive(userId)) >= max) {
+      throw new AppError(
+        'too_many_keys',
+        `you hold ${max} API keys already (DMARC_MAX_KEYS_PER_USER): revoke one you no longer use first`,
+      );
+    }
     return this.keys.create(userId, orgId, name, expiresAt);
+  }
+
+  /** The owner of a live key with this visible prefix (rate limits count per user, whatever the key). */
+  apiKeyOwner(prefix: string): Promise<number | undefined> {
+    return this.keys.ownerOfPrefix(prefix);
   }
 
   listApiKeys(userId: number, orgId: number): Promise<ApiKey[]> {

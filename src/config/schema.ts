@@ -435,7 +435,11 @@ export const envSchema = z
       description: 'requests per minute per user/API key (authenticated) or per IP (anonymous)',
     }),
     DMARC_LOGIN_MAX_FAILURES: variable(positiveInt().prefault('10'), {
-      description: 'failed logins per 15 minutes per IP and per account before 429',
+      description:
+        'login attempts per 15 minutes per account and client address before 429 (5 times that per address, 10 times per account)',
+    }),
+    DMARC_MAX_KEYS_PER_USER: variable(positiveInt(10_000).prefault('20'), {
+      description: 'API keys a user may hold at once (not revoked, not expired), all organisations together',
     }),
     DMARC_CORS_ORIGINS: variable(
       z
@@ -750,6 +754,8 @@ function assemble(e: EnvValues) {
        * that, per account across addresses 10 times that (see auth/login-limits.ts).
        */
       loginMaxFailures: e.DMARC_LOGIN_MAX_FAILURES,
+      /** API keys a user may hold at once (their requests share the user's rate-limit bucket anyway). */
+      maxKeysPerUser: e.DMARC_MAX_KEYS_PER_USER,
       /** Origins allowed by CORS; empty = closed. */
       corsOrigins: e.DMARC_CORS_ORIGINS,
       /**

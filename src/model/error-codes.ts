@@ -59,6 +59,7 @@ export const ErrorCodes = {
   /** A user who also belongs to other organisations: only a platform administrator changes them. */
   shared_user: { status: 409, title: 'User shared with other organisations', exit: failure },
   slug_taken: { status: 409, title: 'Organisation slug taken', exit: failure },
+  too_many_keys: { status: 409, title: 'Too many API keys', exit: failure },
   imap_not_configured: { status: 409, title: 'No IMAP mailbox configured', exit: usage },
 
   // ---- sizes and media types (413, 415) ----

@@ -70,6 +70,49 @@ describe.each(combos)('hardening on %s with %s limits', (engine, store) => {
     expect(other.statusCode).toBe(200);
   });
 
+  it("a user's API keys and tokens share the user's one bucket: more keys buy no more requests", async () => {
+    const { user: u } = await x.auth.createUser({
+      email: 'buckets@example.com',
+      name: 'buckets',
+      password: TEST_PASSWORD,
+      member: { orgId: 1, role: 'viewer' },
+    });
+    const user = u.id;
+    const keys = await Promise.all(
+      [1, 2, 3].map(async (i) => (await x.auth.createApiKey(user, 1, `bucket ${i}`, null)).key),
+    );
+    const statuses: number[] = [];
+    // 40 per minute for the user: spread over three keys and a token, the 41st request of the minute is refused
+    for (let i = 0; i < 45; i++) {
+      const headers = i % 4 === 3 ? bearer(await x.auth.access.sign(user)) : { 'x-api-key': keys[i % 4]! };
+      statuses.push((await x.app.inject({ method: 'GET', url: '/api/keys', headers })).statusCode);
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(40);
+    expect(statuses).toContain(429);
+  });
+
+  it('a user holds at most DMARC_MAX_KEYS_PER_USER live keys (409 past it; a revoked one frees a place)', async () => {
+    const { user: u } = await x.auth.createUser({
+      email: 'many-keys@example.com',
+      name: 'many keys',
+      password: TEST_PASSWORD,
+      member: { orgId: 1, role: 'viewer' },
+    });
+    const user = u.id;
+    const made = [];
+    for (let i = 0; i < 20; i++) made.push(await x.auth.createApiKey(user, 1, `key ${i}`, null));
+    const refused = await x.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: { ...bearer(await x.auth.access.sign(user)), 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'one too many' }),
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'too_many_keys' });
+    await x.auth.revokeApiKey(user, 1, made[0]!.record.id);
+    await expect(x.auth.createApiKey(user, 1, 'now it fits', null)).resolves.toBeDefined();
+  });
+
   it('rate-limits anonymous requests per IP, failed authentications included', async () => {
     let status = 0;
     for (let i = 0; i < 45 && status !== 429; i++) {

@@ -71,7 +71,8 @@ export async function registerSecurity(
     timeWindow: 60_000,
     ...(redis ? { redis, nameSpace: `${config.redisPrefix}:ratelimit:` } : {}),
     // Runs before authentication (onRequest), so that requests failing it are counted too. A bucket is per
-    // user for a token with a valid signature, per API key prefix, and per IP for everything else.
+    // user — for a token with a valid signature and for any of the user's API keys alike, so that more keys buy
+    // no more requests — and per IP for everything else (an unknown key included).
     keyGenerator: async (req) => {
       const bearer = bearerToken(req);
       if (bearer) {
@@ -80,7 +81,8 @@ export async function registerSecurity(
       }
       const key = apiKeyHeader(req);
       const prefix = key ? apiKeyPrefix(key) : undefined;
-      if (prefix) return `key:${prefix}`;
+      const owner = prefix ? await auth.apiKeyOwner(prefix) : undefined;
+      if (owner !== undefined) return `user:${owner}`;
       return `ip:${req.ip}`;
     },
     errorResponseBuilder: (_req, ctx) =>
