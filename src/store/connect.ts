@@ -5,11 +5,15 @@ import { PGliteDatabase } from './pglite.js';
 import { PostgresDatabase } from './postgres.js';
 
 /** Opens the configured database (PGlite in the data dir, or PostgreSQL) and applies pending migrations. */
-export async function openDatabase(config: Config, options: { migrate?: boolean } = {}): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  options: { migrate?: boolean; log?: { warn(msg: string): void } } = {},
+): Promise<Database> {
+  const log = options.log ?? { warn: (msg: string) => process.stderr.write(`dmarc: ${msg}\n`) };
   const db =
     config.database.kind === 'postgres'
       ? await PostgresDatabase.open(config.database.url)
-      : await PGliteDatabase.open(config.database.dir);
+      : await PGliteDatabase.open(config.database.dir, { log });
   if (options.migrate !== false) {
     try {
       await migrate(db);
