@@ -78,6 +78,26 @@ function toHttp(err: unknown): never {
 }
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
+  // The body of refresh and logout is optional (the cookie carries the token): an empty JSON body is no body,
+  // not a 400. Everything else goes through Fastify's own (prototype-poisoning-safe) JSON parser.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    void json(req, text, done); // it answers through done()
+  });
+  // No body at all validates as an empty one (refresh and logout need none; login then names what is missing).
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined || req.body === null) req.body = {};
+  });
+  // Answers that carry secrets (tokens) are never stored by a browser or a proxy.
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
   const setCookie = (req: FastifyRequest, reply: FastifyReply, s: Session): void => {
     reply.setCookie(REFRESH_COOKIE, s.refreshToken, {
       httpOnly: true,

@@ -85,7 +85,11 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async
         outcome: 'success',
         details: { name: record.name },
       });
-      return reply.code(201).send({ ...keyJson(record), key });
+      // the key is shown once: never kept by a browser or a proxy
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ ...keyJson(record), key });
     },
   );
 

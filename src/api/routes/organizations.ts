@@ -270,7 +270,10 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; 
       const m = await auth.getMember(orgId, userId);
       if (!m) throw new HttpProblem(404, 'user_not_found', 'the user vanished');
       await record(req, 'member.add', `user:${m.id} ${m.email}`, { role: body.role, created: !existing });
-      return reply.code(201).send({ ...publicUser(m, m.role), generatedPassword });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ ...publicUser(m, m.role), generatedPassword });
     },
   );
 

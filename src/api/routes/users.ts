@@ -139,7 +139,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; alias?: 
       try {
         const r = await auth.createUser({ ...person, member: { orgId: orgOf(req).id, role } });
         await record(req, 'user.create', `user:${r.user.id} ${r.user.email}`, true, { role });
-        return reply.code(201).send({ ...publicUser(r.user, role), generatedPassword: r.generatedPassword });
+        return reply
+          .code(201)
+          .header('cache-control', 'no-store')
+          .send({ ...publicUser(r.user, role), generatedPassword: r.generatedPassword });
       } catch (err) {
         await record(req, 'user.create', body.email, false, {
           reason: err instanceof Error ? err.message : 'error',
