@@ -11,6 +11,8 @@ export interface AccessClaims {
   userId: number;
   /** The organisation chosen at login (what /api/... means), if any. Never a role: that is read per request. */
   orgId?: number;
+  /** The login session (refresh token family) the token belongs to: it stops working when the session ends. */
+  sessionId?: string;
 }
 
 export class AccessTokens {
@@ -24,9 +26,9 @@ export class AccessTokens {
     return this.ttlSeconds;
   }
 
-  async sign(userId: number, orgId?: number | null): Promise<string> {
+  async sign(userId: number, orgId?: number | null, sessionId?: string): Promise<string> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    return new SignJWT(orgId ? { org: orgId } : {})
+    return new SignJWT({ ...(orgId ? { org: orgId } : {}), ...(sessionId ? { sid: sessionId } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(String(userId))
       .setIssuer(ISSUER)
@@ -50,9 +52,14 @@ export class AccessTokens {
       });
       const userId = Number(payload.sub);
       if (!Number.isSafeInteger(userId) || userId <= 0) return undefined;
-      const org = payload.org;
-      if (org === undefined) return { userId };
-      return typeof org === 'number' && Number.isSafeInteger(org) && org > 0 ? { userId, orgId: org } : undefined;
+      const { org, sid } = payload;
+      if (org !== undefined && !(typeof org === 'number' && Number.isSafeInteger(org) && org > 0)) return undefined;
+      if (sid !== undefined && !(typeof sid === 'string' && sid.length > 0 && sid.length <= 64)) return undefined;
+      return {
+        userId,
+        ...(org !== undefined ? { orgId: org } : {}),
+        ...(sid !== undefined ? { sessionId: sid } : {}),
+      };
     } catch {
       return undefined;
     }

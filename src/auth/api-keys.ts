@@ -82,6 +82,15 @@ export class ApiKeys {
     return userId;
   }
 
+  /** Revokes every live key of the user (all organisations); returns how many. */
+  async revokeAllOf(userId: number): Promise<number> {
+    const r = await this.db.query(
+      'UPDATE api_keys SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id',
+      [userId, this.clock.now()],
+    );
+    return r.rowCount;
+  }
+
   /** The user's keys in one organisation. */
   async list(userId: number, orgId: number): Promise<ApiKey[]> {
     return (

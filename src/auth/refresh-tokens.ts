@@ -28,9 +28,23 @@ export class RefreshTokens {
     return token;
   }
 
-  /** A new session (login), optionally in a chosen organisation. */
-  issue(userId: number, orgId: number | null = null): Promise<string> {
-    return this.insert(this.db, userId, crypto.randomUUID(), orgId);
+  /** A new session (login), optionally in a chosen organisation; `family` names the session. */
+  async issue(userId: number, orgId: number | null = null): Promise<{ token: string; family: string }> {
+    const family = crypto.randomUUID();
+    return { token: await this.insert(this.db, userId, family, orgId), family };
+  }
+
+  /**
+   * Whether a session is still open: not logged out, not revoked by a re-used token, a password reset or a
+   * deactivation, not expired. Access tokens name their session, so that they end with it.
+   */
+  async isOpen(family: string): Promise<boolean> {
+    const r = await this.db.query<{ open: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family = $1 AND revoked_at IS NULL AND expires_at > $2)
+         AS open`,
+      [family, this.clock.now()],
+    );
+    return r.rows[0]?.open === true;
   }
 
   /** Exchanges a token for a new one of the same family, or says why not. */

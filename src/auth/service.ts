@@ -107,6 +107,8 @@ export interface Principal {
   apiKeyId?: number;
   /** API key: its organisation, the only one it reaches. Token: the organisation chosen at login, if any. */
   orgId?: number;
+  /** Token: the login session it belongs to. */
+  sessionId?: string;
 }
 
 /** The organisation a request acts in, and the caller's effective role there. */
@@ -166,9 +168,10 @@ export class AuthService {
 
   private async session(user: User, org: OrgContext | undefined, chosen: boolean): Promise<Session> {
     const orgId = chosen ? (org?.id ?? null) : null;
+    const refresh = await this.refresh.issue(user.id, orgId);
     return {
-      accessToken: await this.access.sign(user.id, orgId),
-      refreshToken: await this.refresh.issue(user.id, orgId),
+      accessToken: await this.access.sign(user.id, orgId, refresh.family),
+      refreshToken: refresh.token,
       expiresIn: this.access.expiresIn,
       user: publicUser(user, org?.role ?? 'viewer'),
     };
@@ -297,7 +300,7 @@ export class AuthService {
     }
     const org = await this.resolveOrg({ user, via: 'token', ...(r.orgId ? { orgId: r.orgId } : {}) }, undefined);
     return {
-      accessToken: await this.access.sign(user.id, r.orgId),
+      accessToken: await this.access.sign(user.id, r.orgId, r.family),
       refreshToken: r.token,
       expiresIn: this.access.expiresIn,
       user: publicUser(user, org?.role ?? 'viewer'),
@@ -322,8 +325,17 @@ export class AuthService {
     if (credential.bearer !== undefined) {
       const claims = await this.access.verify(credential.bearer);
       if (!claims) return undefined;
+      // a token of a session that ended (logout, password reset, a re-used refresh token) ends with it
+      if (claims.sessionId !== undefined && !(await this.refresh.isOpen(claims.sessionId))) return undefined;
       const user = await getUser(this.db, claims.userId);
-      return user?.active ? { user, via: 'token', ...(claims.orgId ? { orgId: claims.orgId } : {}) } : undefined;
+      return user?.active
+        ? {
+            user,
+            via: 'token',
+            ...(claims.orgId ? { orgId: claims.orgId } : {}),
+            ...(claims.sessionId ? { sessionId: claims.sessionId } : {}),
+          }
+        : undefined;
     }
     if (credential.apiKey !== undefined) {
       const k = await this.keys.authenticate(credential.apiKey);

@@ -208,7 +208,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       },
     },
     async (req, reply) => {
-      const token = await auth.access.sign(principalOf(req).user.id);
+      const p = principalOf(req);
+      // the cookie's token belongs to the same session: it ends with it
+      const token = await auth.access.sign(p.user.id, p.orgId, p.sessionId);
       reply.setCookie(ADMIN_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',

@@ -90,7 +90,8 @@ export function userCommand(): Command {
     .description("set a new password (asked on a terminal, else generated and printed once); ends the user's sessions")
     .requiredOption('--email <email>', 'the user', parseEmail)
     .option('--generate-password', 'generate a password even on a terminal')
-    .action(async (opts: { email: string; generatePassword?: boolean }, cmd: Command) => {
+    .option('--revoke-keys', "also revoke the user's API keys (a password reset leaves them working otherwise)")
+    .action(async (opts: { email: string; generatePassword?: boolean; revokeKeys?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const password = opts.generatePassword ? undefined : await passwordFromTerminal();
       await withDatabase(config, async (db) => {
@@ -101,6 +102,17 @@ export function userCommand(): Command {
           const generated = await svc.resetPassword(u.id, password);
           console.log(`password of ${u.email} changed; their sessions were ended`);
           if (generated) console.log(`password (shown once): ${generated}`);
+          if (opts.revokeKeys) {
+            console.log(`API keys revoked: ${await svc.keys.revokeAllOf(u.id)}`);
+          } else {
+            const live = await svc.keys.countLive(u.id);
+            if (live > 0) {
+              console.log(
+                `note: ${live} API key${live === 1 ? '' : 's'} of ${u.email} still work${live === 1 ? 's' : ''}; ` +
+                  'revoke them with --revoke-keys (or one by one on the Users page)',
+              );
+            }
+          }
         } catch (err) {
           userError(err);
         }
