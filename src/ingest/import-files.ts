@@ -5,7 +5,7 @@ import type { ReportStoredSink } from '../events/report-stored.js';
 import type { UnpackLimits } from '../parse/types.js';
 import type { Database } from '../store/database.js';
 import type { FileSource } from '../store/files.js';
-import { collectPaths } from './collect-paths.js';
+import { collectPaths, type FoundFile } from './collect-paths.js';
 import { intakeFile } from './intake.js';
 import { processFile } from './process-file.js';
 
@@ -65,7 +65,8 @@ export async function importFiles(db: Database, inputs: string[], options: Impor
   return s;
 }
 
-async function importOne(db: Database, file: string, options: ImportOptions, s: ImportSummary): Promise<void> {
+async function importOne(db: Database, found: FoundFile, options: ImportOptions, s: ImportSummary): Promise<void> {
+  const file = found.display;
   s.files++;
   const fail = (error: string): void => {
     s.failed++;
@@ -73,12 +74,12 @@ async function importOne(db: Database, file: string, options: ImportOptions, s: 
   };
   let bytes: Uint8Array;
   try {
-    const st = await fs.stat(file);
+    const st = await fs.stat(found.path);
     if (st.size > options.limits.maxInputBytes) {
       fail(`file is larger than the limit of ${formatBytes(options.limits.maxInputBytes)} (DMARC_MAX_INPUT_BYTES)`);
       return;
     }
-    bytes = await fs.readFile(file);
+    bytes = await fs.readFile(found.path);
   } catch (err) {
     fail(`cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     return;
