@@ -11,7 +11,7 @@ import { sources, type SourceSort } from './sources.js';
 import { summarise, type SummaryFigures } from './summary.js';
 import { timeline, type Interval } from './timeline.js';
 import { trends } from './trends.js';
-import type { Queryable } from '../store/database.js';
+import type { Database, Queryable } from '../store/database.js';
 
 export interface Answer<T> {
   value: T;
@@ -47,54 +47,68 @@ function slice<T>(all: T[], offset: number, size: number): OffsetPage<T> {
   return { items, total: all.length, nextOffset: next < all.length ? next : null };
 }
 
-export function analyticsAnswers(db: Queryable, cache: AnalyticsCache) {
-  const c = <T>(route: string, f: ScopedFilter, extra: Record<string, unknown>, fn: () => Promise<T>) =>
-    cache.getOrCompute(f.orgId, `${route}:${filterKey(f, extra)}`, fn);
+export interface AnswerOptions {
+  /** Longest one query of an answer may run (PostgreSQL); past it the answer fails with a StatementTimeout. */
+  statementTimeoutMs?: number;
+}
+
+/** A generous bound when none is configured: a query never hangs the API for ever. */
+const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+
+export function analyticsAnswers(db: Database, cache: AnalyticsCache, options: AnswerOptions = {}) {
+  const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  // each answer is computed read-only under the statement timeout, on one connection
+  const c = <T>(
+    route: string,
+    f: ScopedFilter,
+    extra: Record<string, unknown>,
+    fn: (q: Queryable) => Promise<T>,
+  ) => cache.getOrCompute(f.orgId, `${route}:${filterKey(f, extra)}`, () => db.readOnly(timeout, fn));
 
   return {
-    summary: (f: ScopedFilter) => c('summary', f, {}, async () => withRate((await summarise(db, f)).totals)),
+    summary: (f: ScopedFilter) => c('summary', f, {}, async (q) => withRate((await summarise(q, f)).totals)),
 
     byDomain: (f: ScopedFilter) =>
-      c('by-domain', f, {}, async () => ({ items: (await summarise(db, f)).domains.map((d) => withRate(d)) })),
+      c('by-domain', f, {}, async (q) => ({ items: (await summarise(q, f)).domains.map((d) => withRate(d)) })),
 
     timeline: (f: ScopedFilter, interval: Interval) =>
-      c('timeline', f, { interval }, async () => ({ interval, items: await timeline(db, f, interval) })),
+      c('timeline', f, { interval }, async (q) => ({ interval, items: await timeline(q, f, interval) })),
 
     sources: (f: ScopedFilter, q: PageOptions<SourceSort>) => {
       const sort = q.sort ?? 'messages';
       const order = q.order ?? (sort === 'sourceIp' ? 'asc' : 'desc');
       const limit = q.limit ?? 50;
       const offset = q.offset ?? 0;
-      return c('sources', f, { sort, order, limit, offset }, async () => {
-        const r = await sources(db, f, { sort, order, limit, offset });
+      return c('sources', f, { sort, order, limit, offset }, async (q) => {
+        const r = await sources(q, f, { sort, order, limit, offset });
         const next = offset + r.items.length;
         return { ...r, nextOffset: next < r.total ? next : null };
       });
     },
 
-    alignment: (f: ScopedFilter) => c('alignment', f, {}, () => alignment(db, f)),
+    alignment: (f: ScopedFilter) => c('alignment', f, {}, (q) => alignment(q, f)),
 
-    trends: (f: ScopedFilter) => c('trends', f, {}, () => trends(db, f)),
+    trends: (f: ScopedFilter) => c('trends', f, {}, (q) => trends(q, f)),
 
     reporters: (f: ScopedFilter, q: PageOptions<ReporterSort>) => {
       const s: ReporterSort = q.sort ?? 'messages';
       const o = q.order ?? (s === 'orgName' ? 'asc' : 'desc');
       const size = q.limit ?? 50;
       const offset = q.offset ?? 0;
-      return c('reporters', f, { s, o, size, offset }, async () =>
-        slice(await reporters(db, f, { sort: s, order: o }), offset, size),
+      return c('reporters', f, { s, o, size, offset }, async (q) =>
+        slice(await reporters(q, f, { sort: s, order: o }), offset, size),
       );
     },
 
-    overrides: (f: ScopedFilter) => c('overrides', f, {}, () => overrides(db, f)),
+    overrides: (f: ScopedFilter) => c('overrides', f, {}, (q) => overrides(q, f)),
 
     domains: (f: ScopedFilter, q: PageOptions<DomainSort>) => {
       const s: DomainSort = q.sort ?? 'domain';
       const o = q.order ?? (s === 'domain' ? 'asc' : 'desc');
       const size = q.limit ?? 50;
       const offset = q.offset ?? 0;
-      return c('domains', f, { s, o, size, offset }, async () =>
-        slice(await domains(db, f, { sort: s, order: o }), offset, size),
+      return c('domains', f, { s, o, size, offset }, async (q) =>
+        slice(await domains(q, f, { sort: s, order: o }), offset, size),
       );
     },
   };

@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { analyticsAnswers } from '../analytics/answers.js';
 import { createAuthService } from '../auth/create.js';
 import { fanOut, type ReportStoredSink } from '../events/report-stored.js';
+import { ConcurrencyLimiter } from './concurrency.js';
 import type { AppDeps } from './deps.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerInputGuard } from './plugins/input-guard.js';
@@ -44,7 +45,14 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     trustProxy: deps.config.security.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const auth = deps.auth ?? (await createAuthService(deps.config, deps.db, deps.redis));
-  const answers = analyticsAnswers(deps.db, deps.cache);
+  const answers = analyticsAnswers(deps.db, deps.cache, {
+    statementTimeoutMs: deps.config.analytics.statementTimeoutMs,
+  });
+  const limiter = new ConcurrencyLimiter({
+    global: deps.config.analytics.concurrency,
+    perUser: deps.config.analytics.concurrencyPerUser,
+    maxWaitingPerUser: 100,
+  });
   const sink: ReportStoredSink = deps.sink ?? fanOut([{ reportStored: (e) => deps.cache.invalidate(e.orgId) }]);
 
   registerProblemHandlers(app);
@@ -61,7 +69,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(healthRoutes, { deps });
   await app.register(authRoutes, { auth });
   await app.register(organizationsRoutes, { prefix: '/api/orgs', auth, db: deps.db });
-  const tenant = { deps, auth, answers, sink };
+  const tenant = { deps, auth, answers, sink, limiter };
   await app.register(tenantApi, { prefix: '/api', ...tenant, named: false });
   await app.register(tenantApi, { prefix: '/api/orgs/:org', ...tenant, named: true });
   await app.register(

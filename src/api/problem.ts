@@ -2,6 +2,7 @@
 // `code` and, for validation, `errors: [{field, message}]`. No stack trace or SQL ever reaches a client.
 // The mapping of errors to answers happens here, once: any AppError (src/model/errors.ts) becomes a problem with
 // its catalogue status and code; its message is shown only when the error says it may be (`expose`).
+import { isStatementTimeout } from '../store/database.js';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorCode, type FieldError } from '../model/errors.js';
 import { ErrorCodes, STATUS_TITLES, isErrorCode } from '../model/error-codes.js';
@@ -104,6 +105,18 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       return sendProblem(
         reply,
         problemBody(400, 'validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors),
+      );
+    }
+    // An analytics query that ran out of time (DMARC_API_STATEMENT_TIMEOUT): the server is busy, not broken.
+    if (isStatementTimeout(err)) {
+      reply.header('retry-after', '5');
+      return sendProblem(
+        reply,
+        problemBody(
+          503,
+          'query_timeout',
+          'the answer took too long to compute (DMARC_API_STATEMENT_TIMEOUT); try again shortly or narrow the filters',
+        ),
       );
     }
     // The framework's own errors (body parsing, multipart limits): not AppErrors, mapped by status.

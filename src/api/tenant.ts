@@ -7,7 +7,9 @@ import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../analytics/answers.js';
 import type { AuthService } from '../auth/service.js';
 import type { ReportStoredSink } from '../events/report-stored.js';
+import type { ConcurrencyLimiter } from './concurrency.js';
 import type { AppDeps } from './deps.js';
+import { limitAnalytics } from './plugins/analytics-limits.js';
 import { SLUG_PATTERN } from './plugins/auth.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
@@ -22,6 +24,8 @@ import { userRoutes } from './routes/users.js';
 
 export interface TenantOptions {
   deps: AppDeps;
+  /** Turns of the analytics routes (one per process, shared by both mounts). */
+  limiter: ConcurrencyLimiter;
   auth: AuthService;
   answers: AnalyticsAnswers;
   sink: ReportStoredSink;
@@ -49,10 +53,14 @@ export function markTenantRoutes(app: Parameters<FastifyPluginAsyncTypebox>[0], 
 
 export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o) => {
   markTenantRoutes(app, o.named);
-  await app.register(analyticsRoutes, { deps: o.deps, answers: o.answers });
-  await app.register(breakdownRoutes, { answers: o.answers });
+  // the answers computed from the rollups wait for their turn; lists of reports, files and tasks do not
+  await app.register(async (limited) => {
+    limitAnalytics(limited, o.limiter);
+    await limited.register(analyticsRoutes, { deps: o.deps, answers: o.answers });
+    await limited.register(breakdownRoutes, { answers: o.answers });
+    await limited.register(statsRoutes, { deps: o.deps, answers: o.answers });
+  });
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
-  await app.register(statsRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });
   await app.register(taskRoutes, { deps: o.deps });
   await app.register(userRoutes, { prefix: '/users', auth: o.auth });

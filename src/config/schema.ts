@@ -380,6 +380,18 @@ export const envSchema = z
     DMARC_MAX_UPLOAD_FILES: variable(positiveInt().prefault('200'), {
       description: 'most files in one upload request',
     }),
+    // -- analytics under load --
+    DMARC_API_STATEMENT_TIMEOUT: variable(duration().prefault('15s'), {
+      description:
+        'longest an analytics query may run (PostgreSQL); past it the request is answered 503 with Retry-After',
+    }),
+    DMARC_ANALYTICS_CONCURRENCY: variable(positiveInt(1000).prefault('6'), {
+      description:
+        'analytics answers one API process computes at once, all users together (keep it below the database pool of 10 so that other requests always find a connection)',
+    }),
+    DMARC_ANALYTICS_CONCURRENCY_PER_USER: variable(positiveInt(1000).prefault('4'), {
+      description: "analytics requests of one user served at once; the user's next ones wait their turn",
+    }),
     // -- cache --
     DMARC_CACHE_TTL_SECONDS: variable(
       text(
@@ -696,6 +708,14 @@ function assemble(e: EnvValues) {
       maxFileBytes: e.DMARC_MAX_FILE_BYTES,
       /** Most files in one upload request. */
       maxUploadFiles: e.DMARC_MAX_UPLOAD_FILES,
+    },
+    analytics: {
+      /** Longest an analytics query may run (PostgreSQL); past it, 503 with Retry-After. */
+      statementTimeoutMs: e.DMARC_API_STATEMENT_TIMEOUT,
+      /** Analytics requests a process serves at once, all users together. */
+      concurrency: e.DMARC_ANALYTICS_CONCURRENCY,
+      /** Analytics requests of one user served at once (the others wait). */
+      concurrencyPerUser: e.DMARC_ANALYTICS_CONCURRENCY_PER_USER,
     },
     cache: {
       ttlSeconds: e.DMARC_CACHE_TTL_SECONDS,

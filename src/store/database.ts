@@ -20,6 +20,12 @@ export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs read-only queries that may not take longer than `timeoutMs` each (PostgreSQL: a read-only
+   * transaction with a statement timeout; the embedded engine cannot interrupt a query and runs fn as it is).
+   * A query that runs out of time fails with a StatementTimeout.
+   */
+  readOnly<T>(timeoutMs: number, fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
   close(): Promise<void>;
@@ -29,6 +35,11 @@ export interface Database extends Queryable {
 export function sqlState(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
+}
+
+/** A query cancelled by its statement timeout. */
+export function isStatementTimeout(err: unknown): boolean {
+  return sqlState(err) === '57014';
 }
 
 /** Deadlocks and serialization failures: the transaction can simply be run again. */

@@ -149,6 +149,11 @@ export class PGliteDatabase implements Database {
     return this.db.transaction((tx) => fn(wrap(tx)));
   }
 
+  /** One connection, and a WASM engine that cannot interrupt a query: no timeout here. */
+  readOnly<T>(_timeoutMs: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return fn(this.q);
+  }
+
   async exec(script: string): Promise<void> {
     await this.db.exec(script);
   }

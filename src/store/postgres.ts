@@ -108,6 +108,23 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  async readOnly<T>(timeoutMs: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      // SET cannot take a parameter; the value is an integer we computed
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+      const result = await fn(wrap(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   async exec(script: string): Promise<void> {
     await this.pool.query(script);
   }

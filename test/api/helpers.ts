@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { MemoryCache } from '../../src/analytics/cache.js';
 import { buildApp } from '../../src/api/app.js';
 import { createAuthService } from '../../src/auth/create.js';
+import type { AuthService } from '../../src/auth/service.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { TaskHistory } from '../../src/jobs/history.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
@@ -38,6 +39,7 @@ export interface TestApi {
   queue: InProcessQueue;
   cache: MemoryCache;
   config: Config;
+  auth: AuthService;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startApi(
       queue,
       cache,
       config,
+      auth,
       close: async () => {
         await app.close();
         await queue.close(5000);

@@ -32,6 +32,7 @@ function failingAfter(db: Database, failOnRecordBatch: number): Database {
     query: (sql, params) => db.query(sql, params),
     copyFrom: (table, columns, payload) => db.copyFrom(table, columns, payload),
     transaction: (fn) => db.transaction((tx) => fn(guard(tx))),
+    readOnly: (ms, fn) => db.readOnly(ms, fn),
     exec: (s) => db.exec(s),
     close: () => db.close(),
   };
