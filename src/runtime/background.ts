@@ -7,10 +7,11 @@ import type { Logger } from 'pino';
 import type { AnalyticsCache } from '../analytics/cache.js';
 import type { Config } from '../config/index.js';
 import { IdleWatcher } from '../ingest/imap/idle.js';
-import { errorText, failInterruptedRuns } from '../jobs/history.js';
+import { errorText } from '../jobs/history.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { RedisLeaderLock, Scheduler, leaderKey } from '../jobs/scheduler.js';
 import type { Database } from '../store/database.js';
+import { failInterruptedRuns } from '../store/task-runs.js';
 import type { DebouncedWarmup } from './cache-warmup.js';
 import { createQueue, handlersFor } from './jobs.js';
 

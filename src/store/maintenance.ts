@@ -2,6 +2,7 @@
 // pending sweep (the rollup check/repair is in rollups.ts). Plain SQL, the same on PGlite and PostgreSQL.
 import type { Database, Queryable } from './database.js';
 import type { FileRef } from './files.js';
+import { pruneTaskRuns } from './task-runs.js';
 
 // ---- pending sweep ----
 
@@ -32,16 +33,6 @@ export interface RetentionResult {
 }
 
 const BATCH = 500;
-
-/** Deletes finished task runs older than `days`; returns how many. */
-async function pruneTaskRuns(db: Queryable, days: number): Promise<number> {
-  const r = await db.query(
-    `DELETE FROM task_runs WHERE state IN ('completed', 'failed')
-       AND coalesce(finished_at, queued_at) < now() - ($1::int * interval '1 day')`,
-    [days],
-  );
-  return r.rowCount;
-}
 
 /** The first day kept: today (UTC) minus `days`. */
 export function retentionCutoff(days: number, now = new Date()): string {

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { listTaskRuns } from '../../src/jobs/history.js';
+import { listTaskRuns } from '../../src/store/task-runs.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { TaskHistory } from '../../src/jobs/history.js';
 import type { JobQueue, TaskName } from '../../src/jobs/queue.js';
