@@ -1,6 +1,6 @@
 // The task history: what each queue adapter records of a job, whichever runs it (queued → running → retrying →
 // ... → completed | failed), in task_runs (store/task-runs.ts), read by GET /api/tasks. A run belongs to the
-// organisation its task names (the task's orgOf, from the payload) or is platform-wide. A history write that
+// organisation its task's orgOf finds in the payload (task_runs.org_id), or is platform-wide (null). A history write that
 // fails is logged and never fails the job itself.
 import type { Database, Queryable } from '../store/database.js';
 import {
@@ -10,12 +10,7 @@ import {
   upsertStartedRun,
   writeWithoutFlush,
 } from '../store/task-runs.js';
-
-/** A job names its organisation in its payload (`orgId`), when it works on one organisation's data. */
-export function orgOfPayload(payload: unknown): number | null {
-  const org = (payload as { orgId?: unknown } | null | undefined)?.orgId;
-  return typeof org === 'number' && Number.isSafeInteger(org) ? org : null;
-}
+import { orgOfRun } from './tasks/index.js';
 
 /** Errors are kept short: a message, never a stack. */
 export function errorText(err: unknown): string {
@@ -42,7 +37,7 @@ export class TaskHistory {
   }
 
   queued(id: string, name: string, payload: unknown, maxAttempts: number): Promise<void> {
-    return this.write((q) => insertQueuedRun(q, { id, name, payload, maxAttempts, orgId: orgOfPayload(payload) }));
+    return this.write((q) => insertQueuedRun(q, { id, name, payload, maxAttempts, orgId: orgOfRun(name, payload) }));
   }
 
   /** `queuedAt`: when the run was due, for a job no producer recorded (made by a BullMQ job scheduler). */
@@ -56,7 +51,16 @@ export class TaskHistory {
     queuedAt?: Date,
   ): Promise<void> {
     return this.write((q) =>
-      upsertStartedRun(q, { id, name, payload, maxAttempts, orgId: orgOfPayload(payload), attempt, worker, queuedAt }),
+      upsertStartedRun(q, {
+        id,
+        name,
+        payload,
+        maxAttempts,
+        orgId: orgOfRun(name, payload),
+        attempt,
+        worker,
+        queuedAt,
+      }),
     );
   }
 

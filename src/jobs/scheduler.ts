@@ -4,87 +4,28 @@
 // Each scheduled run also has a job id made of its task and time slot, so that even two leaders for a moment
 // (a paused process whose lease ran out) queue a slot once.
 import { randomBytes } from 'node:crypto';
-import { CronExpressionParser } from 'cron-parser';
 import type { Redis } from 'ioredis';
-import type { ImapMailboxConfig, JobsConfig, ScheduledTask } from '../config/jobs.js';
-import { SCHEDULED_TASKS } from '../config/jobs.js';
+import type { ImapMailboxConfig, JobsConfig } from '../config/jobs.js';
 import { errorText } from './history.js';
 import { workerIdentity, type JobQueue } from './queue.js';
+import { listSchedules, nextRuns, runsOfSlot, type ScheduleItem } from './schedules.js';
+import type { ScheduleEnv } from './tasks/define.js';
+import { queueImapFetches } from './tasks/fetch-imap.js';
+import type { ScheduledTaskName } from './tasks/index.js';
 
-export interface ScheduleItem {
-  task: ScheduledTask;
-  /** null: not scheduled. */
-  cron: string | null;
-  /** Why it is not scheduled. */
-  disabledBecause: string | null;
-  description: string;
-}
-
-const DESCRIPTIONS: Record<ScheduledTask, string> = {
-  'fetch-imap': 'fetch new reports from the IMAP mailboxes',
-  'sweep-pending': 'queue again files left pending (e.g. after a crash)',
-  'refresh-rollups': 'check the rollups against the reports, repair drift, warm up the cache',
-  retention: 'delete data older than the retention age, expired refresh tokens, old task history',
-};
-
-export function listSchedules(config: { jobs: JobsConfig; imap: ImapMailboxConfig[] }): ScheduleItem[] {
-  return SCHEDULED_TASKS.map((task) => {
-    const cron = config.jobs.schedules[task];
-    let disabledBecause: string | null = cron === null ? 'disabled in the configuration' : null;
-    if (cron !== null && task === 'fetch-imap' && config.imap.length === 0) {
-      disabledBecause = 'no IMAP mailbox is configured';
-    }
-    return { task, cron: disabledBecause ? null : cron, disabledBecause, description: DESCRIPTIONS[task] };
-  });
-}
-
-/** The next times a cron expression fires after `after`. */
-export function nextRuns(cron: string, timezone: string, after: Date, count = 1): Date[] {
-  const e = CronExpressionParser.parse(cron, { currentDate: after, tz: timezone });
-  return Array.from({ length: count }, () => e.next().toDate());
-}
-
-/** A mailbox name as a job-id-safe token. */
-export function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9_.@-]+/g, '-')
-    .slice(0, 80);
-}
-
-/** Queues one run of a scheduled task (for fetch-imap: one per mailbox); returns the job ids. */
-export async function queueScheduled(
+/** Queues the runs of one time slot of a scheduled task (for fetch-imap: one per mailbox); returns the job ids. */
+export async function queueSlot(
   queue: JobQueue,
-  task: ScheduledTask,
-  mailboxes: ImapMailboxConfig[],
-  slot: Date | null,
+  task: ScheduledTaskName,
+  env: ScheduleEnv,
+  slot: Date,
 ): Promise<string[]> {
-  const at = slot ? `-${slot.getTime()}` : '';
-  const jobId = (key: string): { jobId?: string } => (slot ? { jobId: `sched-${key}${at}` } : {});
-  switch (task) {
-    case 'fetch-imap':
-      return Promise.all(
-        mailboxes.map((m) =>
-          queue.enqueue(
-            'fetch-imap',
-            { mailbox: m.name },
-            {
-              dedupeKey: `fetch-imap-${slug(m.name)}`,
-              rerunIfRunning: slot === null,
-              ...jobId(`fetch-imap-${slug(m.name)}`),
-            },
-          ),
-        ),
-      );
-    case 'sweep-pending':
-      return [await queue.enqueue('sweep-pending', {}, { dedupeKey: 'sweep-pending', ...jobId('sweep-pending') })];
-    case 'refresh-rollups':
-      return [
-        await queue.enqueue('refresh-rollups', {}, { dedupeKey: 'refresh-rollups', ...jobId('refresh-rollups') }),
-      ];
-    case 'retention':
-      return [await queue.enqueue('retention', {}, { dedupeKey: 'retention', ...jobId('retention') })];
-  }
+  const runs = await runsOfSlot(task, env);
+  return Promise.all(
+    runs.map((r) =>
+      queue.enqueue(r.name, r.payload as never, { dedupeKey: r.key, jobId: `sched-${r.key}-${slot.getTime()}` }),
+    ),
+  );
 }
 
 // ---- leader election ----
@@ -140,6 +81,8 @@ export interface SchedulerOptions {
   lock?: LeaderLock;
   /** How often the lease is renewed, or tried for when on standby. */
   leaseCheckMs?: number;
+  /** The id of an organisation by its slug (the runs of a mailbox carry its organisation). */
+  orgIdOf?: (slug: string) => Promise<number | undefined>;
   /** Builds the IMAP IDLE watcher of a mailbox with `idle` set. */
   watcher?: (m: ImapMailboxConfig, onMail: () => void) => MailWatcher;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -148,7 +91,7 @@ export interface SchedulerOptions {
 export class Scheduler {
   private leading = false;
   private stopped = true;
-  private readonly timers = new Map<ScheduledTask, NodeJS.Timeout>();
+  private readonly timers = new Map<ScheduledTaskName, NodeJS.Timeout>();
   private leaseTimer: NodeJS.Timeout | undefined;
   private watchers: MailWatcher[] = [];
   private readonly items: ScheduleItem[];
@@ -204,7 +147,7 @@ export class Scheduler {
     if (this.o.watcher) {
       for (const m of this.o.config.imap.filter((x) => x.idle)) {
         const w = this.o.watcher(m, () => {
-          queueScheduled(this.o.queue, 'fetch-imap', [m], null).catch((err: unknown) =>
+          queueImapFetches(this.o.queue, [m]).catch((err: unknown) =>
             this.o.log?.warn({ mailbox: m.name, err: errorText(err) }, 'could not queue an IMAP fetch'),
           );
         });
@@ -233,8 +176,12 @@ export class Scheduler {
     this.timers.set(item.task, t);
   }
 
-  private fire(task: ScheduledTask, slot: Date): void {
-    queueScheduled(this.o.queue, task, this.o.config.imap, slot).catch((err: unknown) =>
+  private get env(): ScheduleEnv {
+    return { imap: this.o.config.imap, orgIdOf: this.o.orgIdOf ?? (() => Promise.resolve(undefined)) };
+  }
+
+  private fire(task: ScheduledTaskName, slot: Date): void {
+    queueSlot(this.o.queue, task, this.env, slot).catch((err: unknown) =>
       this.o.log?.warn({ task, err: errorText(err) }, 'could not queue a scheduled task'),
     );
   }

@@ -7,14 +7,8 @@ import { listTaskRuns } from '../../src/store/task-runs.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { TaskHistory } from '../../src/jobs/history.js';
 import type { JobQueue, TaskName } from '../../src/jobs/queue.js';
-import {
-  RedisLeaderLock,
-  Scheduler,
-  leaderKey,
-  listSchedules,
-  nextRuns,
-  queueScheduled,
-} from '../../src/jobs/scheduler.js';
+import { listSchedules, nextRuns } from '../../src/jobs/schedules.js';
+import { RedisLeaderLock, Scheduler, leaderKey, queueSlot } from '../../src/jobs/scheduler.js';
 import { runCli } from '../support/cli.js';
 import { openPglite, type TestDatabase } from '../support/db.js';
 import { REDIS_URL } from '../support/services.js';
@@ -84,12 +78,13 @@ describe('scheduled runs', () => {
     });
     const mailboxes = [config.imap[0]!, { ...config.imap[0]!, name: 'Second Box' }];
     const slot = new Date('2024-06-01T10:15:00Z');
-    const a = await queueScheduled(queue, 'fetch-imap', mailboxes, slot);
-    const b = await queueScheduled(queue, 'fetch-imap', mailboxes, slot);
+    const env = { imap: mailboxes, orgIdOf: () => Promise.resolve(undefined) };
+    const a = await queueSlot(queue, 'fetch-imap', env, slot);
+    const b = await queueSlot(queue, 'fetch-imap', env, slot);
     expect(a).toEqual([`sched-fetch-imap-first-${slot.getTime()}`, `sched-fetch-imap-second-box-${slot.getTime()}`]);
     expect(b).toEqual(a);
-    await queueScheduled(queue, 'retention', [], slot);
-    await queueScheduled(queue, 'retention', [], slot);
+    await queueSlot(queue, 'retention', env, slot);
+    await queueSlot(queue, 'retention', env, slot);
     // platform-wide runs: no organisation
     const runs = await listTaskRuns(t.db, { orgId: 0, everyOrg: true, limit: 10 });
     expect(runs.items.map((r) => r.orgId)).toEqual([null, null, null]);

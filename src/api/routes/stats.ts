@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
-import { queueScheduled } from '../../jobs/scheduler.js';
+import { queueImapFetches } from '../../jobs/tasks/fetch-imap.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
 import { scopedFilter } from '../filters.js';
@@ -119,7 +119,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: An
       const queued = [await deps.queue.enqueue('sweep-pending', {}, { dedupeKey: 'sweep-pending' })];
       // the organisation's own mailboxes only
       const mailboxes = deps.config.imap.filter((m) => m.org === orgOf(req).slug);
-      if (mailboxes.length > 0) queued.push(...(await queueScheduled(deps.queue, 'fetch-imap', mailboxes, null)));
+      if (mailboxes.length > 0) queued.push(...(await queueImapFetches(deps.queue, mailboxes)));
       return reply.code(202).send({ queued });
     },
   );
