@@ -147,7 +147,7 @@ export class Scheduler {
     if (this.o.watcher) {
       for (const m of this.o.config.imap.filter((x) => x.idle)) {
         const w = this.o.watcher(m, () => {
-          queueImapFetches(this.o.queue, [m]).catch((err: unknown) =>
+          queueImapFetches(this.o.queue, [m], (x) => this.env.orgIdOf(x.org)).catch((err: unknown) =>
             this.o.log?.warn({ mailbox: m.name, err: errorText(err) }, 'could not queue an IMAP fetch'),
           );
         });

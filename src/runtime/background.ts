@@ -9,8 +9,10 @@ import type { Config } from '../config/index.js';
 import { IdleWatcher } from '../ingest/imap/idle.js';
 import { errorText } from '../jobs/history.js';
 import type { JobQueue } from '../jobs/queue.js';
+import { sweepPendingKey } from '../jobs/tasks/sweep-pending.js';
 import { RedisLeaderLock, Scheduler, leaderKey } from '../jobs/scheduler.js';
 import type { Database } from '../store/database.js';
+import { findOrgBySlug } from '../store/organizations.js';
 import { failInterruptedRuns } from '../store/task-runs.js';
 import type { DebouncedWarmup } from './cache-warmup.js';
 import { createQueue, handlersFor } from './jobs.js';
@@ -56,7 +58,7 @@ export async function startBackground(
     // one process, so everything unfinished is stale; elsewhere another process may hold a file right now.
     // (not awaited: with Redis away at start-up, the worker still starts, and retries its connection)
     void queue
-      .enqueue('sweep-pending', db.kind === 'pglite' ? { olderThanMs: 0 } : {}, { dedupeKey: 'sweep-pending' })
+      .enqueue('sweep-pending', db.kind === 'pglite' ? { olderThanMs: 0 } : {}, { dedupeKey: sweepPendingKey() })
       .catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not queue the start-up sweep'));
   }
 
@@ -71,6 +73,8 @@ export async function startBackground(
       queue,
       config,
       lock: lockRedis ? new RedisLeaderLock(lockRedis, leaderKey(config.redisPrefix), 15_000) : undefined,
+      // the runs of a mailbox are its organisation's (resolved when queued: an organisation created later counts)
+      orgIdOf: async (slug) => (await findOrgBySlug(db, slug))?.id,
       watcher: (m, onMail) => new IdleWatcher(m, onMail, log),
       log,
     });

@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { MemoryCache } from '../../src/analytics/cache.js';
 import { buildApp } from '../../src/api/app.js';
 import { createAuthService } from '../../src/auth/create.js';
+import type { AuthService } from '../../src/auth/service.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { TaskHistory } from '../../src/jobs/history.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
@@ -38,6 +39,8 @@ export interface TestApi {
   queue: InProcessQueue;
   cache: MemoryCache;
   config: Config;
+  /** To make users and tokens of other roles and organisations. */
+  auth: AuthService;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,17 @@ export async function startApi(
     const db = opts.ownConnection && t.url ? await PostgresDatabase.open(t.url) : t.db;
     const cache = new MemoryCache(config.cache.ttlSeconds);
     const queue = new InProcessQueue({ backoffMs: 10, history: new TaskHistory(db) });
-    queue.start(taskHandlers({ db, queue, cache, limits: config.limits, sink: cacheSink(cache) }));
+    queue.start(
+      taskHandlers({
+        db,
+        queue,
+        cache,
+        limits: config.limits,
+        jobs: config.jobs,
+        imap: config.imap,
+        sink: cacheSink(cache),
+      }),
+    );
     const auth = await createAuthService(config, db, undefined, { bcryptCost: 4 });
     const app = await buildApp({ config, db, queue, cache, auth });
     await app.ready();
@@ -92,6 +105,7 @@ export async function startApi(
       queue,
       cache,
       config,
+      auth,
       close: async () => {
         await app.close();
         await queue.close(5000);

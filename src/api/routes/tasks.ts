@@ -195,7 +195,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       if (mailboxes.length === 0) {
         throw new HttpProblem(404, 'mailbox_not_found', `no IMAP mailbox named '${mailbox}' is configured`);
       }
-      const queued = await queueImapFetches(deps.queue, mailboxes);
+      const org = orgOf(req);
+      const queued = await queueImapFetches(deps.queue, mailboxes, () => org.id);
       return reply.code(202).send({ queued });
     },
   );

@@ -1,13 +1,17 @@
 // fetch-imap: fetches new reports from one IMAP mailbox (by name), or from all of them. Scheduled as one run per
 // mailbox; also queued by POST /api/tasks/ingest and /api/ingest/trigger, and by IMAP IDLE when new mail arrives.
+// A mailbox's reports go to the organisation of its `org` slug, and so does its run: the payload carries that
+// organisation's id (resolved by whoever queues it: the route knows the caller's, the scheduler asks the database).
 import type { ImapMailboxConfig } from '../../config/jobs.js';
 import { fetchMailboxes, type FetchSummary } from '../../ingest/imap/fetch.js';
 import { findOrgBySlug } from '../../store/organizations.js';
 import { PermanentTaskError, defineTask, enqueueTask, type ScheduledRun, type TaskQueue } from './define.js';
 
 export interface FetchImapPayload {
-  /** Only this mailbox (by name); absent: every configured one. */
+  /** Only this mailbox (by name); absent: every configured one (of `orgId`, when given). */
   mailbox?: string;
+  /** The organisation of the mailbox (the run is its): a mailbox of another organisation is not read. */
+  orgId?: number;
 }
 
 /** A mailbox name as a job-id-safe token. */
@@ -18,19 +22,30 @@ export function slug(text: string): string {
     .slice(0, 80);
 }
 
-/** The fetch of one mailbox: its key is the dedupe key (one fetch of a mailbox at a time) and the schedule's id. */
-export function fetchImapRun(m: ImapMailboxConfig): ScheduledRun<FetchImapPayload> {
-  return { key: `fetch-imap-${slug(m.name)}`, payload: { mailbox: m.name } };
+/**
+ * The fetch of one mailbox, in its organisation (`orgId` undefined: the organisation does not exist, the run is
+ * platform-wide and reads nothing). Its key is the dedupe key (one fetch of a mailbox at a time) and the
+ * schedule's id.
+ */
+export function fetchImapRun(m: ImapMailboxConfig, orgId: number | undefined): ScheduledRun<FetchImapPayload> {
+  return {
+    key: `fetch-imap-${slug(m.name)}`,
+    payload: orgId === undefined ? { mailbox: m.name } : { mailbox: m.name, orgId },
+  };
 }
 
 /**
  * Queues a fetch of each mailbox now (the API, IMAP IDLE): a fetch of a mailbox already queued is not queued
  * twice, and one running gets one more run after it (the mail that just arrived may be after its search).
  */
-export function queueImapFetches(queue: TaskQueue, mailboxes: ImapMailboxConfig[]): Promise<string[]> {
+export function queueImapFetches(
+  queue: TaskQueue,
+  mailboxes: ImapMailboxConfig[],
+  orgIdOf: (m: ImapMailboxConfig) => number | undefined | Promise<number | undefined>,
+): Promise<string[]> {
   return Promise.all(
-    mailboxes.map((m) => {
-      const run = fetchImapRun(m);
+    mailboxes.map(async (m) => {
+      const run = fetchImapRun(m, await orgIdOf(m));
       return enqueueTask(queue, fetchImapTask, run.payload, { dedupeKey: run.key, rerunIfRunning: true });
     }),
   );
@@ -47,17 +62,29 @@ export const fetchImapTask = defineTask<FetchImapPayload>()({
   description: 'fetch new reports from the IMAP mailboxes',
   defaultSchedule: '*/15 * * * *',
   unavailableBecause: ({ imap }) => (imap.length === 0 ? 'no IMAP mailbox is configured' : null),
-  scheduledRuns: async ({ imap }) => imap.map((m) => fetchImapRun(m)),
-  handler: async (ctx, { mailbox }) => {
-    const mailboxes = mailbox === undefined ? ctx.imap : ctx.imap.filter((m) => m.name === mailbox);
+  orgOf: (p) => p.orgId ?? null,
+  scheduledRuns: ({ imap, orgIdOf }) => Promise.all(imap.map(async (m) => fetchImapRun(m, await orgIdOf(m.org)))),
+  handler: async (ctx, { mailbox, orgId }) => {
+    const orgOf = async (m: ImapMailboxConfig) => (await findOrgBySlug(ctx.db, m.org))?.id;
+    let mailboxes = mailbox === undefined ? ctx.imap : ctx.imap.filter((m) => m.name === mailbox);
     if (mailboxes.length === 0) {
       if (mailbox === undefined) return { mailboxes: 0 };
       throw new PermanentTaskError(`no IMAP mailbox named '${mailbox}' is configured`);
     }
+    if (orgId !== undefined) {
+      // a run of one organisation reads only that organisation's mailboxes
+      const own: ImapMailboxConfig[] = [];
+      for (const m of mailboxes) if ((await orgOf(m)) === orgId) own.push(m);
+      if (own.length === 0) {
+        if (mailbox === undefined) return { mailboxes: 0 };
+        throw new PermanentTaskError(`the IMAP mailbox '${mailbox}' is not organisation ${orgId}'s`);
+      }
+      mailboxes = own;
+    }
     const summary = await fetchMailboxes(ctx.db, mailboxes, {
       limits: ctx.limits,
       staleAfterMs: ctx.jobs.staleAfterMs,
-      orgOf: async (m) => (await findOrgBySlug(ctx.db, m.org))?.id,
+      orgOf,
       sink: ctx.sink,
       log: ctx.log,
     });
