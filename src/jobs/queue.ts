@@ -53,3 +53,22 @@ export interface JobQueue {
 export function workerIdentity(): string {
   return `${hostname()}:${process.pid}`;
 }
+
+/** A recurring job as the queue keeps it (distributed mode: a BullMQ job scheduler). */
+export interface RecurringJob {
+  /** Stable: the scheduled run's key (e.g. `sweep-pending`, `fetch-imap-<mailbox>`). */
+  id: string;
+  name: TaskName;
+  payload: object;
+  cron: string;
+  timezone: string;
+}
+
+/**
+ * A queue that runs schedules itself (BullMQ's job schedulers): it makes one job per time slot, whoever asks,
+ * and keeps making them with no scheduler process running.
+ */
+export interface JobSchedulerStore {
+  /** Makes the stored recurring jobs these (created, updated, the others removed); says what changed. */
+  syncJobSchedulers(jobs: RecurringJob[]): Promise<{ upserted: string[]; removed: string[]; unchanged: string[] }>;
+}

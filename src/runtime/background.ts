@@ -1,7 +1,8 @@
-// The background roles of a process: the worker (runs jobs) and the scheduler (queues scheduled tasks, watches
-// IMAP IDLE). `dmarc serve` runs both beside the API; `dmarc worker` and `dmarc scheduler` run one each; `dmarc api`
-// none (it only queues). Embedded mode: the in-process queue, and the scheduler needs no lock (one process).
-// Distributed mode: BullMQ, and schedulers elect a leader in Redis.
+// The background roles of a process: the worker (runs jobs) and the scheduler (puts the scheduled tasks on their
+// schedules, watches IMAP IDLE). `dmarc serve` runs both beside the API; `dmarc worker` and `dmarc scheduler` run
+// one each; `dmarc api` none (it only queues). Embedded mode: the in-process queue, the scheduler's own timers,
+// no lock (one process). Distributed mode: BullMQ, whose job schedulers run the schedules; schedulers hold a lease
+// in Redis only for the IMAP IDLE connections, when a mailbox has IDLE on.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnalyticsCache } from '../analytics/cache.js';
@@ -16,6 +17,7 @@ import { findOrgBySlug } from '../store/organizations.js';
 import { failInterruptedRuns } from '../store/task-runs.js';
 import type { DebouncedWarmup } from './cache-warmup.js';
 import { createQueue, handlersFor } from './jobs.js';
+import { BullMqQueue } from '../jobs/bullmq-queue.js';
 
 export interface BackgroundRoles {
   worker: boolean;
@@ -65,21 +67,22 @@ export async function startBackground(
   let lockRedis: Redis | undefined;
   let scheduler: Scheduler | undefined;
   if (roles.scheduler) {
-    if (config.redisUrl) {
+    if (config.redisUrl && config.imap.some((m) => m.idle)) {
       lockRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
       lockRedis.on('error', () => undefined); // reconnects on its own; a failed lease check says so
     }
     scheduler = new Scheduler({
       queue,
       config,
+      jobSchedulers: queue instanceof BullMqQueue ? queue : undefined,
       lock: lockRedis ? new RedisLeaderLock(lockRedis, leaderKey(config.redisPrefix), 15_000) : undefined,
-      // the runs of a mailbox are its organisation's (resolved when queued: an organisation created later counts)
+      // the runs of a mailbox are its organisation's (looked up when queued, or when the job schedulers are synced)
       orgIdOf: async (slug) => (await findOrgBySlug(db, slug))?.id,
       watcher: (m, onMail) => new IdleWatcher(m, onMail, log),
       log,
     });
     await scheduler.start();
-    if (lockRedis && !scheduler.isLeader) log.info('another scheduler is active: standing by');
+    if (scheduler.idle === 'standing by') log.info('another scheduler holds the IMAP IDLE connections: standing by');
   }
 
   let stopping: Promise<void> | undefined;
