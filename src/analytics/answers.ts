@@ -58,12 +58,8 @@ const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
 export function analyticsAnswers(db: Database, cache: AnalyticsCache, options: AnswerOptions = {}) {
   const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   // each answer is computed read-only under the statement timeout, on one connection
-  const c = <T>(
-    route: string,
-    f: ScopedFilter,
-    extra: Record<string, unknown>,
-    fn: (q: Queryable) => Promise<T>,
-  ) => cache.getOrCompute(f.orgId, `${route}:${filterKey(f, extra)}`, () => db.readOnly(timeout, fn));
+  const c = <T>(route: string, f: ScopedFilter, extra: Record<string, unknown>, fn: (q: Queryable) => Promise<T>) =>
+    cache.getOrCompute(f.orgId, `${route}:${filterKey(f, extra)}`, () => db.readOnly(timeout, fn));
 
   return {
     summary: (f: ScopedFilter) => c('summary', f, {}, async (q) => withRate((await summarise(q, f)).totals)),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { environmentHelp } from '../config/help.js';
+import { scheduleVariableDefaults } from '../jobs/schedules.js';
 import { apiCommand } from './commands/api.js';
 import { fetchCommand } from './commands/fetch.js';
 import { importCommand } from './commands/import.js';
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .option('--org <slug>', 'organisation that import, reprocess and summary act in (env DMARC_ORG, default: default)')
     .showHelpAfterError('(run with --help for usage)')
     // every variable, from the configuration's one schema (descriptions, defaults, secrets)
-    .addHelpText('after', () => `\nEnvironment:\n${environmentHelp()}`);
+    .addHelpText('after', () => `\nEnvironment:\n${environmentHelp(scheduleVariableDefaults())}`);
   for (const c of [
     serveCommand(),
     apiCommand(),

@@ -13,8 +13,11 @@ function defaultOf(schema: unknown): string | undefined {
   return v === '' ? undefined : String(v);
 }
 
-/** One line per variable: name, description, default, and whether NAME_FILE may hold it. */
-export function environmentHelp(): string {
+/**
+ * One line per variable: name, description, default, and whether NAME_FILE may hold it. `defaults`: the default
+ * of some variables in words, known to the caller only (e.g. the schedules, whose defaults are the tasks').
+ */
+export function environmentHelp(defaults: Record<string, string> = {}): string {
   const shape: Record<string, unknown> = envSchema.shape;
   const names = Object.keys(shape);
   const width = Math.max(...names.map((n) => n.length)) + 2;
@@ -22,7 +25,7 @@ export function environmentHelp(): string {
     .map((name) => {
       const schema = shape[name];
       const meta = envVars.get(schema as never);
-      const fallback = meta?.defaultText ?? defaultOf(schema);
+      const fallback = defaults[name] ?? meta?.defaultText ?? defaultOf(schema);
       const notes = [
         fallback !== undefined ? `[default: ${fallback}]` : undefined,
         meta?.secret ? (`${name}_FILE` in shape ? '[secret]' : `[secret; or ${name}_FILE]`) : undefined,

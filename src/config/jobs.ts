@@ -3,7 +3,7 @@
 import { loadConfig } from './index.js';
 import type { Config } from './schema.js';
 
-export { DEFAULT_SCHEDULES, IMAP_TLS_MODES, SCHEDULED_TASKS, type ScheduledTask } from './schema.js';
+export { IMAP_TLS_MODES, SCHEDULED_TASKS, scheduleVariable, type ScheduledTask } from './schema.js';
 export { isLoopbackHost, parseDuration, parseSchedule } from './parse-values.js';
 
 export type JobsConfig = Config['jobs'];

@@ -147,16 +147,18 @@ function isTimeZone(tz: string): boolean {
 
 // ---- the DMARC_CONFIG file ----
 
-/** Tasks that run on a schedule (the others are queued by what happens: uploads, sweeps). */
+/**
+ * The names of the tasks that run on a schedule (the others are queued by what happens: uploads, sweeps), for
+ * validating DMARC_SCHEDULE_<TASK> and the file's `schedules:`. Only the names: each task's default schedule
+ * is in its file (jobs/tasks/), whose registry checks that it has the same scheduled tasks, in this order.
+ */
 export const SCHEDULED_TASKS = ['fetch-imap', 'sweep-pending', 'refresh-rollups', 'retention'] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
-export const DEFAULT_SCHEDULES: Record<ScheduledTask, string> = {
-  'fetch-imap': '*/15 * * * *',
-  'sweep-pending': '*/5 * * * *',
-  'refresh-rollups': '30 3 * * *',
-  retention: '0 4 * * *',
-};
+/** DMARC_SCHEDULE_<TASK>: the variable that overrides a task's schedule. */
+export function scheduleVariable(task: ScheduledTask): string {
+  return `DMARC_SCHEDULE_${task.toUpperCase().replace(/-/g, '_')}`;
+}
 
 export const IMAP_TLS_MODES = ['tls', 'starttls', 'none'] as const;
 
@@ -331,7 +333,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const schedule = (task: ScheduledTask) =>
   variable(cron().optional(), {
     description: `cron expression of the ${task} task, or off (read in DMARC_SCHEDULE_TIMEZONE)`,
-    defaultText: `the DMARC_CONFIG file's schedules.${task}, else ${DEFAULT_SCHEDULES[task]}`,
+    defaultText: `the DMARC_CONFIG file's schedules.${task}, else the task's own (dmarc schedule list)`,
   });
 
 export const envSchema = z
@@ -679,11 +681,17 @@ function assemble(e: EnvValues) {
   const dataDir = path.resolve(e.DMARC_DATA_DIR);
   const envMailboxEntry = envMailbox(e);
   const file = e.DMARC_CONFIG;
-  const scheduleOf = (task: ScheduledTask, fromEnv: string | null | undefined): string | null => {
-    if (fromEnv !== undefined) return fromEnv;
-    const fromFile = file?.schedules[task];
-    return fromFile !== undefined ? fromFile : DEFAULT_SCHEDULES[task];
+  const fromEnv: Record<ScheduledTask, string | null | undefined> = {
+    'fetch-imap': e.DMARC_SCHEDULE_FETCH_IMAP,
+    'sweep-pending': e.DMARC_SCHEDULE_SWEEP_PENDING,
+    'refresh-rollups': e.DMARC_SCHEDULE_REFRESH_ROLLUPS,
+    retention: e.DMARC_SCHEDULE_RETENTION,
   };
+  const scheduleOverrides: Partial<Record<ScheduledTask, string | null>> = {};
+  for (const task of SCHEDULED_TASKS) {
+    const value = fromEnv[task] !== undefined ? fromEnv[task] : file?.schedules[task];
+    if (value !== undefined) scheduleOverrides[task] = value;
+  }
   const lockDurationMs = e.DMARC_JOB_LOCK_DURATION;
   return {
     /** Absolute path of the data directory (embedded database, generated secrets). */
@@ -743,13 +751,11 @@ function assemble(e: EnvValues) {
       historyDays: e.DMARC_TASK_HISTORY_DAYS,
       /** Reports older than this many days are deleted by the retention task; null keeps everything. */
       retentionDays: e.DMARC_RETENTION_DAYS,
-      /** Cron expression per scheduled task; null = disabled. */
-      schedules: {
-        'fetch-imap': scheduleOf('fetch-imap', e.DMARC_SCHEDULE_FETCH_IMAP),
-        'sweep-pending': scheduleOf('sweep-pending', e.DMARC_SCHEDULE_SWEEP_PENDING),
-        'refresh-rollups': scheduleOf('refresh-rollups', e.DMARC_SCHEDULE_REFRESH_ROLLUPS),
-        retention: scheduleOf('retention', e.DMARC_SCHEDULE_RETENTION),
-      } satisfies Record<ScheduledTask, string | null>,
+      /**
+       * The schedules the configuration sets (DMARC_SCHEDULE_<TASK>, else the DMARC_CONFIG file's schedules): a cron
+       * expression, or null = off. A task absent here runs on its own default schedule (jobs/schedules.ts).
+       */
+      scheduleOverrides,
       /** IANA time zone in which the cron expressions are read. */
       timezone: e.DMARC_SCHEDULE_TIMEZONE,
       /** PORT when it was set: worker and scheduler processes then answer /health on it. */

@@ -3,6 +3,8 @@
 // one Redis. Jobs are durable; a worker holds a job under a lock it renews, and a job whose worker died (SIGKILL,
 // lost machine) goes back to the queue once its lock expired and a stall check ran: with the defaults (lock 20 s,
 // check every 15 s) within about 35 s. Retries use the same exponential backoff as the in-process queue.
+// Scheduled tasks are BullMQ job schedulers (syncJobSchedulers): BullMQ makes each slot's job, with the id
+// `repeat:<scheduler id>:<slot ms>`, and a worker makes the next one when it takes it.
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { errorText, type TaskHistory } from './history.js';
@@ -14,6 +16,8 @@ import {
   type EnqueueOptions,
   type JobEvent,
   type JobQueue,
+  type JobSchedulerStore,
+  type RecurringJob,
   type TaskHandlers,
   type TaskName,
   type TaskPayloads,
@@ -45,7 +49,7 @@ function connection(url: string, forWorker: boolean): { url: string; maxRetriesP
   return { url, maxRetriesPerRequest: forWorker ? null : 3 };
 }
 
-export class BullMqQueue implements JobQueue {
+export class BullMqQueue implements JobQueue, JobSchedulerStore {
   readonly kind = 'bullmq' as const;
   readonly queue: Queue;
   private worker: Worker | undefined;
@@ -60,12 +64,21 @@ export class BullMqQueue implements JobQueue {
     this.queue.on('error', (err) => options.log?.warn({ err: errorText(err) }, 'job queue: Redis error'));
   }
 
+  /** Options of every job, queued or made by a job scheduler: attempts, backoff, how long finished ones stay. */
+  private jobOptions() {
+    return {
+      attempts: this.options.maxAttempts,
+      backoff: { type: 'dmarc' },
+      removeOnComplete: { age: this.options.keepCompletedSeconds ?? 7 * 86_400, count: 10_000 },
+      removeOnFail: { age: this.options.keepFailedSeconds ?? 30 * 86_400, count: 10_000 },
+    };
+  }
+
   async enqueue<N extends TaskName>(name: N, payload: TaskPayloads[N], options: EnqueueOptions = {}): Promise<string> {
     const id = options.jobId ?? randomUUID();
     const job = await this.queue.add(name, payload, {
       jobId: id,
-      attempts: this.options.maxAttempts,
-      backoff: { type: 'dmarc' },
+      ...this.jobOptions(),
       ...(options.dedupeKey !== undefined
         ? {
             deduplication: {
@@ -74,13 +87,50 @@ export class BullMqQueue implements JobQueue {
             },
           }
         : {}),
-      removeOnComplete: { age: this.options.keepCompletedSeconds ?? 7 * 86_400, count: 10_000 },
-      removeOnFail: { age: this.options.keepFailedSeconds ?? 30 * 86_400, count: 10_000 },
     });
     const jobId = job.id ?? id;
     // A new job (not a duplicate of a queued one): record it.
     if (jobId === id) await this.options.history.queued(id, name, payload, this.options.maxAttempts);
     return jobId;
+  }
+
+  /**
+   * Makes the queue's job schedulers these: each one created, or updated when its schedule, task, payload or
+   * attempts differ (an unchanged one is left alone: updating replaces its next job, and a slot already due
+   * but not yet taken would be skipped); every other job scheduler of the queue is removed with its next job.
+   * Safe from several processes at once: BullMQ's scripts are atomic and a slot's job id is fixed.
+   */
+  async syncJobSchedulers(
+    jobs: RecurringJob[],
+  ): Promise<{ upserted: string[]; removed: string[]; unchanged: string[] }> {
+    const out = { upserted: [] as string[], removed: [] as string[], unchanged: [] as string[] };
+    const opts = this.jobOptions();
+    for (const j of jobs) {
+      const current = await this.queue.getJobScheduler(j.id);
+      const same =
+        current !== undefined &&
+        current.name === j.name &&
+        current.pattern === j.cron &&
+        (current.tz ?? 'UTC') === j.timezone &&
+        JSON.stringify(current.template?.data ?? {}) === JSON.stringify(j.payload) &&
+        current.template?.opts?.attempts === opts.attempts;
+      if (same) {
+        out.unchanged.push(j.id);
+        continue;
+      }
+      await this.queue.upsertJobScheduler(
+        j.id,
+        { pattern: j.cron, tz: j.timezone },
+        { name: j.name, data: j.payload, opts },
+      );
+      out.upserted.push(j.id);
+    }
+    const wanted = new Set(jobs.map((j) => j.id));
+    for (const s of await this.queue.getJobSchedulers(0, -1)) {
+      if (wanted.has(s.key)) continue;
+      if (await this.queue.removeJobScheduler(s.key)) out.removed.push(s.key);
+    }
+    return out;
   }
 
   private event(e: JobEvent): void {
@@ -101,7 +151,11 @@ export class BullMqQueue implements JobQueue {
         if (!TASK_NAMES.includes(name)) throw new UnrecoverableError(`unknown task '${job.name}'`);
         const id = job.id!;
         const attempt = Math.max(1, job.attemptsStarted);
-        await history.started(id, name, job.data, attempt, this.identity, job.opts.attempts ?? maxAttempts);
+        // A job made by a job scheduler was recorded by nobody: its row starts here, queued at its slot (the
+        // end of its id, repeat:<scheduler id>:<slot ms>).
+        const slotMs = job.repeatJobKey ? Number(/:(\d+)$/.exec(id)?.[1]) : NaN;
+        const slot = Number.isFinite(slotMs) ? new Date(slotMs) : undefined;
+        await history.started(id, name, job.data, attempt, this.identity, job.opts.attempts ?? maxAttempts, slot);
         this.event({ type: 'started', id, name, attempt });
         try {
           const result = await (handlers[name] as (p: unknown) => Promise<unknown>)(job.data);

@@ -2,38 +2,12 @@
 // handlers are the same on both; a job's payload is plain JSON. Every run is recorded in the task history
 // (history.ts), whichever adapter runs it.
 import { hostname } from 'node:os';
-import { AppError } from '../model/errors.js';
+import type { EnqueueOptions } from './tasks/define.js';
+import type { TaskName, TaskPayloads } from './tasks/index.js';
 
-export interface TaskPayloads {
-  /** Run one ingested file of an organisation through the pipeline; `ifUnfinished`: skip it when already final. */
-  'process-file': { orgId: number; fileId: number; ifUnfinished?: boolean };
-  /** Queue again the files left pending or processing (e.g. after a crash) for longer than `olderThanMs`. */
-  'sweep-pending': { olderThanMs?: number };
-  /** Fetch new reports from one IMAP mailbox (by name), or from all of them. */
-  'fetch-imap': { mailbox?: string };
-  /** Check the rollups against the reports, repair what drifted, warm up the analytics cache. */
-  'refresh-rollups': Record<string, never>;
-  /** Delete data older than the retention age, expired refresh tokens and old task history. */
-  retention: Record<string, never>;
-}
-
-export type TaskName = keyof TaskPayloads;
-export const TASK_NAMES: readonly TaskName[] = [
-  'process-file',
-  'sweep-pending',
-  'fetch-imap',
-  'refresh-rollups',
-  'retention',
-];
-
-export interface EnqueueOptions {
-  /** While a job with this key is queued, retrying or running, enqueueing again returns that job's id. */
-  dedupeKey?: string;
-  /** With dedupeKey: when that job is already running, queue one more run after it (new work arrived meanwhile). */
-  rerunIfRunning?: boolean;
-  /** An explicit job id: a job with this id is only ever created once (scheduled runs use one per time slot). */
-  jobId?: string;
-}
+export { PermanentTaskError, type EnqueueOptions } from './tasks/define.js';
+export { TASK_NAMES, type TaskName, type TaskPayloads } from './tasks/index.js';
+export { processFileKey } from './tasks/process-file.js';
 
 export type TaskHandler<N extends TaskName> = (payload: TaskPayloads[N]) => Promise<unknown>;
 export type TaskHandlers = { [N in TaskName]: TaskHandler<N> };
@@ -53,14 +27,6 @@ export interface JobEvent {
   /** 'retrying': the delay before the next attempt. */
   delayMs?: number;
   error?: string;
-}
-
-/** A failure that retrying cannot cure (e.g. the file does not exist): the job fails at once. */
-export class PermanentTaskError extends AppError {
-  constructor(message: string) {
-    super('task_failed_permanently', message);
-    this.name = 'PermanentTaskError';
-  }
 }
 
 /** Delay before retry number `retry` (1 = the first retry): base, 2 base, 4 base, ... */
@@ -83,12 +49,26 @@ export interface JobQueue {
   drain(): Promise<void>;
 }
 
-/** The dedupe key of a file's processing: one job per file at a time, whoever queues it. */
-export function processFileKey(fileId: number): string {
-  return `process-file-${fileId}`;
-}
-
 /** "host:pid": who ran a job. */
 export function workerIdentity(): string {
   return `${hostname()}:${process.pid}`;
+}
+
+/** A recurring job as the queue keeps it (distributed mode: a BullMQ job scheduler). */
+export interface RecurringJob {
+  /** Stable: the scheduled run's key (e.g. `sweep-pending`, `fetch-imap-<mailbox>`). */
+  id: string;
+  name: TaskName;
+  payload: object;
+  cron: string;
+  timezone: string;
+}
+
+/**
+ * A queue that runs schedules itself (BullMQ's job schedulers): it makes one job per time slot, whoever asks,
+ * and keeps making them with no scheduler process running.
+ */
+export interface JobSchedulerStore {
+  /** Makes the stored recurring jobs these (created, updated, the others removed); says what changed. */
+  syncJobSchedulers(jobs: RecurringJob[]): Promise<{ upserted: string[]; removed: string[]; unchanged: string[] }>;
 }

@@ -1,93 +1,40 @@
-// The scheduler: queues the scheduled tasks at their cron times (and a mailbox's fetch as soon as IMAP IDLE
-// announces new mail). Exactly one is active: with Redis, schedulers compete for a leader key that the holder
-// renews; a second `dmarc scheduler` started by mistake waits on standby and takes over if the first dies.
-// Each scheduled run also has a job id made of its task and time slot, so that even two leaders for a moment
-// (a paused process whose lease ran out) queue a slot once.
+// The scheduler: puts the scheduled tasks on their cron schedules and holds the IMAP IDLE connections (a
+// mailbox's fetch is queued as soon as IDLE announces new mail).
+//
+// Embedded mode (in-process queue, one process): a timer per task queues each time slot's runs, with a job id
+// made of the task and the slot.
+// Distributed mode (BullMQ): the schedules are BullMQ job schedulers in Redis, one per scheduled run (per mailbox
+// for fetch-imap), created, updated or removed by every `dmarc scheduler` at start and again every minute, to
+// match its configuration. BullMQ makes one job per slot (its id is the scheduler's id and the slot's time)
+// however many schedulers run, and the workers keep making the next ones even while no scheduler runs. What
+// BullMQ cannot do is hold one IDLE connection per mailbox: schedulers compete for a lease in Redis that the
+// holder renews, and only the holder watches; another one stands by and takes over when the holder dies.
 import { randomBytes } from 'node:crypto';
-import { CronExpressionParser } from 'cron-parser';
 import type { Redis } from 'ioredis';
-import type { ImapMailboxConfig, JobsConfig, ScheduledTask } from '../config/jobs.js';
-import { SCHEDULED_TASKS } from '../config/jobs.js';
+import type { ImapMailboxConfig, JobsConfig } from '../config/jobs.js';
 import { errorText } from './history.js';
-import { workerIdentity, type JobQueue } from './queue.js';
+import { workerIdentity, type JobQueue, type JobSchedulerStore, type RecurringJob } from './queue.js';
+import { listSchedules, nextRuns, runsOfSlot, type ScheduleItem } from './schedules.js';
+import type { ScheduleEnv } from './tasks/define.js';
+import { queueImapFetches } from './tasks/fetch-imap.js';
+import type { ScheduledTaskName } from './tasks/index.js';
 
-export interface ScheduleItem {
-  task: ScheduledTask;
-  /** null: not scheduled. */
-  cron: string | null;
-  /** Why it is not scheduled. */
-  disabledBecause: string | null;
-  description: string;
-}
-
-const DESCRIPTIONS: Record<ScheduledTask, string> = {
-  'fetch-imap': 'fetch new reports from the IMAP mailboxes',
-  'sweep-pending': 'queue again files left pending (e.g. after a crash)',
-  'refresh-rollups': 'check the rollups against the reports, repair drift, warm up the cache',
-  retention: 'delete data older than the retention age, expired refresh tokens, old task history',
-};
-
-export function listSchedules(config: { jobs: JobsConfig; imap: ImapMailboxConfig[] }): ScheduleItem[] {
-  return SCHEDULED_TASKS.map((task) => {
-    const cron = config.jobs.schedules[task];
-    let disabledBecause: string | null = cron === null ? 'disabled in the configuration' : null;
-    if (cron !== null && task === 'fetch-imap' && config.imap.length === 0) {
-      disabledBecause = 'no IMAP mailbox is configured';
-    }
-    return { task, cron: disabledBecause ? null : cron, disabledBecause, description: DESCRIPTIONS[task] };
-  });
-}
-
-/** The next times a cron expression fires after `after`. */
-export function nextRuns(cron: string, timezone: string, after: Date, count = 1): Date[] {
-  const e = CronExpressionParser.parse(cron, { currentDate: after, tz: timezone });
-  return Array.from({ length: count }, () => e.next().toDate());
-}
-
-/** A mailbox name as a job-id-safe token. */
-export function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9_.@-]+/g, '-')
-    .slice(0, 80);
-}
-
-/** Queues one run of a scheduled task (for fetch-imap: one per mailbox); returns the job ids. */
-export async function queueScheduled(
+/** Queues the runs of one time slot of a scheduled task (for fetch-imap: one per mailbox); returns the job ids. */
+export async function queueSlot(
   queue: JobQueue,
-  task: ScheduledTask,
-  mailboxes: ImapMailboxConfig[],
-  slot: Date | null,
+  task: ScheduledTaskName,
+  env: ScheduleEnv,
+  slot: Date,
 ): Promise<string[]> {
-  const at = slot ? `-${slot.getTime()}` : '';
-  const jobId = (key: string): { jobId?: string } => (slot ? { jobId: `sched-${key}${at}` } : {});
-  switch (task) {
-    case 'fetch-imap':
-      return Promise.all(
-        mailboxes.map((m) =>
-          queue.enqueue(
-            'fetch-imap',
-            { mailbox: m.name },
-            {
-              dedupeKey: `fetch-imap-${slug(m.name)}`,
-              rerunIfRunning: slot === null,
-              ...jobId(`fetch-imap-${slug(m.name)}`),
-            },
-          ),
-        ),
-      );
-    case 'sweep-pending':
-      return [await queue.enqueue('sweep-pending', {}, { dedupeKey: 'sweep-pending', ...jobId('sweep-pending') })];
-    case 'refresh-rollups':
-      return [
-        await queue.enqueue('refresh-rollups', {}, { dedupeKey: 'refresh-rollups', ...jobId('refresh-rollups') }),
-      ];
-    case 'retention':
-      return [await queue.enqueue('retention', {}, { dedupeKey: 'retention', ...jobId('retention') })];
-  }
+  const runs = await runsOfSlot(task, env);
+  return Promise.all(
+    runs.map((r) =>
+      queue.enqueue(r.name, r.payload as never, { dedupeKey: r.key, jobId: `sched-${r.key}-${slot.getTime()}` }),
+    ),
+  );
 }
 
-// ---- leader election ----
+// ---- the IMAP IDLE lease ----
 
 export interface LeaderLock {
   tryAcquire(): Promise<boolean>;
@@ -99,6 +46,10 @@ export interface LeaderLock {
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/**
+ * The key of the IMAP IDLE lease. (Its name is from when the lease also decided who ran the cron loop: kept, so
+ * that an upgraded scheduler and one of the version before still exclude each other's IDLE connections.)
+ */
 export function leaderKey(prefix: string): string {
   return `${prefix}:scheduler:leader`;
 }
@@ -133,10 +84,18 @@ export interface MailWatcher {
   stop(): Promise<void>;
 }
 
+export type IdleState = 'none' | 'active' | 'standing by';
+
 export interface SchedulerOptions {
   queue: JobQueue;
   config: { jobs: JobsConfig; imap: ImapMailboxConfig[] };
-  /** Absent: this is the only scheduler (embedded mode). */
+  /** The id of an organisation by its slug (the runs of a mailbox carry its organisation). */
+  orgIdOf?: (slug: string) => Promise<number | undefined>;
+  /** Distributed mode: the queue's own job schedulers run the schedules; absent: timers in this process. */
+  jobSchedulers?: JobSchedulerStore;
+  /** How often the job schedulers are brought in line with the configuration again (default a minute). */
+  resyncMs?: number;
+  /** Distributed mode: the lease on the IMAP IDLE connections; absent: this process holds them. */
   lock?: LeaderLock;
   /** How often the lease is renewed, or tried for when on standby. */
   leaseCheckMs?: number;
@@ -146,76 +105,105 @@ export interface SchedulerOptions {
 }
 
 export class Scheduler {
-  private leading = false;
   private stopped = true;
-  private readonly timers = new Map<ScheduledTask, NodeJS.Timeout>();
+  private readonly timers = new Map<ScheduledTaskName, NodeJS.Timeout>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private synced: number | null = null;
+  private watching = false;
   private leaseTimer: NodeJS.Timeout | undefined;
   private watchers: MailWatcher[] = [];
   private readonly items: ScheduleItem[];
+  private readonly idleMailboxes: ImapMailboxConfig[];
 
   constructor(private readonly o: SchedulerOptions) {
     this.items = listSchedules(o.config);
+    this.idleMailboxes = o.watcher ? o.config.imap.filter((m) => m.idle) : [];
   }
 
-  get isLeader(): boolean {
-    return this.leading;
+  /** Where the schedules run: this process's timers, or the queue's job schedulers. */
+  get mode(): 'timers' | 'job schedulers' {
+    return this.o.jobSchedulers ? 'job schedulers' : 'timers';
+  }
+
+  /** Job schedulers in the queue after the last sync (null: not synced yet); timers: the active schedules. */
+  get activeSchedules(): number | null {
+    return this.o.jobSchedulers ? this.synced : this.timers.size;
+  }
+
+  /** Whether this process holds the IMAP IDLE connections. */
+  get idle(): IdleState {
+    if (this.idleMailboxes.length === 0) return 'none';
+    return this.watching ? 'active' : 'standing by';
+  }
+
+  private get env(): ScheduleEnv {
+    return { imap: this.o.config.imap, orgIdOf: this.o.orgIdOf ?? (() => Promise.resolve(undefined)) };
   }
 
   async start(): Promise<void> {
     this.stopped = false;
-    if (!this.o.lock) {
-      this.lead();
-      return;
-    }
-    await this.checkLease();
-  }
-
-  private async checkLease(): Promise<void> {
-    if (this.stopped) return;
-    const lock = this.o.lock!;
-    try {
-      if (this.leading) {
-        if (!(await lock.renew())) {
-          this.o.log?.warn({}, 'scheduler lease lost: standing by');
-          await this.standDown();
-        }
-      } else if (await lock.tryAcquire()) {
-        this.lead();
-      }
-    } catch (err) {
-      // Redis unreachable: a leader cannot know whether it still leads, so it stops scheduling.
-      this.o.log?.warn({ err: errorText(err) }, 'scheduler lease check failed');
-      if (this.leading) await this.standDown();
-    }
-    if (!this.stopped) {
-      this.leaseTimer = setTimeout(() => void this.checkLease(), this.o.leaseCheckMs ?? 5000);
-    }
-  }
-
-  private lead(): void {
-    if (this.leading || this.stopped) return;
-    this.leading = true;
     const active = this.items.filter((i) => i.cron !== null);
     this.o.log?.info(
-      { schedules: Object.fromEntries(active.map((i) => [i.task, i.cron])), timezone: this.o.config.jobs.timezone },
+      {
+        schedules: Object.fromEntries(active.map((i) => [i.task, i.cron])),
+        timezone: this.o.config.jobs.timezone,
+        runBy: this.mode,
+      },
       'scheduler active',
     );
-    for (const item of active) this.arm(item, new Date());
-    if (this.o.watcher) {
-      for (const m of this.o.config.imap.filter((x) => x.idle)) {
-        const w = this.o.watcher(m, () => {
-          queueScheduled(this.o.queue, 'fetch-imap', [m], null).catch((err: unknown) =>
-            this.o.log?.warn({ mailbox: m.name, err: errorText(err) }, 'could not queue an IMAP fetch'),
-          );
-        });
-        w.start();
-        this.watchers.push(w);
-      }
+    if (this.o.jobSchedulers) await this.sync();
+    else for (const item of active) this.arm(item, new Date());
+    if (this.idleMailboxes.length > 0) {
+      if (this.o.lock) await this.checkLease();
+      else this.watch();
     }
   }
 
+  // ---- distributed: the queue's job schedulers ----
+
+  /** The recurring jobs the configuration asks for: every run of every active schedule. */
+  async recurringJobs(): Promise<RecurringJob[]> {
+    const out: RecurringJob[] = [];
+    for (const item of this.items) {
+      if (item.cron === null) continue;
+      for (const r of await runsOfSlot(item.task, this.env)) {
+        out.push({
+          id: r.key,
+          name: r.name,
+          payload: r.payload,
+          cron: item.cron,
+          timezone: this.o.config.jobs.timezone,
+        });
+      }
+    }
+    return out;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const r = await this.o.jobSchedulers!.syncJobSchedulers(await this.recurringJobs());
+      const first = this.synced === null;
+      this.synced = r.upserted.length + r.unchanged.length;
+      if (first || r.upserted.length > 0 || r.removed.length > 0) {
+        this.o.log?.info(
+          { upserted: r.upserted, removed: r.removed, unchanged: r.unchanged.length },
+          'job schedulers in line with the configuration',
+        );
+      }
+    } catch (err) {
+      // Redis unreachable: BullMQ goes on with the schedulers it has; they are synced at the next try.
+      this.o.log?.warn({ err: errorText(err) }, 'job schedulers not synced');
+    }
+    if (!this.stopped) {
+      this.syncTimer = setTimeout(() => void this.sync(), this.synced === null ? 5000 : (this.o.resyncMs ?? 60_000));
+    }
+  }
+
+  // ---- embedded: timers ----
+
   private arm(item: ScheduleItem, after: Date): void {
-    if (!this.leading || item.cron === null) return;
+    if (this.stopped || item.cron === null) return;
     const [slot] = nextRuns(item.cron, this.o.config.jobs.timezone, after);
     const wait = Math.max(0, slot!.getTime() - Date.now());
     const t = setTimeout(
@@ -233,26 +221,67 @@ export class Scheduler {
     this.timers.set(item.task, t);
   }
 
-  private fire(task: ScheduledTask, slot: Date): void {
-    queueScheduled(this.o.queue, task, this.o.config.imap, slot).catch((err: unknown) =>
+  private fire(task: ScheduledTaskName, slot: Date): void {
+    queueSlot(this.o.queue, task, this.env, slot).catch((err: unknown) =>
       this.o.log?.warn({ task, err: errorText(err) }, 'could not queue a scheduled task'),
     );
   }
 
-  private async standDown(): Promise<void> {
-    this.leading = false;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+  // ---- IMAP IDLE: one process holds the connections ----
+
+  private async checkLease(): Promise<void> {
+    if (this.stopped) return;
+    const lock = this.o.lock!;
+    try {
+      if (this.watching) {
+        if (!(await lock.renew())) {
+          this.o.log?.warn({}, 'IMAP IDLE lease lost: standing by');
+          await this.unwatch();
+        }
+      } else if (await lock.tryAcquire()) {
+        this.watch();
+      }
+    } catch (err) {
+      // Redis unreachable: the holder cannot know whether it still holds the lease, so it lets go.
+      this.o.log?.warn({ err: errorText(err) }, 'IMAP IDLE lease check failed');
+      if (this.watching) await this.unwatch();
+    }
+    if (!this.stopped) {
+      this.leaseTimer = setTimeout(() => void this.checkLease(), this.o.leaseCheckMs ?? 5000);
+    }
+  }
+
+  private watch(): void {
+    if (this.watching || this.stopped) return;
+    this.watching = true;
+    this.o.log?.info({ mailboxes: this.idleMailboxes.map((m) => m.name) }, 'watching the IMAP mailboxes (IDLE)');
+    for (const m of this.idleMailboxes) {
+      const w = this.o.watcher!(m, () => {
+        queueImapFetches(this.o.queue, [m], (x) => this.env.orgIdOf(x.org)).catch((err: unknown) =>
+          this.o.log?.warn({ mailbox: m.name, err: errorText(err) }, 'could not queue an IMAP fetch'),
+        );
+      });
+      w.start();
+      this.watchers.push(w);
+    }
+  }
+
+  private async unwatch(): Promise<void> {
+    this.watching = false;
     const w = this.watchers;
     this.watchers = [];
     await Promise.all(w.map((x) => x.stop()));
   }
 
+  /** Stops the timers, the syncs and the watchers. BullMQ's job schedulers stay: the schedules go on. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.leaseTimer);
-    const wasLeading = this.leading;
-    await this.standDown();
-    if (wasLeading && this.o.lock) await this.o.lock.release().catch(() => undefined);
+    clearTimeout(this.syncTimer);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    const held = this.watching;
+    await this.unwatch();
+    if (held && this.o.lock) await this.o.lock.release().catch(() => undefined);
   }
 }

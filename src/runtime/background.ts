@@ -1,18 +1,23 @@
-// The background roles of a process: the worker (runs jobs) and the scheduler (queues scheduled tasks, watches
-// IMAP IDLE). `dmarc serve` runs both beside the API; `dmarc worker` and `dmarc scheduler` run one each; `dmarc api`
-// none (it only queues). Embedded mode: the in-process queue, and the scheduler needs no lock (one process).
-// Distributed mode: BullMQ, and schedulers elect a leader in Redis.
+// The background roles of a process: the worker (runs jobs) and the scheduler (puts the scheduled tasks on their
+// schedules, watches IMAP IDLE). `dmarc serve` runs both beside the API; `dmarc worker` and `dmarc scheduler` run
+// one each; `dmarc api` none (it only queues). Embedded mode: the in-process queue, the scheduler's own timers,
+// no lock (one process). Distributed mode: BullMQ, whose job schedulers run the schedules; schedulers hold a lease
+// in Redis only for the IMAP IDLE connections, when a mailbox has IDLE on.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnalyticsCache } from '../analytics/cache.js';
 import type { Config } from '../config/index.js';
 import { IdleWatcher } from '../ingest/imap/idle.js';
-import { errorText, failInterruptedRuns } from '../jobs/history.js';
+import { errorText } from '../jobs/history.js';
 import type { JobQueue } from '../jobs/queue.js';
+import { sweepPendingKey } from '../jobs/tasks/sweep-pending.js';
 import { RedisLeaderLock, Scheduler, leaderKey } from '../jobs/scheduler.js';
 import type { Database } from '../store/database.js';
+import { findOrgBySlug } from '../store/organizations.js';
+import { failInterruptedRuns } from '../store/task-runs.js';
 import type { DebouncedWarmup } from './cache-warmup.js';
 import { createQueue, handlersFor } from './jobs.js';
+import { BullMqQueue } from '../jobs/bullmq-queue.js';
 
 export interface BackgroundRoles {
   worker: boolean;
@@ -55,26 +60,29 @@ export async function startBackground(
     // one process, so everything unfinished is stale; elsewhere another process may hold a file right now.
     // (not awaited: with Redis away at start-up, the worker still starts, and retries its connection)
     void queue
-      .enqueue('sweep-pending', db.kind === 'pglite' ? { olderThanMs: 0 } : {}, { dedupeKey: 'sweep-pending' })
+      .enqueue('sweep-pending', db.kind === 'pglite' ? { olderThanMs: 0 } : {}, { dedupeKey: sweepPendingKey() })
       .catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not queue the start-up sweep'));
   }
 
   let lockRedis: Redis | undefined;
   let scheduler: Scheduler | undefined;
   if (roles.scheduler) {
-    if (config.redisUrl) {
+    if (config.redisUrl && config.imap.some((m) => m.idle)) {
       lockRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
       lockRedis.on('error', () => undefined); // reconnects on its own; a failed lease check says so
     }
     scheduler = new Scheduler({
       queue,
       config,
+      jobSchedulers: queue instanceof BullMqQueue ? queue : undefined,
       lock: lockRedis ? new RedisLeaderLock(lockRedis, leaderKey(config.redisPrefix), 15_000) : undefined,
+      // the runs of a mailbox are its organisation's (looked up when queued, or when the job schedulers are synced)
+      orgIdOf: async (slug) => (await findOrgBySlug(db, slug))?.id,
       watcher: (m, onMail) => new IdleWatcher(m, onMail, log),
       log,
     });
     await scheduler.start();
-    if (lockRedis && !scheduler.isLeader) log.info('another scheduler is active: standing by');
+    if (scheduler.idle === 'standing by') log.info('another scheduler holds the IMAP IDLE connections: standing by');
   }
 
   let stopping: Promise<void> | undefined;

@@ -38,7 +38,13 @@ async function startRole(config: Config, role: 'worker' | 'scheduler', concurren
       health = await startHealthServer(config.jobs.healthPort, config.server.host, () => ({
         role,
         process: workerIdentity(),
-        ...(role === 'scheduler' ? { leader: background.scheduler?.isLeader ?? false } : {}),
+        ...(role === 'scheduler' && background.scheduler
+          ? {
+              schedules: background.scheduler.mode,
+              jobSchedulers: background.scheduler.activeSchedules,
+              imapIdle: background.scheduler.idle,
+            }
+          : {}),
       }));
     } catch (err) {
       await background.stop(1000);

@@ -125,6 +125,25 @@ export async function recordOutcome(db: Queryable, orgId: number, id: number, o:
   );
 }
 
+/**
+ * Whether a file is pending or processing and changed status less than `staleAfterMs` ago: a worker holds it
+ * right now (another process is handling it), as opposed to one left behind by a crash.
+ */
+export async function isRecentlyClaimed(
+  db: Queryable,
+  orgId: number,
+  fileId: number,
+  staleAfterMs: number,
+): Promise<boolean> {
+  const r = await db.query<{ recent: boolean }>(
+    `SELECT status IN ('pending', 'processing')
+       AND status_changed_at > now() - ($2::float8 * interval '1 millisecond') AS recent
+     FROM ingested_files WHERE id = $1 AND org_id = $3`,
+    [fileId, staleAfterMs, orgId],
+  );
+  return r.rows[0]?.recent === true;
+}
+
 /** A file and the organisation it belongs to: what a job names. */
 export interface FileRef {
   orgId: number;

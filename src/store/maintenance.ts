@@ -1,18 +1,23 @@
-// Scheduled maintenance of the stored data, platform-wide: the retention sweep and the stale-file query of the
-// pending sweep (the rollup check/repair is in rollups.ts). Plain SQL, the same on PGlite and PostgreSQL.
+// Scheduled maintenance of the stored data: the retention sweep (platform-wide) and the stale-file query of the
+// pending sweep (platform-wide or one organisation's) (the rollup check/repair is in rollups.ts). Plain SQL, the same on PGlite and PostgreSQL.
 import type { Database, Queryable } from './database.js';
 import type { FileRef } from './files.js';
+import { pruneTaskRuns } from './task-runs.js';
 
 // ---- pending sweep ----
 
-/** Files (of every organisation) pending or processing whose status has not changed for `olderThanMs` (0 = all). */
-export async function listStaleFiles(db: Queryable, olderThanMs: number): Promise<FileRef[]> {
+/**
+ * Files pending or processing whose status has not changed for `olderThanMs` (0 = all), of one organisation or
+ * (platform-wide) of every one.
+ */
+export async function listStaleFiles(db: Queryable, olderThanMs: number, orgId?: number): Promise<FileRef[]> {
   const r = await db.query<FileRef>(
     `SELECT org_id AS "orgId", id AS "fileId" FROM ingested_files
      WHERE status IN ('pending', 'processing')
        AND status_changed_at <= now() - ($1::float8 * interval '1 millisecond')
+       AND ($2::int8 IS NULL OR org_id = $2)
      ORDER BY id`,
-    [olderThanMs],
+    [olderThanMs, orgId ?? null],
   );
   return r.rows;
 }
@@ -32,16 +37,6 @@ export interface RetentionResult {
 }
 
 const BATCH = 500;
-
-/** Deletes finished task runs older than `days`; returns how many. */
-async function pruneTaskRuns(db: Queryable, days: number): Promise<number> {
-  const r = await db.query(
-    `DELETE FROM task_runs WHERE state IN ('completed', 'failed')
-       AND coalesce(finished_at, queued_at) < now() - ($1::int * interval '1 day')`,
-    [days],
-  );
-  return r.rowCount;
-}
 
 /** The first day kept: today (UTC) minus `days`. */
 export function retentionCutoff(days: number, now = new Date()): string {

@@ -39,6 +39,7 @@ export interface TestApi {
   queue: InProcessQueue;
   cache: MemoryCache;
   config: Config;
+  /** To make users and tokens of other roles and organisations. */
   auth: AuthService;
   close(): Promise<void>;
 }
@@ -68,7 +69,17 @@ export async function startApi(
     const db = opts.ownConnection && t.url ? await PostgresDatabase.open(t.url) : t.db;
     const cache = new MemoryCache(config.cache.ttlSeconds);
     const queue = new InProcessQueue({ backoffMs: 10, history: new TaskHistory(db) });
-    queue.start(taskHandlers({ db, queue, cache, limits: config.limits, sink: cacheSink(cache) }));
+    queue.start(
+      taskHandlers({
+        db,
+        queue,
+        cache,
+        limits: config.limits,
+        jobs: config.jobs,
+        imap: config.imap,
+        sink: cacheSink(cache),
+      }),
+    );
     const auth = await createAuthService(config, db, undefined, { bcryptCost: 4 });
     const app = await buildApp({ config, db, queue, cache, auth });
     await app.ready();

@@ -241,7 +241,7 @@ describe('the schema', () => {
       'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
     >();
     expectTypeOf<Config['limits']>().toEqualTypeOf<UnpackLimits>();
-    expectTypeOf<Config['jobs']['schedules']>().toEqualTypeOf<Record<ScheduledTask, string | null>>();
+    expectTypeOf<Config['jobs']['scheduleOverrides']>().toEqualTypeOf<Partial<Record<ScheduledTask, string | null>>>();
     expectTypeOf<Config['jobs']['retentionDays']>().toEqualTypeOf<number | null>();
     expectTypeOf<Config['imap'][number]['auth']>().toEqualTypeOf<
       | { kind: 'password'; password: string | null; passwordFile: string | null }

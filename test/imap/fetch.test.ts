@@ -15,7 +15,8 @@ import { fetchMailboxes, type FetchOptions, type FetchSummary } from '../../src/
 import { IdleWatcher } from '../../src/ingest/imap/idle.js';
 import { intakeFile } from '../../src/ingest/intake.js';
 import { processFile } from '../../src/ingest/process-file.js';
-import { getTaskRun, TaskHistory } from '../../src/jobs/history.js';
+import { TaskHistory } from '../../src/jobs/history.js';
+import { getTaskRun } from '../../src/store/task-runs.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { isLoopbackHost, parseDuration } from '../../src/config/jobs.js';
+import { resolveSchedules } from '../../src/jobs/schedules.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -37,12 +38,14 @@ describe('jobs configuration', () => {
       historyDays: 14,
       timezone: 'UTC',
       healthPort: null,
-      schedules: {
-        'fetch-imap': '*/15 * * * *',
-        'sweep-pending': '*/5 * * * *',
-        'refresh-rollups': '30 3 * * *',
-        retention: '0 4 * * *',
-      },
+      // the configuration sets no schedule: each task runs on its own default (from its file in jobs/tasks/)
+      scheduleOverrides: {},
+    });
+    expect(resolveSchedules(c.jobs)).toEqual({
+      'fetch-imap': '*/15 * * * *',
+      'sweep-pending': '*/5 * * * *',
+      'refresh-rollups': '30 3 * * *',
+      retention: '0 4 * * *',
     });
     expect(c.jobs.lockDurationMs + c.jobs.stalledIntervalMs).toBeLessThan(60_000);
     expect(c.imap).toEqual([]);
@@ -67,8 +70,12 @@ describe('jobs configuration', () => {
       retentionDays: 400,
       timezone: 'Europe/Berlin',
     });
-    expect(c.jobs.schedules['fetch-imap']).toBe('*/2 * * * *');
-    expect(c.jobs.schedules.retention).toBeNull();
+    expect(c.jobs.scheduleOverrides).toEqual({ 'fetch-imap': '*/2 * * * *', retention: null });
+    expect(resolveSchedules(c.jobs)).toMatchObject({
+      'fetch-imap': '*/2 * * * *',
+      'sweep-pending': '*/5 * * * *',
+      retention: null,
+    });
     expect(parseDuration('2m')).toBe(120_000);
     expect(parseDuration('15')).toBe(15_000);
     expect(parseDuration('soon')).toBeUndefined();
@@ -204,8 +211,15 @@ alerts: {}
     ]);
     expect(c.imap[1]!.idle).toBe(true);
     expect(c.imap.map((m) => m.org)).toEqual(['default', 'contoso', 'default']);
-    expect(c.jobs.schedules['fetch-imap']).toBe('*/5 * * * *');
-    expect(c.jobs.schedules['refresh-rollups']).toBeNull();
+    expect(c.jobs.scheduleOverrides).toEqual({ 'fetch-imap': '*/5 * * * *', 'refresh-rollups': null });
+    // an env var wins over the file
+    const both = loadConfig({ DMARC_CONFIG: yaml, DMARC_SCHEDULE_REFRESH_ROLLUPS: '0 1 * * *' });
+    expect(resolveSchedules(both.jobs)).toEqual({
+      'fetch-imap': '*/5 * * * *',
+      'sweep-pending': '*/5 * * * *',
+      'refresh-rollups': '0 1 * * *',
+      retention: '0 4 * * *',
+    });
 
     const json = path.join(dir, 'dmarc.json');
     await fs.writeFile(json, JSON.stringify({ imap: [{ host: 'h', user: 'u', password: 'p', batchSize: 5 }] }));

@@ -1,7 +1,8 @@
 // The distributed mode as it is deployed: `dmarc api`, two `dmarc worker` and `dmarc scheduler` as separate
 // processes on PostgreSQL and Redis (a Redis database number of its own, a key prefix of its own). An upload
 // through the API is processed by a worker and visible through the API; the workers invalidate the API's Redis
-// cache; every process answers /health; a second scheduler stands by; the BullMQ board is served to admins.
+// cache; every process answers /health; the schedules are BullMQ job schedulers, and a second scheduler is
+// harmless (each time slot still runs once); the BullMQ board is served to admins.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +21,9 @@ const havePostgres = inject('postgresTemplate') !== null;
 if (!havePostgres && servicesRequired) throw new Error('REQUIRE_SERVICES=1 but PostgreSQL is not available');
 const ready = havePostgres && (await bullmqAvailable('the multi-process suite'));
 if (!havePostgres) console.warn('PostgreSQL not available: the multi-process suite is skipped');
+
+/** The pending sweep every second, so that the suite sees scheduled runs. */
+const EVERY_SECOND = { DMARC_SCHEDULE_SWEEP_PENDING: '* * * * * *' };
 
 /** The Redis database this suite uses: not 0, to show that the number in REDIS_URL is honoured. */
 const DB_NUMBER = 3;
@@ -65,11 +69,12 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
       startDmarc(['worker', '--concurrency', '2'], { ...env(ports.w1), JWT_SECRET: common.JWT_SECRET }),
       startDmarc(['worker'], { ...env(ports.w2), JWT_SECRET: common.JWT_SECRET }),
     ];
-    scheduler = startDmarc(['scheduler'], { ...env(ports.sched), JWT_SECRET: common.JWT_SECRET });
+    scheduler = startDmarc(['scheduler'], { ...env(ports.sched), ...EVERY_SECOND, JWT_SECRET: common.JWT_SECRET });
     children.push(api, ...workers, scheduler);
     await api.waitForOutput(/API serving on/);
     for (const w of workers) await w.waitForOutput(/worker running/);
-    await scheduler.waitForOutput(/scheduler running \(active\)/);
+    // sweep-pending, refresh-rollups and retention (fetch-imap: no mailbox)
+    await scheduler.waitForOutput(/scheduler running \(3 job schedulers; IMAP IDLE: none\)/);
     base = `http://127.0.0.1:${ports.api}`;
     // With the auth layer in place, sign in as the first admin (created from DMARC_ADMIN_*).
     const login = await fetch(`${base}/auth/login`, {
@@ -107,7 +112,9 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
       expect(await r.json()).toMatchObject({ status: 'ok', role });
     }
     expect((await fetch(`http://127.0.0.1:${ports.sched}/health`).then((r) => r.json())) as object).toMatchObject({
-      leader: true,
+      schedules: 'job schedulers',
+      jobSchedulers: 3,
+      imapIdle: 'none',
     });
     expect(await fetch(`${base}/health`).then((r) => r.json())).toEqual({ status: 'ok' });
     expect((await fetch(`http://127.0.0.1:${ports.w1}/nope`)).status).toBe(404);
@@ -160,7 +167,9 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
     const inZero = new Redis(REDIS_URL);
     try {
       const keys = await inDb.keys(`${prefix}:*`);
-      expect(keys).toEqual(expect.arrayContaining([`${prefix}:tasks:meta`, leaderKey(prefix)]));
+      // the queue and its job schedulers; no IMAP IDLE lease (no mailbox has IDLE on)
+      expect(keys).toEqual(expect.arrayContaining([`${prefix}:tasks:meta`, `${prefix}:tasks:repeat`]));
+      expect(keys).not.toContain(leaderKey(prefix));
       expect(keys.some((k) => k.startsWith(`${prefix}:cache:`))).toBe(true);
       expect(await inZero.keys(`${prefix}:*`)).toEqual([]);
     } finally {
@@ -169,7 +178,19 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
     }
   });
 
-  it('a second scheduler started by mistake stands by', async () => {
+  it('runs the scheduled sweeps through the workers, one per slot; a second scheduler is harmless', async () => {
+    type Run = { id: string; state: string; queuedAt: string };
+    const sweeps = async (): Promise<{ slot: number; run: Run }[]> => {
+      const r = await get<{ items: Run[] }>('/api/tasks?name=sweep-pending&limit=100');
+      // (besides each worker's start-up sweep, queued with an id of its own)
+      expect(r.body.items.filter((x) => x.id.startsWith('sched-'))).toEqual([]);
+      return r.body.items
+        .map((run) => ({ run, m: /^repeat:sweep-pending:(\d+)$/.exec(run.id) }))
+        .filter((x) => x.m !== null)
+        .map((x) => ({ slot: Number(x.m![1]), run: x.run }));
+    };
+    await waitFor('scheduled sweeps', async () => (await sweeps()).length >= 2, 30_000);
+
     const port = await freePort();
     const second = startDmarc(['scheduler'], {
       DATABASE_URL: t.url!,
@@ -178,10 +199,27 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
       HOST: '127.0.0.1',
       PORT: String(port),
       DMARC_LOG_LEVEL: 'info',
+      ...EVERY_SECOND,
     });
     children.push(second);
-    await second.waitForOutput(/scheduler running \(standing by\)/);
-    expect(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())).toMatchObject({ leader: false });
+    await second.waitForOutput(/scheduler running \(3 job schedulers; IMAP IDLE: none\)/);
+    expect(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())).toMatchObject({ jobSchedulers: 3 });
+    const from = Date.now();
+    await new Promise((r) => setTimeout(r, 4000));
+    const to = Date.now();
+    const all = await sweeps();
+    // one run per slot, whoever made it: no slot twice, and in the window no more runs than seconds
+    expect(new Set(all.map((x) => x.slot)).size).toBe(all.length);
+    const inWindow = all.filter((x) => x.slot >= from && x.slot <= to);
+    expect(inWindow.length).toBeGreaterThanOrEqual(2);
+    expect(inWindow.length).toBeLessThanOrEqual(Math.ceil((to - from) / 1000) + 1);
+    for (const x of all) expect(Date.parse(x.run.queuedAt)).toBe(x.slot);
+    const r = new Redis(redisUrl);
+    try {
+      expect(await r.zcard(`${prefix}:tasks:repeat`)).toBe(3);
+    } finally {
+      r.disconnect();
+    }
     expect(await second.stop()).toBe(0);
   });
 
@@ -257,7 +295,8 @@ describe.runIf(ready)('dmarc serve with REDIS_URL: API, worker and scheduler in 
       const board = await fetch(`${base}/admin/queues/api/queues?activeQueue=tasks`, { headers });
       expect(board.status).toBe(200);
       const r = new Redis(redisUrl);
-      expect(await r.exists(`${prefix}:tasks:meta`, leaderKey(prefix))).toBe(2);
+      // the scheduler role put the schedules in Redis as job schedulers
+      expect(await r.exists(`${prefix}:tasks:meta`, `${prefix}:tasks:repeat`)).toBe(2);
       r.disconnect();
       expect(await serve.stop()).toBe(0);
     } finally {

@@ -7,7 +7,7 @@ import { MemoryCache } from '../../src/analytics/cache.js';
 import { loadJobsConfig } from '../../src/config/jobs.js';
 import { intakeFile } from '../../src/ingest/intake.js';
 import type { BullMqQueue } from '../../src/jobs/bullmq-queue.js';
-import { getTaskRun, listTaskRuns } from '../../src/jobs/history.js';
+import { getTaskRun, listTaskRuns } from '../../src/store/task-runs.js';
 import { PermanentTaskError, processFileKey, type TaskHandlers } from '../../src/jobs/queue.js';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';

@@ -1,24 +1,27 @@
-// Schedules (cron, listing), per-slot job ids (a slot is queued once), and the leader election that keeps exactly
-// one scheduler active among several against the real Redis.
+// Schedules (cron, listing, the tasks' defaults), the embedded scheduler's timers and per-slot job ids (a slot is
+// queued once), and against the real Redis: BullMQ job schedulers made by several schedulers at once (one job
+// per slot, each run in the task history; a schedule turned off is removed), and the lease that gives the IMAP
+// IDLE connections to one scheduler at a time.
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { listTaskRuns } from '../../src/jobs/history.js';
+import { MemoryCache } from '../../src/analytics/cache.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import type { BullMqQueue } from '../../src/jobs/bullmq-queue.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { TaskHistory } from '../../src/jobs/history.js';
-import type { JobQueue, TaskName } from '../../src/jobs/queue.js';
-import {
-  RedisLeaderLock,
-  Scheduler,
-  leaderKey,
-  listSchedules,
-  nextRuns,
-  queueScheduled,
-} from '../../src/jobs/scheduler.js';
+import type { EnqueueOptions, JobQueue, TaskName } from '../../src/jobs/queue.js';
+import { listSchedules, nextRuns } from '../../src/jobs/schedules.js';
+import { RedisLeaderLock, Scheduler, leaderKey, queueSlot, type MailWatcher } from '../../src/jobs/scheduler.js';
+import { SCHEDULED_TASK_DEFINITIONS, TASKS } from '../../src/jobs/tasks/index.js';
+import { taskHandlers } from '../../src/jobs/tasks.js';
+import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
+import { listTaskRuns } from '../../src/store/task-runs.js';
+import { SCHEDULED_TASKS } from '../../src/config/jobs.js';
 import { runCli } from '../support/cli.js';
 import { openPglite, type TestDatabase } from '../support/db.js';
+import { DEFAULT_ORG_ID, NO_SINK } from '../support/org.js';
 import { REDIS_URL } from '../support/services.js';
-import { bullmqAvailable, dropPrefix, testPrefix, waitFor } from './support.js';
+import { bullmqAvailable, dropPrefix, makeQueue, testPrefix, waitFor, type TestQueue } from './support.js';
 
 const IMAP = { DMARC_IMAP_HOST: '127.0.0.1', DMARC_IMAP_USER: 'u', DMARC_IMAP_PASSWORD: 'p', DMARC_IMAP_TLS: 'none' };
 
@@ -32,6 +35,18 @@ describe('schedules', () => {
       ['retention', '0 4 * * *', null],
     ]);
     expect(listSchedules(loadConfig(IMAP))[0]!.cron).toBe('*/15 * * * *');
+  });
+
+  it("the defaults are the tasks' own; the registry and the configuration know the same scheduled tasks", () => {
+    expect(SCHEDULED_TASK_DEFINITIONS.map((t) => [t.name, t.defaultSchedule])).toEqual([
+      ['fetch-imap', '*/15 * * * *'],
+      ['sweep-pending', '*/5 * * * *'],
+      ['refresh-rollups', '30 3 * * *'],
+      ['retention', '0 4 * * *'],
+    ]);
+    expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
+    expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual(['process-file']);
+    for (const t of TASKS) expect(t.description.length).toBeGreaterThan(10);
   });
 
   it('computes the next runs in the configured time zone', () => {
@@ -67,7 +82,35 @@ describe('schedules', () => {
   });
 });
 
-describe('scheduled runs', () => {
+/** Records what a scheduler queues, without running anything. */
+function recordingQueue(): JobQueue & { queued: { name: TaskName; payload: unknown; options?: EnqueueOptions }[] } {
+  const queued: { name: TaskName; payload: unknown; options?: EnqueueOptions }[] = [];
+  return {
+    kind: 'in-process',
+    queued,
+    enqueue: async (name, payload, options) => {
+      queued.push({ name, payload, options });
+      return options?.jobId ?? 'x';
+    },
+    start: () => undefined,
+    close: async () => undefined,
+    drain: async () => undefined,
+  };
+}
+
+/** An IDLE watcher that only says whether it runs. */
+function fakeWatchers(): { make: (m: { name: string }) => MailWatcher; running: Set<string> } {
+  const running = new Set<string>();
+  return {
+    running,
+    make: (m) => ({
+      start: () => void running.add(m.name),
+      stop: async () => void running.delete(m.name),
+    }),
+  };
+}
+
+describe('embedded mode: the scheduler queues each time slot itself', () => {
   let t: TestDatabase;
   beforeEach(async () => {
     t = await openPglite();
@@ -76,51 +119,203 @@ describe('scheduled runs', () => {
     await t.drop();
   });
 
-  it('a time slot is queued once, whoever queues it; fetch-imap once per mailbox', async () => {
+  it("a time slot is queued once, whoever queues it; fetch-imap once per mailbox, in the mailbox's organisation", async () => {
     const queue = new InProcessQueue({ history: new TaskHistory(t.db) });
     const config = loadConfig({
       ...IMAP,
       DMARC_IMAP_NAME: 'first',
     });
-    const mailboxes = [config.imap[0]!, { ...config.imap[0]!, name: 'Second Box' }];
+    const mailboxes = [config.imap[0]!, { ...config.imap[0]!, name: 'Second Box', org: 'no-such-org' }];
     const slot = new Date('2024-06-01T10:15:00Z');
-    const a = await queueScheduled(queue, 'fetch-imap', mailboxes, slot);
-    const b = await queueScheduled(queue, 'fetch-imap', mailboxes, slot);
+    const env = {
+      imap: mailboxes,
+      orgIdOf: (slug: string) => Promise.resolve(slug === 'default' ? DEFAULT_ORG_ID : undefined),
+    };
+    const a = await queueSlot(queue, 'fetch-imap', env, slot);
+    const b = await queueSlot(queue, 'fetch-imap', env, slot);
     expect(a).toEqual([`sched-fetch-imap-first-${slot.getTime()}`, `sched-fetch-imap-second-box-${slot.getTime()}`]);
     expect(b).toEqual(a);
-    await queueScheduled(queue, 'retention', [], slot);
-    await queueScheduled(queue, 'retention', [], slot);
-    // platform-wide runs: no organisation
+    await queueSlot(queue, 'retention', env, slot);
+    await queueSlot(queue, 'retention', env, slot);
     const runs = await listTaskRuns(t.db, { orgId: 0, everyOrg: true, limit: 10 });
-    expect(runs.items.map((r) => r.orgId)).toEqual([null, null, null]);
-    expect(runs.items.map((r) => [r.name, r.payload]).sort()).toEqual([
-      ['fetch-imap', { mailbox: 'Second Box' }],
-      ['fetch-imap', { mailbox: 'first' }],
-      ['retention', {}],
+    expect(runs.items.map((r) => [r.name, r.orgId, r.payload]).sort()).toEqual([
+      // one whose organisation does not exist is platform-wide; the other is its mailbox's organisation's run
+      ['fetch-imap', null, { mailbox: 'Second Box' }],
+      ['fetch-imap', DEFAULT_ORG_ID, { mailbox: 'first', orgId: DEFAULT_ORG_ID }],
+      ['retention', null, {}],
     ]);
     await queue.close(1000);
   });
+
+  it('queues every second with a per-second cron, a job id per slot; IDLE watchers run without a lease', async () => {
+    const queue = recordingQueue();
+    const config = loadConfig({ ...IMAP, DMARC_IMAP_IDLE: 'true', DMARC_SCHEDULE_SWEEP_PENDING: '* * * * * *' });
+    const w = fakeWatchers();
+    const s = new Scheduler({ queue, config, watcher: w.make });
+    await s.start();
+    expect([s.mode, s.idle]).toEqual(['timers', 'active']);
+    expect([...w.running]).toEqual([config.imap[0]!.name]);
+    await waitFor('two slots', () => queue.queued.filter((q) => q.name === 'sweep-pending').length >= 2, 10_000);
+    await s.stop();
+    expect(w.running.size).toBe(0);
+    const ids = queue.queued.filter((q) => q.name === 'sweep-pending').map((q) => q.options?.jobId);
+    for (const id of ids) expect(id).toMatch(/^sched-sweep-pending-\d+000$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
 
-/** Records what a scheduler queues, without running anything. */
-function recordingQueue(): JobQueue & { queued: TaskName[] } {
-  const queued: TaskName[] = [];
-  return {
-    kind: 'in-process',
-    queued,
-    enqueue: async (name, _p, o) => {
-      queued.push(name);
-      return o?.jobId ?? 'x';
-    },
-    start: () => undefined,
-    close: async () => undefined,
-    drain: async () => undefined,
+const haveRedis = await bullmqAvailable('the BullMQ scheduler suite');
+
+describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
+  let t: TestDatabase;
+  let prefix: string;
+  const queues: TestQueue[] = [];
+  const schedulers: Scheduler[] = [];
+  const queue = (): TestQueue => {
+    const q = makeQueue('bullmq', t.db, { prefix });
+    queues.push(q);
+    return q;
   };
-}
+  const scheduler = (q: TestQueue, config: Config): Scheduler => {
+    const s = new Scheduler({
+      queue: q.queue,
+      config,
+      jobSchedulers: q.queue as BullMqQueue,
+      orgIdOf: (slug) => Promise.resolve(slug === 'default' ? DEFAULT_ORG_ID : undefined),
+    });
+    schedulers.push(s);
+    return s;
+  };
+  beforeEach(async () => {
+    t = await openPglite();
+    prefix = testPrefix('jobsched');
+  });
+  afterEach(async () => {
+    for (const s of schedulers.splice(0)) await s.stop();
+    for (const q of queues.splice(0)) await q.close();
+    await dropPrefix(prefix);
+    await t.drop();
+  });
 
-const haveRedis = await bullmqAvailable('the scheduler leader election suite');
+  it('two schedulers at once: one job scheduler per run, each slot run once, every run in the history', async () => {
+    const config = loadConfig({ DMARC_SCHEDULE_SWEEP_PENDING: '* * * * * *', DMARC_SCHEDULE_REFRESH_ROLLUPS: 'off' });
+    const [qa, qb, worker] = [queue(), queue(), queue()];
+    const a = scheduler(qa, config);
+    const b = scheduler(qb, config);
+    await Promise.all([a.start(), b.start()]);
+    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 2, 'none']);
+    expect(b.activeSchedules).toBe(2);
+    const bull = (qa.queue as BullMqQueue).queue;
+    expect((await bull.getJobSchedulers(0, -1)).map((j) => [j.key, j.name, j.pattern]).sort()).toEqual([
+      ['retention', 'retention', '0 4 * * *'],
+      ['sweep-pending', 'sweep-pending', '* * * * * *'],
+    ]);
+    // a scheduler that starts again with the same configuration changes nothing
+    await a.stop();
+    const again = scheduler(queue(), config);
+    await again.start();
+    expect(await (qb.queue as BullMqQueue).syncJobSchedulers(await again.recurringJobs())).toEqual({
+      upserted: [],
+      removed: [],
+      unchanged: ['sweep-pending', 'retention'],
+    });
 
-describe.runIf(haveRedis)('leader election in Redis', () => {
+    const started = Date.now();
+    worker.queue.start(
+      taskHandlers({
+        db: t.db,
+        queue: worker.queue,
+        cache: new MemoryCache(60),
+        limits: DEFAULT_UNPACK_LIMITS,
+        sink: NO_SINK,
+      }),
+    );
+    const runs = await waitFor(
+      'three scheduled sweeps',
+      async () => {
+        const page = await listTaskRuns(t.db, { orgId: 0, everyOrg: true, limit: 100, names: ['sweep-pending'] });
+        const done = page.items.filter((r) => r.state === 'completed');
+        return done.length >= 3 ? page.items : undefined;
+      },
+      20_000,
+    );
+    const elapsedSlots = Math.ceil((Date.now() - started) / 1000) + 2;
+    const slots = runs.map((r) => {
+      const m = /^repeat:sweep-pending:(\d+)$/.exec(r.id);
+      expect(m, r.id).not.toBeNull();
+      return Number(m![1]);
+    });
+    // one job per slot: no slot twice, and no more runs than there were seconds
+    expect(new Set(slots).size).toBe(slots.length);
+    expect(slots.length).toBeLessThanOrEqual(elapsedSlots);
+    for (const s of slots) expect(s % 1000).toBe(0);
+    for (const r of runs.filter((x) => x.state === 'completed')) {
+      // recorded by the worker when it started it: queued at its slot, platform-wide, with its result
+      expect(r).toMatchObject({ orgId: null, attempts: 1, result: { queued: 0 } });
+      expect(r.queuedAt.getTime()).toBe(Number(/(\d+)$/.exec(r.id)![1]));
+      expect(r.startedAt!.getTime()).toBeGreaterThanOrEqual(r.queuedAt.getTime());
+    }
+    expect(await bull.getJobSchedulersCount()).toBe(2);
+  });
+
+  it('follows the configuration: a schedule turned off is removed with its next job, a changed one updated', async () => {
+    const two = loadConfig({ ...IMAP, DMARC_IMAP_NAME: 'first' });
+    two.imap.push({ ...two.imap[0]!, name: 'Second Box', org: 'no-such-org' });
+    const q = queue();
+    const bull = (q.queue as BullMqQueue).queue;
+    const first = scheduler(q, two);
+    await first.start();
+    const all = await bull.getJobSchedulers(0, -1);
+    expect(all.map((j) => j.key).sort()).toEqual([
+      'fetch-imap-first',
+      'fetch-imap-second-box',
+      'refresh-rollups',
+      'retention',
+      'sweep-pending',
+    ]);
+    // each mailbox's runs carry its organisation (when it exists)
+    expect(all.find((j) => j.key === 'fetch-imap-first')?.template?.data).toEqual({
+      mailbox: 'first',
+      orgId: DEFAULT_ORG_ID,
+    });
+    expect(all.find((j) => j.key === 'fetch-imap-second-box')?.template?.data).toEqual({ mailbox: 'Second Box' });
+    const delayed = async () => (await bull.getDelayed()).map((j) => j.id!.replace(/:\d+$/, '')).sort();
+    expect(await delayed()).toEqual([
+      'repeat:fetch-imap-first',
+      'repeat:fetch-imap-second-box',
+      'repeat:refresh-rollups',
+      'repeat:retention',
+      'repeat:sweep-pending',
+    ]);
+    await first.stop();
+
+    // one mailbox less, the sweep turned off, retention at another time
+    const changed = loadConfig({
+      ...IMAP,
+      DMARC_IMAP_NAME: 'first',
+      DMARC_SCHEDULE_SWEEP_PENDING: 'off',
+      DMARC_SCHEDULE_RETENTION: '0 5 * * *',
+    });
+    const second = scheduler(q, changed);
+    await second.start();
+    const now = await bull.getJobSchedulers(0, -1);
+    expect(now.map((j) => [j.key, j.pattern]).sort()).toEqual([
+      ['fetch-imap-first', '*/15 * * * *'],
+      ['refresh-rollups', '30 3 * * *'],
+      ['retention', '0 5 * * *'],
+    ]);
+    expect(await delayed()).toEqual(['repeat:fetch-imap-first', 'repeat:refresh-rollups', 'repeat:retention']);
+    expect(second.activeSchedules).toBe(3);
+
+    // without any mailbox, fetch-imap is off too
+    await second.stop();
+    const none = scheduler(q, loadConfig({ DMARC_SCHEDULE_SWEEP_PENDING: 'off' }));
+    await none.start();
+    expect((await bull.getJobSchedulers(0, -1)).map((j) => j.key).sort()).toEqual(['refresh-rollups', 'retention']);
+  });
+});
+
+describe.runIf(haveRedis)('the IMAP IDLE lease in Redis', () => {
   let prefix: string;
   const clients: Redis[] = [];
   const redis = (): Redis => {
@@ -136,42 +331,65 @@ describe.runIf(haveRedis)('leader election in Redis', () => {
     for (const c of clients.splice(0)) c.disconnect();
   });
 
-  it('two schedulers started at once: exactly one leads; when it stops, the other takes over', async () => {
-    const config = loadConfig({ DMARC_SCHEDULE_SWEEP_PENDING: '* * * * * *' }); // every second
-    const key = leaderKey(prefix);
-    const qa = recordingQueue();
-    const qb = recordingQueue();
-    const a = new Scheduler({ queue: qa, config, lock: new RedisLeaderLock(redis(), key, 1500), leaseCheckMs: 200 });
-    const b = new Scheduler({ queue: qb, config, lock: new RedisLeaderLock(redis(), key, 1500), leaseCheckMs: 200 });
-    await Promise.all([a.start(), b.start()]);
-    const [leader, standby, lq, sq] = a.isLeader ? [a, b, qa, qb] : [b, a, qb, qa];
-    expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
-    await waitFor('a scheduled run', () => lq.queued.length >= 2, 10_000);
-    expect(sq.queued).toEqual([]);
-    expect(standby.isLeader).toBe(false);
+  const idleConfig = () => loadConfig({ ...IMAP, DMARC_IMAP_IDLE: 'true', DMARC_IMAP_NAME: 'watched' });
 
-    await leader.stop();
-    await waitFor('the standby to take over', () => standby.isLeader, 10_000);
-    const before = sq.queued.length;
-    await waitFor('runs from the new leader', () => sq.queued.length > before, 10_000);
+  it('two schedulers started at once: exactly one watches; when it stops, the other takes over', async () => {
+    const config = idleConfig();
+    const key = leaderKey(prefix);
+    const [wa, wb] = [fakeWatchers(), fakeWatchers()];
+    const make = (w: ReturnType<typeof fakeWatchers>) =>
+      new Scheduler({
+        queue: recordingQueue(),
+        config,
+        jobSchedulers: { syncJobSchedulers: async () => ({ upserted: [], removed: [], unchanged: [] }) },
+        lock: new RedisLeaderLock(redis(), key, 1500),
+        leaseCheckMs: 200,
+        watcher: w.make,
+      });
+    const a = make(wa);
+    const b = make(wb);
+    await Promise.all([a.start(), b.start()]);
+    expect([a.idle, b.idle].sort()).toEqual(['active', 'standing by']);
+    const [holder, standby, standbyWatchers] = a.idle === 'active' ? [a, b, wb] : [b, a, wa];
+    expect(wa.running.size + wb.running.size).toBe(1);
+
+    await holder.stop();
+    await waitFor('the standby to take over', () => standby.idle === 'active', 10_000);
+    expect([...standbyWatchers.running]).toEqual(['watched']);
     await standby.stop();
+    expect(standbyWatchers.running.size).toBe(0);
     expect(await redis().exists(key)).toBe(0);
   });
 
-  it('a leader that dies without releasing is replaced once its lease expires', async () => {
-    const config = loadConfig({});
+  it('a holder that dies without releasing is replaced once its lease expires', async () => {
     const key = leaderKey(prefix);
-    // a dead leader: its lease is in Redis, nobody renews it
+    // a dead holder: its lease is in Redis, nobody renews it
     await redis().set(key, 'dead-host:1:abcd', 'PX', 1000);
     const s = new Scheduler({
       queue: recordingQueue(),
-      config,
+      config: idleConfig(),
+      jobSchedulers: { syncJobSchedulers: async () => ({ upserted: [], removed: [], unchanged: [] }) },
       lock: new RedisLeaderLock(redis(), key, 1500),
       leaseCheckMs: 200,
+      watcher: fakeWatchers().make,
     });
     await s.start();
-    expect(s.isLeader).toBe(false);
-    await waitFor('take-over', () => s.isLeader, 10_000);
+    expect(s.idle).toBe('standing by');
+    await waitFor('take-over', () => s.idle === 'active', 10_000);
+    await s.stop();
+  });
+
+  it('without a mailbox with IDLE on, there is no lease', async () => {
+    const s = new Scheduler({
+      queue: recordingQueue(),
+      config: loadConfig(IMAP),
+      jobSchedulers: { syncJobSchedulers: async () => ({ upserted: [], removed: [], unchanged: [] }) },
+      lock: new RedisLeaderLock(redis(), leaderKey(prefix), 1500),
+      watcher: fakeWatchers().make,
+    });
+    await s.start();
+    expect(s.idle).toBe('none');
+    expect(await redis().exists(leaderKey(prefix))).toBe(0);
     await s.stop();
   });
 });

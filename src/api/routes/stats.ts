@@ -3,7 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
-import { queueScheduled } from '../../jobs/scheduler.js';
+import { enqueueTask } from '../../jobs/tasks/define.js';
+import { queueImapFetches } from '../../jobs/tasks/fetch-imap.js';
+import { sweepPendingKey, sweepPendingTask } from '../../jobs/tasks/sweep-pending.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
 import { scopedFilter } from '../filters.js';
@@ -110,16 +112,19 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: An
         tags: ['ingest'],
         summary: 'Start ingestion now: files left pending are queued again, and the IMAP mailboxes are fetched',
         description:
-          'Queues sweep-pending and, when the organisation has IMAP mailboxes, one fetch-imap run per mailbox ' +
-          '(see also POST /api/tasks/ingest). Poll GET /api/tasks/{id} for the outcome.',
+          "Queues sweep-pending of the organisation's files and, when the organisation has IMAP mailboxes, one " +
+          'fetch-imap run per mailbox (see also POST /api/tasks/ingest). Poll GET /api/tasks/{id} for the outcome.',
         response: { 202: Type.Object({ queued: Type.Array(Type.String({ description: 'Task ids' })) }) },
       },
     },
     async (req, reply) => {
-      const queued = [await deps.queue.enqueue('sweep-pending', {}, { dedupeKey: 'sweep-pending' })];
-      // the organisation's own mailboxes only
-      const mailboxes = deps.config.imap.filter((m) => m.org === orgOf(req).slug);
-      if (mailboxes.length > 0) queued.push(...(await queueScheduled(deps.queue, 'fetch-imap', mailboxes, null)));
+      // the organisation's own files and mailboxes only: the runs are the organisation's (its members follow them)
+      const org = orgOf(req);
+      const queued = [
+        await enqueueTask(deps.queue, sweepPendingTask, { orgId: org.id }, { dedupeKey: sweepPendingKey(org.id) }),
+      ];
+      const mailboxes = deps.config.imap.filter((m) => m.org === org.slug);
+      if (mailboxes.length > 0) queued.push(...(await queueImapFetches(deps.queue, mailboxes, () => org.id)));
       return reply.code(202).send({ queued });
     },
   );

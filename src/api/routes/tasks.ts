@@ -9,9 +9,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
 import { Type } from 'typebox';
 import { BullMqQueue } from '../../jobs/bullmq-queue.js';
-import { TASK_STATES, getTaskRun, listTaskRuns, type TaskRun, type TaskState } from '../../jobs/history.js';
-import { TASK_NAMES } from '../../jobs/queue.js';
-import { queueScheduled } from '../../jobs/scheduler.js';
+import { TASK_NAMES } from '../../jobs/tasks/index.js';
+import { queueImapFetches } from '../../jobs/tasks/fetch-imap.js';
+import { TASK_STATES, getTaskRun, listTaskRuns, type TaskRun, type TaskState } from '../../store/task-runs.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
 import { orgOf, principalOf } from '../plugins/auth.js';
@@ -195,7 +195,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       if (mailboxes.length === 0) {
         throw new HttpProblem(404, 'mailbox_not_found', `no IMAP mailbox named '${mailbox}' is configured`);
       }
-      const queued = await queueScheduled(deps.queue, 'fetch-imap', mailboxes, null);
+      const org = orgOf(req);
+      const queued = await queueImapFetches(deps.queue, mailboxes, () => org.id);
       return reply.code(202).send({ queued });
     },
   );

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { listSchedules, nextRuns } from '../../jobs/scheduler.js';
+import { listSchedules, nextRuns } from '../../jobs/schedules.js';
 import { configFrom } from '../context.js';
 
 export function scheduleCommand(): Command {

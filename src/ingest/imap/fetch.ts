@@ -11,6 +11,7 @@ import type { ImapMailboxConfig } from '../../config/jobs.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
+import { isRecentlyClaimed } from '../../store/files.js';
 import { emptyImportSummary, type ImportSummary } from '../import-files.js';
 import { intakeFile } from '../intake.js';
 import { processFile, type ProcessResult } from '../process-file.js';
@@ -81,16 +82,6 @@ function messageName(m: ImapMailboxConfig, uid: number, subject: string | undefi
   return `imap ${m.name} ${m.folder} uid ${uid}${s ? ` - ${s}` : ''}`.slice(0, 240) + '.eml';
 }
 
-async function recentlyClaimed(db: Database, orgId: number, fileId: number, staleAfterMs: number): Promise<boolean> {
-  const r = await db.query<{ recent: boolean }>(
-    `SELECT status IN ('pending', 'processing')
-       AND status_changed_at > now() - ($2::float8 * interval '1 millisecond') AS recent
-     FROM ingested_files WHERE id = $1 AND org_id = $3`,
-    [fileId, staleAfterMs, orgId],
-  );
-  return r.rows[0]?.recent === true;
-}
-
 interface Tally {
   s: MailboxSummary;
   failures: ImportSummary['failures'];
@@ -116,7 +107,7 @@ async function importMessage(
       t.s.unsupported++;
       return 'invalid';
     }
-    if (await recentlyClaimed(db, orgId, f.id, o.staleAfterMs)) {
+    if (await isRecentlyClaimed(db, orgId, f.id, o.staleAfterMs)) {
       t.s.leftForLater++;
       return 'leave';
     }

@@ -1,0 +1,97 @@
+// fetch-imap: fetches new reports from one IMAP mailbox (by name), or from all of them. Scheduled as one run per
+// mailbox; also queued by POST /api/tasks/ingest and /api/ingest/trigger, and by IMAP IDLE when new mail arrives.
+// A mailbox's reports go to the organisation of its `org` slug, and so does its run: the payload carries that
+// organisation's id (resolved by whoever queues it: the route knows the caller's, the scheduler asks the database).
+import type { ImapMailboxConfig } from '../../config/jobs.js';
+import { fetchMailboxes, type FetchSummary } from '../../ingest/imap/fetch.js';
+import { findOrgBySlug } from '../../store/organizations.js';
+import { PermanentTaskError, defineTask, enqueueTask, type ScheduledRun, type TaskQueue } from './define.js';
+
+export interface FetchImapPayload {
+  /** Only this mailbox (by name); absent: every configured one (of `orgId`, when given). */
+  mailbox?: string;
+  /** The organisation of the mailbox (the run is its): a mailbox of another organisation is not read. */
+  orgId?: number;
+}
+
+/** A mailbox name as a job-id-safe token. */
+export function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_.@-]+/g, '-')
+    .slice(0, 80);
+}
+
+/**
+ * The fetch of one mailbox, in its organisation (`orgId` undefined: the organisation does not exist, the run is
+ * platform-wide and reads nothing). Its key is the dedupe key (one fetch of a mailbox at a time) and the
+ * schedule's id.
+ */
+export function fetchImapRun(m: ImapMailboxConfig, orgId: number | undefined): ScheduledRun<FetchImapPayload> {
+  return {
+    key: `fetch-imap-${slug(m.name)}`,
+    payload: orgId === undefined ? { mailbox: m.name } : { mailbox: m.name, orgId },
+  };
+}
+
+/**
+ * Queues a fetch of each mailbox now (the API, IMAP IDLE): a fetch of a mailbox already queued is not queued
+ * twice, and one running gets one more run after it (the mail that just arrived may be after its search).
+ */
+export function queueImapFetches(
+  queue: TaskQueue,
+  mailboxes: ImapMailboxConfig[],
+  orgIdOf: (m: ImapMailboxConfig) => number | undefined | Promise<number | undefined>,
+): Promise<string[]> {
+  return Promise.all(
+    mailboxes.map(async (m) => {
+      const run = fetchImapRun(m, await orgIdOf(m));
+      return enqueueTask(queue, fetchImapTask, run.payload, { dedupeKey: run.key, rerunIfRunning: true });
+    }),
+  );
+}
+
+/** What a fetch run keeps in the task history: the counts and each mailbox's error, not every file name. */
+export function compactFetchSummary(s: FetchSummary): object {
+  const { failures, ...counts } = s;
+  return { ...counts, failures: failures.slice(0, 20) };
+}
+
+export const fetchImapTask = defineTask<FetchImapPayload>()({
+  name: 'fetch-imap',
+  description: 'fetch new reports from the IMAP mailboxes',
+  defaultSchedule: '*/15 * * * *',
+  unavailableBecause: ({ imap }) => (imap.length === 0 ? 'no IMAP mailbox is configured' : null),
+  orgOf: (p) => p.orgId ?? null,
+  scheduledRuns: ({ imap, orgIdOf }) => Promise.all(imap.map(async (m) => fetchImapRun(m, await orgIdOf(m.org)))),
+  handler: async (ctx, { mailbox, orgId }) => {
+    const orgOf = async (m: ImapMailboxConfig) => (await findOrgBySlug(ctx.db, m.org))?.id;
+    let mailboxes = mailbox === undefined ? ctx.imap : ctx.imap.filter((m) => m.name === mailbox);
+    if (mailboxes.length === 0) {
+      if (mailbox === undefined) return { mailboxes: 0 };
+      throw new PermanentTaskError(`no IMAP mailbox named '${mailbox}' is configured`);
+    }
+    if (orgId !== undefined) {
+      // a run of one organisation reads only that organisation's mailboxes
+      const own: ImapMailboxConfig[] = [];
+      for (const m of mailboxes) if ((await orgOf(m)) === orgId) own.push(m);
+      if (own.length === 0) {
+        if (mailbox === undefined) return { mailboxes: 0 };
+        throw new PermanentTaskError(`the IMAP mailbox '${mailbox}' is not organisation ${orgId}'s`);
+      }
+      mailboxes = own;
+    }
+    const summary = await fetchMailboxes(ctx.db, mailboxes, {
+      limits: ctx.limits,
+      staleAfterMs: ctx.jobs.staleAfterMs,
+      orgOf,
+      sink: ctx.sink,
+      log: ctx.log,
+    });
+    const unreachable = summary.mailboxes.filter((m) => m.error !== null);
+    // Fail the run (retried with backoff, visible as failed at the end) when a mailbox could not be read;
+    // what the other mailboxes gave is stored already.
+    if (unreachable.length > 0) throw new Error(unreachable.map((m) => `${m.name}: ${m.error}`).join('; '));
+    return compactFetchSummary(summary);
+  },
+});
