@@ -6,7 +6,7 @@ import { ActionError, Badge, ErrorBox, Empty, Loading, PageHeader } from '../com
 import { describeError } from '../lib/problem';
 import { formatDateTime } from '../lib/format';
 import { hasRole, type Role } from '../lib/session';
-import type { ApiKeyItem, UserItem } from '../lib/types';
+import type { ApiKeyItem, NewApiKey, UserItem } from '../lib/types';
 
 const ROLES: Role[] = ['viewer', 'analyst', 'admin'];
 
@@ -315,7 +315,7 @@ export function Keys(): JSX.Element {
     try {
       const body: Record<string, string> = { name: name.trim() };
       if (expires) body.expiresAt = new Date(`${expires}T23:59:59Z`).toISOString();
-      const k = await api.post<ApiKeyItem>('/api/keys', body);
+      const k = await api.post<NewApiKey>('/api/keys', body);
       if (k.key) setSecret(k.key);
       setName('');
       setExpires('');
