@@ -213,11 +213,12 @@ export function Users(): JSX.Element {
             </select>
           </label>
           <label>
-            Password (optional: one is generated)
+            Password (optional)
             <input
               type="password"
               autoComplete="new-password"
               minLength={10}
+              aria-describedby="new-user-password-hint"
               value={form.password}
               onInput={(e) => setForm({ ...form, password: e.currentTarget.value })}
             />
@@ -226,6 +227,9 @@ export function Users(): JSX.Element {
             Add user
           </button>
         </form>
+        <p class="hint" id="new-user-password-hint">
+          Without a password, one is generated and shown once; a password you give needs 10 to 72 characters.
+        </p>
       </section>
       <section class="card detail" aria-labelledby="user-list">
         <h2 id="user-list">{here ? 'Members' : 'All users'}</h2>

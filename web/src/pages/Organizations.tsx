@@ -510,13 +510,14 @@ export function Members({ slug, orgName }: { slug: string; orgName: string }): J
                 />
               </label>
               <label>
-                Password (at least 10 characters)
+                Password
                 <input
                   type="password"
                   required
                   minLength={10}
                   maxLength={72}
                   autoComplete="new-password"
+                  aria-describedby={`new-member-hint-${slug}`}
                   value={form.password}
                   onInput={(e) => setForm({ ...form, password: e.currentTarget.value })}
                 />
@@ -537,6 +538,11 @@ export function Members({ slug, orgName }: { slug: string; orgName: string }): J
             {mode === 'new' ? 'Create and add' : 'Add member'}
           </button>
         </div>
+        <p class="hint" id={`new-member-hint-${slug}`}>
+          {mode === 'new'
+            ? 'A password of 10 to 72 characters: give it to the new user, who signs in with it.'
+            : 'Someone who already has an account here (in any organisation) keeps their password.'}
+        </p>
       </form>
     </section>
   );
