@@ -89,10 +89,16 @@ const BATCH = 5000;
  */
 export async function deleteOrg(db: Database, id: number): Promise<boolean> {
   for (const table of UNREFERENCED_TABLES) {
-    const key = table === 'records' ? '(report_id, idx)' : table === 'task_runs' ? 'id' : 'ctid';
+    // the row key, and the same columns as a select list ("(a, b)" there would be one column of row type)
+    const [key, columns] =
+      table === 'records'
+        ? ['(report_id, idx)', 'report_id, idx']
+        : table === 'task_runs'
+          ? ['id', 'id']
+          : ['ctid', 'ctid'];
     for (;;) {
       const r = await db.query(
-        `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE org_id = $1 LIMIT ${BATCH})`,
+        `DELETE FROM ${table} WHERE ${key} IN (SELECT ${columns} FROM ${table} WHERE org_id = $1 LIMIT ${BATCH})`,
         [id],
       );
       if (r.rowCount < BATCH) break;
