@@ -584,6 +584,21 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
         ['ingrid@initech.example', 'viewer'],
         [VIEWER.email, 'analyst'],
       ]);
+
+      // renamed, then deleted after typing its slug
+      const names = page.locator('section', { has: page.getByRole('heading', { name: 'Name and slug' }) });
+      await names.getByLabel('Name').fill('Initech');
+      await names.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved: Initech (initech).' }).waitFor();
+      await page.getByRole('heading', { name: 'Members of Initech', exact: true }).waitFor();
+      const remove = page.getByRole('button', { name: 'Delete Initech' });
+      expect(await remove.isDisabled()).toBe(true);
+      await page.getByLabel('Type initech to confirm').fill('initech');
+      await remove.click();
+      await page.waitForURL((u) => u.pathname === '/o/default/settings/organizations');
+      await page.getByRole('rowheader', { name: OTHER.name }).waitFor();
+      expect(await page.getByRole('rowheader', { name: 'Initech' }).count()).toBe(0);
+      await expect.poll(() => page.locator('#org-switch option').count()).toBe(2);
     });
   });
 

@@ -14,8 +14,8 @@ import {
 } from '../../web/src/lib/routes';
 import { slugFrom, slugProblem } from '../../web/src/lib/slug';
 
-const ACME: OrgChoice = { slug: 'acme', name: 'Acme', role: 'admin' };
-const GLOBEX: OrgChoice = { slug: 'globex', name: 'Globex', role: 'viewer' };
+const ACME: OrgChoice = { id: 1, slug: 'acme', name: 'Acme', role: 'admin' };
+const GLOBEX: OrgChoice = { id: 2, slug: 'globex', name: 'Globex', role: 'viewer' };
 
 describe('organisation in the URL', () => {
   it('splits /o/<slug> from the page path', () => {

@@ -36,6 +36,8 @@ describe('response types from the OpenAPI document', () => {
     expectTypeOf<T.OrgRef>().not.toBeNever();
     expectTypeOf<T.OrgDetail>().not.toBeNever();
     expectTypeOf<T.NewOrg>().not.toBeNever();
+    expectTypeOf<T.CreatedOrg>().not.toBeNever();
+    expectTypeOf<T.UpdatedOrg>().not.toBeNever();
     expectTypeOf<T.OrgChange>().not.toBeNever();
     expectTypeOf<T.MemberItem>().not.toBeNever();
     expectTypeOf<T.NewMember>().not.toBeNever();

@@ -6,7 +6,7 @@
 // gets a switcher in the header, and a platform administrator the organisations page.
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { useChoices } from './choices';
+import { invalidateChoices, useChoices } from './choices';
 import { Ctx, useLoad, type AppContext } from './context';
 import { FilterBar } from './components/FilterBar';
 import { ErrorBox, Loading } from './components/ui';
@@ -100,7 +100,9 @@ function Shell({
   params: Record<string, string>;
 }): JSX.Element {
   const loc = useLocation();
-  const { choices, error } = useChoices(ctx.api);
+  // Without an organisation (a platform administrator before creating one) only the platform pages are there.
+  const hasOrg = ctx.org !== null || ctx.session.state.status === 'open';
+  const { choices, error } = useChoices(hasOrg ? ctx.api : null);
   const filters = useMemo(() => parseFilters(loc.search), [loc.search]);
   const today = todayUtc();
   const span = useMemo(() => resolveRange(filters, today, choices?.extent), [filters, today, choices?.extent]);
@@ -118,8 +120,6 @@ function Shell({
     setMenuOpen(false);
   }, [page]);
 
-  // Without an organisation (a platform administrator before creating one) only the platform pages are there.
-  const hasOrg = ctx.org !== null || ctx.session.state.status === 'open';
   const nav = NAV.filter((n) => (n.platform ? ctx.user.platformAdmin === true : hasOrg && hasRole(ctx.user, n.role)));
   const keepFilters = (href: string): string => {
     const target = matchRoute(href).page;
@@ -294,10 +294,25 @@ function Workspace({
   route: { page: PageName; params: Record<string, string> };
 }): JSX.Element {
   const loc = useLocation();
-  const [version, setVersion] = useState(0);
-  const me = useLoad(open ? null : `me-${user.id}-${version}`, (signal) => api.get<Me>('/api/me', undefined, signal));
-  const refreshOrgs = useCallback(() => setVersion((v) => v + 1), []);
-  const resolution = me.data ? resolveOrg(loc.org, me.data) : null;
+  // Another user signed in in this tab: nothing of the previous one's choices may show.
+  useState(() => invalidateChoices());
+  const me = useLoad(open ? null : `me-${user.id}`, (signal) => api.get<Me>('/api/me', undefined, signal));
+  // After a change to the organisations: the new list and the caller's navigation (`then`) in the same tick, so
+  // that no render sees the new list with the old URL (a renamed slug would briefly be "no access").
+  const [fresh, setFresh] = useState<Me | null>(null);
+  const refreshOrgs = useCallback(
+    async (then?: () => void): Promise<void> => {
+      try {
+        setFresh(await api.get<Me>('/api/me'));
+      } catch {
+        me.reload();
+      }
+      then?.();
+    },
+    [api],
+  );
+  const meData = fresh ?? me.data;
+  const resolution = meData ? resolveOrg(loc.org, meData) : null;
   const org = resolution?.kind === 'org' ? resolution.org : null;
   const multi = resolution !== null && resolution.kind !== 'none' && resolution.multi;
 
@@ -311,21 +326,21 @@ function Workspace({
 
   const ctx = useMemo<AppContext | null>(() => {
     if (open) return { api, session, user, org: null, orgs: [], multi: false, refreshOrgs };
-    if (!me.data || !resolution || resolution.kind === 'no-access') return null;
+    if (!meData || !resolution || resolution.kind === 'no-access') return null;
     const who: User = {
-      id: me.data.id,
-      email: me.data.email,
-      name: me.data.name,
-      role: org?.role ?? me.data.role,
-      platformAdmin: me.data.platformAdmin,
+      id: meData.id,
+      email: meData.email,
+      name: meData.name,
+      role: org?.role ?? meData.role,
+      platformAdmin: meData.platformAdmin,
     };
     // A user of one organisation asks for it as /api/...; of several, by its slug (the URL's organisation).
     const orgApi = api.forOrg(org && multi ? org.slug : null);
-    return { api: orgApi, session, user: who, org, orgs: me.data.organizations, multi, refreshOrgs };
-  }, [open, api, session, user, me.data, org?.slug, org?.role, multi, refreshOrgs]);
+    return { api: orgApi, session, user: who, org, orgs: meData.organizations, multi, refreshOrgs };
+  }, [open, api, session, user, meData, org, multi, refreshOrgs]);
 
   if (open && ctx) return <Shell key="" ctx={ctx} page={route.page} params={route.params} />;
-  if (!me.data) {
+  if (!meData) {
     if (me.state === 'error') {
       return (
         <main id="main" class="login">
@@ -353,7 +368,7 @@ function Workspace({
       </StatePage>
     );
   }
-  if (resolution?.kind === 'none' && !me.data.platformAdmin) {
+  if (resolution?.kind === 'none' && !meData.platformAdmin) {
     return (
       <StatePage title="No access yet" session={session}>
         <p>Your account is not a member of any organisation: ask an administrator to add you.</p>
@@ -363,7 +378,8 @@ function Workspace({
   if (!ctx) return <Loading what="Opening the dashboard" />;
   // A platform administrator without any organisation yet: only the organisations pages make sense.
   const page = ctx.org === null && !PLATFORM_PAGES.includes(route.page) ? 'organizations' : route.page;
-  return <Shell key={ctx.org?.slug ?? ''} ctx={ctx} page={page} params={route.params} />;
+  // A new organisation is a new shell (its data loads afresh); a renamed one (same id) is not.
+  return <Shell key={String(ctx.org?.id ?? '')} ctx={ctx} page={page} params={route.params} />;
 }
 
 export function App({ session, api }: { session: Session; api: Api }): JSX.Element {

@@ -42,7 +42,8 @@ export function invalidateChoices(): void {
   for (const fn of listeners) fn();
 }
 
-export function useChoices(api: Api): { choices: Choices | null; error: unknown } {
+/** api null: there is no organisation to ask (nothing is loaded). */
+export function useChoices(api: Api | null): { choices: Choices | null; error: unknown } {
   const [state, setState] = useState<{ choices: Choices | null; error: unknown }>({ choices: null, error: null });
   const [version, setVersion] = useState(0);
   useEffect(() => {
@@ -53,6 +54,7 @@ export function useChoices(api: Api): { choices: Choices | null; error: unknown 
     };
   }, []);
   useEffect(() => {
+    if (!api) return;
     let live = true;
     const key = api.org ?? '';
     const p = cached.get(key) ?? fetchChoices(api);

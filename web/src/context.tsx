@@ -18,8 +18,11 @@ export interface AppContext {
   orgs: OrgChoice[];
   /** The user can enter several organisations: the app then shows them (switcher, /o/<slug>/ URLs, names). */
   multi: boolean;
-  /** Reloads the organisations (after one was created, renamed or deleted). */
-  refreshOrgs: () => void;
+  /**
+   * Reloads the organisations (after one was created, renamed or deleted); `then` (a navigation) runs with the
+   * new list, before anything renders.
+   */
+  refreshOrgs: (then?: () => void) => Promise<void>;
 }
 
 export const Ctx = createContext<AppContext | null>(null);

@@ -88,6 +88,7 @@ export function safeNext(next: string | null | undefined): string {
 }
 
 export interface OrgChoice {
+  id: number;
   slug: string;
   name: string;
   role: 'admin' | 'analyst' | 'viewer';

@@ -10,7 +10,18 @@ import { describeError } from '../lib/problem';
 import { SLUG_PATTERN, withOrg } from '../lib/routes';
 import { SLUG_HINT, slugFrom, slugProblem } from '../lib/slug';
 import type { Role } from '../lib/session';
-import type { AddedMember, MemberItem, NewMember, OrgChange, OrgDetail, OrgRef, Page } from '../lib/types';
+import type {
+  AddedMember,
+  CreatedOrg,
+  MemberItem,
+  NewMember,
+  NewOrg,
+  OrgChange,
+  OrgDetail,
+  OrgRef,
+  Page,
+  UpdatedOrg,
+} from '../lib/types';
 import { Link, navigate, useLocation } from '../router';
 
 const ROLES: Role[] = ['viewer', 'analyst', 'admin'];
@@ -37,7 +48,7 @@ export function Organizations(): JSX.Element {
   );
   const [form, setForm] = useState({ name: '', slug: '', slugEdited: false });
   const [error, setError] = useState<string | null>(null);
-  const [created, setCreated] = useState<OrgRef | null>(null);
+  const [created, setCreated] = useState<CreatedOrg | null>(null);
   const [busy, setBusy] = useState(false);
 
   if (!user.platformAdmin) return <NotPlatformAdmin title="Organisations" />;
@@ -55,11 +66,11 @@ export function Organizations(): JSX.Element {
     }
     setBusy(true);
     try {
-      const org = await api.post<OrgRef>('/api/orgs', { slug, name: form.name.trim() });
-      setCreated({ ...org, role: 'admin' });
+      const body: NewOrg = { slug, name: form.name.trim() };
+      setCreated(await api.post<CreatedOrg>('/api/orgs', body));
       setForm({ name: '', slug: '', slugEdited: false });
       list.reload();
-      refreshOrgs();
+      await refreshOrgs();
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -221,18 +232,16 @@ export function Organization({ slug }: { slug: string }): JSX.Element {
       return;
     }
     try {
-      const r = await api.patch<OrgRef>(`/api/orgs/${org.slug}`, change);
+      const r = await api.patch<UpdatedOrg>(`/api/orgs/${org.slug}`, change);
       setEdit(null);
       setSaved(`Saved: ${r.name} (${r.slug}).`);
-      refreshOrgs();
       if (r.slug !== org.slug) {
         // The old slug names nothing any more: this page (and the URL's organisation, when it was this one) move.
         const here = `/settings/organizations/${r.slug}`;
-        navigate(loc.org === org.slug ? withOrg(r.slug, here) : withOrg(loc.org, here), {
-          replace: true,
-          absolute: true,
-        });
+        const to = withOrg(loc.org === org.slug ? r.slug : loc.org, here);
+        await refreshOrgs(() => navigate(to, { replace: true, absolute: true }));
       } else {
+        await refreshOrgs();
         detail.reload();
       }
     } catch (err) {
@@ -245,12 +254,9 @@ export function Organization({ slug }: { slug: string }): JSX.Element {
     setError(null);
     try {
       await api.delete(`/api/orgs/${org.slug}`);
-      refreshOrgs();
       // Its pages are gone: back to the list (in the default organisation when the URL named this one).
-      navigate(loc.org === org.slug ? '/settings/organizations' : withOrg(loc.org, '/settings/organizations'), {
-        replace: true,
-        absolute: true,
-      });
+      const to = loc.org === org.slug ? '/settings/organizations' : withOrg(loc.org, '/settings/organizations');
+      await refreshOrgs(() => navigate(to, { replace: true, absolute: true }));
     } catch (err) {
       setError(describeError(err));
     }
