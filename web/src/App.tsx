@@ -111,7 +111,8 @@ function Shell({
 
   // On a page change, move focus to the page's heading (screen readers announce it) and set the title.
   useEffect(() => {
-    document.title = `${TITLES[page]} · DMARC reports`;
+    const where = ctx.multi && ctx.org ? ` · ${ctx.org.name}` : '';
+    document.title = `${TITLES[page]}${where} · DMARC reports`;
     if (focusTarget.current && focusTarget.current !== page) {
       const h = document.getElementById('page-title');
       h?.focus({ preventScroll: false });
@@ -220,19 +221,29 @@ function Shell({
   );
 }
 
+/** Set while switching: the next organisation's shell (a new one) gives the focus back to its switcher. */
+let refocusSwitcher = false;
+
 /** The organisation switcher: a native select (keyboard and screen readers as usual), each with the role there. */
 function OrgSwitcher({ current, orgs }: { current: OrgChoice; orgs: OrgChoice[] }): JSX.Element {
   const loc = useLocation();
   const sorted = useMemo(() => [...orgs].sort((a, b) => a.name.localeCompare(b.name)), [orgs]);
+  const select = useRef<HTMLSelectElement>(null);
+  useEffect(() => {
+    if (refocusSwitcher) select.current?.focus();
+    refocusSwitcher = false;
+  }, []);
   return (
     <div class="org-switch">
       <label for="org-switch">Organisation</label>
       <select
         id="org-switch"
+        ref={select}
         value={current.slug}
         onChange={(e) => {
           const slug = e.currentTarget.value;
           if (slug === current.slug) return;
+          refocusSwitcher = true;
           navigate(switchOrgHref(loc.pathname, loc.search, slug), { absolute: true });
         }}
       >
