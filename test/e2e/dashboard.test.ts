@@ -1,7 +1,10 @@
 // End to end: the real `dmarc serve` (fresh data dir, loopback port) driven by Debian's Chromium through
 // playwright-core. Logs in, uploads corpus files through the page, checks the overview's headline figures
 // against the API (all data, then a domain filter that must survive a reload and the back button), opens a
-// report from the list, checks that a viewer sees no upload, and that no page logged a console error.
+// report from the list, checks that a viewer sees no upload, and that no page logged a console error. Then a second
+// organisation (created and filled through the API): the switcher for a platform administrator, the other
+// organisation's figures under /o/<slug>/, a shared /o/<slug>/ link after login, nothing of organisations for a user
+// of one, and the organisations page creating one and adding its members.
 // Screenshots of every page go to test-output/e2e/ (ignored by git).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +26,7 @@ if (!haveChromium) {
 
 const ADMIN = { email: 'admin@example.com', password: 'e2e-admin-password-1234' };
 const VIEWER = { email: 'viewer@example.com', password: 'e2e-viewer-password-1234' };
+const OTHER = { slug: 'globex', name: 'Globex Corporation' };
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 // A period that holds all the corpus reports with a readable date, given as a custom range so that the test
 // knows the exact API query behind the page.
@@ -154,10 +158,10 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     return out;
   };
 
-  const figuresFromApi = async (q: string): Promise<Record<string, string>> => {
+  const figuresFromApi = async (q: string, org?: string): Promise<Record<string, string>> => {
     const t = await api<{
       current: { messages: number; complianceRate: number | null; dmarcFail: number; sources: number; domains: number };
-    }>(`/api/rollup/trends?${q}`);
+    }>(`${org ? `/api/orgs/${org}` : '/api'}/rollup/trends?${q}`);
     return {
       messages: String(t.current.messages),
       compliance: t.current.complianceRate === null ? '' : String(t.current.complianceRate),
@@ -423,6 +427,179 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
       headers: { authorization: `Bearer ${viewerToken}` },
     });
     expect(refused.status).toBe(403);
+  });
+
+  describe('organisations', () => {
+    // One report of known size in the second organisation (ground truth from the manifest).
+    const one = readManifest().find((r) => r.kind === 'aggregate' && r.path === 'DMARCReporting/report.xml.gz')!;
+    const oneMessages = (one.expected as { count_sum: number }).count_sum;
+
+    const signOut = async (): Promise<void> => {
+      await page.getByRole('button', { name: 'Sign out' }).first().click();
+      await page.locator('#login-email').waitFor();
+    };
+
+    const noOrganisationWords = async (): Promise<void> => {
+      const text = await page.locator('body').innerText();
+      expect(text).not.toMatch(/organi[sz]ation/i);
+      expect(await page.locator('#org-switch').count()).toBe(0);
+    };
+
+    it('holds a second organisation, created through the API, with one report', async (ctx) => {
+      if (!authEnabled) ctx.skip();
+      await api('/api/orgs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(OTHER),
+      });
+      const form = new FormData();
+      form.append('files', new Blob([fs.readFileSync(one.absPath)]), path.basename(one.path));
+      await api(`/api/orgs/${OTHER.slug}/upload`, { method: 'POST', body: form });
+      await expect
+        .poll(
+          async () =>
+            (await api<{ items: { status: string }[] }>(`/api/orgs/${OTHER.slug}/files`)).items.map((f) => f.status),
+          { timeout: 30_000 },
+        )
+        .toEqual(['processed']);
+    });
+
+    it('shows a user of one organisation nothing of organisations', async (ctx) => {
+      if (!authEnabled) ctx.skip();
+      // still signed in as the viewer, a member of the default organisation only
+      await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
+      await overviewReady();
+      await noOrganisationWords();
+      await page.goto(`${server.url}/settings/keys`);
+      await page.getByRole('heading', { name: 'Your keys' }).waitFor();
+      await noOrganisationWords();
+      // a link naming their organisation opens as the plain page
+      await page.goto(`${server.url}/o/default/reports?from=${FROM}&to=${TO}`);
+      await page.waitForURL((u) => u.pathname === '/reports');
+      await page.locator('table.data tbody tr').first().waitFor();
+      await noOrganisationWords();
+      // one they are not a member of says so, and leads back
+      await page.goto(`${server.url}/o/${OTHER.slug}/reports`);
+      await page.getByRole('heading', { name: `You have no access to the organisation '${OTHER.slug}'` }).waitFor();
+      await page.getByRole('link', { name: 'Go to your dashboard' }).click();
+      await page.waitForURL((u) => u.pathname === '/');
+      await signOut();
+    });
+
+    it("gives a platform administrator a switcher that shows the other organisation's figures", async (ctx) => {
+      if (!authEnabled) ctx.skip();
+      await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
+      await login(ADMIN);
+      // a user of several organisations always sees which one: the URL names it
+      await page.waitForURL((u) => u.pathname === '/o/default' && u.search.includes(`from=${FROM}`));
+      await overviewReady();
+      const switcher = page.getByLabel('Organisation', { exact: true });
+      expect(await switcher.inputValue()).toBe('default');
+      expect(await switcher.locator('option').allTextContents()).toEqual([
+        'Default organisation (admin)',
+        `${OTHER.name} (admin)`,
+      ]);
+      const before = await figuresOnPage();
+      await page.locator('header.topbar').screenshot({ path: path.join(OUT, 'header-switcher.png') });
+
+      await switcher.selectOption(OTHER.slug);
+      await page.waitForURL((u) => u.pathname === `/o/${OTHER.slug}` && u.search.includes(`from=${FROM}`));
+      await overviewReady();
+      const expected = await figuresFromApi(`from=${FROM}&to=${TO}`, OTHER.slug);
+      await expect.poll(figuresOnPage).toEqual(expected);
+      expect(expected.messages).toBe(String(oneMessages));
+      expect(expected.messages).not.toBe(before.messages);
+      await shot('overview-other-org');
+
+      // links stay in the organisation; a report of it becomes the report list of the next one
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+      await page.waitForURL((u) => u.pathname === `/o/${OTHER.slug}/reports`);
+      await page.locator('table.data tbody tr').first().waitFor();
+      expect(await page.locator('table.data tbody tr').count()).toBe(1);
+      await page.locator('table.data tbody tr').first().locator('a').first().click();
+      await page.waitForURL(new RegExp(`/o/${OTHER.slug}/reports/\\d+`));
+      await page.getByRole('heading', { name: /^Report from / }).waitFor();
+      await switcher.selectOption('default');
+      await page.waitForURL((u) => u.pathname === '/o/default/reports' && u.search.includes(`from=${FROM}`));
+      await page.locator('table.data tbody tr').nth(1).waitFor();
+    });
+
+    it('opens a shared /o/<slug>/ link after login, and says when the organisation is not yours', async (ctx) => {
+      if (!authEnabled) ctx.skip();
+      await signOut();
+      await page.goto(`${server.url}/o/${OTHER.slug}/reports?from=${FROM}&to=${TO}`);
+      await page.waitForURL(/\/login\?next=/);
+      await login(ADMIN);
+      await page.waitForURL((u) => u.pathname === `/o/${OTHER.slug}/reports` && u.search.includes(`from=${FROM}`));
+      await page.locator('table.data tbody tr').first().waitFor();
+      expect(await page.locator('table.data tbody tr').count()).toBe(1);
+      expect(await page.getByLabel('Organisation', { exact: true }).inputValue()).toBe(OTHER.slug);
+
+      await page.goto(`${server.url}/o/no-such-org/`);
+      await page.getByRole('heading', { name: "You have no access to the organisation 'no-such-org'" }).waitFor();
+      await shot('org-no-access');
+      await page.getByRole('link', { name: 'Go to Default organisation' }).click();
+      await page.waitForURL((u) => u.pathname === '/o/default');
+    });
+
+    it('creates an organisation and adds its members on the organisations page', async (ctx) => {
+      if (!authEnabled) ctx.skip();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organisations' }).click();
+      await page.waitForURL((u) => u.pathname === '/o/default/settings/organizations');
+      await page.getByRole('cell', { name: OTHER.slug, exact: true }).waitFor();
+      // the slug is checked as the server checks it
+      await page.getByLabel('Name', { exact: true }).fill('Initech Ltd');
+      expect(await page.locator('#org-slug').inputValue()).toBe('initech-ltd');
+      await page.locator('#org-slug').fill('Initech Ltd');
+      await page.getByRole('button', { name: 'Create organisation' }).click();
+      await page.getByRole('alert').filter({ hasText: 'cannot be a slug' }).waitFor();
+      await page.locator('#org-slug').fill('initech');
+      await page.getByRole('button', { name: 'Create organisation' }).click();
+      await page.getByRole('status').filter({ hasText: 'Created Initech Ltd.' }).waitFor();
+      await page.getByRole('rowheader', { name: 'Initech Ltd' }).waitFor();
+      // the switcher knows it at once
+      await expect.poll(() => page.locator('#org-switch option').count()).toBe(3);
+      await shot('organizations');
+
+      await page.getByRole('link', { name: 'Members and settings of Initech Ltd' }).click();
+      await page.getByRole('heading', { name: 'Members of Initech Ltd' }).waitFor();
+      await page.getByText('No members yet').waitFor();
+      // an existing user by e-mail
+      const members = page.locator('section', { has: page.getByRole('heading', { name: 'Members of Initech Ltd' }) });
+      await members.getByLabel('E-mail').fill(VIEWER.email);
+      await members.locator('form').getByLabel(/^Role/).selectOption('analyst');
+      await members.getByRole('button', { name: 'Add member' }).click();
+      await members.getByRole('cell', { name: VIEWER.email, exact: true }).waitFor();
+      // and a new one
+      await members.getByLabel('A new user').check();
+      await members.getByLabel('E-mail').fill('ingrid@initech.example');
+      await members.getByLabel('Name', { exact: true }).fill('Ingrid Initech');
+      await members.getByLabel(/^Password/).fill('ingrid-password-1234');
+      await members.locator('form').getByLabel(/^Role/).selectOption('viewer');
+      await members.getByRole('button', { name: 'Create and add' }).click();
+      await members.getByRole('cell', { name: 'ingrid@initech.example', exact: true }).waitFor();
+      await shot('organization-members');
+      const listed = await api<{ items: { email: string; role: string }[] }>('/api/orgs/initech/members');
+      expect(listed.items.map((m) => [m.email, m.role]).sort()).toEqual([
+        ['ingrid@initech.example', 'viewer'],
+        [VIEWER.email, 'analyst'],
+      ]);
+
+      // renamed, then deleted after typing its slug
+      const names = page.locator('section', { has: page.getByRole('heading', { name: 'Name and slug' }) });
+      await names.getByLabel('Name').fill('Initech');
+      await names.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved: Initech (initech).' }).waitFor();
+      await page.getByRole('heading', { name: 'Members of Initech', exact: true }).waitFor();
+      const remove = page.getByRole('button', { name: 'Delete Initech' });
+      expect(await remove.isDisabled()).toBe(true);
+      await page.getByLabel('Type initech to confirm').fill('initech');
+      await remove.click();
+      await page.waitForURL((u) => u.pathname === '/o/default/settings/organizations');
+      await page.getByRole('rowheader', { name: OTHER.name }).waitFor();
+      expect(await page.getByRole('rowheader', { name: 'Initech' }).count()).toBe(0);
+      await expect.poll(() => page.locator('#org-switch option').count()).toBe(2);
+    });
   });
 
   it('logged no console errors', () => {

@@ -45,6 +45,13 @@ describe('serving the dashboard', () => {
       '/sources?ip=192.0.2.1',
       '/settings/keys',
       '/login?next=%2F',
+      // an organisation's dashboard: the same pages under /o/<slug>
+      '/o/acme',
+      '/o/acme/',
+      '/o/acme/reports?domain=example.com',
+      '/o/acme/reports/42',
+      '/o/acme-corp-2/settings/organizations',
+      '/o/acme/login?next=%2Fo%2Facme%2Freports',
     ]) {
       const r = await app.inject({ method: 'GET', url });
       expect(r.statusCode, url).toBe(200);
@@ -73,6 +80,9 @@ describe('serving the dashboard', () => {
       '/admin/queues/x',
       '/favicon.ico',
       '/robots.txt',
+      '/o/acme/favicon.ico',
+      '/o/acme/assets/index-abc123.js',
+      '/o/acme.js',
     ]) {
       const r = await app.inject({ method: 'GET', url });
       expect(r.statusCode, url).toBe(404);
@@ -89,6 +99,10 @@ describe('serving the dashboard', () => {
     expect(isAppPath('/openapi.json')).toBe(false);
     expect(isAppPath('/redoc')).toBe(false);
     expect(isAppPath('/main.js')).toBe(false);
+    expect(isAppPath('/o/acme')).toBe(true);
+    expect(isAppPath('/o/acme/sources?ip=192.0.2.1')).toBe(true);
+    expect(isAppPath('/o/acme/robots.txt')).toBe(false);
+    expect(isAppPath('/o/x.y')).toBe(false);
   });
 
   it('explains when the app has not been built', async () => {

@@ -1,16 +1,31 @@
 // The app shell: waits for the session, shows the login page when signed out, and otherwise the navigation,
 // the filters (on pages that use them) and the page of the current route.
-import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { useChoices } from './choices';
-import { Ctx, type AppContext } from './context';
+//
+// Organisations: /api/me says which ones the user can enter. The page's organisation is the URL's /o/<slug>/
+// (else the default one); the URL is kept canonical (routes.ts canonicalHref); a user of several organisations
+// gets a switcher in the header, and a platform administrator the organisations page.
+import type { ComponentChildren, JSX } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { invalidateChoices, useChoices } from './choices';
+import { Ctx, useLoad, type AppContext } from './context';
 import { FilterBar } from './components/FilterBar';
 import { ErrorBox, Loading } from './components/ui';
 import type { Api } from './lib/api';
 import { parseFilters, resolveRange, todayUtc } from './lib/filters';
-import { matchRoute, safeNext, type PageName } from './lib/routes';
-import { hasRole, type Role, type Session, type SessionState } from './lib/session';
+import {
+  canonicalHref,
+  matchRoute,
+  resolveOrg,
+  safeNext,
+  switchOrgHref,
+  withOrg,
+  type OrgChoice,
+  type PageName,
+} from './lib/routes';
+import { hasRole, type Role, type Session, type SessionState, type User } from './lib/session';
+import type { Me } from './lib/types';
 import { Keys, Users } from './pages/Admin';
+import { Organization, Organizations } from './pages/Organizations';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
@@ -24,6 +39,8 @@ interface NavItem {
   label: string;
   pages: PageName[];
   role: Role;
+  /** Only for platform administrators (and shown without an organisation too). */
+  platform?: true;
 }
 
 const NAV: NavItem[] = [
@@ -34,7 +51,17 @@ const NAV: NavItem[] = [
   { href: '/tasks', label: 'Ingestion', pages: ['tasks'], role: 'viewer' },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
   { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
+  {
+    href: '/settings/organizations',
+    label: 'Organisations',
+    pages: ['organizations', 'organization'],
+    role: 'viewer',
+    platform: true,
+  },
 ];
+
+/** Pages that do not show one organisation's data (a platform administrator's). */
+const PLATFORM_PAGES: PageName[] = ['organizations', 'organization'];
 
 const TITLES: Record<PageName, string> = {
   overview: 'Overview',
@@ -45,6 +72,8 @@ const TITLES: Record<PageName, string> = {
   tasks: 'Ingestion',
   users: 'Users',
   keys: 'API keys',
+  organizations: 'Organisations',
+  organization: 'Organisation',
   login: 'Sign in',
   'not-found': 'Not found',
 };
@@ -71,7 +100,9 @@ function Shell({
   params: Record<string, string>;
 }): JSX.Element {
   const loc = useLocation();
-  const { choices, error } = useChoices(ctx.api);
+  // Without an organisation (a platform administrator before creating one) only the platform pages are there.
+  const hasOrg = ctx.org !== null || ctx.session.state.status === 'open';
+  const { choices, error } = useChoices(hasOrg ? ctx.api : null);
   const filters = useMemo(() => parseFilters(loc.search), [loc.search]);
   const today = todayUtc();
   const span = useMemo(() => resolveRange(filters, today, choices?.extent), [filters, today, choices?.extent]);
@@ -80,7 +111,8 @@ function Shell({
 
   // On a page change, move focus to the page's heading (screen readers announce it) and set the title.
   useEffect(() => {
-    document.title = `${TITLES[page]} · DMARC reports`;
+    const where = ctx.multi && ctx.org ? ` · ${ctx.org.name}` : '';
+    document.title = `${TITLES[page]}${where} · DMARC reports`;
     if (focusTarget.current && focusTarget.current !== page) {
       const h = document.getElementById('page-title');
       h?.focus({ preventScroll: false });
@@ -89,7 +121,7 @@ function Shell({
     setMenuOpen(false);
   }, [page]);
 
-  const nav = NAV.filter((n) => hasRole(ctx.user, n.role));
+  const nav = NAV.filter((n) => (n.platform ? ctx.user.platformAdmin === true : hasOrg && hasRole(ctx.user, n.role)));
   const keepFilters = (href: string): string => {
     const target = matchRoute(href).page;
     if (!FILTERED.includes(target)) return href;
@@ -104,7 +136,9 @@ function Shell({
   };
 
   let body: JSX.Element;
-  if (page === 'report') body = <ReportView id={params.id ?? ''} />;
+  if (page === 'organizations') body = <Organizations />;
+  else if (page === 'organization') body = <Organization slug={params.slug ?? ''} />;
+  else if (page === 'report') body = <ReportView id={params.id ?? ''} />;
   else if (page === 'upload') body = <Upload />;
   else if (page === 'tasks') body = <Tasks />;
   else if (page === 'users') body = <Users />;
@@ -131,7 +165,7 @@ function Shell({
       <a class="skip" href="#main">
         Skip to content
       </a>
-      <header class="topbar">
+      <header class={ctx.multi && ctx.org ? 'topbar with-orgs' : 'topbar'}>
         <Link href="/" class="brand">
           <span aria-hidden="true" class="logo">
             ✓
@@ -147,6 +181,7 @@ function Shell({
         >
           Menu
         </button>
+        {ctx.multi && ctx.org ? <OrgSwitcher current={ctx.org} orgs={ctx.orgs} /> : null}
         <nav id="main-nav" aria-label="Main" class={menuOpen ? 'open' : undefined}>
           <ul>
             {nav.map((n) => (
@@ -186,24 +221,194 @@ function Shell({
   );
 }
 
+/** Set while switching: the next organisation's shell (a new one) gives the focus back to its switcher. */
+let refocusSwitcher = false;
+
+/** The organisation switcher: a native select (keyboard and screen readers as usual), each with the role there. */
+function OrgSwitcher({ current, orgs }: { current: OrgChoice; orgs: OrgChoice[] }): JSX.Element {
+  const loc = useLocation();
+  const sorted = useMemo(() => [...orgs].sort((a, b) => a.name.localeCompare(b.name)), [orgs]);
+  const select = useRef<HTMLSelectElement>(null);
+  useEffect(() => {
+    if (refocusSwitcher) select.current?.focus();
+    refocusSwitcher = false;
+  }, []);
+  return (
+    <div class="org-switch">
+      <label for="org-switch">Organisation</label>
+      <select
+        id="org-switch"
+        ref={select}
+        value={current.slug}
+        onChange={(e) => {
+          const slug = e.currentTarget.value;
+          if (slug === current.slug) return;
+          refocusSwitcher = true;
+          navigate(switchOrgHref(loc.pathname, loc.search, slug), { absolute: true });
+        }}
+      >
+        {sorted.map((o) => (
+          <option key={o.slug} value={o.slug}>
+            {o.name} ({o.role})
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A page outside the shell: a message, a way on, and signing out (to try another account). */
+function StatePage({
+  title,
+  children,
+  session,
+}: {
+  title: string;
+  children: ComponentChildren;
+  session: Session;
+}): JSX.Element {
+  useEffect(() => {
+    document.title = `${title} · DMARC reports`;
+  }, [title]);
+  return (
+    <main id="main" class="login">
+      <div class="state standalone">
+        <h1 id="page-title" tabIndex={-1}>
+          {title}
+        </h1>
+        {children}
+        <p>
+          <button type="button" class="secondary" onClick={() => void session.logout()}>
+            Sign out
+          </button>
+        </p>
+      </div>
+    </main>
+  );
+}
+
+/**
+ * A signed-in user's dashboard: who they are and which organisations they can enter (/api/me), the page's
+ * organisation, and the shell for it.
+ */
+function Workspace({
+  session,
+  api,
+  user,
+  open,
+  route,
+}: {
+  session: Session;
+  api: Api;
+  user: User;
+  open: boolean;
+  route: { page: PageName; params: Record<string, string> };
+}): JSX.Element {
+  const loc = useLocation();
+  // Another user signed in in this tab: nothing of the previous one's choices may show.
+  useState(() => invalidateChoices());
+  const me = useLoad(open ? null : `me-${user.id}`, (signal) => api.get<Me>('/api/me', undefined, signal));
+  // After a change to the organisations: the new list and the caller's navigation (`then`) in the same tick, so
+  // that no render sees the new list with the old URL (a renamed slug would briefly be "no access").
+  const [fresh, setFresh] = useState<Me | null>(null);
+  const refreshOrgs = useCallback(
+    async (then?: () => void): Promise<void> => {
+      try {
+        setFresh(await api.get<Me>('/api/me'));
+      } catch {
+        me.reload();
+      }
+      then?.();
+    },
+    [api],
+  );
+  const meData = fresh ?? me.data;
+  const resolution = meData ? resolveOrg(loc.org, meData) : null;
+  const org = resolution?.kind === 'org' ? resolution.org : null;
+  const multi = resolution !== null && resolution.kind !== 'none' && resolution.multi;
+
+  // Keep the URL canonical: /o/<slug>/... for a user of several organisations, plain for a user of one.
+  const canonical = org ? canonicalHref(loc.pathname, loc.search, org.slug, multi) : null;
+  useEffect(() => {
+    if (canonical !== null && canonical !== window.location.pathname + window.location.search) {
+      navigate(canonical, { replace: true, absolute: true });
+    }
+  }, [canonical]);
+
+  const ctx = useMemo<AppContext | null>(() => {
+    if (open) return { api, session, user, org: null, orgs: [], multi: false, refreshOrgs };
+    if (!meData || !resolution || resolution.kind === 'no-access') return null;
+    const who: User = {
+      id: meData.id,
+      email: meData.email,
+      name: meData.name,
+      role: org?.role ?? meData.role,
+      platformAdmin: meData.platformAdmin,
+    };
+    // A user of one organisation asks for it as /api/...; of several, by its slug (the URL's organisation).
+    const orgApi = api.forOrg(org && multi ? org.slug : null);
+    return { api: orgApi, session, user: who, org, orgs: meData.organizations, multi, refreshOrgs };
+  }, [open, api, session, user, meData, org, multi, refreshOrgs]);
+
+  if (open && ctx) return <Shell key="" ctx={ctx} page={route.page} params={route.params} />;
+  if (!meData) {
+    if (me.state === 'error') {
+      return (
+        <main id="main" class="login">
+          <ErrorBox error={me.error} retry={me.reload} />
+        </main>
+      );
+    }
+    return <Loading what="Opening the dashboard" />;
+  }
+  if (resolution?.kind === 'no-access') {
+    const home = resolution.fallback;
+    return (
+      <StatePage title={`You have no access to the organisation '${resolution.slug}'`} session={session}>
+        <p>
+          It does not exist, or you are not one of its members. Ask one of its administrators to add you, or check the
+          link.
+        </p>
+        {home ? (
+          <p>
+            <Link absolute href={resolution.multi ? withOrg(home.slug, '/') : '/'}>
+              {resolution.multi ? `Go to ${home.name}` : 'Go to your dashboard'}
+            </Link>
+          </p>
+        ) : null}
+      </StatePage>
+    );
+  }
+  if (resolution?.kind === 'none' && !meData.platformAdmin) {
+    return (
+      <StatePage title="No access yet" session={session}>
+        <p>Your account is not a member of any organisation: ask an administrator to add you.</p>
+      </StatePage>
+    );
+  }
+  if (!ctx) return <Loading what="Opening the dashboard" />;
+  // A platform administrator without any organisation yet: only the organisations pages make sense.
+  const page = ctx.org === null && !PLATFORM_PAGES.includes(route.page) ? 'organizations' : route.page;
+  // A new organisation is a new shell (its data loads afresh); a renamed one (same id) is not.
+  return <Shell key={String(ctx.org?.id ?? '')} ctx={ctx} page={page} params={route.params} />;
+}
+
 export function App({ session, api }: { session: Session; api: Api }): JSX.Element {
   const state = useSession(session);
   const loc = useLocation();
   const route = matchRoute(loc.pathname);
   const user = session.user;
 
-  // Signed out on a page of the app: go to the login page, remembering where we were.
+  // Signed out on a page of the app: go to the login page, remembering where we were (with its organisation).
   useEffect(() => {
     if (state.status === 'signed-out' && route.page !== 'login') {
-      const next = loc.pathname + loc.search;
-      navigate(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`, { replace: true });
+      const next = window.location.pathname + window.location.search;
+      navigate(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`, { replace: true, absolute: true });
     }
     if ((state.status === 'signed-in' || state.status === 'open') && route.page === 'login') {
-      navigate(safeNext(new URLSearchParams(loc.search).get('next')), { replace: true });
+      navigate(safeNext(new URLSearchParams(loc.search).get('next')), { replace: true, absolute: true });
     }
   }, [state.status, route.page]);
-
-  const ctx = useMemo(() => (user ? { api, session, user } : null), [api, session, user]);
 
   if (state.status === 'starting') return <Loading what="Signing in" />;
   if (state.status === 'unreachable') {
@@ -218,9 +423,18 @@ export function App({ session, api }: { session: Session; api: Api }): JSX.Eleme
       </main>
     );
   }
-  if (state.status === 'signed-out' || !ctx) {
+  if (state.status === 'signed-out' || !user) {
     return <Login session={session} reason={state.status === 'signed-out' ? state.reason : undefined} />;
   }
   if (route.page === 'login') return <Loading what="Opening the dashboard" />;
-  return <Shell ctx={ctx} page={route.page} params={route.params} />;
+  return (
+    <Workspace
+      key={String(user.id)}
+      session={session}
+      api={api}
+      user={user}
+      open={state.status === 'open'}
+      route={route}
+    />
+  );
 }

@@ -1,5 +1,5 @@
 // Domains and reporters for the filter menus, and the span of the data ("all time", empty states). Loaded
-// once and shared by every page; reloaded after an upload.
+// once per organisation and shared by every page; reloaded after an upload.
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './lib/api';
 import type { DateSpan } from './lib/filters';
@@ -14,7 +14,8 @@ export interface Choices {
   reports: number;
 }
 
-let cached: Promise<Choices> | null = null;
+/** Per organisation of the client (its slug; '' for the default one). */
+const cached = new Map<string, Promise<Choices>>();
 const listeners = new Set<() => void>();
 
 async function fetchChoices(api: Api): Promise<Choices> {
@@ -37,11 +38,12 @@ async function fetchChoices(api: Api): Promise<Choices> {
 }
 
 export function invalidateChoices(): void {
-  cached = null;
+  cached.clear();
   for (const fn of listeners) fn();
 }
 
-export function useChoices(api: Api): { choices: Choices | null; error: unknown } {
+/** api null: there is no organisation to ask (nothing is loaded). */
+export function useChoices(api: Api | null): { choices: Choices | null; error: unknown } {
   const [state, setState] = useState<{ choices: Choices | null; error: unknown }>({ choices: null, error: null });
   const [version, setVersion] = useState(0);
   useEffect(() => {
@@ -52,13 +54,15 @@ export function useChoices(api: Api): { choices: Choices | null; error: unknown 
     };
   }, []);
   useEffect(() => {
+    if (!api) return;
     let live = true;
-    cached ??= fetchChoices(api);
-    const p = cached;
+    const key = api.org ?? '';
+    const p = cached.get(key) ?? fetchChoices(api);
+    cached.set(key, p);
     p.then(
       (choices) => live && setState({ choices, error: null }),
       (error: unknown) => {
-        if (cached === p) cached = null;
+        if (cached.get(key) === p) cached.delete(key);
         if (live) setState({ choices: null, error });
       },
     );

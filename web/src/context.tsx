@@ -3,12 +3,26 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './lib/api';
+import type { OrgChoice } from './lib/routes';
 import type { Session, User } from './lib/session';
 
 export interface AppContext {
+  /** The API client of the page's organisation. */
   api: Api;
   session: Session;
+  /** The signed-in user, with their role in the page's organisation. */
   user: User;
+  /** The page's organisation (null only for a platform administrator when no organisation exists). */
+  org: OrgChoice | null;
+  /** Every organisation the user can enter. */
+  orgs: OrgChoice[];
+  /** The user can enter several organisations: the app then shows them (switcher, /o/<slug>/ URLs, names). */
+  multi: boolean;
+  /**
+   * Reloads the organisations (after one was created, renamed or deleted); `then` (a navigation) runs with the
+   * new list, before anything renders.
+   */
+  refreshOrgs: (then?: () => void) => Promise<void>;
 }
 
 export const Ctx = createContext<AppContext | null>(null);

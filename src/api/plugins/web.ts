@@ -1,5 +1,5 @@
 // Serves the dashboard (web/, built by `npm run build` into dist/web): hashed assets with long cache headers,
-// and index.html for `/` and every client-side route. These are public pages, not API routes: they declare
+// and index.html for `/` and every client-side route, plain or inside an organisation (/o/<slug>/<page...>). These are public pages, not API routes: they declare
 // the public role and stay out of /openapi.json. Paths of the API, auth, docs and admin areas are never
 // answered with the app; they fall through to the problem-details 404.
 import fs from 'node:fs';
@@ -29,12 +29,17 @@ export function defaultWebRoot(): string {
   }
 }
 
+/** The dashboard of one organisation: /o/<slug> before any page of the app (slugs as organizations.slug has them). */
+const ORG_PREFIX = /^\/o\/[a-z0-9-]{1,63}(?=\/|$)/;
+
 /** Whether a request path is the app's to answer (a client-side route), rather than the server's. */
 export function isAppPath(urlPath: string): boolean {
   const p = urlPath.split('?')[0] ?? '/';
   if (NON_APP_PREFIXES.some((x) => p === x || p.startsWith(`${x}/`) || p.startsWith(`${x}?`))) return false;
+  // Under /o/<slug>, the same pages as at the root (the app tells an organisation the user cannot enter).
+  const page = p.replace(ORG_PREFIX, '') || '/';
   // A missing file (favicon.ico, robots.txt, a stale asset) is a 404, not the app.
-  const last = p.slice(p.lastIndexOf('/') + 1);
+  const last = page.slice(page.lastIndexOf('/') + 1);
   return !last.includes('.');
 }
 

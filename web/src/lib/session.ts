@@ -12,7 +12,10 @@ export interface User {
   id: string | number;
   email: string;
   name: string;
+  /** In the organisation of the page (the token's answer: the default organisation). */
   role: Role;
+  /** Manages every organisation. */
+  platformAdmin?: boolean;
 }
 
 export interface TokenResponse {

@@ -6,7 +6,7 @@ import { ActionError, Badge, ErrorBox, Empty, Loading, PageHeader } from '../com
 import { describeError } from '../lib/problem';
 import { formatDateTime } from '../lib/format';
 import { hasRole, type Role } from '../lib/session';
-import type { ApiKeyItem, UserItem } from '../lib/types';
+import type { ApiKeyItem, NewApiKey, UserItem } from '../lib/types';
 
 const ROLES: Role[] = ['viewer', 'analyst', 'admin'];
 
@@ -118,7 +118,9 @@ function UserKeys({ owner, onClose }: { owner: UserItem; onClose: () => void }):
 }
 
 export function Users(): JSX.Element {
-  const { api, user } = useApp();
+  const { api, user, org, multi } = useApp();
+  // Only a user of several organisations is told whose users these are (and may remove one from it).
+  const here = multi && org ? org : null;
   const list = useLoad('users', (signal) =>
     api.get<{ items: UserItem[]; total?: number }>('/api/users', { limit: 1000 }, signal),
   );
@@ -155,6 +157,18 @@ export function Users(): JSX.Element {
     }
   };
 
+  const removeMember = async (u: UserItem): Promise<void> => {
+    if (!here) return;
+    if (!window.confirm(`Remove ${u.email} from ${here.name}? Their access and API keys there end at once.`)) return;
+    setError(null);
+    try {
+      await api.delete(`/api/orgs/${here.slug}/members/${u.id}`);
+      list.reload();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
   const change = async (u: UserItem, patch: Partial<Pick<UserItem, 'role' | 'active' | 'name'>>): Promise<void> => {
     setError(null);
     try {
@@ -168,7 +182,7 @@ export function Users(): JSX.Element {
 
   return (
     <>
-      <PageHeader title="Users" />
+      <PageHeader title={here ? `Users of ${here.name}` : 'Users'} />
       {secret ? <OneTimeSecret label="New user created." value={secret} onDone={() => setSecret(null)} /> : null}
       <ActionError message={error} />
       <section class="card detail" aria-labelledby="new-user">
@@ -199,11 +213,12 @@ export function Users(): JSX.Element {
             </select>
           </label>
           <label>
-            Password (optional: one is generated)
+            Password (optional)
             <input
               type="password"
               autoComplete="new-password"
               minLength={10}
+              aria-describedby="new-user-password-hint"
               value={form.password}
               onInput={(e) => setForm({ ...form, password: e.currentTarget.value })}
             />
@@ -212,9 +227,12 @@ export function Users(): JSX.Element {
             Add user
           </button>
         </form>
+        <p class="hint" id="new-user-password-hint">
+          Without a password, one is generated and shown once; a password you give needs 10 to 72 characters.
+        </p>
       </section>
       <section class="card detail" aria-labelledby="user-list">
-        <h2 id="user-list">All users</h2>
+        <h2 id="user-list">{here ? 'Members' : 'All users'}</h2>
         {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
         {!list.data ? (
           <Loading what="Loading users" />
@@ -222,7 +240,7 @@ export function Users(): JSX.Element {
           <Empty title="No users" />
         ) : (
           <div class="table-wrap">
-            <table class="data">
+            <table class="data controls">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -288,6 +306,20 @@ export function Users(): JSX.Element {
                           Deactivate
                         </button>
                       )}
+                      {here ? (
+                        <>
+                          {' '}
+                          <button
+                            type="button"
+                            class="danger"
+                            disabled={String(u.id) === String(user.id)}
+                            aria-label={`Remove ${u.email} from ${here.name}`}
+                            onClick={() => void removeMember(u)}
+                          >
+                            Remove
+                          </button>
+                        </>
+                      ) : null}
                     </td>
                   </tr>
                 ))}
@@ -315,7 +347,7 @@ export function Keys(): JSX.Element {
     try {
       const body: Record<string, string> = { name: name.trim() };
       if (expires) body.expiresAt = new Date(`${expires}T23:59:59Z`).toISOString();
-      const k = await api.post<ApiKeyItem>('/api/keys', body);
+      const k = await api.post<NewApiKey>('/api/keys', body);
       if (k.key) setSecret(k.key);
       setName('');
       setExpires('');

@@ -21,7 +21,7 @@ export function Login({ session, reason }: { session: Session; reason?: 'expired
     setError(null);
     try {
       await session.login(email.trim(), password);
-      navigate(safeNext(new URLSearchParams(loc.search).get('next')), { replace: true });
+      navigate(safeNext(new URLSearchParams(loc.search).get('next')), { replace: true, absolute: true });
     } catch (err) {
       setError(describeError(err));
       setBusy(false);

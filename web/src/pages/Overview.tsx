@@ -447,7 +447,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
         <Chart
           id="reporters"
           title="Top reporters"
-          description="The organisations that reported the most messages. Click one for its reports."
+          description="The mailbox providers that reported the most messages. Click one for its reports."
           option={options.reporters}
           empty={empty}
           height={320}

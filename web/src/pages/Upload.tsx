@@ -90,7 +90,7 @@ export function Upload(): JSX.Element {
           const res = r.results[at];
           if (!res) return { ...i, state: 'failed', error: 'no result from the server' };
           const state: FileState = res.status === 'accepted' ? 'accepted' : res.status;
-          return { ...i, state, fileId: res.fileId, error: res.error };
+          return { ...i, state, fileId: res.fileId ?? undefined, error: res.error };
         }),
       );
     } catch (err) {
