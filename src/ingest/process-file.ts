@@ -13,6 +13,7 @@ import {
   type FileOutcome,
   type FileRef,
 } from '../store/files.js';
+import { registerDomain } from '../store/organizations.js';
 import { kindOf } from './kinds/index.js';
 import { AppError } from '../model/errors.js';
 
@@ -143,7 +144,11 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
         }
       }
       // After the commit, and outside the storage retries: what a listener does never changes the file's outcome.
-      if (event) await options.sink.reportStored(event).catch(() => undefined);
+      if (event) {
+        // the organisation's list of domains (a failure here is retried by the domain's next report)
+        await registerDomain(db, orgId, event.domain).catch(() => undefined);
+        await options.sink.reportStored(event).catch(() => undefined);
+      }
     }
   } catch (err) {
     // A bug must not leave the file stuck in 'processing': record it as failed, re-processable later.

@@ -119,6 +119,26 @@ export interface OrgDomain {
   createdAt: Date;
 }
 
+/** Per database: (org, domain) pairs known to be registered, so that the common case costs no statement. */
+const registeredIn = new WeakMap<Queryable, Set<string>>();
+
+/**
+ * Registers a policy domain with the organisation (after one of its reports was stored; idempotent). Remembered
+ * by the process, so that only the first report of a domain pays for it.
+ */
+export async function registerDomain(db: Queryable, orgId: number, name: string): Promise<void> {
+  const key = `${orgId}\u0000${name}`;
+  let registered = registeredIn.get(db);
+  if (!registered) registeredIn.set(db, (registered = new Set()));
+  if (registered.has(key)) return;
+  await db.query(
+    'INSERT INTO domains (org_id, name) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT domains_org_name DO NOTHING',
+    [orgId, name],
+  );
+  if (registered.size >= 100_000) registered.clear();
+  registered.add(key);
+}
+
 export async function listOrgDomains(db: Queryable, orgId: number): Promise<OrgDomain[]> {
   return (
     await db.query<OrgDomain>(

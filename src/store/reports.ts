@@ -6,8 +6,7 @@ import type { Queryable } from './database.js';
 
 /**
  * Inserts the report row unless the organisation already has a report with the same identity (reporter org,
- * report id, policy domain, period begin), and registers its policy domain with the organisation. Returns its
- * id, or undefined for a duplicate.
+ * report id, policy domain, period begin). Returns its id, or undefined for a duplicate.
  */
 export async function insertReportIfNew(
   tx: Queryable,
@@ -18,8 +17,7 @@ export async function insertReportIfNew(
 ): Promise<number | undefined> {
   const p = h.policy;
   const r = await tx.query<{ id: number }>(
-    `WITH domain AS (INSERT INTO domains (org_id, name) VALUES ($24, $7) ON CONFLICT ON CONSTRAINT domains_org_name DO NOTHING)
-     INSERT INTO reports (org_id, file_id, part_name, reporter_org, email, extra_contact_info, report_id, domain,
+    `INSERT INTO reports (org_id, file_id, part_name, reporter_org, email, extra_contact_info, report_id, domain,
        begin_at, end_at, day, version, schema, namespace, generator,
        adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, reporter_errors)
      VALUES ($24, $1, $2, $3, $4, $5, $6, $7,
