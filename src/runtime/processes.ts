@@ -27,7 +27,7 @@ async function startRole(config: Config, role: 'worker' | 'scheduler', concurren
   const redis = await connectRedis(config.redisUrl!);
   let db: Database;
   try {
-    db = await openDatabase(config);
+    db = await openDatabase(config, { log: { warn: (msg) => log.warn(msg) } });
   } catch (err) {
     await closeRedis(redis);
     throw err;

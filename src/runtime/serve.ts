@@ -37,7 +37,8 @@ export async function startServer(
   const redis: Redis | undefined = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   let db: Database;
   try {
-    db = await openDatabase(config);
+    // (a lock taken over from a dead process is said in the log, not on stderr)
+    db = await openDatabase(config, { log: { warn: (msg) => log.warn(msg) } });
   } catch (err) {
     if (redis) await closeRedis(redis);
     throw err;
