@@ -54,6 +54,8 @@ export class BullMqQueue implements JobQueue, JobSchedulerStore {
   readonly queue: Queue;
   private worker: Worker | undefined;
   private closed = false;
+  /** The handlers running in this process (a close waits for them, not for Redis). */
+  private readonly running = new Set<Promise<unknown>>();
   private readonly identity = workerIdentity();
 
   constructor(private readonly options: BullMqQueueOptions) {
@@ -158,7 +160,9 @@ export class BullMqQueue implements JobQueue, JobSchedulerStore {
         await history.started(id, name, job.data, attempt, this.identity, job.opts.attempts ?? maxAttempts, slot);
         this.event({ type: 'started', id, name, attempt });
         try {
-          const result = await (handlers[name] as (p: unknown) => Promise<unknown>)(job.data);
+          const run = (handlers[name] as (p: unknown) => Promise<unknown>)(job.data);
+          this.running.add(run);
+          const result = await run.finally(() => this.running.delete(run));
           await history.completed(id, result);
           this.event({ type: 'completed', id, name, attempt });
           return result ?? null;
@@ -218,18 +222,40 @@ export class BullMqQueue implements JobQueue, JobSchedulerStore {
     this.closed = true;
     if (this.worker) {
       const worker = this.worker;
-      let timer: NodeJS.Timeout | undefined;
       // Stop taking jobs, let the running ones finish; past the timeout, let go of them: their locks expire
       // and another worker runs them again.
-      const finished = await Promise.race([
-        worker.close().then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!finished) await worker.close(true);
+      const closing = worker.close();
+      await within(Promise.race([closing, this.idle()]), timeoutMs);
+      // Then BullMQ's own cleanup gets a moment: with Redis away it would wait for Redis forever. (BullMQ keeps
+      // the first close, so a forced one would wait for it too: the connections are dropped instead.)
+      if (!(await within(closing, CLOSE_MS))) await within(worker.disconnect(), CLOSE_MS);
     }
-    await this.queue.close();
+    if (!(await within(this.queue.close(), CLOSE_MS))) await within(this.queue.disconnect(), CLOSE_MS);
+  }
+
+  /** Resolves when no handler of this process runs. */
+  private async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+}
+
+/** How long closing a connection may take before it is dropped. */
+const CLOSE_MS = 2000;
+
+/** true when `p` settles within `ms` (a rejection counts as settled: closing failed, there is nothing to wait for). */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -84,7 +84,11 @@ export interface MailWatcher {
   stop(): Promise<void>;
 }
 
-export type IdleState = 'none' | 'active' | 'standing by';
+/**
+ * Whether this process holds the IMAP IDLE connections: `standing by` when another scheduler holds the lease,
+ * `no lease` when the lease could not be checked (Redis unreachable; tried again every few seconds).
+ */
+export type IdleState = 'none' | 'active' | 'standing by' | 'no lease';
 
 export interface SchedulerOptions {
   queue: JobQueue;
@@ -110,6 +114,8 @@ export class Scheduler {
   private syncTimer: NodeJS.Timeout | undefined;
   private synced: number | null = null;
   private watching = false;
+  /** The last lease check failed: nobody can say who holds the lease. */
+  private leaseUnknown = false;
   private leaseTimer: NodeJS.Timeout | undefined;
   private watchers: MailWatcher[] = [];
   private readonly items: ScheduleItem[];
@@ -133,7 +139,8 @@ export class Scheduler {
   /** Whether this process holds the IMAP IDLE connections. */
   get idle(): IdleState {
     if (this.idleMailboxes.length === 0) return 'none';
-    return this.watching ? 'active' : 'standing by';
+    if (this.watching) return 'active';
+    return this.leaseUnknown ? 'no lease' : 'standing by';
   }
 
   private get env(): ScheduleEnv {
@@ -241,7 +248,9 @@ export class Scheduler {
       } else if (await lock.tryAcquire()) {
         this.watch();
       }
+      this.leaseUnknown = false;
     } catch (err) {
+      this.leaseUnknown = true;
       // Redis unreachable: the holder cannot know whether it still holds the lease, so it lets go.
       this.o.log?.warn({ err: errorText(err) }, 'IMAP IDLE lease check failed');
       if (this.watching) await this.unwatch();

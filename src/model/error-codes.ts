@@ -101,6 +101,8 @@ export const ErrorCodes = {
   imap_credential_unavailable: { status: 500, title: 'IMAP credential unavailable', exit: failure },
   service_unavailable: { status: 503, title: 'Service Unavailable', exit: failure },
   database_unavailable: { status: 503, title: 'Database unavailable', exit: failure },
+  /** Redis (job queue, shared cache, rate limits) does not answer. */
+  redis_unavailable: { status: 503, title: 'Redis unavailable', exit: failure },
   /** An analytics query ran out of time. */
   query_timeout: { status: 503, title: 'Answer took too long', exit: failure },
   /** A user's analytics requests waiting for their turn are too many. */

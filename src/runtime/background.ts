@@ -18,6 +18,7 @@ import { failInterruptedRuns } from '../store/task-runs.js';
 import type { DebouncedWarmup } from './cache-warmup.js';
 import { createQueue, handlersFor } from './jobs.js';
 import { BullMqQueue } from '../jobs/bullmq-queue.js';
+import { closeRedis } from './redis.js';
 
 export interface BackgroundRoles {
   worker: boolean;
@@ -82,6 +83,7 @@ export async function startBackground(
       log,
     });
     await scheduler.start();
+    // (only when the lease was read: a Redis that did not answer says nothing about other schedulers)
     if (scheduler.idle === 'standing by') log.info('another scheduler holds the IMAP IDLE connections: standing by');
   }
 
@@ -92,7 +94,7 @@ export async function startBackground(
     stop: (timeoutMs = 30_000) =>
       (stopping ??= (async () => {
         await scheduler?.stop();
-        await lockRedis?.quit().catch(() => lockRedis?.disconnect());
+        if (lockRedis) await closeRedis(lockRedis);
         await queue.close(timeoutMs);
         await warmup?.stop();
       })()),

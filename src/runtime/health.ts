@@ -1,6 +1,21 @@
-// `/health` for the processes without the HTTP API (worker, scheduler) when PORT is set: liveness for an
+// `/health` and `/ready` for the processes without the HTTP API (worker, scheduler) when PORT is set: liveness
+// (the process answers, whatever its connections' state) and readiness (its database and Redis answer) for an
 // orchestrator. Anything else answers 404 in the API's problem-details shape.
 import http from 'node:http';
+import { errorCodeInfo, type ErrorCode } from '../model/errors.js';
+
+/** What a readiness check found: nothing wrong, or the first problem (a catalogue code and a sentence). */
+export type Readiness = { ok: true } | { ok: false; code: ErrorCode; detail: string };
+
+function problem(status: number, code: ErrorCode, detail: string): string {
+  return JSON.stringify({
+    type: `https://dmarc-report-processor.dev/problems/${code.replace(/_/g, '-')}`,
+    title: errorCodeInfo(code).title,
+    status,
+    detail,
+    code,
+  });
+}
 
 export interface HealthServer {
   port: number;
@@ -11,25 +26,30 @@ export function startHealthServer(
   port: number,
   host: string,
   info: () => Record<string, unknown>,
+  ready: () => Promise<Readiness> = () => Promise.resolve({ ok: true }),
 ): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
-    if ((req.method === 'GET' || req.method === 'HEAD') && url === '/health') {
-      const body = JSON.stringify({ status: 'ok', ...info() });
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    const send = (status: number, type: string, body: string): void => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (get && url === '/health') {
+      send(200, 'application/json; charset=utf-8', JSON.stringify({ status: 'ok', ...info() }));
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/problem+json' });
-    res.end(
-      JSON.stringify({
-        type: 'https://dmarc-report-processor.dev/problems/not-found',
-        title: 'Not Found',
-        status: 404,
-        detail: `no route ${req.method} ${url}`,
-        code: 'not_found',
-      }),
-    );
+    if (get && url === '/ready') {
+      ready().then(
+        (r) =>
+          r.ok
+            ? send(200, 'application/json; charset=utf-8', JSON.stringify({ status: 'ready' }))
+            : send(503, 'application/problem+json', problem(503, r.code, r.detail)),
+        () => send(503, 'application/problem+json', problem(503, 'service_unavailable', 'not ready')),
+      );
+      return;
+    }
+    send(404, 'application/problem+json', problem(404, 'not_found', `no route ${req.method} ${url}`));
   });
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {

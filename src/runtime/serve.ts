@@ -2,15 +2,17 @@
 // BullMQ when REDIS_URL is set) — with a graceful shutdown on SIGTERM/SIGINT. `dmarc api` is the same without
 // the background roles.
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { buildApp } from '../api/app.js';
 import { createAuthService } from '../auth/create.js';
 import { describeDatabase, type Config } from '../config/index.js';
 import { startBackground, type Background, type BackgroundRoles } from './background.js';
 import { openDatabase } from '../store/connect.js';
+import type { Database } from '../store/database.js';
 import { ensureFirstAdmin } from './bootstrap-admin.js';
 import { createCache } from './cache.js';
 import { REDACT_PATHS, createLogger } from './logger.js';
+import { closeRedis, connectRedis } from './redis.js';
 import { reportStoredSink } from './report-sink.js';
 
 export interface RunningServer {
@@ -20,32 +22,54 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Requests still running when the server stops get this long; then their connections are closed. */
+const REQUESTS_GRACE_MS = 5000;
+/** Running jobs get this long; then they are let go (another worker, or the next start, runs them again). */
+export const JOBS_GRACE_MS = 30_000;
+
 export async function startServer(
   config: Config,
   roles: BackgroundRoles = { worker: true, scheduler: true },
 ): Promise<RunningServer> {
   const log = createLogger(config);
-  const db = await openDatabase(config);
-  const { cache, close: closeCache } = createCache(config);
-  const background = await startBackground(config, { db, cache, log }, roles);
+  // Redis first: it fails fast, before the database (a PGlite data dir) is opened and locked.
+  // Rate limits, login failures and the cache share this connection.
+  const redis: Redis | undefined = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  let db: Database;
+  try {
+    // (a lock taken over from a dead process is said in the log, not on stderr)
+    db = await openDatabase(config, { log: { warn: (msg) => log.warn(msg) } });
+  } catch (err) {
+    if (redis) await closeRedis(redis);
+    throw err;
+  }
+  const { cache, close: closeCache } = createCache(config, redis);
+  const closeAll = async (): Promise<void> => {
+    await closeCache();
+    if (redis) await closeRedis(redis);
+    await db.close();
+  };
+  let background: Background;
+  try {
+    background = await startBackground(config, { db, cache, log }, roles);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
   const queue = background.queue;
 
-  // Rate limits and login failures are shared through Redis when there is one.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
-  redis?.on('error', () => undefined);
-  const auth = await createAuthService(config, db, redis);
-  await ensureFirstAdmin(auth, config, db);
-  const app = await buildApp(
-    { config, db, queue, cache, auth, sink: reportStoredSink({ cache, log }), ...(redis ? { redis } : {}) },
-    { logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } },
-  );
+  let app: FastifyInstance;
   try {
+    const auth = await createAuthService(config, db, redis);
+    await ensureFirstAdmin(auth, config, db);
+    app = await buildApp(
+      { config, db, queue, cache, auth, sink: reportStoredSink({ cache, log }), ...(redis ? { redis } : {}) },
+      { logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } },
+    );
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
     await background.stop(1000);
-    await closeCache();
-    await redis?.quit().catch(() => undefined);
-    await db.close();
+    await closeAll();
     throw err;
   }
   const address = app.server.address();
@@ -58,12 +82,14 @@ export async function startServer(
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       log.info('shutting down: no new requests, finishing running work');
-      await app.close(); // stops accepting, waits for requests in flight
+      // stops accepting, waits for requests in flight (at most REQUESTS_GRACE_MS)
+      const closing = app.close();
+      const timer = setTimeout(() => app.server.closeAllConnections(), REQUESTS_GRACE_MS);
+      await closing;
+      clearTimeout(timer);
       // the scheduler stops; running jobs finish (or are released to other workers); queued ones stay
-      await background.stop(30_000);
-      await closeCache();
-      await redis?.quit().catch(() => undefined);
-      await db.close();
+      await background.stop(JOBS_GRACE_MS);
+      await closeAll();
       log.info('stopped');
     })());
   return { app, url, background, stop };

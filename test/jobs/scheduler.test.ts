@@ -20,6 +20,7 @@ import { SCHEDULED_TASKS } from '../../src/config/jobs.js';
 import { runCli } from '../support/cli.js';
 import { openPglite, type TestDatabase } from '../support/db.js';
 import { DEFAULT_ORG_ID, NO_SINK } from '../support/org.js';
+import { freePort } from '../support/redis-server.js';
 import { REDIS_URL } from '../support/services.js';
 import { bullmqAvailable, dropPrefix, makeQueue, testPrefix, waitFor, type TestQueue } from './support.js';
 
@@ -391,5 +392,38 @@ describe.runIf(haveRedis)('the IMAP IDLE lease in Redis', () => {
     expect(s.idle).toBe('none');
     expect(await redis().exists(leaderKey(prefix))).toBe(0);
     await s.stop();
+  });
+});
+
+describe('the IMAP IDLE lease while Redis does not answer', () => {
+  it('says "no lease" (not "standing by": nobody else is known to hold it), watches nothing, and tells the log why', async () => {
+    const port = await freePort();
+    const client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    const logged: string[] = [];
+    const log = {
+      info: (_o: object, msg: string) => logged.push(msg),
+      warn: (_o: object, msg: string) => logged.push(msg),
+    };
+    const w = fakeWatchers();
+    const s = new Scheduler({
+      queue: recordingQueue(),
+      config: loadConfig({ ...IMAP, DMARC_IMAP_IDLE: 'true', DMARC_IMAP_NAME: 'watched' }),
+      jobSchedulers: { syncJobSchedulers: async () => ({ upserted: [], removed: [], unchanged: [] }) },
+      lock: new RedisLeaderLock(client, leaderKey('dmarc_test_nolease'), 1500),
+      leaseCheckMs: 100,
+      watcher: w.make,
+      log,
+    });
+    try {
+      await s.start();
+      expect(s.idle).toBe('no lease');
+      expect(w.running.size).toBe(0);
+      expect(logged).toContain('IMAP IDLE lease check failed');
+      expect(logged.some((m) => /standing by|another scheduler/i.test(m))).toBe(false);
+    } finally {
+      await s.stop();
+      client.disconnect();
+    }
   });
 });

@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PGliteDatabase } from '../../src/store/pglite.js';
+import { startDmarc } from '../jobs/support.js';
+import { freePort } from '../support/redis-server.js';
 
 describe('the embedded database lock', () => {
   let base: string;
@@ -70,4 +72,34 @@ describe('the embedded database lock', () => {
     // and the lock is released for the next attempt
     await expect(fs.stat(`${dir}.lock`)).rejects.toThrow();
   });
+});
+
+describe('dmarc serve on a data dir whose lock a dead process left', () => {
+  it('takes it over and says so in its structured log, not as a bare line on stderr', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dmarc-lock-serve-'));
+    const pgdata = path.join(dataDir, 'pgdata');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const pid = Number(dead.stdout.toString());
+    await fs.mkdir(`${pgdata}.lock`, { recursive: true });
+    await fs.writeFile(`${pgdata}.lock.owner`, JSON.stringify({ pid, hostname: os.hostname() }));
+    const port = await freePort();
+    const child = startDmarc(['serve'], {
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      DMARC_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+    });
+    try {
+      await child.waitForOutput(/serving on/, 110_000);
+      const lines = child.output().split('\n');
+      const taken = lines.filter((l) => l.includes(`held by process ${pid}, which no longer runs`));
+      expect(taken).toHaveLength(1);
+      expect(JSON.parse(taken[0]!)).toMatchObject({ level: 40, msg: expect.stringMatching(/taken over$/) });
+      expect(await child.stop(60_000)).toBe(0);
+    } finally {
+      await child.kill();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -70,6 +70,9 @@ export async function registerSecurity(
     max: config.security.rateLimitPerMinute,
     timeWindow: 60_000,
     ...(redis ? { redis, nameSpace: `${config.redisPrefix}:ratelimit:` } : {}),
+    // While Redis is away the request goes through uncounted: an outage of the shared counters must not answer
+    // 500 to everything. (Password guesses stay bounded: the login budgets fail closed without Redis.)
+    skipOnError: true,
     // Runs before authentication (onRequest), so that requests failing it are counted too. A bucket is per
     // user — for a token with a valid signature and for any of the user's API keys alike, so that more keys buy
     // no more requests — and per IP for everything else (an unknown key included).

@@ -1,5 +1,6 @@
 // Liveness and readiness, for load balancers and orchestrators (public).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { migrationStatus } from '../../store/migrate.js';
 import type { AppDeps } from '../deps.js';
@@ -10,7 +11,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
   app.get(
     '/health',
     {
-      config: { role: 'public' },
+      // not rate limited: an orchestrator polls it, and it must answer whatever the shared counters' state
+      config: { role: 'public', rateLimit: false },
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process answers',
@@ -26,31 +28,80 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       config: { role: 'public' },
       schema: {
         tags: ['health'],
-        summary: 'Readiness: the database answers and its schema is current',
+        summary: 'Readiness: the database answers and its schema is current; Redis answers (when configured)',
+        description: `Each check has ${CHECK_MS} ms: a database or Redis that does not answer is a 503 naming it, never a hang.`,
         response: {
           200: Type.Object({
             status: Type.Literal('ready'),
             database: Type.String(),
             schemaVersion: Type.Integer(),
+            redis: Type.Optional(Type.Literal('ok')),
           }),
           503: Problem,
         },
       },
     },
     async (_req, reply) => {
-      try {
-        await deps.db.query('SELECT 1');
-        const s = await migrationStatus(deps.db);
-        if (s.current !== s.latest) {
-          return sendProblem(
-            reply,
-            problemBody(503, 'migrations_pending', `database schema is at version ${s.current}, latest is ${s.latest}`),
-          );
-        }
-        return { status: 'ready' as const, database: deps.db.kind, schemaVersion: s.current };
-      } catch {
+      const [database, redis] = await Promise.all([
+        withinCheck(
+          (async () => {
+            await deps.db.query('SELECT 1');
+            return migrationStatus(deps.db);
+          })(),
+        ),
+        deps.redis ? redisAnswers(deps.redis) : Promise.resolve(undefined),
+      ]);
+      if (database === undefined) {
         return sendProblem(reply, problemBody(503, 'database_unavailable', 'the database does not answer'));
       }
+      if (redis === false) {
+        return sendProblem(
+          reply,
+          problemBody(503, 'redis_unavailable', 'Redis does not answer (job queue, shared cache and rate limits)'),
+        );
+      }
+      if (database.current !== database.latest) {
+        return sendProblem(
+          reply,
+          problemBody(
+            503,
+            'migrations_pending',
+            `database schema is at version ${database.current}, latest is ${database.latest}`,
+          ),
+        );
+      }
+      return {
+        status: 'ready' as const,
+        database: deps.db.kind,
+        schemaVersion: database.current,
+        ...(redis ? { redis: 'ok' as const } : {}),
+      };
     },
   );
 };
+
+/** How long each readiness check may take. */
+const CHECK_MS = 1500;
+
+/** The value of `p` if it settles within CHECK_MS and succeeds, else undefined. */
+async function withinCheck<T>(p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), CHECK_MS);
+      }),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether Redis answers a PING in time; at once false while the client is not connected. */
+async function redisAnswers(redis: Redis): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  return (await withinCheck(redis.ping())) === 'PONG';
+}

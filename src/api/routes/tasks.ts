@@ -272,10 +272,15 @@ export async function registerQueueBoard(app: FastifyInstance, deps: AppDeps): P
     await board.close();
   });
   const forward = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    // Only the headers the request has: one it lacks, passed on as undefined, made the inner request fail (500
+    // to a client sending no Accept header).
+    const headers: Record<string, string> = {};
+    if (req.headers.accept) headers.accept = req.headers.accept;
+    if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
     const res = await board.inject({
       method: req.method,
       url: req.url,
-      headers: { 'content-type': req.headers['content-type'], accept: req.headers.accept },
+      headers,
       ...(req.body !== undefined ? { payload: req.body as object } : {}),
     });
     for (const [k, v] of Object.entries(res.headers)) {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DistributedModeRequired, requireDistributed } from '../../runtime/jobs.js';
-import { untilSignal } from '../../runtime/processes.js';
+import { stopOnSignal } from '../../runtime/processes.js';
 import { startServer } from '../../runtime/serve.js';
 import { configFrom } from '../context.js';
 import { CliError } from '../errors.js';
@@ -28,7 +28,6 @@ export function apiCommand(): Command {
       }
       const server = await startServer(config, { worker: false, scheduler: false });
       process.stdout.write(`dmarc: API serving on ${server.url} (API docs at ${server.url}/docs)\n`);
-      await untilSignal();
-      await server.stop();
+      await stopOnSignal(() => server.stop());
     });
 }

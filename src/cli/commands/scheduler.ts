@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DistributedModeRequired } from '../../runtime/jobs.js';
-import { startScheduler, untilSignal } from '../../runtime/processes.js';
+import { startScheduler, stopOnSignal } from '../../runtime/processes.js';
 import { configFrom } from '../context.js';
 import { CliError } from '../errors.js';
 
@@ -32,7 +32,6 @@ export function schedulerCommand(): Command {
         `dmarc: scheduler running (${count === null || count === undefined ? 'job schedulers not synced yet' : `${count} job schedulers`}; ` +
           `IMAP IDLE: ${s?.idle ?? 'none'})\n`,
       );
-      await untilSignal();
-      await scheduler.stop();
+      await stopOnSignal(() => scheduler.stop());
     });
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { stopOnSignal } from '../../runtime/processes.js';
 import { startServer } from '../../runtime/serve.js';
 import { configFrom } from '../context.js';
 import { parsePositiveIntOption } from '../options.js';
@@ -21,14 +22,6 @@ export function serveCommand(): Command {
       if (opts.host !== undefined) config.server.host = opts.host;
       const server = await startServer(config);
       process.stdout.write(`dmarc: serving on ${server.url} (API docs at ${server.url}/docs)\n`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (): void => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          void server.stop().then(resolve, resolve);
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      await stopOnSignal(() => server.stop());
     });
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DistributedModeRequired } from '../../runtime/jobs.js';
-import { startWorker, untilSignal } from '../../runtime/processes.js';
+import { startWorker, stopOnSignal } from '../../runtime/processes.js';
 import { configFrom } from '../context.js';
 import { CliError } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
@@ -29,7 +29,6 @@ export function workerCommand(): Command {
         throw err;
       }
       process.stdout.write(`dmarc: worker running${worker.health ? ` (health on port ${worker.health.port})` : ''}\n`);
-      await untilSignal();
-      await worker.stop();
+      await stopOnSignal(() => worker.stop());
     });
 }

@@ -49,7 +49,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: the database answers and its schema is current */
+    /**
+     * Readiness: the database answers and its schema is current; Redis answers (when configured)
+     * @description Each check has 1500 ms: a database or Redis that does not answer is a 503 naming it, never a hang.
+     */
     get: {
       parameters: {
         query?: never;
@@ -70,6 +73,8 @@ export interface paths {
               status: 'ready';
               database: string;
               schemaVersion: number;
+              /** @enum {string} */
+              redis?: 'ok';
             };
           };
         };
