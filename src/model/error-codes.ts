@@ -29,6 +29,8 @@ export const ErrorCodes = {
   no_files: { status: 400, title: 'No files', exit: usage },
   invalid_multipart: { status: 400, title: 'Unreadable multipart body', exit: usage },
   invalid_password: { status: 400, title: 'Password not acceptable', exit: failure },
+  /** A sender rule (approved / not ours / our own server) with a bad CIDR, domain, service or name. */
+  invalid_sender_rule: { status: 400, title: 'Invalid sender rule', exit: usage },
 
   // ---- authentication and access (401, 403) ----
   unauthenticated: { status: 401, title: 'Unauthorized', exit: failure },
@@ -99,6 +101,8 @@ export const ErrorCodes = {
   route_without_role: { status: 500, title: 'Route without a role', exit: failure },
   task_failed_permanently: { status: 500, title: 'Task failed permanently', exit: failure },
   imap_credential_unavailable: { status: 500, title: 'IMAP credential unavailable', exit: failure },
+  /** The shipped sender catalogue (src/enrich/senders/catalogue.json) breaks one of its rules. */
+  sender_catalogue_invalid: { status: 500, title: 'Sender catalogue invalid', exit: failure },
   service_unavailable: { status: 503, title: 'Service Unavailable', exit: failure },
   database_unavailable: { status: 503, title: 'Database unavailable', exit: failure },
   /** Redis (job queue, shared cache, rate limits) does not answer. */
