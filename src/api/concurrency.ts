@@ -25,8 +25,12 @@ export class ConcurrencyLimiter {
 
   constructor(private readonly limits: ConcurrencyLimits) {}
 
-  /** Resolves with the release function once the request may run. */
-  async acquire(key: string): Promise<() => void> {
+  /**
+   * Resolves with the release function once the request may run. Aborted while it waits (the client went away),
+   * it leaves the line and rejects with the signal's reason: a turn granted to nobody would never be given back.
+   */
+  async acquire(key: string, signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
     if (this.canRun(key)) return this.start(key);
     const queued = this.waitingByKey.get(key) ?? 0;
     if (queued >= this.limits.maxWaitingPerUser) {
@@ -37,7 +41,30 @@ export class ConcurrencyLimiter {
       );
     }
     this.waitingByKey.set(key, queued + 1);
-    return new Promise<() => void>((grant) => this.waiting.push({ key, grant }));
+    return new Promise<() => void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const at = this.waiting.indexOf(w);
+        if (at < 0) return;
+        this.waiting.splice(at, 1);
+        this.unqueue(key);
+        reject(signal?.reason as Error);
+      };
+      const w: Waiter = {
+        key,
+        grant: (release) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(release);
+        },
+      };
+      this.waiting.push(w);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private unqueue(key: string): void {
+    const q = (this.waitingByKey.get(key) ?? 1) - 1;
+    if (q === 0) this.waitingByKey.delete(key);
+    else this.waitingByKey.set(key, q);
   }
 
   /** Requests running now and waiting now (for tests and metrics). */
@@ -72,9 +99,7 @@ export class ConcurrencyLimiter {
         continue;
       }
       this.waiting.splice(i, 1);
-      const q = (this.waitingByKey.get(w.key) ?? 1) - 1;
-      if (q === 0) this.waitingByKey.delete(w.key);
-      else this.waitingByKey.set(w.key, q);
+      this.unqueue(w.key);
       // counted as running now, before the waiter resumes, so that another release cannot over-grant
       w.grant(this.start(w.key));
     }

@@ -116,7 +116,7 @@ export const ErrorCodes = {
   // ---- the command line ----
   usage_error: { status: 400, title: 'Bad usage', exit: usage },
   command_failed: { status: 500, title: 'Command failed', exit: failure },
-  /** The user interrupted the command (CLI only; the status is never sent). */
+  /** The user interrupted the command, or an API client went away before its answer (the status is never sent). */
   cancelled: { status: 400, title: 'Cancelled', exit: EXIT_CODES.interrupted },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -6,113 +6,37 @@
 // organisation's figures under /o/<slug>/, a shared /o/<slug>/ link after login, nothing of organisations for a user
 // of one, and the organisations page creating one and adding its members.
 // Screenshots of every page go to test-output/e2e/ (ignored by git).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../support/cli.js';
 import { CORPUS_DIR, readManifest } from '../support/manifest.js';
-import { servicesRequired } from '../support/services.js';
+import {
+  SHOTS_DIR,
+  chromiumAvailable,
+  ensureBuilt,
+  launchBrowser,
+  signIn,
+  startServer,
+  stopServer,
+  type Server,
+} from '../support/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (servicesRequired) throw new Error(`REQUIRE_SERVICES=1 but ${CHROMIUM} is missing (apt-get install -y chromium)`);
-  console.warn(`${CHROMIUM} not found: the dashboard e2e suite is skipped (apt-get install -y chromium)`);
-}
+const haveChromium = chromiumAvailable();
 
 const ADMIN = { email: 'admin@example.com', password: 'e2e-admin-password-1234' };
 const VIEWER = { email: 'viewer@example.com', password: 'e2e-viewer-password-1234' };
 const OTHER = { slug: 'globex', name: 'Globex Corporation' };
-const OUT = path.join(ROOT, 'test-output', 'e2e');
+const OUT = SHOTS_DIR;
 // A period that holds all the corpus reports with a readable date, given as a custom range so that the test
 // knows the exact API query behind the page.
 const FROM = '2000-01-01';
 const TO = '2025-12-31';
 
-/** Builds the app when dist/web is missing or older than its sources. */
-function ensureBuilt(): void {
-  const index = path.join(ROOT, 'dist/web/index.html');
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-    }, 0);
-  const srcTime = Math.max(newest(path.join(ROOT, 'web/src')), fs.statSync(path.join(ROOT, 'web/index.html')).mtimeMs);
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= srcTime) return;
-  execFileSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
-}
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  dataDir: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(): Promise<Server> {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dmarc-e2e-'));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve', '--host', '127.0.0.1', '--port', String(port)],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        DMARC_DATA_DIR: dataDir,
-        DMARC_LOG_LEVEL: 'warn',
-        DMARC_ADMIN_EMAIL: ADMIN.email,
-        DMARC_ADMIN_PASSWORD: ADMIN.password,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dmarc serve did not start:\n${out}`)), 60_000);
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!.replace('localhost', '127.0.0.1'));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`dmarc serve exited with ${code}:\n${out}`)));
-  });
-  return { url, child, dataDir };
-}
-
 describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   let server: Server;
-  let browser: BrowserContext;
   let page: Page;
-  let userDir: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let authEnabled = true;
   let token: string | undefined;
   const consoleErrors: string[] = [];
@@ -171,17 +95,12 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     };
   };
 
-  const login = async (who: { email: string; password: string }): Promise<void> => {
-    await page.locator('#login-email').fill(who.email);
-    await page.locator('#login-password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('header.topbar').waitFor();
-  };
+  const login = (who: { email: string; password: string }): Promise<void> => signIn(page, who);
 
   beforeAll(async () => {
     ensureBuilt();
     fs.mkdirSync(OUT, { recursive: true });
-    server = await startServer();
+    server = await startServer(ADMIN);
     authEnabled =
       (
         await fetch(`${server.url}/auth/refresh`, {
@@ -201,23 +120,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     } else {
       console.warn('the server has no /auth routes yet: login and role checks are skipped');
     }
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dmarc-chromium-'));
-    browser = await chromium.launchPersistentContext(userDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1366, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    ({ page, close: closeBrowser } = await launchBrowser());
     page.on('console', (m) => {
       // Without /auth (before the auth module), the app finds out through a 404 the browser logs.
       if (!authEnabled && m.text().includes('404')) return;
@@ -230,13 +133,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (server) {
-      server.child.kill('SIGTERM');
-      await new Promise((r) => server.child.once('exit', r));
-      fs.rmSync(server.dataDir, { recursive: true, force: true });
-    }
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    await closeBrowser?.();
+    await stopServer(server);
   });
 
   it('logs in and shows the fresh-install overview', async () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { axisDate, bucketLabel, dispositionOption, reasonLabel, volumeOption } from '../../web/src/charts/options';
+import {
+  axisDate,
+  bucketLabel,
+  complianceOption,
+  dispositionOption,
+  isolatedBucket,
+  reasonLabel,
+  volumeOption,
+} from '../../web/src/charts/options';
+import { fixedRateReason } from '../../web/src/lib/filters';
 import type { TooltipContent } from '../../web/src/charts/tooltip';
 import { ApiError, describeError, toProblem } from '../../web/src/lib/problem';
 import { buildUrl } from '../../web/src/lib/api';
@@ -65,10 +74,11 @@ describe('chart options', () => {
       string,
       unknown
     >;
-    const series = o.series as { name: string; stack: string; data: number[] }[];
-    expect(series.map((s) => [s.name, s.stack, s.data])).toEqual([
-      ['DMARC pass', 'v', [1200, 0]],
-      ['DMARC fail', 'v', [34, 0]],
+    const series = o.series as { name: string; stack: string; data: (number | null)[]; barMinHeight: number }[];
+    // a zero is no bar (a gap), anything else at least a visible one
+    expect(series.map((s) => [s.name, s.stack, s.data, s.barMinHeight])).toEqual([
+      ['DMARC pass', 'v', [1200, null], 2],
+      ['DMARC fail', 'v', [34, null], 2],
     ]);
     const tooltip = o.tooltip as { formatter: (p: unknown) => TooltipContent };
     const c = tooltip.formatter([{ dataIndex: 0 }]);
@@ -85,6 +95,36 @@ describe('chart options', () => {
       'Message volume. 2 days from Jun 13, 2024 to Jun 14, 2024: 1,234 messages, 1,200 passing DMARC and 34 failing ' +
         '(97.2% compliance). Busiest day: Jun 13, 2024 with 1,234 messages.',
     );
+  });
+
+  it('compliance: a symbol for every bucket with messages, at any number of buckets; gaps stay gaps', () => {
+    // 200 days, messages on a few of them only: two neighbours, and three buckets standing alone
+    const items = Array.from({ length: 200 }, (_, i) => {
+      const d = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+      return [3, 4, 50, 120, 199].includes(i) ? day(d, 9, 1) : day(d, 0, 0);
+    });
+    const o = complianceOption(items, 'day', render) as Record<string, unknown>;
+    const [s] = o.series as {
+      showSymbol: boolean;
+      showAllSymbol: boolean;
+      connectNulls: boolean;
+      data: (number | null)[];
+      symbolSize: (v: unknown, p: { dataIndex: number }) => number;
+    }[];
+    expect([s!.showSymbol, s!.showAllSymbol, s!.connectNulls]).toEqual([true, true, false]);
+    expect(s!.data.filter((v) => v !== null)).toEqual([90, 90, 90, 90, 90]);
+    expect(s!.data[5]).toBeNull();
+    const sizes = [3, 4, 50, 120, 199].map((i) => s!.symbolSize(null, { dataIndex: i }));
+    expect(sizes.every((n) => n >= 4)).toBe(true);
+    // the ones without a line (no neighbour) are drawn larger
+    expect(sizes[2]).toBeGreaterThan(sizes[0]!);
+    expect([3, 4, 50, 120, 199].map((i) => isolatedBucket(s!.data, i))).toEqual([false, false, true, true, true]);
+  });
+
+  it('a DMARC-result filter fixes the rate: the reason is given instead of a chart', () => {
+    expect(fixedRateReason({ range: '30d', dmarc: 'fail' })).toMatch(/Fail only.*0 % by definition/);
+    expect(fixedRateReason({ range: '30d', dmarc: 'pass' })).toMatch(/Pass only.*100 % by definition/);
+    expect(fixedRateReason({ range: '30d' })).toBeNull();
   });
 
   it('disposition: shares and labels', () => {

@@ -126,11 +126,14 @@ function timeAxis(items: TimelinePoint[], interval: Interval) {
   };
 }
 
+/** The plot area of the time charts (volume, compliance), in CSS pixels from the canvas's edges. */
+export const TIME_GRID = { left: 64, right: 16, bottom: 52 } as const;
+
 export function volumeOption(items: TimelinePoint[], interval: Interval, render: Render): EChartsCoreOption {
   return {
     ...base,
     ...aria(`Message volume. ${timelineSummary(items, interval)}`),
-    grid: { left: 64, right: 16, top: 36, bottom: 52 },
+    grid: { ...TIME_GRID, top: 36 },
     legend: { top: 0, textStyle: FONT },
     tooltip: axisTooltip(render, (i) => {
       const p = items[i];
@@ -149,13 +152,30 @@ export function volumeOption(items: TimelinePoint[], interval: Interval, render:
     xAxis: timeAxis(items, interval),
     yAxis: valueAxis('Messages'),
     series: [
-      { name: 'DMARC pass', type: 'bar', stack: 'v', color: COLORS.pass, data: items.map((p) => p.dmarcPass) },
-      { name: 'DMARC fail', type: 'bar', stack: 'v', color: COLORS.fail, data: items.map((p) => p.dmarcFail) },
-    ],
+      { name: 'DMARC pass', color: COLORS.pass, data: items.map((p) => p.dmarcPass) },
+      { name: 'DMARC fail', color: COLORS.fail, data: items.map((p) => p.dmarcFail) },
+    ].map((s) => ({
+      ...s,
+      type: 'bar',
+      stack: 'v',
+      // A bucket of 3 messages next to one of 10,000 is still seen (a bar at least 2 px high and wide); a zero
+      // is no bar at all (null), so that gaps stay gaps.
+      barMinHeight: 2,
+      barMinWidth: 2,
+      data: s.data.map((n) => (n > 0 ? n : null)),
+    })),
   };
 }
 
+/** Whether bucket i has a rate while neither neighbour has one: a line cannot draw it, only its symbol can. */
+export function isolatedBucket(rates: (number | null)[], i: number): boolean {
+  return (
+    rates[i] !== null && rates[i] !== undefined && (rates[i - 1] ?? null) === null && (rates[i + 1] ?? null) === null
+  );
+}
+
 export function complianceOption(items: TimelinePoint[], interval: Interval, render: Render): EChartsCoreOption {
+  const rates = items.map((p) => (p.complianceRate === null ? null : Math.round(p.complianceRate * 10000) / 100));
   const low = items.reduce<TimelinePoint | null>(
     (a, b) => (b.complianceRate !== null && (!a || b.complianceRate < (a.complianceRate ?? 1)) ? b : a),
     null,
@@ -166,7 +186,7 @@ export function complianceOption(items: TimelinePoint[], interval: Interval, ren
       `Compliance rate over time. ${timelineSummary(items, interval)}` +
         (low ? ` Lowest: ${formatPercent(low.complianceRate)} in ${bucketLabel(low.date, interval)}.` : ''),
     ),
-    grid: { left: 64, right: 16, top: 24, bottom: 52 },
+    grid: { ...TIME_GRID, top: 24 },
     tooltip: {
       ...axisTooltip(render, (i) => {
         const p = items[i];
@@ -196,10 +216,16 @@ export function complianceOption(items: TimelinePoint[], interval: Interval, ren
         type: 'line',
         color: COLORS.pass,
         connectNulls: false,
-        showSymbol: items.length <= 60,
+        // Every bucket with messages has its symbol, however many buckets there are ('auto' would thin them out,
+        // and a bucket without neighbours would vanish); an isolated one is drawn larger, having no line.
+        showSymbol: true,
+        showAllSymbol: true,
+        symbol: 'circle',
+        symbolSize: (_v: unknown, p: { dataIndex: number }) =>
+          isolatedBucket(rates, p.dataIndex) ? 7 : items.length <= 60 ? 6 : 4,
         areaStyle: { opacity: 0.08 },
         // A day without messages has no rate: a gap, not 0%.
-        data: items.map((p) => (p.complianceRate === null ? null : Math.round(p.complianceRate * 10000) / 100)),
+        data: rates,
       },
     ],
   };

@@ -169,6 +169,21 @@ export function bucketEnd(start: string, interval: 'day' | 'week' | 'month'): st
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * Why the DMARC-result filter leaves a compliance rate nothing to say (every message counted fails, or passes,
+ * so the rate is 0 % or 100 % by definition), for a chart or figure to show instead; null when the rate means
+ * something.
+ */
+export function fixedRateReason(f: Filters): string | null {
+  if (f.dmarc === 'fail') {
+    return 'With “Fail only” every message counted fails DMARC, so the compliance rate is 0 % by definition. Choose “Pass and fail” under DMARC result to see it.';
+  }
+  if (f.dmarc === 'pass') {
+    return 'With “Pass only” every message counted passes DMARC, so the compliance rate is 100 % by definition. Choose “Pass and fail” under DMARC result to see it.';
+  }
+  return null;
+}
+
 /** Plain words for the active filters, e.g. "example.com · Last 30 days · google.com · failing". */
 export function describeFilters(f: Filters, span?: DateSpan): string {
   const parts: string[] = [];

@@ -21,7 +21,16 @@ import {
 } from '../charts/options';
 import { useApp, useLoad } from '../context';
 import { ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
-import { apiQuery, bucketEnd, intervalFor, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
+import {
+  apiQuery,
+  bucketEnd,
+  fixedRateReason,
+  intervalFor,
+  withFilters,
+  withParams,
+  type DateSpan,
+  type Filters,
+} from '../lib/filters';
 import {
   formatChange,
   formatDate,
@@ -235,6 +244,8 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
   const t = trends.data;
   const noneInPeriod = trends.state === 'done' && t && t.current.messages === 0 && t.current.reports === 0;
   const empty = noneInPeriod ? 'No data for these filters.' : null;
+  // Under a DMARC-result filter a rate is 0 % or 100 % everywhere: its charts say so instead of drawing it.
+  const fixedRate = fixedRateReason(filters);
   // Drill-down targets, shared by chart clicks and the tables under the charts (keyboard, screen readers).
   const dayHref = (p: TimelinePoint | undefined, fail: boolean): string | undefined => {
     if (!p || p.messages === 0) return undefined;
@@ -397,7 +408,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           title="Compliance rate over time"
           description={`Share of messages passing DMARC per ${interval}; gaps are periods without reports. Click a point for its reports.`}
           option={options.compliance}
-          empty={empty}
+          empty={empty ?? fixedRate}
           onClick={(c) => dayLink(c.dataIndex, false)}
           table={tables.compliance}
         />
