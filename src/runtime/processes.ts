@@ -7,6 +7,7 @@ import { startBackground, defaultConcurrency, type Background } from './backgrou
 import { createCache } from './cache.js';
 import { startHealthServer, type HealthServer } from './health.js';
 import { requireDistributed } from './jobs.js';
+import { ensureCanListen, listenFailure } from './listen.js';
 import { createLogger } from './logger.js';
 
 export interface RunningProcess {
@@ -18,6 +19,7 @@ export interface RunningProcess {
 async function startRole(config: Config, role: 'worker' | 'scheduler', concurrency?: number): Promise<RunningProcess> {
   requireDistributed(config, role);
   const log = createLogger(config).child({ role });
+  if (config.jobs.healthPort !== null) await ensureCanListen(config.server.host, config.jobs.healthPort);
   const db = await openDatabase(config);
   const { cache, close: closeCache } = createCache(config);
   let background: Background;
@@ -50,7 +52,7 @@ async function startRole(config: Config, role: 'worker' | 'scheduler', concurren
       await background.stop(1000);
       await closeCache();
       await db.close();
-      throw err;
+      throw listenFailure(err, config.server.host, config.jobs.healthPort) ?? err;
     }
   }
   log.info(

@@ -10,6 +10,7 @@ import { startBackground, type Background, type BackgroundRoles } from './backgr
 import { openDatabase } from '../store/connect.js';
 import { ensureFirstAdmin } from './bootstrap-admin.js';
 import { createCache } from './cache.js';
+import { ensureCanListen, listenFailure } from './listen.js';
 import { REDACT_PATHS, createLogger } from './logger.js';
 import { reportStoredSink } from './report-sink.js';
 
@@ -25,6 +26,8 @@ export async function startServer(
   roles: BackgroundRoles = { worker: true, scheduler: true },
 ): Promise<RunningServer> {
   const log = createLogger(config);
+  // Before anything is opened or created: a busy port is said at once, and before a one-time password is printed.
+  await ensureCanListen(config.server.host, config.server.port);
   const db = await openDatabase(config);
   const { cache, close: closeCache } = createCache(config);
   const background = await startBackground(config, { db, cache, log }, roles);
@@ -34,19 +37,21 @@ export async function startServer(
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on('error', () => undefined);
   const auth = await createAuthService(config, db, redis);
-  await ensureFirstAdmin(auth, config, db);
   const app = await buildApp(
     { config, db, queue, cache, auth, sink: reportStoredSink({ cache, log }), ...(redis ? { redis } : {}) },
     { logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } },
   );
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
+    // Only once the server listens (another program may take the port after the check above).
+    await ensureFirstAdmin(auth, config, db);
   } catch (err) {
+    await app.close().catch(() => undefined);
     await background.stop(1000);
     await closeCache();
     await redis?.quit().catch(() => undefined);
     await db.close();
-    throw err;
+    throw listenFailure(err, config.server.host, config.server.port) ?? err;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
