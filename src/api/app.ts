@@ -18,6 +18,7 @@ import type { AppDeps } from './deps.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerInputGuard } from './plugins/input-guard.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { RequestLogController } from './plugins/request-log.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerWeb } from './plugins/web.js';
 import { registerProblemHandlers } from './problem.js';
@@ -38,6 +39,8 @@ export interface BuildOptions {
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    // each answer logged once, at a level by its status and time
+    logController: new RequestLogController(deps.config.slowRequestMs),
     // JSON bodies are small; uploads have their own limit (route bodyLimit + multipart limits).
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },

@@ -369,6 +369,10 @@ export const envSchema = z
     DMARC_LOG_LEVEL: variable(oneOf(LOG_LEVELS).prefault('info'), {
       description: `log level: ${LOG_LEVELS.join(', ')}`,
     }),
+    DMARC_LOG_SLOW_REQUESTS: variable(duration().prefault('1s'), {
+      description:
+        'HTTP requests answered slower than this are logged at info; 5xx answers at warn; all others only at debug',
+    }),
     // -- HTTP server --
     HOST: variable(nonEmpty().prefault('0.0.0.0'), { description: 'address the HTTP server listens on' }),
     PORT: variable(port(0).optional(), {
@@ -707,6 +711,8 @@ function assemble(e: EnvValues) {
       maxRecordsPerReport: e.DMARC_MAX_RECORDS_PER_REPORT,
     },
     logLevel: e.DMARC_LOG_LEVEL,
+    /** Requests slower than this are logged at info; the others at debug. */
+    slowRequestMs: e.DMARC_LOG_SLOW_REQUESTS,
     server: {
       host: e.HOST,
       port: e.PORT ?? 8080,

@@ -112,6 +112,10 @@ export const ErrorCodes = {
   /** A user's analytics requests waiting for their turn are too many. */
   too_many_waiting: { status: 429, title: 'Too many requests waiting', exit: failure },
   migrations_pending: { status: 503, title: 'Migrations pending', exit: failure },
+  /** The HTTP server's address cannot be listened on (the process is not started; never sent). */
+  port_in_use: { status: 500, title: 'Port in use', exit: usage },
+  port_not_permitted: { status: 500, title: 'Port not permitted', exit: usage },
+  host_not_available: { status: 500, title: 'Address not available', exit: usage },
 
   // ---- the command line ----
   usage_error: { status: 400, title: 'Bad usage', exit: usage },

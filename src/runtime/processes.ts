@@ -9,6 +9,7 @@ import { startBackground, defaultConcurrency, type Background } from './backgrou
 import { createCache } from './cache.js';
 import { startHealthServer, type HealthServer, type Readiness } from './health.js';
 import { requireDistributed } from './jobs.js';
+import { ensureCanListen, listenFailure } from './listen.js';
 import { createLogger } from './logger.js';
 import { closeRedis, connectRedis, redisAnswers } from './redis.js';
 import { JOBS_GRACE_MS } from './serve.js';
@@ -23,6 +24,7 @@ export interface RunningProcess {
 async function startRole(config: Config, role: 'worker' | 'scheduler', concurrency?: number): Promise<RunningProcess> {
   requireDistributed(config, role);
   const log = createLogger(config).child({ role });
+  if (config.jobs.healthPort !== null) await ensureCanListen(config.server.host, config.jobs.healthPort);
   // Redis first: a Redis that does not answer ends the start at once, with one line naming it.
   const redis = await connectRedis(config.redisUrl!);
   let db: Database;
@@ -71,7 +73,7 @@ async function startRole(config: Config, role: 'worker' | 'scheduler', concurren
     } catch (err) {
       await background.stop(1000);
       await closeAll();
-      throw err;
+      throw listenFailure(err, config.server.host, config.jobs.healthPort) ?? err;
     }
   }
   log.info(

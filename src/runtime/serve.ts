@@ -11,6 +11,7 @@ import { openDatabase } from '../store/connect.js';
 import type { Database } from '../store/database.js';
 import { ensureFirstAdmin } from './bootstrap-admin.js';
 import { createCache } from './cache.js';
+import { ensureCanListen, listenFailure } from './listen.js';
 import { REDACT_PATHS, createLogger } from './logger.js';
 import { closeRedis, connectRedis } from './redis.js';
 import { reportStoredSink } from './report-sink.js';
@@ -32,7 +33,9 @@ export async function startServer(
   roles: BackgroundRoles = { worker: true, scheduler: true },
 ): Promise<RunningServer> {
   const log = createLogger(config);
-  // Redis first: it fails fast, before the database (a PGlite data dir) is opened and locked.
+  // Before anything is opened or created: a busy port is said at once, and before a one-time password is printed.
+  await ensureCanListen(config.server.host, config.server.port);
+  // Redis next: it fails fast, before the database (a PGlite data dir) is opened and locked.
   // Rate limits, login failures and the cache share this connection.
   const redis: Redis | undefined = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   let db: Database;
@@ -58,21 +61,24 @@ export async function startServer(
   }
   const queue = background.queue;
 
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
   try {
     const auth = await createAuthService(config, db, redis);
-    await ensureFirstAdmin(auth, config, db);
     app = await buildApp(
       { config, db, queue, cache, auth, sink: reportStoredSink({ cache, log }), ...(redis ? { redis } : {}) },
       { logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } },
     );
     await app.listen({ host: config.server.host, port: config.server.port });
+    // Only once the server listens (another program may take the port after the check above).
+    await ensureFirstAdmin(auth, config, db);
   } catch (err) {
+    await app?.close().catch(() => undefined);
     await background.stop(1000);
     await closeAll();
-    throw err;
+    throw listenFailure(err, config.server.host, config.server.port) ?? err;
   }
-  const address = app.server.address();
+  const server = app;
+  const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}`;
@@ -83,8 +89,8 @@ export async function startServer(
     (stopping ??= (async () => {
       log.info('shutting down: no new requests, finishing running work');
       // stops accepting, waits for requests in flight (at most REQUESTS_GRACE_MS)
-      const closing = app.close();
-      const timer = setTimeout(() => app.server.closeAllConnections(), REQUESTS_GRACE_MS);
+      const closing = server.close();
+      const timer = setTimeout(() => server.server.closeAllConnections(), REQUESTS_GRACE_MS);
       await closing;
       clearTimeout(timer);
       // the scheduler stops; running jobs finish (or are released to other workers); queued ones stay
@@ -92,5 +98,5 @@ export async function startServer(
       await closeAll();
       log.info('stopped');
     })());
-  return { app, url, background, stop };
+  return { app: server, url, background, stop };
 }
