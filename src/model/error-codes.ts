@@ -106,6 +106,8 @@ export const ErrorCodes = {
   /** A user's analytics requests waiting for their turn are too many. */
   too_many_waiting: { status: 429, title: 'Too many requests waiting', exit: failure },
   migrations_pending: { status: 503, title: 'Migrations pending', exit: failure },
+  /** The city database (DMARC_GEOIP_CITY_DB) or a shipped IP database cannot be used: start-up stops. */
+  ip_database_invalid: { status: 500, title: 'IP database unusable', exit: usage, cliPrefix: 'IP database' },
 
   // ---- the command line ----
   usage_error: { status: 400, title: 'Bad usage', exit: usage },

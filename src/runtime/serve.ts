@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { buildApp } from '../api/app.js';
 import { createAuthService } from '../auth/create.js';
 import { describeDatabase, type Config } from '../config/index.js';
+import { SourceEnricher } from '../enrich/enricher.js';
 import { startBackground, type Background, type BackgroundRoles } from './background.js';
 import { openDatabase } from '../store/connect.js';
 import { ensureFirstAdmin } from './bootstrap-admin.js';
@@ -17,6 +18,8 @@ export interface RunningServer {
   app: FastifyInstance;
   url: string;
   background: Background;
+  /** The process's IP enrichment (live lookups of addresses, for the API). */
+  enricher: SourceEnricher;
   stop(): Promise<void>;
 }
 
@@ -25,9 +28,11 @@ export async function startServer(
   roles: BackgroundRoles = { worker: true, scheduler: true },
 ): Promise<RunningServer> {
   const log = createLogger(config);
+  // Opened first: a city database (DMARC_GEOIP_CITY_DB) that is not one stops start-up with one line.
+  const enricher = await SourceEnricher.open(config.enrich);
   const db = await openDatabase(config);
   const { cache, close: closeCache } = createCache(config);
-  const background = await startBackground(config, { db, cache, log }, roles);
+  const background = await startBackground(config, { db, cache, log, enricher }, roles);
   const queue = background.queue;
 
   // Rate limits and login failures are shared through Redis when there is one.
@@ -66,5 +71,5 @@ export async function startServer(
       await db.close();
       log.info('stopped');
     })());
-  return { app, url, background, stop };
+  return { app, url, background, enricher, stop };
 }
