@@ -301,6 +301,7 @@ const NOOP_HANDLERS: TaskHandlers = {
   'fetch-imap': noop,
   'refresh-rollups': noop,
   retention: noop,
+  'enrich-sources': noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { environmentHelp } from '../config/help.js';
 import { scheduleVariableDefaults } from '../jobs/schedules.js';
 import { apiCommand } from './commands/api.js';
+import { enrichCommand } from './commands/enrich.js';
 import { fetchCommand } from './commands/fetch.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -20,7 +21,10 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .option('--data-dir <dir>', 'data directory of the embedded database (env DMARC_DATA_DIR, default ./data)')
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env DATABASE_URL)')
-    .option('--org <slug>', 'organisation that import, reprocess and summary act in (env DMARC_ORG, default: default)')
+    .option(
+      '--org <slug>',
+      'organisation that import, reprocess, summary and enrich act in (env DMARC_ORG, default: default)',
+    )
     .showHelpAfterError('(run with --help for usage)')
     // every variable, from the configuration's one schema (descriptions, defaults, secrets)
     .addHelpText('after', () => `\nEnvironment:\n${environmentHelp(scheduleVariableDefaults())}`);
@@ -35,6 +39,7 @@ export function buildProgram(): Command {
     parseCommand(),
     summaryCommand(),
     reprocessCommand(),
+    enrichCommand(),
     migrateCommand(),
     userCommand(),
   ]) {

@@ -326,6 +326,67 @@ const configFile = () =>
     return { file, imap: parsed.data.imap ?? [], schedules: parsed.data.schedules ?? {} };
   });
 
+// ---- IP enrichment ----
+
+/** One DNS server of DMARC_DNS_SERVERS: an IP address with an optional port (IPv6 with a port in brackets). */
+function dnsServer(entry: string): string | undefined {
+  const t = entry.trim();
+  let host = t;
+  let portText: string | undefined;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (bracket) {
+    host = bracket[1]!;
+    portText = bracket[2];
+    if (net.isIPv6(host) === false) return undefined;
+  } else if (net.isIPv4(t.split(':')[0] ?? '') && t.split(':').length === 2) {
+    [host = '', portText] = t.split(':');
+  }
+  if (net.isIP(host) === 0 || host.includes('%')) return undefined;
+  if (portText !== undefined) {
+    const port = Number(portText);
+    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return undefined;
+  }
+  const h = net.isIPv6(host) ? `[${host}]` : host;
+  return portText !== undefined ? `${h}:${Number(portText)}` : net.isIPv6(host) ? host : host;
+}
+
+const dnsServers = () =>
+  z.string().transform((t, ctx) => {
+    const entries = t
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = entries.filter((e) => dnsServer(e) === undefined);
+    if (entries.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected IP addresses of DNS servers with an optional port, comma-separated, such as 192.0.2.53,[2001:db8::53]:5353${bad.length > 0 ? `; not one: '${bad[0]}'` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return entries.map((e) => dnsServer(e)!);
+  });
+
+/** A path to a readable, non-empty file (its contents are checked by whoever opens it). */
+const readableFile = () =>
+  z.string().transform((name, ctx) => {
+    const file = path.resolve(name);
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+      fs.accessSync(file, fs.constants.R_OK);
+    } catch (err) {
+      return fail(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    if (!stat.isFile()) return fail(`${file} is not a file`);
+    if (stat.size === 0) return fail(`${file} is empty`);
+    return file;
+  });
+
 // ---- every environment variable ----
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -533,6 +594,31 @@ export const envSchema = z
     DMARC_SCHEDULE_SWEEP_PENDING: schedule('sweep-pending'),
     DMARC_SCHEDULE_REFRESH_ROLLUPS: schedule('refresh-rollups'),
     DMARC_SCHEDULE_RETENTION: schedule('retention'),
+    // -- IP enrichment --
+    DMARC_ENRICH_TTL_DAYS: variable(positiveInt(3650).prefault('90'), {
+      description: 'days after which the country, AS and reverse DNS of a source IP are looked up again',
+    }),
+    DMARC_RDNS: variable(bool().prefault('on'), {
+      description: 'reverse DNS of source IPs (PTR, forward-confirmed); off for air-gapped installations',
+    }),
+    DMARC_DNS_SERVERS: variable(dnsServers().optional(), {
+      description: 'DNS servers for reverse lookups: IP[:port] entries, comma-separated ([IPv6]:port)',
+      defaultText: "the system's",
+    }),
+    DMARC_DNS_TIMEOUT_MS: variable(positiveInt(60_000).prefault('2000'), {
+      description: 'longest one reverse lookup may take, in milliseconds, before it counts as a timeout',
+    }),
+    DMARC_DNS_CONCURRENCY: variable(positiveInt(1000).prefault('16'), {
+      description: 'source IPs looked up in DNS at once, per process',
+    }),
+    DMARC_DNS_NEGATIVE_TTL: variable(duration().prefault('1d'), {
+      description: 'a negative or failed reverse lookup (no PTR, timeout, SERVFAIL) is tried again after this',
+    }),
+    DMARC_GEOIP_CITY_DB: variable(readableFile().optional(), {
+      description:
+        'MaxMind-format city database (GeoLite2-City.mmdb, DB-IP City Lite) for the region, city and coordinates of source IPs',
+      defaultText: 'none: country and AS only',
+    }),
     // -- one IMAP mailbox (more in the DMARC_CONFIG file) --
     DMARC_IMAP_HOST: variable(nonEmpty().optional(), {
       description: 'IMAP server of a mailbox reports are fetched from',
@@ -766,6 +852,23 @@ function assemble(e: EnvValues) {
       timezone: e.DMARC_SCHEDULE_TIMEZONE,
       /** PORT when it was set: worker and scheduler processes then answer /health on it. */
       healthPort: e.PORT ?? null,
+    },
+    /** Enrichment of source IPs (country, AS, reverse DNS; the city database). */
+    enrich: {
+      /** Rows older than this are looked up again. */
+      ttlDays: e.DMARC_ENRICH_TTL_DAYS,
+      /** Negative or failed reverse lookups are tried again after this. */
+      negativeTtlMs: e.DMARC_DNS_NEGATIVE_TTL,
+      /** Reverse DNS on. */
+      rdns: e.DMARC_RDNS,
+      dns: {
+        /** IP[:port] entries as node:dns setServers takes them; null: the system's resolvers. */
+        servers: e.DMARC_DNS_SERVERS ?? null,
+        timeoutMs: e.DMARC_DNS_TIMEOUT_MS,
+        concurrency: e.DMARC_DNS_CONCURRENCY,
+      },
+      /** Absolute path of a MaxMind-format city database, or null. */
+      cityDb: e.DMARC_GEOIP_CITY_DB ?? null,
     },
     /** IMAP mailboxes reports are fetched from (DMARC_IMAP_* and the DMARC_CONFIG file). */
     imap: [...(envMailboxEntry ? [toMailbox(envMailboxEntry)] : []), ...(file?.imap ?? [])],

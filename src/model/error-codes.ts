@@ -116,6 +116,8 @@ export const ErrorCodes = {
   port_in_use: { status: 500, title: 'Port in use', exit: usage },
   port_not_permitted: { status: 500, title: 'Port not permitted', exit: usage },
   host_not_available: { status: 500, title: 'Address not available', exit: usage },
+  /** The city database (DMARC_GEOIP_CITY_DB) or a shipped IP database cannot be used: start-up stops. */
+  ip_database_invalid: { status: 500, title: 'IP database unusable', exit: usage, cliPrefix: 'IP database' },
 
   // ---- the command line ----
   usage_error: { status: 400, title: 'Bad usage', exit: usage },

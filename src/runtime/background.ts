@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnalyticsCache } from '../analytics/cache.js';
 import type { Config } from '../config/index.js';
+import { SourceEnricher } from '../enrich/enricher.js';
 import { IdleWatcher } from '../ingest/imap/idle.js';
 import { errorText } from '../jobs/history.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -40,10 +41,12 @@ export function defaultConcurrency(config: Config): number {
 
 export async function startBackground(
   config: Config,
-  deps: { db: Database; cache: AnalyticsCache; log: Logger },
+  deps: { db: Database; cache: AnalyticsCache; log: Logger; enricher?: SourceEnricher },
   roles: BackgroundRoles,
 ): Promise<Background> {
   const { db, cache, log } = deps;
+  // A city database that is not one stops a worker's start-up, before it takes any job.
+  const enricher = roles.worker ? (deps.enricher ?? (await SourceEnricher.open(config.enrich))) : undefined;
   const { queue } = createQueue(config, db, log);
   if (queue.kind === 'in-process') {
     // Runs of a previous embedded process can never finish; their files are swept again below.
@@ -52,7 +55,7 @@ export async function startBackground(
   }
   let warmup: DebouncedWarmup | undefined;
   if (roles.worker) {
-    const h = handlersFor({ config, db, queue, cache, log });
+    const h = handlersFor({ config, db, queue, cache, enricher: enricher!, log });
     warmup = h.warmup;
     queue.start(h.handlers, { concurrency: roles.concurrency ?? defaultConcurrency(config) });
     // A restarted embedded server has an empty cache: fill it before the first visit.

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { AnalyticsCache } from '../analytics/cache.js';
 import type { Config } from '../config/index.js';
+import type { SourceEnricher } from '../enrich/enricher.js';
 import { BullMqQueue } from '../jobs/bullmq-queue.js';
 import { TaskHistory, errorText } from '../jobs/history.js';
 import { InProcessQueue } from '../jobs/in-process-queue.js';
@@ -74,6 +75,7 @@ export interface HandlerDeps {
   db: Database;
   queue: JobQueue;
   cache: AnalyticsCache;
+  enricher: SourceEnricher;
   log: Logger;
 }
 
@@ -98,7 +100,8 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
     imap: d.config.imap,
     log: d.log,
     warmCache: safe(warmer.all),
-    sink: reportStoredSink({ cache: d.cache, warmup, log: d.log }),
+    enricher: d.enricher,
+    sink: reportStoredSink({ cache: d.cache, warmup, enrichQueue: d.queue, log: d.log }),
   });
   return { handlers, warmup };
 }

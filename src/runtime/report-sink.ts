@@ -1,15 +1,22 @@
 // The "report stored" sink of a process, built once and handed to every entry point (upload and IMAP through the
 // worker's tasks, `dmarc import`, `dmarc reprocess`, the sweep): the organisation's cached answers are invalidated
-// (in Redis when shared, so every API process sees it) and, where a worker runs, its first screen is warmed soon.
+// (in Redis when shared, so every API process sees it) and, where a worker runs, its first screen is warmed soon
+// and the report's source IPs are queued for enrichment (one enrich-sources run per organisation at a time: it
+// picks up the sources of every report stored since the last one).
 import type { AnalyticsCache } from '../analytics/cache.js';
 import { fanOut, type ReportStoredSink } from '../events/report-stored.js';
 import { errorText } from '../jobs/history.js';
+import type { TaskQueue } from '../jobs/tasks/define.js';
+import { enrichSourcesKey, enrichSourcesTask } from '../jobs/tasks/enrich-sources.js';
+import { enqueueTask } from '../jobs/tasks/define.js';
 import type { DebouncedWarmup } from './cache-warmup.js';
 
 export interface SinkDeps {
   cache: AnalyticsCache;
   /** Absent in processes that serve no dashboard (the CLI). */
   warmup?: DebouncedWarmup;
+  /** Where enrich-sources runs are queued; absent: enrichment is someone else's (the CLI runs it itself). */
+  enrichQueue?: TaskQueue;
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -20,6 +27,23 @@ export function reportStoredSink(d: SinkDeps): ReportStoredSink {
     listeners.push({
       reportStored: (e) => {
         warmup.soon(e.orgId);
+        return Promise.resolve();
+      },
+    });
+  }
+  const queue = d.enrichQueue;
+  if (queue) {
+    listeners.push({
+      reportStored: (e) => {
+        // not awaited: storing reports never waits for the queue
+        void enqueueTask(
+          queue,
+          enrichSourcesTask,
+          { orgId: e.orgId, scope: 'new' },
+          { dedupeKey: enrichSourcesKey(e.orgId), rerunIfRunning: true },
+        ).catch((err: unknown) =>
+          d.log.warn({ err: errorText(err), orgId: e.orgId }, 'could not queue the enrichment of sources'),
+        );
         return Promise.resolve();
       },
     });

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../api/app.js';
 import { createAuthService } from '../auth/create.js';
 import { describeDatabase, type Config } from '../config/index.js';
+import { SourceEnricher } from '../enrich/enricher.js';
 import { startBackground, type Background, type BackgroundRoles } from './background.js';
 import { openDatabase } from '../store/connect.js';
 import type { Database } from '../store/database.js';
@@ -20,6 +21,8 @@ export interface RunningServer {
   app: FastifyInstance;
   url: string;
   background: Background;
+  /** The process's IP enrichment (live lookups of addresses, for the API). */
+  enricher: SourceEnricher;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,8 @@ export async function startServer(
   const log = createLogger(config);
   // Before anything is opened or created: a busy port is said at once, and before a one-time password is printed.
   await ensureCanListen(config.server.host, config.server.port);
+  // A city database (DMARC_GEOIP_CITY_DB) that is not one stops start-up with one line.
+  const enricher = await SourceEnricher.open(config.enrich);
   // Redis next: it fails fast, before the database (a PGlite data dir) is opened and locked.
   // Rate limits, login failures and the cache share this connection.
   const redis: Redis | undefined = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
@@ -54,7 +59,7 @@ export async function startServer(
   };
   let background: Background;
   try {
-    background = await startBackground(config, { db, cache, log }, roles);
+    background = await startBackground(config, { db, cache, log, enricher }, roles);
   } catch (err) {
     await closeAll();
     throw err;
@@ -98,5 +103,5 @@ export async function startServer(
       await closeAll();
       log.info('stopped');
     })());
-  return { app: server, url, background, stop };
+  return { app: server, url, background, enricher, stop };
 }

@@ -39,6 +39,7 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     'fetch-imap': none,
     'refresh-rollups': none,
     retention: none,
+    'enrich-sources': none,
     ...over,
   };
 }

@@ -41,6 +41,8 @@ describe('migrations from scratch', () => {
           'records',
           'rollup_daily',
           'rollup_source_daily',
+          'ip_enrichment',
+          'ip_enrichment_checks',
         ]),
       );
     } finally {

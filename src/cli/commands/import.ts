@@ -1,11 +1,15 @@
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
+import { SourceEnricher } from '../../enrich/enricher.js';
 import { importFiles, type ImportSummary } from '../../ingest/import-files.js';
 import { configFrom, orgFrom, withDatabase, withReportSink } from '../context.js';
+import { enrichFromCli } from '../enrich-progress.js';
 import { EXIT } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
 
-function printHuman(s: ImportSummary): void {
+type Summary = ImportSummary & { enriched: number | null };
+
+function printHuman(s: Summary): void {
   const lines = [
     `files:        ${s.files}`,
     `imported:     ${s.imported}`,
@@ -14,6 +18,7 @@ function printHuman(s: ImportSummary): void {
     `failed:       ${s.failed}`,
     `new reports:  ${s.reports}`,
     `new records:  ${s.records}`,
+    ...(s.enriched !== null ? [`enriched:     ${s.enriched} source IPs`] : []),
   ];
   console.log(lines.join('\n'));
   if (s.failures.length > 0) {
@@ -30,8 +35,9 @@ export function importCommand(): Command {
     .argument('<path...>', 'files or directories to import (hidden entries inside directories are skipped)')
     .option(
       '--json',
-      'print the summary as JSON: {files, imported, duplicates, unsupported, failed, reports, records, failures}',
+      'print the summary as JSON: {files, imported, duplicates, unsupported, failed, reports, records, failures, enriched}',
     )
+    .option('--no-enrich', 'leave the source IPs of the new reports to the worker or `dmarc enrich`')
     .option(
       '--concurrency <n>',
       'files processed at once (default: 2 with PostgreSQL, 1 embedded)',
@@ -39,10 +45,14 @@ export function importCommand(): Command {
     )
     .addHelpText(
       'after',
-      '\nThe same bytes imported twice, or the same report in another container, are counted as duplicates.\nExit status 1 if any file failed.',
+      '\nThe same bytes imported twice, or the same report in another container, are counted as duplicates.\n' +
+        'Then the source IPs of the new reports are enriched (country, AS, reverse DNS: see dmarc enrich --help),\n' +
+        'in this process, after the files: importing never waits for DNS. Exit status 1 if any file failed.',
     )
-    .action(async (paths: string[], opts: { json?: boolean; concurrency?: number }, cmd: Command) => {
+    .action(async (paths: string[], opts: { json?: boolean; concurrency?: number; enrich: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
+      // opened first: a city database that is not one stops the command before it imports anything
+      const enricher = opts.enrich ? await SourceEnricher.open(config.enrich) : undefined;
       const showBar = !opts.json && process.stderr.isTTY === true;
       const bar = showBar
         ? new cliProgress.SingleBar(
@@ -55,10 +65,11 @@ export function importCommand(): Command {
           )
         : undefined;
       let started = false;
-      const summary = await withReportSink(config, (sink) =>
-        withDatabase(config, async (db) =>
-          importFiles(db, paths, {
-            orgId: (await orgFrom(cmd, db)).id,
+      const summary: Summary = await withReportSink(config, (sink) =>
+        withDatabase(config, async (db) => {
+          const orgId = (await orgFrom(cmd, db)).id;
+          const s = await importFiles(db, paths, {
+            orgId,
             sink,
             limits: config.limits,
             concurrency: opts.concurrency ?? (config.database.kind === 'postgres' ? 2 : 1),
@@ -69,10 +80,13 @@ export function importCommand(): Command {
                 started = true;
               } else bar.update(done, { reports: s.reports, failed: s.failed });
             },
-          }),
-        ),
+          });
+          bar?.stop();
+          if (!enricher || s.reports === 0) return { ...s, enriched: enricher ? 0 : null };
+          const e = await enrichFromCli(config, db, { orgId, scope: 'new' }, { showBar, enricher });
+          return { ...s, enriched: e.enriched };
+        }),
       );
-      bar?.stop();
       if (opts.json) console.log(JSON.stringify(summary));
       else printHuman(summary);
       process.exitCode = summary.failed > 0 ? EXIT.failure : EXIT.ok;

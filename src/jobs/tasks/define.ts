@@ -5,6 +5,7 @@
 // that task files, the registry and the queue port depend on this module and not on each other in a circle.
 import type { AnalyticsCache } from '../../analytics/cache.js';
 import type { ImapMailboxConfig, JobsConfig } from '../../config/jobs.js';
+import type { SourceEnricher } from '../../enrich/enricher.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import { AppError } from '../../model/errors.js';
 import type { UnpackLimits } from '../../parse/types.js';
@@ -52,6 +53,8 @@ export interface TaskContext {
   sink: ReportStoredSink;
   /** Fills the analytics cache with the answers the dashboard asks first, for every organisation; returns how many. */
   warmCache?: () => Promise<number>;
+  /** Looks up source IPs (enrich-sources); absent in processes that run no such task. */
+  enricher?: SourceEnricher;
   log?: TaskLog;
 }
 

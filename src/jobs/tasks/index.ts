@@ -5,6 +5,7 @@
 // check below says so).
 import { SCHEDULED_TASKS, type ScheduledTask } from '../../config/jobs.js';
 import type { TaskDefinition } from './define.js';
+import { enrichSourcesTask } from './enrich-sources.js';
 import { fetchImapTask } from './fetch-imap.js';
 import { processFileTask } from './process-file.js';
 import { refreshRollupsTask } from './refresh-rollups.js';
@@ -12,7 +13,14 @@ import { retentionTask } from './retention.js';
 import { sweepPendingTask } from './sweep-pending.js';
 
 /** Every task, in the order `dmarc schedule list` shows the scheduled ones. */
-export const TASKS = [processFileTask, fetchImapTask, sweepPendingTask, refreshRollupsTask, retentionTask] as const;
+export const TASKS = [
+  processFileTask,
+  fetchImapTask,
+  sweepPendingTask,
+  refreshRollupsTask,
+  retentionTask,
+  enrichSourcesTask,
+] as const;
 
 export type AnyTask = (typeof TASKS)[number];
 export type TaskName = AnyTask['name'];
