@@ -337,7 +337,7 @@ function dnsServer(entry: string): string | undefined {
   if (bracket) {
     host = bracket[1]!;
     portText = bracket[2];
-    if (net.isIPv6(host) === false) return undefined;
+    if (!net.isIPv6(host)) return undefined;
   } else if (net.isIPv4(t.split(':')[0] ?? '') && t.split(':').length === 2) {
     [host = '', portText] = t.split(':');
   }
@@ -346,8 +346,9 @@ function dnsServer(entry: string): string | undefined {
     const port = Number(portText);
     if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return undefined;
   }
-  const h = net.isIPv6(host) ? `[${host}]` : host;
-  return portText !== undefined ? `${h}:${Number(portText)}` : net.isIPv6(host) ? host : host;
+  // (the forms node:dns setServers takes: an IPv6 address with a port in brackets)
+  if (portText === undefined) return host;
+  return `${net.isIPv6(host) ? `[${host}]` : host}:${Number(portText)}`;
 }
 
 const dnsServers = () =>

@@ -74,10 +74,12 @@ function isInetText(t: string): boolean {
   return net.isIP(t) !== 0;
 }
 
+const UPSERT_ROWS = 1000;
+
 /** Stores enrichments (one statement per 1,000); looked_up_at is now. A failed lookup keeps a known PTR name. */
 export async function upsertEnrichments(db: Queryable, rows: readonly NewIpEnrichment[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1000) {
-    const b = rows.slice(i, i + 1000);
+  for (let i = 0; i < rows.length; i += UPSERT_ROWS) {
+    const b = rows.slice(i, i + UPSERT_ROWS);
     const keep = (c: string) => `${c} = CASE WHEN EXCLUDED.dns_status IN (${TRANSIENT}) THEN ip_enrichment.${c}
       ELSE EXCLUDED.${c} END`;
     await db.query(
@@ -183,21 +185,21 @@ export async function pendingIpsPage(
   f: Freshness,
   pageSize: number,
 ): Promise<SourcePage> {
-  const r = await db.query<{ ip: string; needed: boolean }>(
+  // one row: the page's size and last address, and the addresses that need a lookup as one array (a backfill's
+  // pages are mostly fresh rows; sending them all back costs more than the query)
+  const r = await db.query<{ last: string | null; scanned: number; pending: string[] | null }>(
     `WITH page AS (
        SELECT DISTINCT source_ip AS ip FROM rollup_source_daily
        WHERE org_id = $1 AND source_ip IS NOT NULL AND ($2::inet IS NULL OR source_ip > $2::inet)
        ORDER BY 1 LIMIT $7
      )
-     SELECT host(p.ip) AS ip, ${needsLookup(3)} AS needed
-     FROM page p LEFT JOIN ip_enrichment e ON e.ip = p.ip ORDER BY p.ip`,
+     SELECT (SELECT host(max(ip)) FROM page) AS last, (SELECT count(*) FROM page)::int8 AS scanned,
+       (SELECT array_agg(host(p.ip) ORDER BY p.ip) FROM page p LEFT JOIN ip_enrichment e ON e.ip = p.ip
+        WHERE ${needsLookup(3)}) AS pending`,
     [orgId, after, ...freshnessParams(f), pageSize],
   );
-  return {
-    pending: r.rows.filter((x) => x.needed).map((x) => x.ip),
-    last: r.rows.at(-1)?.ip ?? null,
-    scanned: r.rows.length,
-  };
+  const row = r.rows[0]!;
+  return { pending: row.pending ?? [], last: row.last, scanned: row.scanned };
 }
 
 /** How many of the organisation's source addresses need a lookup (for a progress bar). */

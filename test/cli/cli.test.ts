@@ -31,7 +31,7 @@ describe('dmarc CLI', () => {
   });
   const env = (): Record<string, string> => ({ DMARC_DATA_DIR: dataDir });
 
-  it.each([[], ['import'], ['parse'], ['summary'], ['reprocess'], ['migrate']])(
+  it.each([[], ['import'], ['parse'], ['summary'], ['reprocess'], ['migrate'], ['enrich']])(
     '--help works for: dmarc %s',
     async (...sub) => {
       const r = await runCli([...sub, '--help']);
@@ -45,8 +45,10 @@ describe('dmarc CLI', () => {
     expect(r.code).toBe(1);
     const s = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(Object.keys(s).sort()).toEqual(
-      ['duplicates', 'failed', 'failures', 'files', 'imported', 'records', 'reports', 'unsupported'].sort(),
+      ['duplicates', 'enriched', 'failed', 'failures', 'files', 'imported', 'records', 'reports', 'unsupported'].sort(),
     );
+    // the new reports' source IPs were enriched after the files (reverse DNS is off in the tests)
+    expect(s.enriched).toBeGreaterThan(0);
     const truth = distinctCorpusReports();
     expect(s.reports).toBe(truth.length);
     expect(s.records).toBe(truth.reduce((a, x) => a + x.records, 0));

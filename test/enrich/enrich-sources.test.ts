@@ -93,8 +93,26 @@ describe.each(availableEngines())('enrich-sources on %s', (engine) => {
       }),
     );
     await settle();
-    const runs = await rows(t.db, `SELECT state, org_id AS "orgId" FROM task_runs WHERE name = 'enrich-sources'`);
-    expect(runs).toEqual([{ state: 'completed', orgId: DEFAULT_ORG_ID }]);
+    const runs = await rows(
+      t.db,
+      `SELECT state, org_id AS "orgId", result FROM task_runs WHERE name = 'enrich-sources'`,
+    );
+    expect(runs).toEqual([
+      {
+        state: 'completed',
+        orgId: DEFAULT_ORG_ID,
+        // no watermark yet: the organisation's every source (its first run)
+        result: {
+          orgId: DEFAULT_ORG_ID,
+          scope: 'new',
+          enriched: 6,
+          scanned: 6,
+          done: true,
+          dnsTimeouts: 0,
+          dnsShortCircuited: 0,
+        },
+      },
+    ]);
 
     const e = await enrichmentFor(t.db, DEFAULT_ORG_ID, FIRST);
     expect(e.size).toBe(FIRST.length);

@@ -46,7 +46,10 @@ describe('schedules', () => {
       ['retention', '0 4 * * *'],
     ]);
     expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
-    expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual(['process-file']);
+    expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
+      'process-file',
+      'enrich-sources',
+    ]);
     for (const t of TASKS) expect(t.description.length).toBeGreaterThan(10);
   });
 

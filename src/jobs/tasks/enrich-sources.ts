@@ -37,6 +37,7 @@ export const enrichSourcesTask = defineTask<EnrichSourcesPayload>()({
     ) {
       throw new PermanentTaskError(`enrich-sources: invalid payload ${JSON.stringify(payload).slice(0, 200)}`);
     }
+    const before = ctx.enricher.dnsStats();
     const r = await runEnrichment(ctx.db, ctx.enricher, payload, { budgetMs: RUN_BUDGET_MS });
     if (r.next) {
       await enqueueTask(ctx.queue, enrichSourcesTask, r.next, {
@@ -44,14 +45,20 @@ export const enrichSourcesTask = defineTask<EnrichSourcesPayload>()({
         rerunIfRunning: true,
       });
     }
-    const dns = ctx.enricher.dnsStats();
+    // (the process's counters: this run's share)
+    const after = ctx.enricher.dnsStats();
     return {
       orgId: payload.orgId,
       scope: payload.scope,
       enriched: r.enriched,
       scanned: r.scanned,
       done: r.done,
-      ...(dns ? { dnsTimeouts: dns.timeouts, dnsShortCircuited: dns.shortCircuited } : {}),
+      ...(before && after
+        ? {
+            dnsTimeouts: after.timeouts - before.timeouts,
+            dnsShortCircuited: after.shortCircuited - before.shortCircuited,
+          }
+        : {}),
     };
   },
 });

@@ -2214,7 +2214,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
           name?: string;
         };
         header?: never;
@@ -2233,7 +2233,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -2301,7 +2301,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -4717,7 +4717,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
           name?: string;
         };
         header?: never;
@@ -4739,7 +4739,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -4809,7 +4809,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';

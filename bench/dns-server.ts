@@ -1,0 +1,96 @@
+// A real DNS server on loopback (the dns2 package, UDP) for the reverse DNS tests and `npm run bench:enrich`: it
+// answers from a zone given as data, or computed per name (PTR, A, AAAA records; a name may answer NXDOMAIN,
+// SERVFAIL, REFUSED, or never), records every query (unless told not to), and can hold its answers until
+// released (to show that nothing waits for DNS).
+import dns2 from 'dns2';
+
+const { Packet } = dns2;
+
+export interface ZoneEntry {
+  PTR?: string[];
+  A?: string[];
+  AAAA?: string[];
+  /** Answer with this instead of records; 'silent': never answer. */
+  fail?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'silent';
+}
+
+/** Records by name (any case), or a function of the lower-case name: undefined answers NXDOMAIN. */
+export type Zone = Record<string, ZoneEntry> | ((name: string) => ZoneEntry | undefined);
+
+export interface TestDnsServer {
+  port: number;
+  /** host:port for DMARC_DNS_SERVERS. */
+  address: string;
+  /** Every question received: "name TYPE". */
+  queries: string[];
+  /** Answers held back while `hold` is on are sent now (and later ones at once). */
+  release(): void;
+  close(): Promise<void>;
+}
+
+/** The reverse-lookup name of an address: 4.4.8.8.in-addr.arpa, nibbles under ip6.arpa for IPv6. */
+export function reverseName(ip: string): string {
+  if (ip.includes('.')) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+  const [head = '', tail = ''] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = ip.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const nibbles = groups.map((g) => g.padStart(4, '0')).join('');
+  return `${[...nibbles].reverse().join('.')}.ip6.arpa`;
+}
+
+const TYPE_NAMES: Record<number, string> = { 1: 'A', 12: 'PTR', 28: 'AAAA' };
+
+export async function startDnsServer(
+  zone: Zone,
+  options: { hold?: boolean; record?: boolean } = {},
+): Promise<TestDnsServer> {
+  const queries: string[] = [];
+  const held: (() => void)[] = [];
+  let holding = options.hold ?? false;
+  const record = options.record ?? true;
+  const lookup =
+    typeof zone === 'function'
+      ? zone
+      : (
+          (m: Map<string, ZoneEntry>) => (name: string) =>
+            m.get(name)
+        )(new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v])));
+
+  const server = dns2.createUDPServer((request, send) => {
+    const response = Packet.createResponseFromRequest(request);
+    const q = request.questions[0];
+    if (!q) return;
+    const name = q.name.toLowerCase();
+    const type = TYPE_NAMES[q.type] ?? String(q.type);
+    if (record) queries.push(`${name} ${type}`);
+    const entry = lookup(name);
+    if (entry?.fail === 'silent') return;
+    if (!entry || entry.fail === 'NXDOMAIN') response.header.rcode = Packet.RCODE.NXDOMAIN;
+    else if (entry.fail === 'SERVFAIL') response.header.rcode = Packet.RCODE.SERVFAIL;
+    else if (entry.fail === 'REFUSED') response.header.rcode = Packet.RCODE.REFUSED;
+    else {
+      // (the package's types ask for a toBuffer its encoder does not need)
+      const rr = (x: { type: number; domain?: string; address?: string }) =>
+        response.answers.push({ name: q.name, class: Packet.CLASS.IN, ttl: 300, ...x } as dns2.Packet.Resource);
+      if (type === 'PTR') for (const domain of entry.PTR ?? []) rr({ type: Packet.TYPE.PTR, domain });
+      if (type === 'A') for (const address of entry.A ?? []) rr({ type: Packet.TYPE.A, address });
+      if (type === 'AAAA') for (const address of entry.AAAA ?? []) rr({ type: Packet.TYPE.AAAA, address });
+    }
+    const answer = () => void send(response).catch(() => undefined);
+    if (holding) held.push(answer);
+    else answer();
+  });
+  await server.listen(0, '127.0.0.1');
+  const port = server.address().port;
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    queries,
+    release: () => {
+      holding = false;
+      for (const a of held.splice(0)) a();
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
