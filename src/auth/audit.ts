@@ -1,5 +1,5 @@
 // The audit log: who did what to what, when, from where, and whether it worked.
-import type { Queryable } from '../store/database.js';
+import type { Database, Queryable } from '../store/database.js';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
@@ -45,6 +45,34 @@ export async function audit(db: Queryable, e: AuditEntry, at: Date): Promise<voi
       e.orgId ?? null,
     ],
   );
+}
+
+/**
+ * An entry that an attacker can repeat at will (a blocked login): the first of its group since `since` is
+ * written, with `details.count` 1; each repeat adds one to that row's count and sets `details.lastAt`, instead of
+ * a row of its own, so that the log says how many there were and cannot be flooded. A group is a string naming
+ * what repeats (kept in `details.group`); the repeats of one group are serialised by an advisory lock, so that
+ * parallel ones still make one row.
+ */
+export async function auditRepeated(
+  db: Database,
+  e: AuditEntry,
+  group: { key: string; since: Date },
+  at: Date,
+): Promise<{ count: number }> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [group.key]);
+    const r = await tx.query<{ count: number }>(
+      `UPDATE audit_log
+          SET details = details || jsonb_build_object('count', (details->>'count')::int + 1, 'lastAt', $4::text)
+        WHERE action = $1 AND outcome = $2 AND at >= $3 AND details->>'group' = $5
+        RETURNING (details->>'count')::int AS count`,
+      [e.action, e.outcome, group.since, at.toISOString(), group.key],
+    );
+    if (r.rows[0]) return { count: r.rows[0].count };
+    await audit(tx, { ...e, details: { ...e.details, group: group.key, count: 1, lastAt: at.toISOString() } }, at);
+    return { count: 1 };
+  });
 }
 
 export interface AuditFilter {

@@ -1,5 +1,6 @@
 // Authentication and user management: what the HTTP routes and the CLI call. Errors are typed (AuthError,
 // UserConflictError) so that the edges turn them into 401/409/429 answers or CLI messages.
+import crypto from 'node:crypto';
 import type { Database } from '../store/database.js';
 import {
   countOtherOrgAdmins,
@@ -17,11 +18,18 @@ import {
 } from '../store/memberships.js';
 import { AccessTokens } from './access-tokens.js';
 import { ApiKeys, type ApiKey } from './api-keys.js';
-import { audit, type AuditEntry } from './audit.js';
+import { audit, auditRepeated, type AuditEntry } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import type { FailureCounter } from './failure-counter.js';
 import { MemoryFailureCounter } from './failure-counter.js';
-import { KNOWN_ADDRESS_SECONDS, LOGIN_WINDOW_SECONDS, limitOf, loginBudgets, loginKeys } from './login-limits.js';
+import {
+  KNOWN_ADDRESS_SECONDS,
+  LOGIN_WINDOW_SECONDS,
+  limitOf,
+  loginBudgets,
+  loginKeys,
+  type LoginKeys,
+} from './login-limits.js';
 import {
   BCRYPT_COST,
   burnPasswordCheck,
@@ -223,14 +231,7 @@ export class AuthService {
     const budgets = loginBudgets(keys, this.options.loginMaxFailures, known);
     const reservation = await this.failures.reserve(budgets);
     if (!reservation.ok) {
-      await this.record({
-        actorId: null,
-        actor: email,
-        action: 'login',
-        ip,
-        outcome: 'denied',
-        details: { reason: 'too many failures', limits: reservation.spent.map((k) => limitOf(keys, k)) },
-      });
+      await this.recordBlocked(email, ip, keys, reservation.spent);
       throw new AuthError(
         'too_many_failures',
         'too many failed logins; try again later',
@@ -275,6 +276,31 @@ export class AuthService {
     await touchLogin(this.db, user.id, this.clock.now());
     await this.record({ actorId: user.id, actor: user.email, action: 'login', ip, outcome: 'success' });
     return this.session({ ...user, lastLoginAt: this.clock.now() }, org, orgSlug !== undefined);
+  }
+
+  /**
+   * A login refused before its password was checked. An attacker can repeat it without end, so the log keeps one
+   * row per spent budget and login window (a budget is an (account, address) pair, an address or an account:
+   * repeats at random accounts from a blocked address are one row), counting the attempts in `details.count`.
+   */
+  private async recordBlocked(email: string, ip: string, keys: LoginKeys, spent: string[]): Promise<void> {
+    const now = this.clock.now();
+    const windowMs = LOGIN_WINDOW_SECONDS * 1000;
+    const since = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+    const key = `login-blocked:${[...spent].sort().join(',')}:${since.toISOString()}`;
+    await auditRepeated(
+      this.db,
+      {
+        actorId: null,
+        actor: email,
+        action: 'login',
+        ip,
+        outcome: 'denied',
+        details: { reason: 'too many failures', limits: spent.map((k) => limitOf(keys, k)) },
+      },
+      { key: crypto.createHash('sha256').update(key).digest('hex').slice(0, 32), since },
+      now,
+    );
   }
 
   async refreshSession(token: string, ip: string): Promise<Session> {

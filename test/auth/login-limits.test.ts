@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import bcrypt from 'bcryptjs';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { passwordHashingStats } from '../../src/auth/passwords.js';
 import { clientNetwork } from '../../src/auth/login-limits.js';
 import { LOGIN_WINDOW_SECONDS } from '../../src/auth/service.js';
@@ -214,6 +214,67 @@ describe.each(stores)('login limits with %s counters', (store) => {
     expect((await login(email, TEST_PASSWORD, '2001:db8:0:2::1')).statusCode).toBe(200);
   });
 
+  /** The audit rows of logins refused before their password was checked. */
+  async function blockedRows(): Promise<{ actor: string; ip: string; details: Record<string, unknown> }[]> {
+    const r = await x.t.db.query<{ actor: string; ip: string; details: Record<string, unknown> }>(
+      `SELECT actor, ip, details FROM audit_log WHERE action = 'login' AND outcome = 'denied' ORDER BY id`,
+    );
+    return r.rows;
+  }
+
+  it('500 parallel blocked logins leave one audit row per spent budget and window, counting them', async () => {
+    const email = x.users.analyst.email;
+    const ip = '203.0.113.40';
+    const rs = await Promise.all(Array.from({ length: 510 }, (_, i) => login(email, `wrong guess ${i}`, ip)));
+    expect(rs.filter((r) => r.statusCode === 401)).toHaveLength(MAX);
+    expect(rs.filter((r) => r.statusCode === 429)).toHaveLength(500);
+    // every blocked attempt is in the log, as a count on one row: the log says how many, and is not flooded
+    const rows = await blockedRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      actor: email,
+      ip,
+      details: { reason: 'too many failures', limits: ['account_address'], count: 500 },
+    });
+    expect(Date.parse(String(rows[0]!.details.lastAt))).not.toBeNaN();
+    // the failures whose password was checked keep a row each
+    expect(await evaluated(email)).toBe(MAX);
+
+    // an administrator reads it through the API
+    const list = await x.app.inject({
+      method: 'GET',
+      url: '/api/audit?action=login&outcome=denied',
+      headers: { authorization: `Bearer ${await x.token('admin')}` },
+    });
+    expect(list.statusCode).toBe(200);
+    const items = list.json<{ items: { details: { count: number } }[] }>().items;
+    expect(items.map((i) => i.details.count)).toEqual([500]);
+
+    // another address blocked at the same account is a row of its own
+    const other = await Promise.all(Array.from({ length: MAX + 20 }, (_, i) => login(email, `g${i}`, '203.0.113.41')));
+    expect(other.filter((r) => r.statusCode === 429)).toHaveLength(20);
+    expect((await blockedRows()).map((r) => [r.ip, r.details.count])).toEqual([
+      [ip, 500],
+      ['203.0.113.41', 20],
+    ]);
+  });
+
+  it('a blocked address trying 300 random accounts in parallel makes one row, not one per account', async () => {
+    const ip = '203.0.113.42';
+    // spend the address's budget across accounts (credential stuffing)
+    const spend = await Promise.all(
+      Array.from({ length: 5 * MAX }, (_, i) => login(`stuffed-${i}@nowhere.example`, 'password1234', ip)),
+    );
+    expect(spend.every((r) => r.statusCode === 401)).toBe(true);
+    const rs = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => login(`random-${i}@nowhere.example`, 'password1234', ip)),
+    );
+    expect(rs.every((r) => r.statusCode === 429)).toBe(true);
+    const rows = await blockedRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ ip, details: { limits: ['address'], count: 300 } });
+  });
+
   it('hashes off the event loop: a trivial route answers while a burst of 30 logins is still being checked', async () => {
     // 30 accounts whose hashes cost more than the tests' usual 4, so that the burst lasts a while
     const emails = Array.from({ length: 30 }, (_, i) => `burst-${i}@example.com`);
@@ -256,6 +317,33 @@ describe.each(stores)('login limits with %s counters', (store) => {
       expect(after.peakRunning).toBeLessThanOrEqual(after.size);
     } finally {
       for (const spy of spies) spy.mockRestore();
+    }
+  });
+});
+
+// PostgreSQL runs the blocked attempts' audit writes on several connections at once: still one row.
+describe.runIf(inject('postgresTemplate') !== null)('blocked logins audited on PostgreSQL', () => {
+  it('500 parallel blocked logins: one row counting 500', async () => {
+    const x = await createTestApp('postgres', { DMARC_LOGIN_MAX_FAILURES: String(MAX) });
+    try {
+      const email = x.users.viewer.email;
+      const rs = await Promise.all(
+        Array.from({ length: 510 }, (_, i) =>
+          x.app.inject({
+            method: 'POST',
+            url: '/auth/login',
+            payload: { email, password: `wrong guess ${i}` },
+            remoteAddress: '203.0.113.43',
+          }),
+        ),
+      );
+      expect(rs.filter((r) => r.statusCode === 429)).toHaveLength(500);
+      const rows = await x.t.db.query<{ details: { count: number } }>(
+        `SELECT details FROM audit_log WHERE action = 'login' AND outcome = 'denied'`,
+      );
+      expect(rows.rows.map((r) => r.details.count)).toEqual([500]);
+    } finally {
+      await x.close();
     }
   });
 });
