@@ -1,6 +1,5 @@
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { importFiles, type ImportSummary } from '../../ingest/import-files.js';
+import type { ImportSummary } from '../../ingest/import-files.js';
 import { configFrom, orgFrom, withDatabase, withReportSink } from '../context.js';
 import { EXIT } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
@@ -44,7 +43,11 @@ export function importCommand(): Command {
     .action(async (paths: string[], opts: { json?: boolean; concurrency?: number }, cmd: Command) => {
       const config = configFrom(cmd);
       const showBar = !opts.json && process.stderr.isTTY === true;
-      const bar = showBar
+      const [{ importFiles }, cliProgress] = await Promise.all([
+        import('../../ingest/import-files.js'),
+        showBar ? import('cli-progress').then((m) => m.default) : undefined,
+      ]);
+      const bar = cliProgress
         ? new cliProgress.SingleBar(
             {
               format: 'importing |{bar}| {value}/{total} files | {reports} reports | {failed} failed',

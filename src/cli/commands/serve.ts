@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { startServer } from '../../runtime/serve.js';
 import { configFrom } from '../context.js';
 import { parsePositiveIntOption } from '../options.js';
 
@@ -19,6 +18,8 @@ export function serveCommand(): Command {
       const config = configFrom(cmd);
       if (opts.port !== undefined) config.server.port = opts.port;
       if (opts.host !== undefined) config.server.host = opts.host;
+      // loaded here, not with the program: the server's modules take seconds to load
+      const { startServer } = await import('../../runtime/serve.js');
       const server = await startServer(config);
       process.stdout.write(`dmarc: serving on ${server.url} (API docs at ${server.url}/docs)\n`);
       await new Promise<void>((resolve) => {
