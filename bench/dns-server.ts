@@ -57,6 +57,8 @@ export async function startDnsServer(
             m.get(name)
         )(new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v])));
 
+  // RFC 1035 §4.1.1 response codes (dns2 3.0's types do not declare its Packet.RCODE)
+  const RCODE = { SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
   const server = dns2.createUDPServer((request, send) => {
     const response = Packet.createResponseFromRequest(request);
     const q = request.questions[0];
@@ -66,9 +68,9 @@ export async function startDnsServer(
     if (record) queries.push(`${name} ${type}`);
     const entry = lookup(name);
     if (entry?.fail === 'silent') return;
-    if (!entry || entry.fail === 'NXDOMAIN') response.header.rcode = Packet.RCODE.NXDOMAIN;
-    else if (entry.fail === 'SERVFAIL') response.header.rcode = Packet.RCODE.SERVFAIL;
-    else if (entry.fail === 'REFUSED') response.header.rcode = Packet.RCODE.REFUSED;
+    if (!entry || entry.fail === 'NXDOMAIN') response.header.rcode = RCODE.NXDOMAIN;
+    else if (entry.fail === 'SERVFAIL') response.header.rcode = RCODE.SERVFAIL;
+    else if (entry.fail === 'REFUSED') response.header.rcode = RCODE.REFUSED;
     else {
       // (the package's types ask for a toBuffer its encoder does not need)
       const rr = (x: { type: number; domain?: string; address?: string }) =>

@@ -13,8 +13,19 @@ function fail(message: string, code: number, oneLine = true): void {
   process.exitCode = code;
 }
 
+/** `dmarc`, `dmarc --help`, `dmarc help`: the top-level help, which lists every variable with its default. */
+function asksForTopLevelHelp(args: string[]): boolean {
+  const positional = args.filter((a, i) => !a.startsWith('-') && !GLOBAL_VALUE_OPTIONS.has(args[i - 1] ?? ''));
+  return positional.length === 0 || (positional[0] === 'help' && positional.length === 1);
+}
+const GLOBAL_VALUE_OPTIONS = new Set(['--data-dir', '--database-url', '--org']);
+
 try {
-  await buildProgram().exitOverride().parseAsync(process.argv);
+  const args = process.argv.slice(2);
+  const scheduleDefaults = asksForTopLevelHelp(args)
+    ? (await import('../jobs/schedules.js')).scheduleVariableDefaults()
+    : undefined;
+  await buildProgram({ scheduleDefaults }).exitOverride().parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     // commander already printed the message (or the help / version)

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { environmentHelp } from '../config/help.js';
-import { scheduleVariableDefaults } from '../jobs/schedules.js';
 import { apiCommand } from './commands/api.js';
 import { enrichCommand } from './commands/enrich.js';
 import { fetchCommand } from './commands/fetch.js';
@@ -15,7 +14,15 @@ import { summaryCommand } from './commands/summary.js';
 import { workerCommand } from './commands/worker.js';
 import { userCommand } from './commands/user.js';
 
-export function buildProgram(): Command {
+export interface ProgramOptions {
+  /**
+   * The defaults of DMARC_SCHEDULE_<TASK> in words, for the top-level help (they come from the task definitions,
+   * whose modules take a second to load: main.ts loads them only when that help is asked for).
+   */
+  scheduleDefaults?: Record<string, string>;
+}
+
+export function buildProgram(options: ProgramOptions = {}): Command {
   const program = new Command('dmarc')
     .description('DMARC report processing: import, parse, store and analyse DMARC aggregate reports')
     .version(process.env.npm_package_version ?? '0.1.0')
@@ -27,7 +34,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(run with --help for usage)')
     // every variable, from the configuration's one schema (descriptions, defaults, secrets)
-    .addHelpText('after', () => `\nEnvironment:\n${environmentHelp(scheduleVariableDefaults())}`);
+    .addHelpText('after', () => `\nEnvironment:\n${environmentHelp(options.scheduleDefaults)}`);
   for (const c of [
     serveCommand(),
     apiCommand(),

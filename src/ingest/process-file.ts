@@ -3,7 +3,7 @@
 // (processed | duplicate | unsupported | failed, with reasons).
 import type { ReportStored, ReportStoredSink } from '../events/report-stored.js';
 import { ParseFailure, type UnpackLimits, type UnsupportedKind } from '../parse/types.js';
-import { unpack } from '../parse/unpack/index.js';
+import { problemWithin, unpack } from '../parse/unpack/index.js';
 import { isRetryableTransactionError, type Database } from '../store/database.js';
 import {
   getFile,
@@ -30,7 +30,7 @@ export interface ProcessResult extends FileOutcome {
   reportsStored: number;
   reportsDuplicate: number;
   messages: number;
-  /** One entry per part that could not be read: "name: reason". */
+  /** One entry per part that could not be read: "part: reason" (the file's own problem alone). */
   failures: string[];
   /** The database failed (not the file): running the file again may well succeed. */
   storageFailed: boolean;
@@ -88,13 +88,13 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
   try {
     for await (const part of unpack(bytes, file.name, options.limits)) {
       if (part.type === 'error') {
-        t.failures.push(`${part.name}: ${part.error.message}`);
+        t.failures.push(problemWithin(file.name, part.name, part.error.message));
         continue;
       }
       const kind = kindOf(part);
       if (!kind) {
         if (part.type === 'unsupported') t.unsupported.add(part.kind);
-        else t.failures.push(`${part.name}: not a report of a known kind`);
+        else t.failures.push(problemWithin(file.name, part.name, 'not a report of a known kind'));
         continue;
       }
       let event: ReportStored | undefined;
@@ -107,7 +107,8 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
             t.records += stored.records;
             messages += stored.messages;
             t.recovered ||= stored.recovered;
-            for (const w of stored.warnings) t.warnings.push(`${part.name} [${stored.label}]: ${w}`);
+            for (const w of stored.warnings)
+              t.warnings.push(problemWithin(file.name, part.name, `[${stored.label}] ${w}`));
             event = {
               orgId,
               kind: kind.kind,
@@ -125,12 +126,12 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
             t.records += stored.ownReport.records;
             t.recovered ||= stored.ownReport.recovered;
             for (const w of stored.ownReport.warnings)
-              t.warnings.push(`${part.name} [${stored.ownReport.label}]: ${w}`);
+              t.warnings.push(problemWithin(file.name, part.name, `[${stored.ownReport.label}] ${w}`));
           } else if (stored.outcome === 'duplicate') {
             t.kinds.add(kind.kind);
             t.reportsDuplicate++;
           } else {
-            t.failures.push(`${part.name}: no ${kind.kind} report found`);
+            t.failures.push(problemWithin(file.name, part.name, `no ${kind.kind} report found`));
           }
           break;
         } catch (err) {
@@ -139,7 +140,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
             t.storageFailed = true;
             t.kinds.add(kind.kind);
           }
-          t.failures.push(`${part.name}: ${describe(err)}`);
+          t.failures.push(problemWithin(file.name, part.name, describe(err)));
           break;
         }
       }

@@ -2,7 +2,7 @@
 import type { AggregateReport } from '../model/aggregate.js';
 import { parseAggregateReport } from './aggregate/index.js';
 import { ParseFailure, type UnpackLimits, type UnsupportedKind } from './types.js';
-import { unpack } from './unpack/index.js';
+import { problemWithin, unpack } from './unpack/index.js';
 
 export interface ParsedPart extends AggregateReport {
   /** Where the report sat in the file, e.g. "x.eml > y.zip > z.xml". */
@@ -11,7 +11,7 @@ export interface ParsedPart extends AggregateReport {
 
 export interface ParsedFile {
   status: 'ok' | 'unsupported' | 'failed';
-  /** Unreadable parts ("name: reason"), joined; null when all parts were read. */
+  /** Unreadable parts ("part: reason", the file's own problem alone), joined; null when all were read. */
   error: string | null;
   recovered: boolean;
   unsupportedKinds: UnsupportedKind[];
@@ -23,7 +23,7 @@ export async function parseFile(bytes: Uint8Array, name: string, limits: UnpackL
   const errors: string[] = [];
   const kinds = new Set<UnsupportedKind>();
   for await (const part of unpack(bytes, name, limits)) {
-    if (part.type === 'error') errors.push(`${part.name}: ${part.error.message}`);
+    if (part.type === 'error') errors.push(problemWithin(name, part.name, part.error.message));
     else if (part.type === 'unsupported') kinds.add(part.kind);
     else {
       try {
@@ -33,7 +33,7 @@ export async function parseFile(bytes: Uint8Array, name: string, limits: UnpackL
         });
       } catch (err) {
         if (!(err instanceof ParseFailure)) throw err;
-        errors.push(`${part.name}: ${err.message}`);
+        errors.push(problemWithin(name, part.name, err.message));
       }
     }
   }

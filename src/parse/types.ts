@@ -63,6 +63,12 @@ export type ParseFailureCode =
   | 'field_too_long'
   | 'too_many_records';
 
+/**
+ * The start of every message about content that is plainly not a report (a README, a spreadsheet, a web page, a
+ * source file), so that a user who imported the wrong folder reads that, not a parser's complaint.
+ */
+export const NOT_A_REPORT = 'not a DMARC report';
+
 /** A precise, typed reason why something could not be read. Never carries a stack to the user. */
 export class ParseFailure extends AppError {
   constructor(

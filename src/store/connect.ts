@@ -1,8 +1,9 @@
+// Opening the configured database. The engines' drivers and the migrator are loaded only when needed: a
+// command on the embedded database never loads the PostgreSQL driver, and one whose schema is current never
+// loads the migrator (together about a second of a CLI command's start).
 import type { Config } from '../config/index.js';
 import type { Database } from './database.js';
-import { migrate } from './migrate.js';
-import { PGliteDatabase } from './pglite.js';
-import { PostgresDatabase } from './postgres.js';
+import { schemaIsCurrent } from './schema-version.js';
 
 /** Opens the configured database (PGlite in the data dir, or PostgreSQL) and applies pending migrations. */
 export async function openDatabase(
@@ -12,11 +13,11 @@ export async function openDatabase(
   const log = options.log ?? { warn: (msg: string) => process.stderr.write(`dmarc: ${msg}\n`) };
   const db =
     config.database.kind === 'postgres'
-      ? await PostgresDatabase.open(config.database.url)
-      : await PGliteDatabase.open(config.database.dir, { log });
+      ? await (await import('./postgres.js')).PostgresDatabase.open(config.database.url)
+      : await (await import('./pglite.js')).PGliteDatabase.open(config.database.dir, { log });
   if (options.migrate !== false) {
     try {
-      await migrate(db);
+      if (!(await schemaIsCurrent(db))) await (await import('./migrate.js')).migrate(db);
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;

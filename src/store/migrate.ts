@@ -5,8 +5,8 @@ import Postgrator from 'postgrator';
 import type { Database } from './database.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import { PostgresDatabase } from './postgres.js';
+import { SCHEMA_TABLE } from './schema-version.js';
 
-const SCHEMA_TABLE = 'schema_migrations';
 /** Arbitrary constant shared by every dmarc process: pg_advisory_lock key for migrations. */
 const MIGRATION_LOCK_KEY = 7_489_001;
 

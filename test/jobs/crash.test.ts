@@ -130,7 +130,7 @@ describe.runIf(ready)('a worker killed in the middle of a batch', () => {
     // the stored reports' enrich-sources runs finish too
     await waitFor('the queue drained', async () => {
       const c = await producer.queue.getJobCounts('active', 'waiting', 'delayed');
-      return c.active + c.waiting + c.delayed === 0;
+      return (c.active ?? 0) + (c.waiting ?? 0) + (c.delayed ?? 0) === 0;
     });
     const counts = await producer.queue.getJobCounts('failed', 'active', 'waiting', 'delayed');
     expect(counts).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });

@@ -7,6 +7,7 @@ import { migrate, migrationStatus } from '../../src/store/migrate.js';
 import { PGliteDatabase } from '../../src/store/pglite.js';
 import { MIGRATIONS_DIR } from '../../src/store/paths.js';
 import { PostgresDatabase } from '../../src/store/postgres.js';
+import { latestMigrationVersion, schemaIsCurrent } from '../../src/store/schema-version.js';
 import { availableEngines, openEngine } from '../support/db.js';
 import { POSTGRES_ADMIN_URL, withDatabaseName } from '../support/services.js';
 
@@ -20,6 +21,33 @@ describe.each(availableEngines())('migrations on %s', (engine) => {
       expect(await migrate(t.db)).toEqual([]);
     } finally {
       await t.drop();
+    }
+  });
+
+  it('the quick check every command makes agrees with the migrator', async () => {
+    const t = await openEngine(engine);
+    try {
+      const s = await migrationStatus(t.db);
+      expect(latestMigrationVersion()).toBe(s.latest);
+      expect(await schemaIsCurrent(t.db)).toBe(true);
+      // one version behind: the check says so, and migrating applies that version again
+      await t.db.query('DELETE FROM schema_migrations WHERE version = $1', [s.latest]);
+      expect(await schemaIsCurrent(t.db)).toBe(false);
+    } finally {
+      await t.drop();
+    }
+  });
+});
+
+describe('the quick schema check', () => {
+  it('says a new database (no schema table) is not current', async () => {
+    const db = await PGliteDatabase.open(undefined);
+    try {
+      expect(await schemaIsCurrent(db)).toBe(false);
+      await migrate(db);
+      expect(await schemaIsCurrent(db)).toBe(true);
+    } finally {
+      await db.close();
     }
   });
 });

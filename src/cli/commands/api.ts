@@ -1,7 +1,4 @@
 import { Command } from 'commander';
-import { DistributedModeRequired, requireDistributed } from '../../runtime/jobs.js';
-import { stopOnSignal } from '../../runtime/processes.js';
-import { startServer } from '../../runtime/serve.js';
 import { configFrom } from '../context.js';
 import { CliError } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
@@ -20,6 +17,12 @@ export function apiCommand(): Command {
       const config = configFrom(cmd);
       if (opts.port !== undefined) config.server.port = opts.port;
       if (opts.host !== undefined) config.server.host = opts.host;
+      // loaded here, not with the program: the server's modules take seconds to load
+      const [{ DistributedModeRequired, requireDistributed }, { stopOnSignal }, { startServer }] = await Promise.all([
+        import('../../runtime/jobs.js'),
+        import('../../runtime/processes.js'),
+        import('../../runtime/serve.js'),
+      ]);
       try {
         requireDistributed(config, 'api');
       } catch (err) {

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { fetchMailboxes, type FetchSummary } from '../../ingest/imap/fetch.js';
-import { findOrgBySlug } from '../../store/organizations.js';
+import type { FetchSummary } from '../../ingest/imap/fetch.js';
 import { configFrom, withDatabase, withReportSink } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 
@@ -62,6 +61,10 @@ export function fetchCommand(): Command {
           `no IMAP mailbox named '${opts.mailbox}'; configured: ${config.imap.map((m) => m.name).join(', ')}`,
         );
       }
+      const [{ fetchMailboxes }, { findOrgBySlug }] = await Promise.all([
+        import('../../ingest/imap/fetch.js'),
+        import('../../store/organizations.js'),
+      ]);
       const summary: FetchSummary = await withReportSink(config, (sink) =>
         withDatabase(config, (db) =>
           fetchMailboxes(db, mailboxes, {

@@ -1,7 +1,5 @@
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { SourceEnricher } from '../../enrich/enricher.js';
-import { importFiles, type ImportSummary } from '../../ingest/import-files.js';
+import type { ImportSummary } from '../../ingest/import-files.js';
 import { configFrom, orgFrom, withDatabase, withReportSink } from '../context.js';
 import { enrichFromCli } from '../enrich-progress.js';
 import { EXIT } from '../errors.js';
@@ -52,9 +50,15 @@ export function importCommand(): Command {
     .action(async (paths: string[], opts: { json?: boolean; concurrency?: number; enrich: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       // opened first: a city database that is not one stops the command before it imports anything
-      const enricher = opts.enrich ? await SourceEnricher.open(config.enrich) : undefined;
+      const enricher = opts.enrich
+        ? await (await import('../../enrich/enricher.js')).SourceEnricher.open(config.enrich)
+        : undefined;
       const showBar = !opts.json && process.stderr.isTTY === true;
-      const bar = showBar
+      const [{ importFiles }, cliProgress] = await Promise.all([
+        import('../../ingest/import-files.js'),
+        showBar ? import('cli-progress').then((m) => m.default) : undefined,
+      ]);
+      const bar = cliProgress
         ? new cliProgress.SingleBar(
             {
               format: 'importing |{bar}| {value}/{total} files | {reports} reports | {failed} failed',

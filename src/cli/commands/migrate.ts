@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { migrate, migrationStatus } from '../../store/migrate.js';
 import { describeDatabase } from '../../config/index.js';
 import { configFrom, withDatabase } from '../context.js';
 
@@ -9,6 +8,7 @@ export function migrateCommand(): Command {
     .option('--status', 'only show the current and latest schema versions')
     .action(async (opts: { status?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
+      const { migrate, migrationStatus } = await import('../../store/migrate.js');
       await withDatabase(
         config,
         async (db) => {

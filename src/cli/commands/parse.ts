@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { formatBytes } from '../../config/parse-values.js';
-import { parseFile, type ParsedFile } from '../../parse/parse-file.js';
+import type { ParsedFile } from '../../parse/parse-file.js';
 import { EXIT } from '../errors.js';
 
 interface Line {
@@ -48,6 +48,7 @@ export function parseCommand(): Command {
     .option('--json', 'one JSON object per line per file: {file, status, error, recovered, reports:[...]}')
     .action(async (files: string[], opts: { json?: boolean }) => {
       const config = loadConfig();
+      const { parseFile } = await import('../../parse/parse-file.js');
       let failed = 0;
       for (const file of files) {
         let line: Line;

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { processFile } from '../../ingest/process-file.js';
-import { getFile, listFilesByStatus } from '../../store/files.js';
 import { configFrom, orgFrom, withDatabase, withReportSink } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
@@ -12,6 +10,19 @@ interface Row {
   reports: number;
   records: number;
   error: string | null;
+}
+
+/** The last line: how many files, by outcome, and what was newly stored. */
+function totalLine(results: Row[]): string {
+  const by = new Map<string, number>();
+  for (const r of results) by.set(r.status, (by.get(r.status) ?? 0) + 1);
+  const outcomes = ['processed', 'duplicate', 'unsupported', 'failed']
+    .filter((s) => by.has(s))
+    .map((s) => `${by.get(s)} ${s}`)
+    .join(', ');
+  const reports = results.reduce((a, r) => a + r.reports, 0);
+  const files = results.length === 1 ? '1 file' : `${results.length} files`;
+  return `total: ${files} re-processed (${outcomes}), ${reports} new reports`;
 }
 
 export function reprocessCommand(): Command {
@@ -34,6 +45,10 @@ export function reprocessCommand(): Command {
           throw new CliError('nothing to re-process: give file ids, --failed or --pending');
         }
         const config = configFrom(cmd);
+        const [{ processFile }, { getFile, listFilesByStatus }] = await Promise.all([
+          import('../../ingest/process-file.js'),
+          import('../../store/files.js'),
+        ]);
         const results = await withReportSink(config, (sink) =>
           withDatabase(config, async (db) => {
             const orgId = (await orgFrom(cmd, db)).id;
@@ -78,6 +93,7 @@ export function reprocessCommand(): Command {
               `file ${r.id} ${r.name}: ${r.status}, ${r.reports} new reports${r.error ? ` (${r.error})` : ''}`,
             );
           }
+          if (results.length > 0) console.log(totalLine(results));
         }
         process.exitCode = failed > 0 ? EXIT.failure : EXIT.ok;
       },

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { listSchedules, nextRuns } from '../../jobs/schedules.js';
 import { configFrom } from '../context.js';
 
 export function scheduleCommand(): Command {
@@ -14,8 +13,9 @@ export function scheduleCommand(): Command {
       '\nSet a schedule with DMARC_SCHEDULE_<TASK> (e.g. DMARC_SCHEDULE_FETCH_IMAP="*/10 * * * *", or "off"), or in\n' +
         'the DMARC_CONFIG file under `schedules:`. Cron expressions are read in DMARC_SCHEDULE_TIMEZONE (default UTC).',
     )
-    .action((opts: { json?: boolean; next: number }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; next: number }, cmd: Command) => {
       const config = configFrom(cmd);
+      const { listSchedules, nextRuns } = await import('../../jobs/schedules.js');
       const tz = config.jobs.timezone;
       const now = new Date();
       const rows = listSchedules(config).map((s) => ({

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { DistributedModeRequired } from '../../runtime/jobs.js';
-import { startScheduler, stopOnSignal } from '../../runtime/processes.js';
 import { configFrom } from '../context.js';
 import { CliError } from '../errors.js';
 
@@ -19,6 +17,10 @@ export function schedulerCommand(): Command {
     )
     .action(async (_opts: object, cmd: Command) => {
       const config = configFrom(cmd);
+      const [{ DistributedModeRequired }, { startScheduler, stopOnSignal }] = await Promise.all([
+        import('../../runtime/jobs.js'),
+        import('../../runtime/processes.js'),
+      ]);
       let scheduler;
       try {
         scheduler = await startScheduler(config);

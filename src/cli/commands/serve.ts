@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { stopOnSignal } from '../../runtime/processes.js';
-import { startServer } from '../../runtime/serve.js';
 import { configFrom } from '../context.js';
 import { parsePositiveIntOption } from '../options.js';
 
@@ -20,6 +18,11 @@ export function serveCommand(): Command {
       const config = configFrom(cmd);
       if (opts.port !== undefined) config.server.port = opts.port;
       if (opts.host !== undefined) config.server.host = opts.host;
+      // loaded here, not with the program: the server's modules take seconds to load
+      const [{ startServer }, { stopOnSignal }] = await Promise.all([
+        import('../../runtime/serve.js'),
+        import('../../runtime/processes.js'),
+      ]);
       const server = await startServer(config);
       process.stdout.write(`dmarc: serving on ${server.url} (API docs at ${server.url}/docs)\n`);
       await stopOnSignal(() => server.stop());

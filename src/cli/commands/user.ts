@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { AuthError, AuthService, publicUser } from '../../auth/service.js';
+import type { AuthService } from '../../auth/service.js';
 import { USER_ROLES, type UserRole } from '../../auth/roles.js';
-import { UserConflictError } from '../../auth/users.js';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../store/database.js';
 import { configFrom, orgFrom, withDatabase } from '../context.js';
@@ -20,7 +19,8 @@ function parseEmail(v: string): string {
 }
 
 /** User management needs no token key: tokens are only issued by the server. */
-function service(config: Config, db: Database): AuthService {
+async function service(config: Config, db: Database): Promise<AuthService> {
+  const { AuthService } = await import('../../auth/service.js');
   return new AuthService(db, {
     secret: crypto.randomBytes(64),
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
@@ -29,7 +29,11 @@ function service(config: Config, db: Database): AuthService {
   });
 }
 
-function userError(err: unknown): never {
+async function userError(err: unknown): Promise<never> {
+  const [{ AuthError }, { UserConflictError }] = await Promise.all([
+    import('../../auth/service.js'),
+    import('../../auth/users.js'),
+  ]);
   if (err instanceof UserConflictError || err instanceof AuthError) throw new CliError(err.message, EXIT.failure);
   throw err;
 }
@@ -66,7 +70,9 @@ export function userCommand(): Command {
         await withDatabase(config, async (db) => {
           const org = await orgFrom(cmd, db);
           try {
-            const r = await service(config, db).createUser({
+            const r = await (
+              await service(config, db)
+            ).createUser({
               email: opts.email,
               name: opts.name ?? opts.email,
               platformAdmin: opts.platformAdmin === true,
@@ -79,7 +85,7 @@ export function userCommand(): Command {
             );
             if (r.generatedPassword) console.log(`password (shown once): ${r.generatedPassword}`);
           } catch (err) {
-            userError(err);
+            await userError(err);
           }
         });
       },
@@ -95,7 +101,7 @@ export function userCommand(): Command {
       const config = configFrom(cmd);
       const password = opts.generatePassword ? undefined : await passwordFromTerminal();
       await withDatabase(config, async (db) => {
-        const svc = service(config, db);
+        const svc = await service(config, db);
         const u = await svc.findUserByEmail(opts.email);
         if (!u) throw new CliError(`no user ${opts.email}`, EXIT.failure);
         try {
@@ -114,7 +120,7 @@ export function userCommand(): Command {
             }
           }
         } catch (err) {
-          userError(err);
+          await userError(err);
         }
       });
     });
@@ -126,7 +132,8 @@ export function userCommand(): Command {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       await withDatabase(config, async (db) => {
-        const svc = service(config, db);
+        const svc = await service(config, db);
+        const { publicUser } = await import('../../auth/service.js');
         const org = await orgFrom(cmd, db);
         const all = [];
         let after: number | undefined;

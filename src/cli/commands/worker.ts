@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { DistributedModeRequired } from '../../runtime/jobs.js';
-import { startWorker, stopOnSignal } from '../../runtime/processes.js';
 import { configFrom } from '../context.js';
 import { CliError } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
@@ -21,6 +19,10 @@ export function workerCommand(): Command {
     )
     .action(async (opts: { concurrency?: number }, cmd: Command) => {
       const config = configFrom(cmd);
+      const [{ DistributedModeRequired }, { startWorker, stopOnSignal }] = await Promise.all([
+        import('../../runtime/jobs.js'),
+        import('../../runtime/processes.js'),
+      ]);
       let worker;
       try {
         worker = await startWorker(config, { concurrency: opts.concurrency });

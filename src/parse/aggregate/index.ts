@@ -13,10 +13,10 @@
 // - date_range: Unix seconds (decimals floored); a date (ISO 8601, UTC unless zoned) or milliseconds are read
 //   with a warning; anything else is null + warning.
 import type { AggregateReport, AggregateReportHeader, ReportRecord } from '../../model/aggregate.js';
-import { type AggregateEvent, type ByteSource, ParseFailure } from '../types.js';
+import { type AggregateEvent, type ByteSource, NOT_A_REPORT, ParseFailure } from '../types.js';
 import { decodeSource, newDecodeState } from './decode.js';
 import { DOCTYPE_MESSAGE, EMPTY_MESSAGE, XmlSyntaxError } from './errors.js';
-import { hasDoctype, repairXml } from './recover.js';
+import { hasDoctype, hasFeedbackElement, repairXml } from './recover.js';
 import { ReportBuilder } from './report-builder.js';
 import { MAX_WRITE, SaxReader } from './sax-reader.js';
 
@@ -161,6 +161,10 @@ async function readAndRepair(
   const text = pieces.join('');
   pieces.length = 0;
   if (text.trim() === '') throw new ParseFailure('empty', EMPTY_MESSAGE);
+  // Broken markup with no <feedback> anywhere (a web page, a text starting with '<'): not a report at all.
+  if (!hasFeedbackElement(text)) {
+    throw new ParseFailure('not_aggregate', `${NOT_A_REPORT}: markup without a <feedback> element`);
+  }
   if (hasDoctype(text)) throw new ParseFailure('doctype', DOCTYPE_MESSAGE);
   const repaired = repairXml(text);
   if (repaired === null) throw new ParseFailure('not_well_formed', strictError.message);

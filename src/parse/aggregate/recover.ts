@@ -35,6 +35,11 @@ export function hasDoctype(text: string): boolean {
   return DOCTYPE.test(text);
 }
 
+/** Whether the text holds a <feedback> start tag anywhere (with any prefix). */
+export function hasFeedbackElement(text: string): boolean {
+  return FEEDBACK_OPEN.test(text);
+}
+
 /** Repair `text`, or return null when it holds no complete <feedback> element (truncated or not a report). */
 export function repairXml(text: string): RepairedDocument | null {
   const open = FEEDBACK_OPEN.exec(text);

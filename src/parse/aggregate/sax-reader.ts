@@ -2,7 +2,7 @@
 // refuses DOCTYPE, resolves the namespace of <feedback>, gathers element text, and turns saxes' terse errors
 // into messages with line and column.
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { ParseFailure } from '../types.js';
+import { NOT_A_REPORT, ParseFailure } from '../types.js';
 import { DOCTYPE_MESSAGE, XmlSyntaxError } from './errors.js';
 import type { ReportBuilder } from './report-builder.js';
 
@@ -68,7 +68,7 @@ export class SaxReader {
   close(): void {
     this.guard(() => this.parser.close());
     if (this.feedbackDepth === 0)
-      throw new ParseFailure('not_aggregate', 'root element <schema> does not contain <feedback>');
+      throw new ParseFailure('not_aggregate', `${NOT_A_REPORT}: root element <schema> does not contain <feedback>`);
   }
 
   private localName(raw: string): string {
@@ -94,7 +94,7 @@ export class SaxReader {
       if (local === 'feedback') this.startFeedback(tag, depth);
       // An <xs:schema> wrapper around the report (seen in the wild, usually left unclosed) is looked through.
       else if (local !== 'schema')
-        throw new ParseFailure('not_aggregate', `root element <${tag.name}> is not <feedback>`);
+        throw new ParseFailure('not_aggregate', `${NOT_A_REPORT}: root element <${tag.name}> is not <feedback>`);
       return;
     }
     if (depth === 2 && local === 'feedback') {
@@ -102,7 +102,10 @@ export class SaxReader {
       this.startFeedback(tag, depth);
       return;
     }
-    throw new ParseFailure('not_aggregate', `root element <schema> does not contain <feedback> (found <${tag.name}>)`);
+    throw new ParseFailure(
+      'not_aggregate',
+      `${NOT_A_REPORT}: root element <schema> does not contain <feedback> (found <${tag.name}>)`,
+    );
   }
 
   private startFeedback(tag: SaxesTagPlain, depth: number): void {

@@ -7,7 +7,7 @@ import { memorySource } from './source.js';
 import { explore } from './walk.js';
 
 export { UNPACK_LIMIT_ENV, formatBytes } from './limits.js';
-export { NAME_SEPARATOR } from './source.js';
+export { NAME_SEPARATOR, problemWithin } from './source.js';
 
 /**
  * Yields every part of `input`: XML documents (candidate aggregate reports, re-openable streams), reports we

@@ -1,5 +1,5 @@
 // Shared vocabulary of the walk: how parts are built, and what every container handler is given.
-import { ParseFailure, type UnpackedPart, type UnpackLimits, type UnsupportedKind } from '../types.js';
+import { NOT_A_REPORT, ParseFailure, type UnpackedPart, type UnpackLimits, type UnsupportedKind } from '../types.js';
 import type { Budget } from './limits.js';
 import type { Source } from './source.js';
 
@@ -11,7 +11,8 @@ export interface WalkContext {
 /** The recursive walk itself, handed to container handlers (avoids an import cycle). */
 export type Explore = (source: Source, ctx: WalkContext) => AsyncGenerator<UnpackedPart>;
 
-export const UNRECOGNISED_MESSAGE = 'unrecognised content (not XML/JSON/MIME/gzip/zip)';
+export const UNRECOGNISED_MESSAGE = `${NOT_A_REPORT}: neither XML, JSON, an e-mail, gzip nor zip`;
+export const OTHER_JSON_MESSAGE = `${NOT_A_REPORT}: a JSON document, but not an SMTP TLS report (RFC 8460) either`;
 
 export function errorPart(name: string, error: ParseFailure): UnpackedPart {
   return { type: 'error', name, error };

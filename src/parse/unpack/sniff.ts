@@ -27,7 +27,9 @@ const MAIL_HEADERS = new Set([
 ]);
 
 const HEADER_LINE = /^([!-9;-~]+)[ \t]*:/;
-const FEEDBACK_ELEMENT = /<(?:[A-Za-z_][\w.-]*:)?feedback[\s>/]/;
+// A report's <feedback> start tag, followed by markup (its first child or its end tag) or the end of what was
+// sniffed. A README, a spreadsheet or source code that mentions `<feedback>` has text after it, not markup.
+const FEEDBACK_ELEMENT = /<(?:[A-Za-z_][\w.-]*:)?feedback(?:\s[^<>]*)?(?:\/?>\s*(?:<|$)|$)/;
 
 export function sniff(head: Uint8Array, complete: boolean, options: SniffOptions = {}): ContentKind {
   if (head.length === 0) return complete ? 'empty' : 'unknown';
@@ -47,6 +49,24 @@ export function sniff(head: Uint8Array, complete: boolean, options: SniffOptions
   // A report behind some junk (a note pasted before it, a broken upload): the XML parser's recovery can cope.
   if (FEEDBACK_ELEMENT.test(text)) return 'xml';
   return 'unknown';
+}
+
+/** Any <feedback> start tag (any prefix) in the head; UTF-16 text is looked at without its zero bytes. */
+const FEEDBACK_TAG = /<(?:[A-Za-z_][\w.-]*:)?feedback[\s/>]/;
+const ROOT_ELEMENT = /<([A-Za-z_][\w.:-]*)/;
+
+/**
+ * For XML that is plainly not a report (a web page, an SVG, a Maven pom, an XHTML file): why, from its head, or
+ * undefined when the head holds a <feedback> start tag, as every report's first kilobytes do.
+ */
+export function notAReportReason(head: Uint8Array): string | undefined {
+  let text = Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1');
+  if (isUtf16Xml(head)) text = text.replace(/\0/g, '');
+  text = text.replace(/<!--[\s\S]*?-->/g, '');
+  if (FEEDBACK_TAG.test(text)) return undefined;
+  // the first element that is not the XML declaration, a comment, a DOCTYPE or a processing instruction
+  const root = ROOT_ELEMENT.exec(text)?.[1];
+  return root ? `root element <${root}> is not <feedback>` : 'markup without a <feedback> element';
 }
 
 function isZip(head: Uint8Array): boolean {

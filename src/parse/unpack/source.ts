@@ -25,6 +25,17 @@ export function childName(parent: string, segment: string): string {
   return `${parent}${NAME_SEPARATOR}${segment}`;
 }
 
+/**
+ * A problem of a part, said within its file: the part's path below the file, then the problem ("x.zip > y.xml"
+ * in x.zip: "y.xml: <problem>"); the file itself (or its gzip layer) gives the problem alone. Whoever shows it
+ * names the file already (the import summary, the Ingestion page), so the file's name is never repeated.
+ */
+export function problemWithin(fileName: string, partName: string, problem: string): string {
+  const prefix = fileName + NAME_SEPARATOR;
+  if (partName === fileName) return problem;
+  return `${partName.startsWith(prefix) ? partName.slice(prefix.length) : partName}: ${problem}`;
+}
+
 /** Streams in-memory bytes in chunks (subarrays, no copies). */
 export function memoryStream(bytes: Uint8Array): ByteSource {
   return async function* () {

@@ -1,11 +1,18 @@
 // The recursive walk: sniff a piece of content, then either yield it (XML, a recognised-but-unsupported report,
 // an error) or open the container it is (gzip, zlib, zip, e-mail, mbox) and walk what is inside.
-import { ParseFailure, type UnpackedPart } from '../types.js';
+import { NOT_A_REPORT, ParseFailure, type UnpackedPart } from '../types.js';
 import { gunzip, inflateZlib } from './gzip.js';
 import { classifyJson } from './json.js';
 import { tooDeep } from './limits.js';
-import { errorPart, failurePart, UNRECOGNISED_MESSAGE, unsupportedPart, type WalkContext } from './parts.js';
-import { SNIFF_BYTES, sniff } from './sniff.js';
+import {
+  errorPart,
+  failurePart,
+  OTHER_JSON_MESSAGE,
+  UNRECOGNISED_MESSAGE,
+  unsupportedPart,
+  type WalkContext,
+} from './parts.js';
+import { notAReportReason, SNIFF_BYTES, sniff } from './sniff.js';
 import { childName, memorySource, readAll, readHead, type Head, type Source } from './source.js';
 import { unpackMail, unpackMbox } from './walk-mail.js';
 import { inflateMember, isStored, listZip, memberProblem, storedContent } from './zip.js';
@@ -20,6 +27,11 @@ export async function* explore(source: Source, ctx: WalkContext): AsyncGenerator
   }
   const kind = sniff(head.bytes, head.complete, { expectMessage: source.declaredType === 'message/rfc822' });
   if (kind === 'xml') {
+    const notAReport = notAReportReason(head.bytes);
+    if (notAReport !== undefined) {
+      yield errorPart(source.name, new ParseFailure('not_aggregate', `${NOT_A_REPORT}: ${notAReport}`));
+      return;
+    }
     yield { type: 'xml', name: source.name, open: source.open };
     return;
   }
@@ -72,13 +84,7 @@ function jsonPart(name: string, head: Head): UnpackedPart {
     case 'smtp_tls':
       return unsupportedPart(name, 'smtp_tls');
     case 'other_json':
-      return errorPart(
-        name,
-        new ParseFailure(
-          'unrecognised',
-          'JSON document that is not a known report (expected an SMTP TLS report, RFC 8460)',
-        ),
-      );
+      return errorPart(name, new ParseFailure('unrecognised', OTHER_JSON_MESSAGE));
     case 'not_json':
       return errorPart(name, new ParseFailure('unrecognised', UNRECOGNISED_MESSAGE));
   }

@@ -34,10 +34,27 @@ describe('not well-formed and not recoverable', () => {
     expect(failure.message).toMatch(/^XML not well-formed: /);
   });
 
-  it('rejects text that is not XML', async () => {
+  it('rejects text that is not XML as not a report', async () => {
     const failure = await rejection('This is not XML at all\nJust some random text\n');
+    expect([failure.code, failure.message]).toEqual([
+      'not_aggregate',
+      'not a DMARC report: markup without a <feedback> element',
+    ]);
+  });
+
+  it('rejects broken markup without a <feedback> element as not a report, whatever it declares', async () => {
+    expect((await rejection('<html><body><p>hi<br></body></html>')).message).toBe(
+      'not a DMARC report: root element <html> is not <feedback>',
+    );
+    for (const text of ['<!doctype html><p>hi', '<<<<<<< HEAD\nx\n']) {
+      expect((await rejection(text)).message).toBe('not a DMARC report: markup without a <feedback> element');
+    }
+  });
+
+  it('keeps "not well-formed" for a report cut short', async () => {
+    const failure = await rejection(reportXml().slice(0, 300));
     expect(failure.code).toBe('not_well_formed');
-    expect(failure.message).toMatch(/^XML not well-formed: text data outside of root node at line 3, column \d+$/);
+    expect(failure.message).toMatch(/^XML not well-formed: /);
   });
 
   it('rejects two concatenated reports', async () => {
@@ -61,11 +78,16 @@ describe('empty input', () => {
 describe('not an aggregate report', () => {
   it('rejects another root element', async () => {
     const failure = await rejection('<?xml version="1.0"?><invalid><report_id>1</report_id></invalid>');
-    expect([failure.code, failure.message]).toEqual(['not_aggregate', 'root element <invalid> is not <feedback>']);
+    expect([failure.code, failure.message]).toEqual([
+      'not_aggregate',
+      'not a DMARC report: root element <invalid> is not <feedback>',
+    ]);
   });
 
   it('keeps the prefix of the wrong root in the message', async () => {
-    expect((await rejection('<x:root xmlns:x="u"/>')).message).toBe('root element <x:root> is not <feedback>');
+    expect((await rejection('<x:root xmlns:x="u"/>')).message).toBe(
+      'not a DMARC report: root element <x:root> is not <feedback>',
+    );
   });
 
   it('rejects a schema wrapper that does not hold a report', async () => {
@@ -74,7 +96,7 @@ describe('not an aggregate report', () => {
     );
     expect([failure.code, failure.message]).toEqual([
       'not_aggregate',
-      'root element <schema> does not contain <feedback> (found <xs:element>)',
+      'not a DMARC report: root element <schema> does not contain <feedback> (found <xs:element>)',
     ]);
     expect((await rejection('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"></xs:schema>')).code).toBe(
       'not_aggregate',

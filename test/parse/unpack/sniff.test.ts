@@ -20,6 +20,19 @@ describe('sniff', () => {
     ['e-mail starting with an X- header', 'X-Mailer: foo\nFrom: a@b\n\nbody', 'mime'],
     ['mbox', 'From MAILER-DAEMON Thu Jan  1 00:00:00 2024\nFrom: a@b\nSubject: s\n\nbody\n', 'mbox'],
     ['prose', 'This is not XML at all\nJust some random text\n', 'unknown'],
+    // documents that mention the element (the corpus's README and MANIFEST.tsv) are text, not a report
+    ['a README mentioning <feedback>', '# Corpus\n\nkeep only the `<feedback>…</feedback>` span\n', 'unknown'],
+    [
+      'a TSV mentioning <feedback>',
+      'path\texpected\nx.xml\tmalformed: root element <a> is not <feedback>\ny\t1\n',
+      'unknown',
+    ],
+    ['source code mentioning <feedback>', 'const tag = "<feedback xmlns=\'x\'>" + body;\n', 'unknown'],
+    [
+      'feedback behind junk, cut by the window',
+      'Here it is: <feedback xmlns="urn:ietf:params:xml:ns:dmarc-2.0"',
+      'xml',
+    ],
     ['a note that looks like one header', 'Note: this is not an e-mail\nreally not\n', 'unknown'],
   ])('%s → %s', (_label, text, kind) => {
     expect(sniff(bytes(text), true)).toBe(kind);
@@ -90,14 +103,18 @@ describe('sniffed inputs through unpack()', () => {
   it('reports JSON that is not a TLS report', async () => {
     const part = await onlyPart(Buffer.from('{"hello": "world"}'), 'x.json');
     expect(part).toMatchObject({ type: 'error', error: { code: 'unrecognised' } });
-    if (part.type === 'error') expect(part.error.message).toMatch(/JSON document that is not a known report/);
+    if (part.type === 'error') {
+      expect(part.error.message).toBe(
+        'not a DMARC report: a JSON document, but not an SMTP TLS report (RFC 8460) either',
+      );
+    }
   });
 
   it('reports a file starting with { that is not JSON as unrecognised', async () => {
     const part = await onlyPart(Buffer.from('{example.co} is not JSON'), 'x.txt');
     expect(part).toMatchObject({
       type: 'error',
-      error: { code: 'unrecognised', message: 'unrecognised content (not XML/JSON/MIME/gzip/zip)' },
+      error: { code: 'unrecognised', message: 'not a DMARC report: neither XML, JSON, an e-mail, gzip nor zip' },
     });
   });
 
@@ -110,9 +127,40 @@ describe('sniffed inputs through unpack()', () => {
       name: 'random.bin',
       error: expect.objectContaining({
         code: 'unrecognised',
-        message: 'unrecognised content (not XML/JSON/MIME/gzip/zip)',
+        message: 'not a DMARC report: neither XML, JSON, an e-mail, gzip nor zip',
       }),
     });
+  });
+
+  it.each([
+    [
+      'an HTML page',
+      '<!DOCTYPE html>\n<html><head><title>x</title></head></html>',
+      'root element <html> is not <feedback>',
+    ],
+    [
+      'an SVG',
+      '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg/>',
+      'root element <svg> is not <feedback>',
+    ],
+    [
+      'a Maven pom',
+      '<?xml version="1.0"?>\n<!-- <feedback> -->\n<project><modelVersion/></project>',
+      'root element <project> is not <feedback>',
+    ],
+    ['a conflict marker', '<<<<<<< HEAD\nx\n=======\n', 'markup without a <feedback> element'],
+  ])('says %s is not a DMARC report before parsing it', async (_label, text, reason) => {
+    const part = await onlyPart(Buffer.from(text), 'x.xml');
+    expect(part).toMatchObject({
+      type: 'error',
+      error: { code: 'not_aggregate', message: `not a DMARC report: ${reason}` },
+    });
+  });
+
+  it('leaves a UTF-16 report and a report with a DOCTYPE to the parser', async () => {
+    expect(await onlyPart(Buffer.from(`\ufeff${REPORT_XML}`, 'utf16le'), 'u16.xml')).toMatchObject({ type: 'xml' });
+    const doctype = REPORT_XML.replace('<feedback', '<!DOCTYPE feedback [<!ENTITY a "b">]><feedback');
+    expect(await onlyPart(Buffer.from(doctype), 'dtd.xml')).toMatchObject({ type: 'xml' });
   });
 
   it('reports an empty file', async () => {
