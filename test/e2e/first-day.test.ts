@@ -246,6 +246,61 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     });
   });
 
+  describe('2. every stored report is listed, filterable and counted the same everywhere', () => {
+    interface Summary {
+      reports: number;
+      messages: number;
+    }
+    it('"All time" lists and counts every report, also those without a readable period', async () => {
+      const all = await api<Summary>('/api/rollup/summary');
+      const none = await api<Summary>('/api/rollup/summary?period=none');
+      expect(none.reports).toBeGreaterThan(0);
+      await page.goto(`${server.url}/?range=all`);
+      await overviewReady();
+      expect(await page.locator('[data-figure="messages"]').getAttribute('data-value')).toBe(String(all.messages));
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+      await page.waitForURL((u) => u.pathname === '/reports' && u.search.includes('range=all'));
+      await page
+        .locator('.pager-info')
+        .filter({ hasText: `of ${all.reports.toLocaleString('en-US')}` })
+        .waitFor();
+      await page
+        .getByTestId('undated-note')
+        .filter({ hasText: `${none.reports} reports of these have no readable period` })
+        .waitFor();
+      await shot('reports-all');
+    });
+
+    it('"No period" is a filter: the list holds exactly those reports, and each opens', async () => {
+      const none = await api<Summary>('/api/rollup/summary?period=none');
+      // from a date range, the page says how many it cannot hold, and leads to them
+      await page.goto(`${server.url}/reports?from=2024-01-01&to=2024-12-31`);
+      await page.getByTestId('undated-note').filter({ hasText: 'in no date range' }).waitFor();
+      await page.getByRole('link', { name: 'Show only the reports without a period' }).click();
+      await page.waitForURL((u) => u.search.includes('range=none'));
+      await page.getByRole('button', { name: `No period (${none.reports})`, pressed: true }).waitFor();
+      await page
+        .locator('.pager-info')
+        .filter({ hasText: `of ${none.reports}` })
+        .waitFor();
+      const starts = await page.locator('table.data tbody tr td:first-child').allTextContents();
+      expect(starts).toEqual(starts.map(() => 'no period'));
+      await shot('reports-no-period');
+      await page.locator('table.data tbody tr').first().locator('a').click();
+      await page.getByRole('heading', { name: /^Report from / }).waitFor();
+      await page.getByText('none readable').waitFor();
+      // the overview under the same filter: figures of those reports, the time charts say why they are empty
+      await page.goto(`${server.url}/?range=none`);
+      await overviewReady();
+      expect(await page.locator('[data-figure="messages"]').getAttribute('data-value')).toBe(String(none.messages));
+      await page
+        .locator('[data-chart="volume"] [data-chart-empty]')
+        .filter({ hasText: 'no place on a time axis' })
+        .waitFor();
+      await shot('overview-no-period');
+    });
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -499,6 +499,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -580,6 +582,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -663,6 +667,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -751,6 +757,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -824,7 +832,7 @@ export interface paths {
     };
     /**
      * This period against the previous period of equal length
-     * @description The period is from..to; without them, the 30 days ending with the last day that has data. The previous period is the same number of days just before it.
+     * @description The period is from..to; without them, the 30 days ending with the last day that has data; with period=all, the whole span of the data, its figures including the reports without a readable period (period=none: the figures of the reports without one, with period and previousPeriod null and nothing to compare). The previous period is the same number of days just before it.
      */
     get: {
       parameters: {
@@ -841,6 +849,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -875,7 +885,7 @@ export interface paths {
                  */
                 to: string;
                 days: number;
-              };
+              } | null;
               previousPeriod: {
                 /**
                  * @description UTC date YYYY-MM-DD
@@ -887,7 +897,7 @@ export interface paths {
                  * @example 2024-06-13
                  */
                 to: string;
-              };
+              } | null;
               current: {
                 messages: number;
                 dmarcPass: number;
@@ -1016,6 +1026,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1106,6 +1118,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1188,6 +1202,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1266,6 +1282,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1349,6 +1367,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1430,6 +1450,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1560,6 +1582,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1661,6 +1685,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1902,6 +1928,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -2944,6 +2972,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3028,6 +3058,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3114,6 +3146,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3205,6 +3239,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3281,7 +3317,7 @@ export interface paths {
     };
     /**
      * This period against the previous period of equal length
-     * @description The period is from..to; without them, the 30 days ending with the last day that has data. The previous period is the same number of days just before it.
+     * @description The period is from..to; without them, the 30 days ending with the last day that has data; with period=all, the whole span of the data, its figures including the reports without a readable period (period=none: the figures of the reports without one, with period and previousPeriod null and nothing to compare). The previous period is the same number of days just before it.
      */
     get: {
       parameters: {
@@ -3298,6 +3334,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3335,7 +3373,7 @@ export interface paths {
                  */
                 to: string;
                 days: number;
-              };
+              } | null;
               previousPeriod: {
                 /**
                  * @description UTC date YYYY-MM-DD
@@ -3347,7 +3385,7 @@ export interface paths {
                  * @example 2024-06-13
                  */
                 to: string;
-              };
+              } | null;
               current: {
                 messages: number;
                 dmarcPass: number;
@@ -3479,6 +3517,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3572,6 +3612,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3657,6 +3699,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3738,6 +3782,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3824,6 +3870,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3908,6 +3956,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -4044,6 +4094,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -4148,6 +4200,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -4394,6 +4448,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */

@@ -5,7 +5,7 @@ import { useMemo } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, ResultBadge, SortHeader } from '../components/ui';
 import { apiQuery, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
-import { formatDate, formatDateTime, formatNumber, formatPercent } from '../lib/format';
+import { formatDate, formatDateTime, formatNumber, formatPercent, plural } from '../lib/format';
 import type { Page, Policy, RecordItem, ReportDetail, ReportItem } from '../lib/types';
 import { reasonLabel, reporterLabel } from '../charts/options';
 import { Link, useLocation } from '../router';
@@ -38,6 +38,16 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
     [filters, span, sort, order, cursor, disposition, ip, reason],
   );
   const list = useLoad(JSON.stringify(q), (signal) => api.get<Page<ReportItem>>('/api/reports', q, signal));
+  // The reports without a readable period that match the other filters: no date range holds them, so a page of a
+  // date range says how many there are and leads to them, and "All time" says it holds them.
+  const uq = useMemo(
+    () => ({ ...apiQuery({ ...filters, range: 'none' }, undefined), limit: 1, disposition, source_ip: ip, reason }),
+    [filters, disposition, ip, reason],
+  );
+  const undated = useLoad(filters.range === 'none' ? null : JSON.stringify(uq), (signal) =>
+    api.get<Page<ReportItem>>('/api/reports', uq, signal),
+  );
+  const undatedCount = undated.data?.total ?? 0;
   const here = withFilters('', filters);
 
   return (
@@ -64,6 +74,18 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
             href={`${loc.pathname}${withParams(loc.search, { disposition: null, source_ip: null, reason: null, cursor: null, page: null })}`}
           >
             Show all
+          </Link>
+        </p>
+      ) : null}
+      {filters.range !== 'none' && undatedCount > 0 ? (
+        <p class="active-extra" data-testid="undated-note">
+          {filters.range === 'all'
+            ? `${plural(undatedCount, 'report')} of these ${undatedCount === 1 ? 'has' : 'have'} no readable period (listed last by period start). `
+            : `${plural(undatedCount, 'report')} without a readable period ${undatedCount === 1 ? 'is' : 'are'} in no date range. `}
+          <Link
+            href={`${loc.pathname}${withFilters(loc.search, { ...filters, range: 'none', from: undefined, to: undefined })}`}
+          >
+            Show only the reports without a period
           </Link>
         </p>
       ) : null}
@@ -100,7 +122,7 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
               <tbody>
                 {list.data.items.map((r) => (
                   <tr key={r.id}>
-                    <td class="nowrap">{formatDate(r.date)}</td>
+                    <td class="nowrap">{r.date ? formatDate(r.date) : <span class="muted">no period</span>}</td>
                     <td>{reporterLabel(r.orgName)}</td>
                     <td>{r.domain}</td>
                     <td class="mono">
@@ -294,7 +316,14 @@ export function ReportView({ id }: { id: string }): JSX.Element {
           <div>
             <dt>Period (UTC)</dt>
             <dd>
-              {formatDateTime(d.begin)} – {formatDateTime(d.end)}
+              {d.begin || d.end ? (
+                `${formatDateTime(d.begin)} – ${formatDateTime(d.end)}`
+              ) : (
+                <>
+                  none readable{' '}
+                  <span class="muted">(the report gives no valid date range: “No period” in the filters finds it)</span>
+                </>
+              )}
             </dd>
           </div>
           <div>
