@@ -32,6 +32,42 @@ function allFiles(): string[] {
   return [...corpus, ...samples];
 }
 
+/**
+ * A report whose records hold what real ones do and the corpus barely has: a long IPv6 source, two DKIM
+ * signatures (one with a long selector) and two SPF checks, and policy overrides with sentences as comments.
+ */
+const LAYOUT_IP = '2001:db8:85a3:1234:5678:8a2e:370:7334';
+const LAYOUT_REPORT = `<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata><org_name>Layout Mail Inc.</org_name><email>dmarc@layout-mail.example</email>
+    <report_id>layout-1</report_id><date_range><begin>1727740800</begin><end>1727827199</end></date_range>
+  </report_metadata>
+  <policy_published><domain>layout.example</domain><p>quarantine</p><pct>100</pct></policy_published>
+  <record>
+    <row><source_ip>${LAYOUT_IP}</source_ip><count>1204</count>
+      <policy_evaluated><disposition>none</disposition><dkim>fail</dkim><spf>fail</spf>
+        <reason><type>forwarded</type><comment>Forwarded by the mailing list engineering-announcements@lists.layout.example: the list rewrites the subject and adds a footer, which breaks the DKIM signature of the original sender</comment></reason>
+        <reason><type>local_policy</type><comment>arc=pass as.1.lists.layout.example=pass ams.1.lists.layout.example=pass</comment></reason>
+      </policy_evaluated>
+    </row>
+    <identifiers><header_from>newsletters.engineering.layout.example</header_from></identifiers>
+    <auth_results>
+      <dkim><domain>newsletters.engineering.layout.example</domain><selector>s2048-20240601-k8fj3kd9sl2m4n5b</selector><result>fail</result></dkim>
+      <dkim><domain>lists.layout.example</domain><selector>lists</selector><result>pass</result></dkim>
+      <spf><domain>bounces.lists.layout.example</domain><scope>mfrom</scope><result>pass</result></spf>
+      <spf><domain>mx1.lists.layout.example</domain><scope>helo</scope><result>neutral</result></spf>
+    </auth_results>
+  </record>
+  <record>
+    <row><source_ip>${LAYOUT_IP}</source_ip><count>3</count>
+      <policy_evaluated><disposition>quarantine</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated>
+    </row>
+    <identifiers><header_from>layout.example</header_from></identifiers>
+    <auth_results><spf><domain>layout.example</domain><result>softfail</result></spf></auth_results>
+  </record>
+</feedback>
+`;
+
 interface TimelinePoint {
   date: string;
   messages: number;
@@ -156,7 +192,10 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
     server = await startServer(ADMIN);
     token = await apiToken(server, ADMIN);
-    // The whole corpus through the API, in requests of 40 files.
+    // The whole corpus through the API, in requests of 40 files, and the report of long records.
+    const layout = new FormData();
+    layout.append('files', new Blob([LAYOUT_REPORT]), 'layout-report.xml');
+    await api('/api/upload', { method: 'POST', body: layout });
     const files = allFiles();
     for (let i = 0; i < files.length; i += 40) {
       const form = new FormData();
@@ -298,6 +337,84 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
         .filter({ hasText: 'no place on a time axis' })
         .waitFor();
       await shot('overview-no-period');
+    });
+  });
+
+  describe('3. record tables are laid out for their content, without horizontal scrolling', () => {
+    /** Every table's box against its content, and the records table's rows, on the page as it is. */
+    const measure = (): Promise<{
+      overflow: string[];
+      rows: { height: number; lines: number }[];
+      overrides: { width: number; tableWidth: number; height: number }[];
+    }> =>
+      page.evaluate(() => {
+        type Box = { getBoundingClientRect(): { width: number; height: number } };
+        type El = Box & {
+          scrollWidth: number;
+          clientWidth: number;
+          className: string;
+          querySelectorAll(s: string): ArrayLike<El>;
+          closest(s: string): El | null;
+        };
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
+        const overflow = Array.from(doc.querySelectorAll('.table-wrap'))
+          .filter((w) => w.scrollWidth > w.clientWidth + 1)
+          .map((w) => `${w.scrollWidth} > ${w.clientWidth}`);
+        const rows = Array.from(doc.querySelectorAll('table.records tbody.record')).map((b) => {
+          const main = b.querySelectorAll('tr')[0]!;
+          const lists = Array.from(main.querySelectorAll('ul.auth')).map((u) => u.querySelectorAll('li').length);
+          return { height: main.getBoundingClientRect().height, lines: Math.max(1, ...lists) };
+        });
+        const overrides = Array.from(doc.querySelectorAll('table.records tr.record-override td')).map((td) => ({
+          width: td.getBoundingClientRect().width,
+          tableWidth: td.closest('table')!.getBoundingClientRect().width,
+          height: td.getBoundingClientRect().height,
+        }));
+        return { overflow, rows, overrides };
+      });
+
+    for (const width of WIDTHS) {
+      it(`report and source detail at ${width} px: no scrolling, overrides on a line of their own, compact rows`, async () => {
+        await page.setViewportSize({ width, height: 900 });
+        const list = await api<{ items: { id: number }[] }>('/api/reports?domain=layout.example');
+        for (const [name, url] of [
+          ['report', `/reports/${list.items[0]!.id}`],
+          ['source', `/sources?ip=${encodeURIComponent(LAYOUT_IP)}&range=all`],
+          ['network', `/sources?ip=${encodeURIComponent('209.85.220.0/24')}&range=all`],
+          [
+            'big-report',
+            `/reports/${(await api<{ items: { id: number }[] }>('/api/reports?sort=messages&limit=1')).items[0]!.id}`,
+          ],
+        ]) {
+          await page.goto(`${server.url}${url}`);
+          await page.locator('table.records tbody.record').first().waitFor();
+          const m = await measure();
+          expect(m.overflow, `${name}: tables wider than their box`).toEqual([]);
+          // a line of text with a badge is about 21 px; each DKIM or SPF result may take two (a long domain)
+          const tall = m.rows.filter((r) => r.height > 24 + 2 * 21 * r.lines);
+          expect(tall, `${name}: rows taller than their results need`).toEqual([]);
+          for (const o of m.overrides) {
+            // the reason spans the table and reads in at most two lines
+            expect(o.width / o.tableWidth).toBeGreaterThan(0.9);
+            expect(o.height).toBeLessThan(60);
+          }
+          if (name === 'report' || name === 'source') expect(m.overrides.length).toBe(1);
+          await shot(`records-${name}-${width}`);
+        }
+        // the reason reads as written
+        await page.goto(`${server.url}/reports/${list.items[0]!.id}`);
+        await page.getByText('Forwarded', { exact: true }).waitFor();
+        await page.getByText(/which breaks the DKIM signature of the original sender/).waitFor();
+      });
+    }
+
+    it('the other tables do not scroll sideways at 1,280 px either', async () => {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      for (const url of ['/reports?range=all', '/sources?range=all', '/tasks']) {
+        await page.goto(`${server.url}${url}`);
+        await page.locator('table.data tbody tr').first().waitFor();
+        expect((await measure()).overflow, url).toEqual([]);
+      }
     });
   });
 

@@ -3,12 +3,12 @@
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
+import { RecordsTable } from '../components/RecordsTable';
+import { Breakable, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
 import { apiQuery, withParams, type DateSpan, type Filters } from '../lib/filters';
 import { formatDate, formatNumber, formatPercent } from '../lib/format';
 import type { Page, RecordItem, SourceItem, Summary } from '../lib/types';
 import { Link, navigate, useLocation } from '../router';
-import { RecordsTable } from './Reports';
 
 const SORTS = ['messages', 'dmarcFail', 'dmarcPass', 'complianceRate', 'lastSeen', 'sourceIp'] as const;
 const LIMIT = 50;
@@ -104,7 +104,8 @@ function SourceDetail({
           <p>No records from this source match the filters.</p>
         ) : (
           <>
-            <RecordsTable records={records.data.items} showReport />
+            {/* one address: every row's would be the same; a network: which address sent it */}
+            <RecordsTable records={records.data.items} showReport showSource={ip.includes('/')} />
             <Pager
               total={records.data.total}
               shown={records.data.items.length}
@@ -205,10 +206,10 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
               <tbody>
                 {list.data.items.map((s) => (
                   <tr key={s.sourceIp ?? 'none'}>
-                    <td class="mono">
+                    <td class="mono ip">
                       {s.sourceIp ? (
                         <Link href={`/sources${withParams(loc.search, { ip: s.sourceIp, cursor: null, page: null })}`}>
-                          {s.sourceIp}
+                          <Breakable text={s.sourceIp} after=":" />
                         </Link>
                       ) : (
                         '(no source IP)'
@@ -221,8 +222,8 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                     <td class="num">{formatNumber(s.spfAlignedPass)}</td>
                     <td>{s.reporters.join(', ')}</td>
                     <td>{s.domains.join(', ')}</td>
-                    <td>{formatDate(s.firstSeen)}</td>
-                    <td>{formatDate(s.lastSeen)}</td>
+                    <td class="nowrap">{formatDate(s.firstSeen)}</td>
+                    <td class="nowrap">{formatDate(s.lastSeen)}</td>
                   </tr>
                 ))}
               </tbody>

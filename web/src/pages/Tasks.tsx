@@ -196,7 +196,7 @@ export function Tasks(): JSX.Element {
                 <tbody>
                   {files.data.items.map((f) => (
                     <tr key={f.id}>
-                      <td>{f.name}</td>
+                      <td class="file-name">{f.name}</td>
                       <td>{f.source}</td>
                       <td class="num">{formatBytes(f.size)}</td>
                       <td class="nowrap">{formatDateTime(f.receivedAt)}</td>
