@@ -210,6 +210,8 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     }
     ({ page, close: closeBrowser } = await launchBrowser({ width: WIDTHS[0], height: 900 }));
     page.on('console', (m) => {
+      // the deliberately refused request of step 8 (a domain filter no domain can match) is a 400 the browser logs
+      if (m.text().includes('400') && m.location().url.includes('domain=aaaa')) return;
       if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
@@ -415,6 +417,76 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
         await page.locator('table.data tbody tr').first().waitFor();
         expect((await measure()).overflow, url).toEqual([]);
       }
+    });
+  });
+
+  describe('8. the Sources search says what it takes and never sends what it cannot find', () => {
+    /** API requests the page makes while `run` runs, with a source_ip in them. */
+    const sourceRequests = async (run: () => Promise<void>): Promise<string[]> => {
+      const seen: string[] = [];
+      const on = (r: { url(): string }): void => {
+        if (r.url().includes('source_ip=')) seen.push(r.url());
+      };
+      page.on('request', on);
+      try {
+        await run();
+      } finally {
+        page.off('request', on);
+      }
+      return seen;
+    };
+    const noSpinnerNorBox = async (): Promise<void> => {
+      expect(await page.locator('main .spinner').count()).toBe(0);
+      expect(await page.getByText('Something went wrong').count()).toBe(0);
+    };
+
+    it('a name typed into the box: one message in words at the box, no request, no spinner', async () => {
+      await page.setViewportSize({ width: WIDTHS[0], height: 900 });
+      await page.goto(`${server.url}/sources?range=all`);
+      await page.locator('table.data tbody tr').first().waitFor();
+      // the box says what it takes before anything is typed
+      await page.locator('#ip-search-hint').filter({ hasText: 'CIDR notation (192.0.2.0/24' }).waitFor();
+      const sent = await sourceRequests(async () => {
+        await page.locator('#ip-search').fill('amazon');
+        await page.getByRole('button', { name: 'Show' }).click();
+        await page.getByRole('alert').filter({ hasText: '“amazon” is not an IP address or network' }).waitFor();
+        await page.locator('#ip-search').fill('192.0.2.0/33');
+        await page.getByRole('button', { name: 'Show' }).click();
+        await page.getByRole('alert').filter({ hasText: '“/33” is not a network size' }).waitFor();
+      });
+      expect(sent).toEqual([]);
+      expect(new URL(page.url()).searchParams.get('ip')).toBeNull();
+      expect(await page.locator('#ip-search').getAttribute('aria-invalid')).toBe('true');
+      await noSpinnerNorBox();
+      await shot('sources-search-name');
+      // an address or a network opens its page
+      await page.locator('#ip-search').fill('209.85.220.0/24');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('heading', { name: 'Source 209.85.220.0/24' }).waitFor();
+      await page.locator('table.records tbody.record').first().waitFor();
+    });
+
+    it('a link with a name in it: the same message, nothing sent', async () => {
+      const sent = await sourceRequests(async () => {
+        await page.goto(`${server.url}/sources?ip=amazon&range=all`);
+        await page.getByTestId('source-search-error').filter({ hasText: 'not an IP address or network' }).waitFor();
+      });
+      expect(sent).toEqual([]);
+      expect(await page.getByTestId('source-search-error').count()).toBe(1);
+      await noSpinnerNorBox();
+    });
+
+    it("a request the server refuses (400) is one clear message with the server's reason, and no spinner", async () => {
+      // a domain filter longer than a domain can be is refused by the API for each of the page's three requests
+      const long = `${'a'.repeat(60)}.`.repeat(5) + 'example';
+      await page.goto(`${server.url}/sources?ip=192.0.2.1&range=all&domain=${long}`);
+      await page
+        .getByTestId('source-search-error')
+        .filter({ hasText: /did not accept this request: .*domain/ })
+        .waitFor();
+      expect(await page.getByTestId('source-search-error').count()).toBe(1);
+      await noSpinnerNorBox();
+      await shot('sources-search-refused');
     });
   });
 

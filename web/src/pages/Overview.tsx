@@ -374,9 +374,9 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
       {trends.state === 'error' ? <ErrorBox error={trends.error} retry={trends.reload} /> : null}
       {t ? (
         <Headline t={t} showChange={filters.range !== 'all' && filters.range !== 'none'} />
-      ) : (
+      ) : trends.state === 'loading' ? (
         <Loading what="Loading the figures" />
-      )}
+      ) : null}
       {noneInPeriod ? (
         <Empty title="No reports in this period">
           <p>
