@@ -10,6 +10,11 @@ export interface AnalyticsFilter {
   /** Inclusive UTC dates 'YYYY-MM-DD', on the report period's begin date. */
   from?: string;
   to?: string;
+  /**
+   * Instead of from/to: 'all' = every report, with a readable period or not; 'none' = only the reports without
+   * one (their day is NULL, so no date range holds them). Absent like 'all', except for trends (last 30 days).
+   */
+  period?: 'all' | 'none';
   /** Reporting organisation (the report's org_name), exact. The API's `org` query parameter. */
   reporter?: string;
   /** An address or a CIDR network. */
@@ -51,6 +56,7 @@ export function rollupConditions(f: ScopedFilter, p: Params, alias = ''): string
   if (f.domain !== undefined) c.push(`${t}domain = ${p.add(f.domain)}`);
   if (f.from !== undefined) c.push(`${t}day >= ${p.add(f.from)}::date`);
   if (f.to !== undefined) c.push(`${t}day <= ${p.add(f.to)}::date`);
+  if (f.period === 'none') c.push(`${t}day IS NULL`);
   if (f.reporter !== undefined) c.push(`${t}reporter_org = ${p.add(f.reporter)}`);
   if (f.sourceIp !== undefined) c.push(`${t}source_ip <<= ${p.add(f.sourceIp)}::inet`);
   return [...c, ...outcomeConditions(f, p, alias || undefined)];
@@ -75,7 +81,7 @@ export function rollupTable(f: AnalyticsFilter): 'rollup_source_daily' | 'rollup
 
 /** The filter without its record-level conditions (outcome, source): what the reports table alone can answer. */
 export function reportLevel(f: ScopedFilter): ScopedFilter {
-  return { orgId: f.orgId, domain: f.domain, from: f.from, to: f.to, reporter: f.reporter };
+  return { orgId: f.orgId, domain: f.domain, from: f.from, to: f.to, period: f.period, reporter: f.reporter };
 }
 
 /**
@@ -88,6 +94,7 @@ export function reportConditions(f: ScopedFilter, p: Params, alias = 'r'): strin
   if (f.domain !== undefined) c.push(`${r}domain = ${p.add(f.domain)}`);
   if (f.from !== undefined) c.push(`${r}day >= ${p.add(f.from)}::date`);
   if (f.to !== undefined) c.push(`${r}day <= ${p.add(f.to)}::date`);
+  if (f.period === 'none') c.push(`${r}day IS NULL`);
   if (f.reporter !== undefined) c.push(`${r}reporter_org = ${p.add(f.reporter)}`);
   if (f.disposition !== undefined || f.dmarc !== undefined) {
     // facet = "disposition/dkim/spf"

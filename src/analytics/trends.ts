@@ -25,8 +25,9 @@ export interface TrendDelta {
 }
 
 export interface Trends {
-  period: { from: string; to: string; days: number };
-  previousPeriod: { from: string; to: string };
+  /** null for the reports without a readable period (period=none): they have no period to compare. */
+  period: { from: string; to: string; days: number } | null;
+  previousPeriod: { from: string; to: string } | null;
   current: TrendFigures;
   previous: TrendFigures;
   delta: TrendDelta;
@@ -38,14 +39,16 @@ const DAY_MS = 86_400_000;
 const iso = (d: Date): string => d.toISOString().slice(0, 10);
 const addDays = (day: string, n: number): string => iso(new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS));
 
-/** Default period: the 30 days ending with the last day that has data (or today). */
-async function defaultEnd(db: Queryable, f: ScopedFilter): Promise<string> {
+/** The first and last day with data for the filter's domain and reporter (today for both when there is none). */
+async function dataSpan(db: Queryable, f: ScopedFilter): Promise<{ first: string; last: string }> {
   const p = new Params();
-  const r = await db.query<{ d: string | null }>(
-    `SELECT to_char(max(day), 'YYYY-MM-DD') AS d FROM rollup_daily ${where(rollupConditions({ orgId: f.orgId, domain: f.domain, reporter: f.reporter }, p))}`,
+  const r = await db.query<{ first: string | null; last: string | null }>(
+    `SELECT to_char(min(day), 'YYYY-MM-DD') AS first, to_char(max(day), 'YYYY-MM-DD') AS last
+     FROM rollup_daily ${where(rollupConditions({ orgId: f.orgId, domain: f.domain, reporter: f.reporter }, p))}`,
     p.values,
   );
-  return r.rows[0]?.d ?? iso(new Date());
+  const today = iso(new Date());
+  return { first: r.rows[0]?.first ?? today, last: r.rows[0]?.last ?? today };
 }
 
 async function figures(db: Queryable, f: ScopedFilter): Promise<TrendFigures> {
@@ -77,16 +80,42 @@ async function figures(db: Queryable, f: ScopedFilter): Promise<TrendFigures> {
   };
 }
 
+/**
+ * The filter's period against the one of equal length before it. Without from/to: the 30 days ending with the
+ * last day with data. period=all: the whole span of the data, its figures including the reports without a
+ * readable period (which no span holds), so that they match every other figure of all time.
+ * period=none: their figures, against nothing (no period, no previous one).
+ */
 export async function trends(db: Queryable, f: ScopedFilter): Promise<Trends> {
-  const to = f.to ?? (await defaultEnd(db, f));
-  const from = f.from ?? addDays(to, -29);
+  if (f.period === 'none') return compare(await figures(db, f), ZERO, null);
+  const span = f.from === undefined || f.to === undefined ? await dataSpan(db, f) : null;
+  const to = f.to ?? span!.last;
+  const from = f.from ?? (f.period === 'all' ? span!.first : addDays(to, -29));
   const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
   const prevTo = addDays(from, -1);
   const prevFrom = addDays(prevTo, -(days - 1));
   const [current, previous] = await Promise.all([
-    figures(db, { ...f, from, to }),
-    figures(db, { ...f, from: prevFrom, to: prevTo }),
+    figures(db, f.period === 'all' ? f : { ...f, from, to }),
+    figures(db, { ...f, period: undefined, from: prevFrom, to: prevTo }),
   ]);
+  return compare(current, previous, { period: { from, to, days }, previousPeriod: { from: prevFrom, to: prevTo } });
+}
+
+const ZERO: TrendFigures = {
+  messages: 0,
+  dmarcPass: 0,
+  dmarcFail: 0,
+  complianceRate: null,
+  reports: 0,
+  sources: 0,
+  domains: 0,
+};
+
+function compare(
+  current: TrendFigures,
+  previous: TrendFigures,
+  periods: Pick<Trends, 'period' | 'previousPeriod'> | null,
+): Trends {
   const keys = ['messages', 'dmarcPass', 'dmarcFail', 'reports', 'sources', 'domains'] as const;
   const delta = Object.fromEntries(keys.map((k) => [k, current[k] - previous[k]])) as Omit<
     TrendDelta,
@@ -96,8 +125,8 @@ export async function trends(db: Queryable, f: ScopedFilter): Promise<Trends> {
     keys.map((k) => [k, previous[k] === 0 ? null : (current[k] - previous[k]) / previous[k]]),
   ) as Trends['change'];
   return {
-    period: { from, to, days },
-    previousPeriod: { from: prevFrom, to: prevTo },
+    period: periods?.period ?? null,
+    previousPeriod: periods?.previousPeriod ?? null,
     current,
     previous,
     delta: {

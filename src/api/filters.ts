@@ -1,5 +1,5 @@
 // Turns validated query strings into the analytics filter, with the checks JSON Schema cannot express
-// (a real calendar date, from <= to, an address or CIDR).
+// (a real calendar date, from <= to, period instead of from/to, an address or CIDR).
 import net from 'node:net';
 import type { AnalyticsFilter, ScopedFilter } from '../analytics/filters.js';
 import { validationProblem, type FieldError } from './problem.js';
@@ -41,6 +41,13 @@ export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
     else f[k] = v;
   }
   if (f.from && f.to && f.from > f.to) errors.push({ field: 'from', message: `must not be after to (${f.to})` });
+  if (q.period !== undefined) {
+    if (q.from !== undefined || q.to !== undefined) {
+      errors.push({ field: 'period', message: `period=${q.period} stands instead of from/to: give one or the other` });
+    } else {
+      f.period = q.period;
+    }
+  }
   if (q.org !== undefined) f.reporter = q.org;
   if (q.source_ip !== undefined) {
     const ip = parseAddressOrCidr(q.source_ip);

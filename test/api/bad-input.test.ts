@@ -35,6 +35,22 @@ describe.each(availableEngines())('bad input on %s', (engine) => {
     expectProblem(r, 400, 'validation_failed');
   });
 
+  // What the Sources page asks for a source typed into its search box: a name is the client's mistake, answered
+  // on every one of those routes with a clean problem that names the field and says what it takes.
+  it.each(['/api/rollup/summary', '/api/rollup/sources', '/api/records', '/api/reports', '/api/stats/by-source-ip'])(
+    '%s?source_ip=amazon → 400 naming source_ip',
+    async (route) => {
+      for (const value of ['amazon', 'amazonses.com', '192.0.2.0%2F33', '192.0.2']) {
+        const r = await api.inject(`${route}?source_ip=${value}`);
+        const p = expectProblem(r, 400, 'validation_failed');
+        expect(p.errors, value).toEqual([
+          { field: 'source_ip', message: expect.stringMatching(/is not an IP address or CIDR$/) },
+        ]);
+        expect(p.detail).toMatch(/^source_ip: /);
+      }
+    },
+  );
+
   it('a NUL or a line break in an uploaded file name is replaced; the file is kept', async () => {
     const body = multipart([{ name: 'bad\u0000na\nme.xml', bytes: syntheticReport(101) }]);
     // the helper URL-encodes CR/LF in names; put the raw NUL back as a client could

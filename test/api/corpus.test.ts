@@ -156,6 +156,7 @@ function toFilter(q: Record<string, string>): ScopedFilter {
   if (q.domain) f.domain = q.domain;
   if (q.from) f.from = q.from;
   if (q.to) f.to = q.to;
+  if (q.period) f.period = q.period as AnalyticsFilter['period'];
   if (q.org) f.reporter = q.org;
   if (q.source_ip) f.sourceIp = q.source_ip;
   if (q.disposition) f.disposition = q.disposition as AnalyticsFilter['disposition'];
@@ -586,6 +587,73 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
         for (let d = from; d <= to; d = shiftDay(d, 1)) expected.push(d);
         expect(tl.items.map((p) => p.date)).toEqual(expected);
         expect(sumOf(tl.items, 'messages')).toBe(s.messages);
+      }
+    });
+
+    // Reports without a readable period are stored and counted: every list and figure of all time holds them,
+    // and period=none finds them (no date range can).
+    const undated = truth.filter((r) => dayOf(r) === null);
+
+    it.each([
+      ['all time', { period: 'all' }, truth],
+      ['no period', { period: 'none' }, undated],
+      [
+        'no period, one domain',
+        { period: 'none', domain: 'example.com' },
+        undated.filter((r) => r.domain === 'example.com'),
+      ],
+      ['nothing given', {}, truth],
+    ] as const)('period: %s', async (_label, q, exp) => {
+      expect(undated.length).toBeGreaterThan(0);
+      const s = await checkFilter({ ...q });
+      expect(s.reports).toBe(exp.length);
+      expect(s.messages).toBe(sumOf(exp, 'count_sum'));
+      expect(s.records).toBe(sumOf(exp, 'records'));
+      const reports = await walk<ReportItem>(api, `/api/reports${query({ ...q })}`, 50);
+      expect(reports.items.length).toBe(exp.length);
+      if ('period' in q && q.period === 'none')
+        expect(reports.items.every((r) => r.date === null && r.begin === null)).toBe(true);
+    });
+
+    it('trends of all time hold every report, dated or not; of no period, nothing to compare', async () => {
+      const t = await getJson<{
+        period: { from: string; to: string; days: number };
+        current: { messages: number; reports: number };
+      }>(api, '/api/rollup/trends?period=all');
+      expect(t.current).toMatchObject({ reports: truth.length, messages: truthMessages });
+      const days = truth
+        .map(dayOf)
+        .filter((x): x is string => x !== null)
+        .sort();
+      expect([t.period.from, t.period.to]).toEqual([days[0], days[days.length - 1]]);
+      const none = await getJson<{
+        period: unknown;
+        previousPeriod: unknown;
+        current: { messages: number; reports: number };
+        previous: { reports: number };
+        change: { reports: number | null };
+      }>(api, '/api/rollup/trends?period=none');
+      expect(none.current).toMatchObject({ reports: undated.length, messages: sumOf(undated, 'count_sum') });
+      expect([none.period, none.previousPeriod, none.previous.reports, none.change.reports]).toEqual([
+        null,
+        null,
+        0,
+        null,
+      ]);
+    });
+
+    it('period stands instead of from/to, and takes only all or none', async () => {
+      for (const url of [
+        '/api/reports?period=none&from=2024-01-01',
+        '/api/rollup/summary?period=all&to=2024-01-01',
+        '/api/reports?period=undated',
+        '/api/rollup/timeline?period=',
+      ]) {
+        const body = expectProblem(await api.inject(url), 400, 'validation_failed');
+        expect(
+          body.errors!.map((e) => e.field),
+          url,
+        ).toContain('period');
       }
     });
 

@@ -32,6 +32,42 @@ function allFiles(): string[] {
   return [...corpus, ...samples];
 }
 
+/**
+ * A report whose records hold what real ones do and the corpus barely has: a long IPv6 source, two DKIM
+ * signatures (one with a long selector) and two SPF checks, and policy overrides with sentences as comments.
+ */
+const LAYOUT_IP = '2001:db8:85a3:1234:5678:8a2e:370:7334';
+const LAYOUT_REPORT = `<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata><org_name>Layout Mail Inc.</org_name><email>dmarc@layout-mail.example</email>
+    <report_id>layout-1</report_id><date_range><begin>1727740800</begin><end>1727827199</end></date_range>
+  </report_metadata>
+  <policy_published><domain>layout.example</domain><p>quarantine</p><pct>100</pct></policy_published>
+  <record>
+    <row><source_ip>${LAYOUT_IP}</source_ip><count>1204</count>
+      <policy_evaluated><disposition>none</disposition><dkim>fail</dkim><spf>fail</spf>
+        <reason><type>forwarded</type><comment>Forwarded by the mailing list engineering-announcements@lists.layout.example: the list rewrites the subject and adds a footer, which breaks the DKIM signature of the original sender</comment></reason>
+        <reason><type>local_policy</type><comment>arc=pass as.1.lists.layout.example=pass ams.1.lists.layout.example=pass</comment></reason>
+      </policy_evaluated>
+    </row>
+    <identifiers><header_from>newsletters.engineering.layout.example</header_from></identifiers>
+    <auth_results>
+      <dkim><domain>newsletters.engineering.layout.example</domain><selector>s2048-20240601-k8fj3kd9sl2m4n5b</selector><result>fail</result></dkim>
+      <dkim><domain>lists.layout.example</domain><selector>lists</selector><result>pass</result></dkim>
+      <spf><domain>bounces.lists.layout.example</domain><scope>mfrom</scope><result>pass</result></spf>
+      <spf><domain>mx1.lists.layout.example</domain><scope>helo</scope><result>neutral</result></spf>
+    </auth_results>
+  </record>
+  <record>
+    <row><source_ip>${LAYOUT_IP}</source_ip><count>3</count>
+      <policy_evaluated><disposition>quarantine</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated>
+    </row>
+    <identifiers><header_from>layout.example</header_from></identifiers>
+    <auth_results><spf><domain>layout.example</domain><result>softfail</result></spf></auth_results>
+  </record>
+</feedback>
+`;
+
 interface TimelinePoint {
   date: string;
   messages: number;
@@ -156,7 +192,10 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
     server = await startServer(ADMIN);
     token = await apiToken(server, ADMIN);
-    // The whole corpus through the API, in requests of 40 files.
+    // The whole corpus through the API, in requests of 40 files, and the report of long records.
+    const layout = new FormData();
+    layout.append('files', new Blob([LAYOUT_REPORT]), 'layout-report.xml');
+    await api('/api/upload', { method: 'POST', body: layout });
     const files = allFiles();
     for (let i = 0; i < files.length; i += 40) {
       const form = new FormData();
@@ -171,6 +210,8 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     }
     ({ page, close: closeBrowser } = await launchBrowser({ width: WIDTHS[0], height: 900 }));
     page.on('console', (m) => {
+      // the deliberately refused request of step 8 (a domain filter no domain can match) is a 400 the browser logs
+      if (m.text().includes('400') && m.location().url.includes('domain=aaaa')) return;
       if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
@@ -243,6 +284,209 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
         .filter({ hasText: /Fail only.*0 % by definition/ })
         .waitFor();
       await shot('timeline-fail-only');
+    });
+  });
+
+  describe('2. every stored report is listed, filterable and counted the same everywhere', () => {
+    interface Summary {
+      reports: number;
+      messages: number;
+    }
+    it('"All time" lists and counts every report, also those without a readable period', async () => {
+      const all = await api<Summary>('/api/rollup/summary');
+      const none = await api<Summary>('/api/rollup/summary?period=none');
+      expect(none.reports).toBeGreaterThan(0);
+      await page.goto(`${server.url}/?range=all`);
+      await overviewReady();
+      expect(await page.locator('[data-figure="messages"]').getAttribute('data-value')).toBe(String(all.messages));
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+      await page.waitForURL((u) => u.pathname === '/reports' && u.search.includes('range=all'));
+      await page
+        .locator('.pager-info')
+        .filter({ hasText: `of ${all.reports.toLocaleString('en-US')}` })
+        .waitFor();
+      await page
+        .getByTestId('undated-note')
+        .filter({ hasText: `${none.reports} reports of these have no readable period` })
+        .waitFor();
+      await shot('reports-all');
+    });
+
+    it('"No period" is a filter: the list holds exactly those reports, and each opens', async () => {
+      const none = await api<Summary>('/api/rollup/summary?period=none');
+      // from a date range, the page says how many it cannot hold, and leads to them
+      await page.goto(`${server.url}/reports?from=2024-01-01&to=2024-12-31`);
+      await page.getByTestId('undated-note').filter({ hasText: 'in no date range' }).waitFor();
+      await page.getByRole('link', { name: 'Show only the reports without a period' }).click();
+      await page.waitForURL((u) => u.search.includes('range=none'));
+      await page.getByRole('button', { name: `No period (${none.reports})`, pressed: true }).waitFor();
+      await page
+        .locator('.pager-info')
+        .filter({ hasText: `of ${none.reports}` })
+        .waitFor();
+      const starts = await page.locator('table.data tbody tr td:first-child').allTextContents();
+      expect(starts).toEqual(starts.map(() => 'no period'));
+      await shot('reports-no-period');
+      await page.locator('table.data tbody tr').first().locator('a').click();
+      await page.getByRole('heading', { name: /^Report from / }).waitFor();
+      await page.getByText('none readable').waitFor();
+      // the overview under the same filter: figures of those reports, the time charts say why they are empty
+      await page.goto(`${server.url}/?range=none`);
+      await overviewReady();
+      expect(await page.locator('[data-figure="messages"]').getAttribute('data-value')).toBe(String(none.messages));
+      await page
+        .locator('[data-chart="volume"] [data-chart-empty]')
+        .filter({ hasText: 'no place on a time axis' })
+        .waitFor();
+      await shot('overview-no-period');
+    });
+  });
+
+  describe('3. record tables are laid out for their content, without horizontal scrolling', () => {
+    /** Every table's box against its content, and the records table's rows, on the page as it is. */
+    const measure = (): Promise<{
+      overflow: string[];
+      rows: { height: number; lines: number }[];
+      overrides: { width: number; tableWidth: number; height: number }[];
+    }> =>
+      page.evaluate(() => {
+        type Box = { getBoundingClientRect(): { width: number; height: number } };
+        type El = Box & {
+          scrollWidth: number;
+          clientWidth: number;
+          className: string;
+          querySelectorAll(s: string): ArrayLike<El>;
+          closest(s: string): El | null;
+        };
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
+        const overflow = Array.from(doc.querySelectorAll('.table-wrap'))
+          .filter((w) => w.scrollWidth > w.clientWidth + 1)
+          .map((w) => `${w.scrollWidth} > ${w.clientWidth}`);
+        const rows = Array.from(doc.querySelectorAll('table.records tbody.record')).map((b) => {
+          const main = b.querySelectorAll('tr')[0]!;
+          const lists = Array.from(main.querySelectorAll('ul.auth')).map((u) => u.querySelectorAll('li').length);
+          return { height: main.getBoundingClientRect().height, lines: Math.max(1, ...lists) };
+        });
+        const overrides = Array.from(doc.querySelectorAll('table.records tr.record-override td')).map((td) => ({
+          width: td.getBoundingClientRect().width,
+          tableWidth: td.closest('table')!.getBoundingClientRect().width,
+          height: td.getBoundingClientRect().height,
+        }));
+        return { overflow, rows, overrides };
+      });
+
+    for (const width of WIDTHS) {
+      it(`report and source detail at ${width} px: no scrolling, overrides on a line of their own, compact rows`, async () => {
+        await page.setViewportSize({ width, height: 900 });
+        const list = await api<{ items: { id: number }[] }>('/api/reports?domain=layout.example');
+        for (const [name, url] of [
+          ['report', `/reports/${list.items[0]!.id}`],
+          ['source', `/sources?ip=${encodeURIComponent(LAYOUT_IP)}&range=all`],
+          ['network', `/sources?ip=${encodeURIComponent('209.85.220.0/24')}&range=all`],
+          [
+            'big-report',
+            `/reports/${(await api<{ items: { id: number }[] }>('/api/reports?sort=messages&limit=1')).items[0]!.id}`,
+          ],
+        ]) {
+          await page.goto(`${server.url}${url}`);
+          await page.locator('table.records tbody.record').first().waitFor();
+          const m = await measure();
+          expect(m.overflow, `${name}: tables wider than their box`).toEqual([]);
+          // a line of text with a badge is about 21 px; each DKIM or SPF result may take two (a long domain)
+          const tall = m.rows.filter((r) => r.height > 24 + 2 * 21 * r.lines);
+          expect(tall, `${name}: rows taller than their results need`).toEqual([]);
+          for (const o of m.overrides) {
+            // the reason spans the table and reads in at most two lines
+            expect(o.width / o.tableWidth).toBeGreaterThan(0.9);
+            expect(o.height).toBeLessThan(60);
+          }
+          if (name === 'report' || name === 'source') expect(m.overrides.length).toBe(1);
+          await shot(`records-${name}-${width}`);
+        }
+        // the reason reads as written
+        await page.goto(`${server.url}/reports/${list.items[0]!.id}`);
+        await page.getByText('Forwarded', { exact: true }).waitFor();
+        await page.getByText(/which breaks the DKIM signature of the original sender/).waitFor();
+      });
+    }
+
+    it('the other tables do not scroll sideways at 1,280 px either', async () => {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      for (const url of ['/reports?range=all', '/sources?range=all', '/tasks']) {
+        await page.goto(`${server.url}${url}`);
+        await page.locator('table.data tbody tr').first().waitFor();
+        expect((await measure()).overflow, url).toEqual([]);
+      }
+    });
+  });
+
+  describe('8. the Sources search says what it takes and never sends what it cannot find', () => {
+    /** API requests the page makes while `run` runs, with a source_ip in them. */
+    const sourceRequests = async (run: () => Promise<void>): Promise<string[]> => {
+      const seen: string[] = [];
+      const on = (r: { url(): string }): void => {
+        if (r.url().includes('source_ip=')) seen.push(r.url());
+      };
+      page.on('request', on);
+      try {
+        await run();
+      } finally {
+        page.off('request', on);
+      }
+      return seen;
+    };
+    const noSpinnerNorBox = async (): Promise<void> => {
+      expect(await page.locator('main .spinner').count()).toBe(0);
+      expect(await page.getByText('Something went wrong').count()).toBe(0);
+    };
+
+    it('a name typed into the box: one message in words at the box, no request, no spinner', async () => {
+      await page.setViewportSize({ width: WIDTHS[0], height: 900 });
+      await page.goto(`${server.url}/sources?range=all`);
+      await page.locator('table.data tbody tr').first().waitFor();
+      // the box says what it takes before anything is typed
+      await page.locator('#ip-search-hint').filter({ hasText: 'CIDR notation (192.0.2.0/24' }).waitFor();
+      const sent = await sourceRequests(async () => {
+        await page.locator('#ip-search').fill('amazon');
+        await page.getByRole('button', { name: 'Show' }).click();
+        await page.getByRole('alert').filter({ hasText: '“amazon” is not an IP address or network' }).waitFor();
+        await page.locator('#ip-search').fill('192.0.2.0/33');
+        await page.getByRole('button', { name: 'Show' }).click();
+        await page.getByRole('alert').filter({ hasText: '“/33” is not a network size' }).waitFor();
+      });
+      expect(sent).toEqual([]);
+      expect(new URL(page.url()).searchParams.get('ip')).toBeNull();
+      expect(await page.locator('#ip-search').getAttribute('aria-invalid')).toBe('true');
+      await noSpinnerNorBox();
+      await shot('sources-search-name');
+      // an address or a network opens its page
+      await page.locator('#ip-search').fill('209.85.220.0/24');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('heading', { name: 'Source 209.85.220.0/24' }).waitFor();
+      await page.locator('table.records tbody.record').first().waitFor();
+    });
+
+    it('a link with a name in it: the same message, nothing sent', async () => {
+      const sent = await sourceRequests(async () => {
+        await page.goto(`${server.url}/sources?ip=amazon&range=all`);
+        await page.getByTestId('source-search-error').filter({ hasText: 'not an IP address or network' }).waitFor();
+      });
+      expect(sent).toEqual([]);
+      expect(await page.getByTestId('source-search-error').count()).toBe(1);
+      await noSpinnerNorBox();
+    });
+
+    it("a request the server refuses (400) is one clear message with the server's reason, and no spinner", async () => {
+      // a domain filter longer than a domain can be is refused by the API for each of the page's three requests
+      const long = `${'a'.repeat(60)}.`.repeat(5) + 'example';
+      await page.goto(`${server.url}/sources?ip=192.0.2.1&range=all&domain=${long}`);
+      await page
+        .getByTestId('source-search-error')
+        .filter({ hasText: /did not accept this request: .*domain/ })
+        .waitFor();
+      expect(await page.getByTestId('source-search-error').count()).toBe(1);
+      await noSpinnerNorBox();
+      await shot('sources-search-refused');
     });
   });
 

@@ -112,7 +112,21 @@ describe('date ranges', () => {
       org: 'google.com',
       dmarc: 'fail',
     });
-    expect(apiQuery({ range: 'all' }, undefined)).toEqual({});
+    // all time is every report, also those without a readable period, which the span of the data leaves out
+    expect(apiQuery({ range: 'all' }, undefined)).toEqual({ period: 'all' });
+    expect(apiQuery({ range: 'all', domain: 'a.com' }, { from: '2020-01-01', to: '2024-05-01' })).toEqual({
+      domain: 'a.com',
+      period: 'all',
+    });
+    expect(apiQuery({ range: 'none', dmarc: 'fail' }, undefined)).toEqual({ period: 'none', dmarc: 'fail' });
+  });
+  it('"none" is the reports without a readable period: in the URL, with no dates', () => {
+    expect(parseFilters('?range=none&domain=a.com')).toEqual({ range: 'none', domain: 'a.com' });
+    expect(filtersToParams({ range: 'none' }).toString()).toBe('range=none');
+    expect(resolveRange({ range: 'none' }, today, { from: '2020-01-01', to: '2024-05-01' })).toBeUndefined();
+    expect(describeFilters({ range: 'none' })).toBe('All domains · No period');
+    // dates win over it, as over any preset
+    expect(parseFilters('?range=none&from=2024-01-01&to=2024-01-31').range).toBe('custom');
   });
   it('picks a timeline interval for the span and knows bucket ends', () => {
     expect(intervalFor({ from: '2024-01-01', to: '2024-03-31' })).toBe('day');

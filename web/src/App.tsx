@@ -208,7 +208,11 @@ function Shell({
         <FilterBar
           filters={filters}
           span={span}
-          choices={{ domains: choices?.domains ?? [], reporters: choices?.reporters ?? [] }}
+          choices={{
+            domains: choices?.domains ?? [],
+            reporters: choices?.reporters ?? [],
+            undated: choices?.undated ?? 0,
+          }}
         />
       ) : null}
       <main id="main" tabIndex={-1}>

@@ -1,9 +1,10 @@
-// Domains and reporters for the filter menus, and the span of the data ("all time", empty states). Loaded
+// Domains and reporters for the filter menus, the span of the data ("all time", empty states) and how many
+// reports have no readable period (the "No period" filter). Loaded
 // once per organisation and shared by every page; reloaded after an upload.
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './lib/api';
 import type { DateSpan } from './lib/filters';
-import type { DomainItem, Page, ReporterItem } from './lib/types';
+import type { DomainItem, Page, ReporterItem, Summary } from './lib/types';
 
 export interface Choices {
   domains: string[];
@@ -12,6 +13,8 @@ export interface Choices {
   extent: DateSpan | null;
   /** Reports stored at all (any date). */
   reports: number;
+  /** Of them, reports without a readable period (in no date range; the "No period" filter finds them). */
+  undated: number;
 }
 
 /** Per organisation of the client (its slug; '' for the default one). */
@@ -19,9 +22,10 @@ const cached = new Map<string, Promise<Choices>>();
 const listeners = new Set<() => void>();
 
 async function fetchChoices(api: Api): Promise<Choices> {
-  const [d, r] = await Promise.all([
+  const [d, r, u] = await Promise.all([
     api.get<Page<DomainItem>>('/api/domains', { limit: 1000, sort: 'domain' }),
     api.get<Page<ReporterItem>>('/api/rollup/reporters', { limit: 1000, sort: 'orgName' }),
+    api.get<Summary>('/api/rollup/summary', { period: 'none' }),
   ]);
   let first: string | null = null;
   let last: string | null = null;
@@ -34,6 +38,7 @@ async function fetchChoices(api: Api): Promise<Choices> {
     reporters: r.items.map((x) => x.orgName),
     extent: first && last ? { from: first, to: last } : null,
     reports: d.items.reduce((n, x) => n + x.reports, 0),
+    undated: u.reports,
   };
 }
 

@@ -108,8 +108,8 @@ const TrendFigures = Type.Object({
 });
 
 const TrendsBody = Type.Object({
-  period: Type.Object({ from: DateString, to: DateString, days: Type.Integer() }),
-  previousPeriod: Type.Object({ from: DateString, to: DateString }),
+  period: Nullable(Type.Object({ from: DateString, to: DateString, days: Type.Integer() })),
+  previousPeriod: Nullable(Type.Object({ from: DateString, to: DateString })),
   current: TrendFigures,
   previous: TrendFigures,
   delta: TrendFigures,
@@ -222,7 +222,10 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers
         ...base,
         summary: 'This period against the previous period of equal length',
         description:
-          'The period is from..to; without them, the 30 days ending with the last day that has data. ' +
+          'The period is from..to; without them, the 30 days ending with the last day that has data; with ' +
+          'period=all, the whole span of the data, its figures including the reports without a readable period ' +
+          '(period=none: the figures of the reports without one, with period and previousPeriod null and nothing ' +
+          'to compare). ' +
           'The previous period is the same number of days just before it.',
         querystring: FilterQuery,
         response: { 200: TrendsBody, ...problemResponses },

@@ -22,6 +22,14 @@ export const filterProperties = {
   domain: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'Policy domain' })),
   from: Type.Optional({ ...DateString, description: 'First day (inclusive), on the report period begin, UTC' }),
   to: Type.Optional({ ...DateString, description: 'Last day (inclusive), on the report period begin, UTC' }),
+  period: Type.Optional(
+    Type.Union([Type.Literal('all'), Type.Literal('none')], {
+      description:
+        'Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the ' +
+        'data); none = only the reports without a readable period (no begin date), which no date range holds. ' +
+        'Without period, from or to, lists and figures cover every report too.',
+    }),
+  ),
   org: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Reporter organisation name' })),
   source_ip: Type.Optional(
     Type.String({ minLength: 2, maxLength: 64, description: 'Source address or CIDR network, e.g. 192.0.2.0/24' }),

@@ -8,6 +8,8 @@ import { navigate, useLocation } from '../router';
 export interface FilterChoices {
   domains: string[];
   reporters: string[];
+  /** Reports without a readable period: "No period" is offered when there are any. */
+  undated: number;
 }
 
 export function FilterBar({
@@ -69,6 +71,16 @@ export function FilterBar({
               {r === 'all' ? 'All' : r.replace('d', ' days')}
             </button>
           ))}
+          {choices.undated > 0 || filters.range === 'none' ? (
+            <button
+              type="button"
+              aria-pressed={filters.range === 'none'}
+              title="Reports without a readable period, which no date range holds"
+              onClick={() => apply({ ...filters, range: 'none', from: undefined, to: undefined })}
+            >
+              No period{choices.undated > 0 ? ` (${choices.undated.toLocaleString('en-US')})` : ''}
+            </button>
+          ) : null}
           <button
             type="button"
             aria-pressed={filters.range === 'custom'}
@@ -144,7 +156,11 @@ export function FilterBar({
       </div>
 
       <p class="filter-span" aria-live="polite">
-        {span ? `${RANGE_LABELS[filters.range]}: ${span.from} to ${span.to} (UTC)` : RANGE_LABELS[filters.range]}
+        {filters.range === 'none'
+          ? 'No period: reports without a readable date range'
+          : span
+            ? `${RANGE_LABELS[filters.range]}: ${span.from} to ${span.to} (UTC)${filters.range === 'all' && choices.undated > 0 ? `, and ${choices.undated.toLocaleString('en-US')} without a period` : ''}`
+            : RANGE_LABELS[filters.range]}
       </p>
     </section>
   );

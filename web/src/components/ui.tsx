@@ -1,5 +1,5 @@
 // Small shared pieces: loading / error / empty states, sortable table headers, cursor pagination.
-import type { ComponentChildren, JSX } from 'preact';
+import { Fragment, type ComponentChildren, type JSX } from 'preact';
 import { describeError } from '../lib/problem';
 import { withParams } from '../lib/filters';
 import { navigate, Link, useLocation } from '../router';
@@ -166,4 +166,27 @@ export function ResultBadge({ value }: { value: string | null | undefined }): JS
           ? 'neutral'
           : 'warn';
   return <Badge tone={tone}>{value}</Badge>;
+}
+
+/**
+ * Text that may break only after its separators ("." of a domain name, ":" of an IPv6 address) when its column
+ * is narrow, never inside a label: "newsletters.<wbr>engineering.<wbr>example.com".
+ */
+export function Breakable({ text, after }: { text: string; after: string }): JSX.Element {
+  const parts = text.split(after);
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {p}
+          {i < parts.length - 1 ? (
+            <>
+              {after}
+              <wbr />
+            </>
+          ) : null}
+        </Fragment>
+      ))}
+    </>
+  );
 }

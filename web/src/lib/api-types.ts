@@ -504,6 +504,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -585,6 +587,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -668,6 +672,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -756,6 +762,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -829,7 +837,7 @@ export interface paths {
     };
     /**
      * This period against the previous period of equal length
-     * @description The period is from..to; without them, the 30 days ending with the last day that has data. The previous period is the same number of days just before it.
+     * @description The period is from..to; without them, the 30 days ending with the last day that has data; with period=all, the whole span of the data, its figures including the reports without a readable period (period=none: the figures of the reports without one, with period and previousPeriod null and nothing to compare). The previous period is the same number of days just before it.
      */
     get: {
       parameters: {
@@ -846,6 +854,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -880,7 +890,7 @@ export interface paths {
                  */
                 to: string;
                 days: number;
-              };
+              } | null;
               previousPeriod: {
                 /**
                  * @description UTC date YYYY-MM-DD
@@ -892,7 +902,7 @@ export interface paths {
                  * @example 2024-06-13
                  */
                 to: string;
-              };
+              } | null;
               current: {
                 messages: number;
                 dmarcPass: number;
@@ -1021,6 +1031,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1111,6 +1123,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1193,6 +1207,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1271,6 +1287,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1354,6 +1372,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1435,6 +1455,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1565,6 +1587,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1666,6 +1690,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -1907,6 +1933,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -2949,6 +2977,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3033,6 +3063,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3119,6 +3151,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3210,6 +3244,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3286,7 +3322,7 @@ export interface paths {
     };
     /**
      * This period against the previous period of equal length
-     * @description The period is from..to; without them, the 30 days ending with the last day that has data. The previous period is the same number of days just before it.
+     * @description The period is from..to; without them, the 30 days ending with the last day that has data; with period=all, the whole span of the data, its figures including the reports without a readable period (period=none: the figures of the reports without one, with period and previousPeriod null and nothing to compare). The previous period is the same number of days just before it.
      */
     get: {
       parameters: {
@@ -3303,6 +3339,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3340,7 +3378,7 @@ export interface paths {
                  */
                 to: string;
                 days: number;
-              };
+              } | null;
               previousPeriod: {
                 /**
                  * @description UTC date YYYY-MM-DD
@@ -3352,7 +3390,7 @@ export interface paths {
                  * @example 2024-06-13
                  */
                 to: string;
-              };
+              } | null;
               current: {
                 messages: number;
                 dmarcPass: number;
@@ -3484,6 +3522,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3577,6 +3617,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3662,6 +3704,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3743,6 +3787,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3829,6 +3875,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -3913,6 +3961,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -4049,6 +4099,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -4153,6 +4205,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
@@ -4399,6 +4453,8 @@ export interface paths {
            * @example 2024-06-13
            */
           to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
           /** @description Reporter organisation name */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */

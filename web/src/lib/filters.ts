@@ -5,17 +5,23 @@
 export type RangePreset = '7d' | '30d' | '90d' | 'all';
 export const RANGE_PRESETS: readonly RangePreset[] = ['7d', '30d', '90d', 'all'];
 export const DEFAULT_RANGE: RangePreset = '30d';
-export const RANGE_LABELS: Record<RangePreset | 'custom', string> = {
+/**
+ * A preset, a custom range, or 'none': the reports without a readable period (no begin date), which no date
+ * range holds ("all" holds them too).
+ */
+export type Range = RangePreset | 'custom' | 'none';
+export const RANGE_LABELS: Record<Range, string> = {
   '7d': 'Last 7 days',
   '30d': 'Last 30 days',
   '90d': 'Last 90 days',
   all: 'All time',
   custom: 'Custom range',
+  none: 'No period',
 };
 
 export interface Filters {
   domain?: string;
-  range: RangePreset | 'custom';
+  range: Range;
   /** Only with range 'custom': inclusive UTC dates YYYY-MM-DD. */
   from?: string;
   to?: string;
@@ -67,6 +73,8 @@ export function parseFilters(search: string | URLSearchParams): Filters {
     [f.from, f.to] = from <= to ? [from, to] : [to, from];
   } else if (range && (RANGE_PRESETS as readonly string[]).includes(range)) {
     f.range = range as RangePreset;
+  } else if (range === 'none') {
+    f.range = 'none';
   }
   const org = clean(q.get('org'));
   if (org) f.org = org;
@@ -123,7 +131,7 @@ export interface DateSpan {
 
 /**
  * The dates a filter covers. Presets end today (UTC) and include it; "all" spans the data (`extent`, the first
- * and last day with reports) and is undefined when there is no data.
+ * and last day with reports) and is undefined when there is no data; "none" covers no dates.
  */
 export function resolveRange(f: Filters, today: string, extent?: DateSpan | null): DateSpan | undefined {
   switch (f.range) {
@@ -131,6 +139,8 @@ export function resolveRange(f: Filters, today: string, extent?: DateSpan | null
       return f.from && f.to ? { from: f.from, to: f.to } : undefined;
     case 'all':
       return extent ?? undefined;
+    case 'none':
+      return undefined;
     default: {
       const days = Number(f.range.slice(0, -1));
       return { from: addDays(today, -(days - 1)), to: today };
@@ -138,11 +148,15 @@ export function resolveRange(f: Filters, today: string, extent?: DateSpan | null
   }
 }
 
-/** The query every API list and rollup route understands, for these filters. */
+/**
+ * The query every API list and rollup route understands, for these filters. All time is period=all rather than
+ * the span of the data, which would leave out the reports without a readable period.
+ */
 export function apiQuery(f: Filters, span: DateSpan | undefined): Record<string, string> {
   const q: Record<string, string> = {};
   if (f.domain) q.domain = f.domain;
-  if (span) {
+  if (f.range === 'all' || f.range === 'none') q.period = f.range;
+  else if (span) {
     q.from = span.from;
     q.to = span.to;
   }

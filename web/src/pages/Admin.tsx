@@ -235,7 +235,9 @@ export function Users(): JSX.Element {
         <h2 id="user-list">{here ? 'Members' : 'All users'}</h2>
         {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
         {!list.data ? (
-          <Loading what="Loading users" />
+          list.state === 'loading' ? (
+            <Loading what="Loading users" />
+          ) : null
         ) : list.data.items.length === 0 ? (
           <Empty title="No users" />
         ) : (

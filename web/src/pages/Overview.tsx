@@ -142,7 +142,7 @@ function Headline({ t, showChange }: { t: Trends; showChange: boolean }): JSX.El
                 {f.change.direction === 'up' ? '▲ ' : f.change.direction === 'down' ? '▼ ' : ''}
               </span>
               {f.change.text}
-              <span class="figure-vs"> vs previous {t.period.days} days</span>
+              {t.period ? <span class="figure-vs"> vs previous {t.period.days} days</span> : null}
             </p>
           ) : null}
         </div>
@@ -246,6 +246,10 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
   const empty = noneInPeriod ? 'No data for these filters.' : null;
   // Under a DMARC-result filter a rate is 0 % or 100 % everywhere: its charts say so instead of drawing it.
   const fixedRate = fixedRateReason(filters);
+  const noTimeAxis =
+    filters.range === 'none'
+      ? 'Reports without a readable period have no place on a time axis: the other charts and the Reports page show them.'
+      : null;
   // Drill-down targets, shared by chart clicks and the tables under the charts (keyboard, screen readers).
   const dayHref = (p: TimelinePoint | undefined, fail: boolean): string | undefined => {
     if (!p || p.messages === 0) return undefined;
@@ -368,13 +372,20 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
     <>
       <PageHeader title="Overview" />
       {trends.state === 'error' ? <ErrorBox error={trends.error} retry={trends.reload} /> : null}
-      {t ? <Headline t={t} showChange={filters.range !== 'all'} /> : <Loading what="Loading the figures" />}
+      {t ? (
+        <Headline t={t} showChange={filters.range !== 'all' && filters.range !== 'none'} />
+      ) : trends.state === 'loading' ? (
+        <Loading what="Loading the figures" />
+      ) : null}
       {noneInPeriod ? (
         <Empty title="No reports in this period">
           <p>
             {choices.extent
               ? `Reports on file cover ${formatDate(choices.extent.from)} to ${formatDate(choices.extent.to)}.`
               : 'There are reports on file, but none with a readable period.'}
+            {choices.undated > 0 && filters.range !== 'none'
+              ? ` ${choices.undated === 1 ? 'One report has' : `${formatNumber(choices.undated)} reports have`} no readable period: “No period” shows ${choices.undated === 1 ? 'it' : 'them'}.`
+              : ''}
           </p>
           <p class="actions">
             <Link class="button" href={`/${withFilters('', { ...filters, range: 'all' })}`}>
@@ -398,7 +409,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           title="Message volume"
           description={`Messages per ${interval}, passing and failing DMARC. Click a bar for the reports of that ${interval}.`}
           option={options.volume}
-          empty={empty}
+          empty={empty ?? noTimeAxis}
           onClick={(c) => dayLink(c.dataIndex, c.seriesName === 'DMARC fail')}
           table={tables.volume}
         />
@@ -408,7 +419,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           title="Compliance rate over time"
           description={`Share of messages passing DMARC per ${interval}; gaps are periods without reports. Click a point for its reports.`}
           option={options.compliance}
-          empty={empty ?? fixedRate}
+          empty={empty ?? noTimeAxis ?? fixedRate}
           onClick={(c) => dayLink(c.dataIndex, false)}
           table={tables.compliance}
         />

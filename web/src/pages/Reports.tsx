@@ -3,10 +3,11 @@
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, ResultBadge, SortHeader } from '../components/ui';
+import { RecordsTable } from '../components/RecordsTable';
+import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
 import { apiQuery, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
-import { formatDate, formatDateTime, formatNumber, formatPercent } from '../lib/format';
-import type { Page, Policy, RecordItem, ReportDetail, ReportItem } from '../lib/types';
+import { formatDate, formatDateTime, formatNumber, formatPercent, plural } from '../lib/format';
+import type { Page, Policy, ReportDetail, ReportItem } from '../lib/types';
 import { reasonLabel, reporterLabel } from '../charts/options';
 import { Link, useLocation } from '../router';
 
@@ -38,6 +39,16 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
     [filters, span, sort, order, cursor, disposition, ip, reason],
   );
   const list = useLoad(JSON.stringify(q), (signal) => api.get<Page<ReportItem>>('/api/reports', q, signal));
+  // The reports without a readable period that match the other filters: no date range holds them, so a page of a
+  // date range says how many there are and leads to them, and "All time" says it holds them.
+  const uq = useMemo(
+    () => ({ ...apiQuery({ ...filters, range: 'none' }, undefined), limit: 1, disposition, source_ip: ip, reason }),
+    [filters, disposition, ip, reason],
+  );
+  const undated = useLoad(filters.range === 'none' ? null : JSON.stringify(uq), (signal) =>
+    api.get<Page<ReportItem>>('/api/reports', uq, signal),
+  );
+  const undatedCount = undated.data?.total ?? 0;
   const here = withFilters('', filters);
 
   return (
@@ -64,6 +75,18 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
             href={`${loc.pathname}${withParams(loc.search, { disposition: null, source_ip: null, reason: null, cursor: null, page: null })}`}
           >
             Show all
+          </Link>
+        </p>
+      ) : null}
+      {filters.range !== 'none' && undatedCount > 0 ? (
+        <p class="active-extra" data-testid="undated-note">
+          {filters.range === 'all'
+            ? `${plural(undatedCount, 'report')} of these ${undatedCount === 1 ? 'has' : 'have'} no readable period (listed last by period start). `
+            : `${plural(undatedCount, 'report')} without a readable period ${undatedCount === 1 ? 'is' : 'are'} in no date range. `}
+          <Link
+            href={`${loc.pathname}${withFilters(loc.search, { ...filters, range: 'none', from: undefined, to: undefined })}`}
+          >
+            Show only the reports without a period
           </Link>
         </p>
       ) : null}
@@ -100,10 +123,10 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
               <tbody>
                 {list.data.items.map((r) => (
                   <tr key={r.id}>
-                    <td class="nowrap">{formatDate(r.date)}</td>
+                    <td class="nowrap">{r.date ? formatDate(r.date) : <span class="muted">no period</span>}</td>
                     <td>{reporterLabel(r.orgName)}</td>
                     <td>{r.domain}</td>
-                    <td class="mono">
+                    <td class="mono report-id">
                       <Link href={`/reports/${r.id}${here}`}>{r.reportId}</Link>
                     </td>
                     <td class="num">{formatNumber(r.messages)}</td>
@@ -153,103 +176,6 @@ function PolicyList({ p }: { p: Policy }): JSX.Element {
   );
 }
 
-export function RecordsTable({ records, showReport }: { records: RecordItem[]; showReport?: boolean }): JSX.Element {
-  return (
-    <div class="table-wrap">
-      <table class="data records">
-        <thead>
-          <tr>
-            {showReport ? <th scope="col">Report</th> : null}
-            <th scope="col">Source IP</th>
-            <th scope="col" class="num">
-              Messages
-            </th>
-            <th scope="col">DMARC</th>
-            <th scope="col">Disposition</th>
-            <th scope="col">DKIM (aligned)</th>
-            <th scope="col">SPF (aligned)</th>
-            <th scope="col">DKIM results</th>
-            <th scope="col">SPF results</th>
-            <th scope="col">Header from</th>
-            <th scope="col">Override</th>
-          </tr>
-        </thead>
-        <tbody>
-          {records.map((r) => (
-            <tr key={`${r.reportId}-${r.idx}`}>
-              {showReport ? (
-                <td>
-                  <Link href={`/reports/${r.reportId}`}>
-                    {r.orgName} · {formatDate(r.date)}
-                  </Link>
-                </td>
-              ) : null}
-              <td class="mono">
-                {r.sourceIp ? (
-                  <Link href={`/sources?ip=${encodeURIComponent(r.sourceIp)}&range=all`}>{r.sourceIp}</Link>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td class="num">{formatNumber(r.count)}</td>
-              <td>
-                <ResultBadge value={r.dmarc} />
-              </td>
-              <td>{r.disposition ?? '—'}</td>
-              <td>
-                <ResultBadge value={r.dkim} />
-              </td>
-              <td>
-                <ResultBadge value={r.spf} />
-              </td>
-              <td>
-                {r.dkimResults.length === 0 ? (
-                  <span class="muted">none</span>
-                ) : (
-                  <ul class="auth">
-                    {r.dkimResults.map((d, i) => (
-                      <li key={i}>
-                        <ResultBadge value={d.result} /> {d.domain}
-                        {d.selector ? <span class="muted"> (s={d.selector})</span> : null}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </td>
-              <td>
-                {r.spfResults.length === 0 ? (
-                  <span class="muted">none</span>
-                ) : (
-                  <ul class="auth">
-                    {r.spfResults.map((s, i) => (
-                      <li key={i}>
-                        <ResultBadge value={s.result} /> {s.domain}
-                        {s.scope ? <span class="muted"> ({s.scope})</span> : null}
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </td>
-              <td>{r.headerFrom ?? '—'}</td>
-              <td>
-                {r.reasons.length === 0
-                  ? '—'
-                  : r.reasons.map((x, i) => (
-                      <span key={i} title={x.comment ?? undefined}>
-                        {reasonLabel(x.type)}
-                        {x.comment ? `: ${x.comment}` : ''}
-                        {i < r.reasons.length - 1 ? ', ' : ''}
-                      </span>
-                    ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 export function ReportView({ id }: { id: string }): JSX.Element {
   const { api } = useApp();
   const loc = useLocation();
@@ -294,7 +220,14 @@ export function ReportView({ id }: { id: string }): JSX.Element {
           <div>
             <dt>Period (UTC)</dt>
             <dd>
-              {formatDateTime(d.begin)} – {formatDateTime(d.end)}
+              {d.begin || d.end ? (
+                `${formatDateTime(d.begin)} – ${formatDateTime(d.end)}`
+              ) : (
+                <>
+                  none readable{' '}
+                  <span class="muted">(the report gives no valid date range: “No period” in the filters finds it)</span>
+                </>
+              )}
             </dd>
           </div>
           <div>

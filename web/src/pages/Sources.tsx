@@ -3,12 +3,18 @@
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
+import { RecordsTable } from '../components/RecordsTable';
+import { Breakable, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
 import { apiQuery, withParams, type DateSpan, type Filters } from '../lib/filters';
 import { formatDate, formatNumber, formatPercent } from '../lib/format';
 import type { Page, RecordItem, SourceItem, Summary } from '../lib/types';
+import { parseSourceSearch } from '../lib/ip';
+import { ApiError, describeError } from '../lib/problem';
 import { Link, navigate, useLocation } from '../router';
-import { RecordsTable } from './Reports';
+
+/** What the search box takes, said wherever it matters. */
+const SEARCH_ACCEPTS =
+  'An address (192.0.2.1, 2001:db8::1) or a network in CIDR notation (192.0.2.0/24, 2001:db8::/32).';
 
 const SORTS = ['messages', 'dmarcFail', 'dmarcPass', 'complianceRate', 'lastSeen', 'sourceIp'] as const;
 const LIMIT = 50;
@@ -26,18 +32,54 @@ function SourceDetail({
   const loc = useLocation();
   const params = new URLSearchParams(loc.search);
   const cursor = params.get('cursor') ?? undefined;
-  const base = useMemo(() => ({ ...apiQuery(filters, span), source_ip: ip }), [filters, span, ip]);
-  const summary = useLoad(JSON.stringify(base), (s) => api.get<Summary>('/api/rollup/summary', base, s));
-  const src = useLoad(JSON.stringify(base), (s) =>
-    api.get<Page<SourceItem>>('/api/rollup/sources', { ...base, limit: 5 }, s),
-  );
+  // A link or a typed URL may hold anything: only an address or a network is asked for.
+  const parsed = parseSourceSearch(ip);
+  const valid = parsed.ok ? parsed.value : null;
+  const base = useMemo(() => ({ ...apiQuery(filters, span), source_ip: valid ?? '' }), [filters, span, valid]);
+  const key = valid === null ? null : JSON.stringify(base);
+  const summary = useLoad(key, (s) => api.get<Summary>('/api/rollup/summary', base, s));
+  const src = useLoad(key, (s) => api.get<Page<SourceItem>>('/api/rollup/sources', { ...base, limit: 5 }, s));
   const rq = { ...base, limit: LIMIT, cursor };
-  const records = useLoad(JSON.stringify(rq), (s) => api.get<Page<RecordItem>>('/api/records', rq, s));
+  const records = useLoad(valid === null ? null : JSON.stringify(rq), (s) =>
+    api.get<Page<RecordItem>>('/api/records', rq, s),
+  );
   const one = src.data?.items.length === 1 ? src.data.items[0] : undefined;
+  const back = `/sources${withParams(loc.search, { ip: null, cursor: null, page: null })}`;
+  if (!parsed.ok) {
+    return (
+      <>
+        <PageHeader title="Source search">
+          <Link href={back}>← All sources</Link>
+        </PageHeader>
+        <div class="state error" role="alert" data-testid="source-search-error">
+          <p>{parsed.reason}</p>
+          <p>{SEARCH_ACCEPTS}</p>
+        </div>
+      </>
+    );
+  }
+  // The three answers fail together when the server refuses the query (400): one message, and no retry
+  // button for a request that cannot succeed.
+  const failed = [summary, records, src].find((x) => x.state === 'error');
+  const refused =
+    failed?.state === 'error' && failed.error instanceof ApiError && failed.error.status === 400 ? failed.error : null;
+  if (refused) {
+    return (
+      <>
+        <PageHeader title={`Source ${ip}`}>
+          <Link href={back}>← All sources</Link>
+        </PageHeader>
+        <div class="state error" role="alert" data-testid="source-search-error">
+          <p>The server did not accept this request: {describeError(refused)}</p>
+          {refused.problem.errors?.some((e) => e.field === 'source_ip') ? <p>{SEARCH_ACCEPTS}</p> : null}
+        </div>
+      </>
+    );
+  }
   return (
     <>
       <PageHeader title={`Source ${ip}`}>
-        <Link href={`/sources${withParams(loc.search, { ip: null, cursor: null, page: null })}`}>← All sources</Link>
+        <Link href={back}>← All sources</Link>
       </PageHeader>
       {summary.state === 'error' ? <ErrorBox error={summary.error} retry={summary.reload} /> : null}
       {summary.data ? (
@@ -90,12 +132,14 @@ function SourceDetail({
             ) : null}
           </dl>
         </section>
-      ) : (
+      ) : summary.state === 'loading' ? (
         <Loading what="Loading the source" />
-      )}
+      ) : null}
       <section class="card detail">
         <h2>Records</h2>
-        {records.state === 'error' ? <ErrorBox error={records.error} retry={records.reload} /> : null}
+        {records.state === 'error' && summary.state !== 'error' ? (
+          <ErrorBox error={records.error} retry={records.reload} />
+        ) : null}
         {!records.data ? (
           records.state === 'loading' ? (
             <Loading what="Loading records" />
@@ -104,7 +148,8 @@ function SourceDetail({
           <p>No records from this source match the filters.</p>
         ) : (
           <>
-            <RecordsTable records={records.data.items} showReport />
+            {/* one address: every row's would be the same; a network: which address sent it */}
+            <RecordsTable records={records.data.items} showReport showSource={ip.includes('/')} />
             <Pager
               total={records.data.total}
               shown={records.data.items.length}
@@ -124,6 +169,7 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
   const params = new URLSearchParams(loc.search);
   const ip = params.get('ip');
   const [search, setSearch] = useState('');
+  const [searchError, setSearchError] = useState<string | null>(null);
   const sortParam = params.get('sort');
   const sort = (SORTS as readonly string[]).includes(sortParam ?? '')
     ? (sortParam as (typeof SORTS)[number])
@@ -151,23 +197,45 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
     <>
       <PageHeader title="Sources">
         <form
-          class="inline-form"
+          class="source-search"
           role="search"
+          noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            const v = search.trim();
-            if (v) navigate(`/sources${withParams(loc.search, { ip: v, cursor: null, page: null })}`);
+            // checked here, as the server checks it: a name gets an answer in words, not failed requests
+            const p = parseSourceSearch(search);
+            if (!p.ok) {
+              setSearchError(p.reason);
+              return;
+            }
+            setSearchError(null);
+            navigate(`/sources${withParams(loc.search, { ip: p.value, cursor: null, page: null })}`);
           }}
         >
-          <label for="ip-search">IP address or network</label>
-          <input
-            id="ip-search"
-            type="search"
-            placeholder="192.0.2.0/24"
-            value={search}
-            onInput={(e) => setSearch(e.currentTarget.value)}
-          />
-          <button type="submit">Show</button>
+          <div class="inline-form">
+            <label for="ip-search">IP address or network</label>
+            <input
+              id="ip-search"
+              type="search"
+              placeholder="192.0.2.1 or 192.0.2.0/24"
+              value={search}
+              aria-invalid={searchError ? true : undefined}
+              aria-describedby={searchError ? 'ip-search-hint ip-search-error' : 'ip-search-hint'}
+              onInput={(e) => {
+                setSearch(e.currentTarget.value);
+                if (searchError) setSearchError(null);
+              }}
+            />
+            <button type="submit">Show</button>
+          </div>
+          <p id="ip-search-hint" class="field-hint">
+            {SEARCH_ACCEPTS}
+          </p>
+          {searchError ? (
+            <p id="ip-search-error" class="field-error" role="alert">
+              {searchError}
+            </p>
+          ) : null}
         </form>
       </PageHeader>
       {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
@@ -205,10 +273,10 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
               <tbody>
                 {list.data.items.map((s) => (
                   <tr key={s.sourceIp ?? 'none'}>
-                    <td class="mono">
+                    <td class="mono ip">
                       {s.sourceIp ? (
                         <Link href={`/sources${withParams(loc.search, { ip: s.sourceIp, cursor: null, page: null })}`}>
-                          {s.sourceIp}
+                          <Breakable text={s.sourceIp} after=":" />
                         </Link>
                       ) : (
                         '(no source IP)'
@@ -221,8 +289,8 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                     <td class="num">{formatNumber(s.spfAlignedPass)}</td>
                     <td>{s.reporters.join(', ')}</td>
                     <td>{s.domains.join(', ')}</td>
-                    <td>{formatDate(s.firstSeen)}</td>
-                    <td>{formatDate(s.lastSeen)}</td>
+                    <td class="nowrap">{formatDate(s.firstSeen)}</td>
+                    <td class="nowrap">{formatDate(s.lastSeen)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -104,7 +104,9 @@ export function Tasks(): JSX.Element {
         <h2 id="tasks-h">Background tasks</h2>
         {tasks.state === 'error' ? <ErrorBox error={tasks.error} retry={tasks.reload} /> : null}
         {tasks.data === undefined ? (
-          <Loading what="Loading tasks" />
+          tasks.state === 'loading' ? (
+            <Loading what="Loading tasks" />
+          ) : null
         ) : tasks.data === null ? (
           <p class="muted">This server does not list its background tasks; the files below show what was ingested.</p>
         ) : tasks.data.items.length === 0 ? (
@@ -166,7 +168,9 @@ export function Tasks(): JSX.Element {
         </div>
         {files.state === 'error' ? <ErrorBox error={files.error} retry={files.reload} /> : null}
         {!files.data ? (
-          <Loading what="Loading files" />
+          files.state === 'loading' ? (
+            <Loading what="Loading files" />
+          ) : null
         ) : files.data.total === 0 ? (
           <Empty title={status ? `No ${status} files` : 'No files yet'}>
             <p>Files uploaded, imported with `dmarc import` or fetched from a mailbox appear here.</p>
@@ -196,7 +200,7 @@ export function Tasks(): JSX.Element {
                 <tbody>
                   {files.data.items.map((f) => (
                     <tr key={f.id}>
-                      <td>{f.name}</td>
+                      <td class="file-name">{f.name}</td>
                       <td>{f.source}</td>
                       <td class="num">{formatBytes(f.size)}</td>
                       <td class="nowrap">{formatDateTime(f.receivedAt)}</td>
