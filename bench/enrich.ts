@@ -25,6 +25,12 @@ import { prng } from './generator.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
+/** CPU seconds (user + system) of this process since `since`: on a busy machine, what the work itself took. */
+function cpuSeconds(since: NodeJS.CpuUsage): string {
+  const c = process.cpuUsage(since);
+  return ((c.user + c.system) / 1e6).toFixed(2);
+}
+
 /** `n` distinct public addresses: 9 in 10 IPv4, the rest IPv6 in the global unicast space. */
 function publicAddresses(n: number, seed: number): string[] {
   const rand = prng(seed);
@@ -95,6 +101,7 @@ async function withoutDns(n: number): Promise<void> {
   const ips = publicAddresses(n, 7489);
   const rssBefore = process.memoryUsage().rss;
   let t = performance.now();
+  const loadCpu = process.cpuUsage();
   await shippedDatabases();
   const loadMs = performance.now() - t;
   const loadMb = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
@@ -105,7 +112,8 @@ async function withoutDns(n: number): Promise<void> {
   const located = rows.filter((r) => r.country).length;
   const withAs = rows.filter((r) => r.asn !== null).length;
   console.log(
-    `shipped databases loaded in ${(loadMs / 1000).toFixed(2)} s, +${Math.round(loadMb)} MB RSS (once per process); ` +
+    `shipped databases loaded in ${(loadMs / 1000).toFixed(2)} s (${cpuSeconds(loadCpu)} s CPU), ` +
+      `+${Math.round(loadMb)} MB RSS (once per process); ` +
       `${n.toLocaleString('en')} lookups in ${(lookupMs / 1000).toFixed(2)} s ` +
       `(${Math.round(n / (lookupMs / 1000)).toLocaleString('en')}/s): ${((100 * located) / n).toFixed(1)}% located, ` +
       `${((100 * withAs) / n).toFixed(1)}% with an AS`,
@@ -114,11 +122,13 @@ async function withoutDns(n: number): Promise<void> {
     try {
       await loadSources(e.db, ips);
       t = performance.now();
+      const cpu = process.cpuUsage();
       const r = await runEnrichment(e.db, enricher, { orgId: DEFAULT_ORG_ID, scope: 'all' }, { batchSize: 5000 });
       const s = (performance.now() - t) / 1000;
       console.log(
         `${e.name.padEnd(8)} no DNS: ${r.enriched.toLocaleString('en')} addresses read, looked up and stored in ` +
-          `${s.toFixed(2)} s (${Math.round(r.enriched / s).toLocaleString('en')}/s)`,
+          `${s.toFixed(2)} s (${Math.round(r.enriched / s).toLocaleString('en')}/s); ${cpuSeconds(cpu)} s CPU in this ` +
+          `process${e.name === 'pglite' ? ' (the database included)' : ' (the server not included)'}`,
       );
     } finally {
       await e.drop();
@@ -174,8 +184,10 @@ async function withDns(n: number, concurrency: number): Promise<void> {
       await migrate(lite);
       await loadSources(lite, ips);
       const t = performance.now();
+      const cpu = process.cpuUsage();
       const r = await runEnrichment(lite, enricher, { orgId: DEFAULT_ORG_ID, scope: 'all' });
       const s = (performance.now() - t) / 1000;
+      const cpuText = cpuSeconds(cpu);
       const counts = await lite.query<{ dns_status: string; fcrdns: boolean | null; n: number }>(
         'SELECT dns_status, fcrdns, count(*)::int8 AS n FROM ip_enrichment GROUP BY 1, 2 ORDER BY 1, 2',
       );
@@ -183,7 +195,7 @@ async function withDns(n: number, concurrency: number): Promise<void> {
         `pglite   reverse DNS at concurrency ${concurrency}: ${r.enriched.toLocaleString('en')} addresses in ` +
           `${s.toFixed(2)} s (${Math.round(r.enriched / s).toLocaleString('en')} addresses/s, PTR + forward ` +
           `confirmation); ${counts.rows.map((c) => `${c.dns_status}${c.fcrdns === null ? '' : ` fcrdns=${c.fcrdns}`}: ${c.n}`).join(', ')}; ` +
-          `timeouts ${enricher.dnsStats()?.timeouts ?? 0}`,
+          `timeouts ${enricher.dnsStats()?.timeouts ?? 0}; ${cpuText} s CPU in this process (not the DNS server's)`,
       );
     } finally {
       await lite.close();

@@ -1,5 +1,5 @@
 // The offline location data of a process: the shipped country and AS databases, loaded once on first use (so
-// that processes which never enrich, and every test that starts a server, do not pay the ~0.5 s and ~40 MB),
+// that processes which never enrich, and every test that starts a server, do not pay the ~1 s and ~50 MB),
 // shared by every enricher of the process.
 import { AsnDatabase } from './asn-database.js';
 import { CountryDatabase } from './country-database.js';
