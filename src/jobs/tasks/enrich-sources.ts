@@ -6,6 +6,7 @@
 // waiting long behind a large backfill or slow DNS.
 import { runEnrichment, type EnrichRun } from '../../enrich/enrich-sources.js';
 import { PermanentTaskError, defineTask, enqueueTask } from './define.js';
+import { queueIdentification } from './identify-senders.js';
 
 export type EnrichSourcesPayload = EnrichRun;
 
@@ -44,6 +45,7 @@ export const enrichSourcesTask = defineTask<EnrichSourcesPayload>()({
         rerunIfRunning: true,
       });
     }
+    if (r.done) await queueIdentification(ctx.queue, payload.orgId);
     const dns = ctx.enricher.dnsStats();
     return {
       orgId: payload.orgId,
