@@ -302,6 +302,7 @@ const NOOP_HANDLERS: TaskHandlers = {
   'refresh-rollups': noop,
   retention: noop,
   'enrich-sources': noop,
+  'identify-senders': noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

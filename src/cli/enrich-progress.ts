@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Config } from '../config/index.js';
 import { SourceEnricher } from '../enrich/enricher.js';
 import { countPending, runEnrichment, type EnrichRun } from '../enrich/enrich-sources.js';
+import { runIdentification } from '../enrich/identify-sources.js';
 import type { Database } from '../store/database.js';
 
 export interface CliEnrichSummary {
@@ -38,6 +39,7 @@ export async function enrichFromCli(
       onProgress: (enriched) => bar?.update(Math.min(enriched, total)),
     });
     bar?.update(total);
+    await runIdentification(db, { orgId: run.orgId, scope: 'new' });
     return { enriched: r.enriched, dnsTimeouts: enricher.dnsStats()?.timeouts ?? null };
   } finally {
     bar?.stop();

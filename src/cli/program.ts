@@ -9,6 +9,7 @@ import { parseCommand } from './commands/parse.js';
 import { reprocessCommand } from './commands/reprocess.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { schedulerCommand } from './commands/scheduler.js';
+import { sendersCommand } from './commands/senders.js';
 import { serveCommand } from './commands/serve.js';
 import { summaryCommand } from './commands/summary.js';
 import { workerCommand } from './commands/worker.js';
@@ -30,7 +31,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env DATABASE_URL)')
     .option(
       '--org <slug>',
-      'organisation that import, reprocess, summary and enrich act in (env DMARC_ORG, default: default)',
+      'organisation that import, reprocess, summary, enrich and senders act in (env DMARC_ORG, default: default)',
     )
     .showHelpAfterError('(run with --help for usage)')
     // every variable, from the configuration's one schema (descriptions, defaults, secrets)
@@ -47,6 +48,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     summaryCommand(),
     reprocessCommand(),
     enrichCommand(),
+    sendersCommand(),
     migrateCommand(),
     userCommand(),
   ]) {

@@ -11,6 +11,7 @@ import { SourceEnricher } from '../enrich/enricher.js';
 import { IdleWatcher } from '../ingest/imap/idle.js';
 import { errorText } from '../jobs/history.js';
 import type { JobQueue } from '../jobs/queue.js';
+import { queueStaleIdentifications } from '../jobs/tasks/identify-senders.js';
 import { sweepPendingKey } from '../jobs/tasks/sweep-pending.js';
 import { RedisLeaderLock, Scheduler, leaderKey } from '../jobs/scheduler.js';
 import type { Database } from '../store/database.js';
@@ -66,6 +67,10 @@ export async function startBackground(
     void queue
       .enqueue('sweep-pending', db.kind === 'pglite' ? { olderThanMs: 0 } : {}, { dedupeKey: sweepPendingKey() })
       .catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not queue the start-up sweep'));
+    // A new sender catalogue (an upgrade) re-identifies the sources identified with the previous one.
+    void queueStaleIdentifications(db, queue).catch((err: unknown) =>
+      log.warn({ err: errorText(err) }, 'could not queue the identification of senders'),
+    );
   }
 
   let lockRedis: Redis | undefined;

@@ -80,7 +80,14 @@ export async function updateOrg(
 }
 
 /** Tables whose rows belong to an organisation without a foreign key to it (deleted here explicitly). */
-const UNREFERENCED_TABLES = ['records', 'rollup_daily', 'rollup_source_daily', 'report_reasons', 'task_runs'];
+const UNREFERENCED_TABLES = [
+  'records',
+  'rollup_daily',
+  'rollup_source_daily',
+  'report_reasons',
+  'task_runs',
+  'source_senders',
+];
 const BATCH = 5000;
 
 /**

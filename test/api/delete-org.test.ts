@@ -33,14 +33,28 @@ describe.each(availableEngines())('deleting an organisation on %s', (engine) => 
     }
     await x.queue.drain();
     expect(await count('records', org.id)).toBeGreaterThan(0);
+    // its identified senders and sender rules go too
+    for (const id of [org.id, DEFAULT_ORG_ID]) {
+      await x.t.db.query(
+        `INSERT INTO source_senders (org_id, ip, sender_key, sender, type, known, reason, catalogue_version)
+         VALUES ($1, '192.0.2.1', 'unknown', 'Unknown', 'unknown', false, 'test', 'test')`,
+        [id],
+      );
+      await x.t.db.query(
+        `INSERT INTO sender_rules (org_id, domain, kind, value, verdict) VALUES ($1, NULL, 'service', 'sendgrid', 'approved')`,
+        [id],
+      );
+    }
     const kept = await count('records', DEFAULT_ORG_ID);
     expect(kept).toBeGreaterThan(0);
 
     const r = await x.app.inject({ method: 'DELETE', url: '/api/orgs/doomed', headers });
     expect(r.statusCode, r.body).toBe(204);
-    for (const table of ['records', 'reports', 'ingested_files', 'rollup_daily']) {
+    for (const table of ['records', 'reports', 'ingested_files', 'rollup_daily', 'source_senders', 'sender_rules']) {
       expect(await count(table, org.id), table).toBe(0);
     }
+    expect(await count('source_senders', DEFAULT_ORG_ID)).toBe(1);
+    expect(await count('sender_rules', DEFAULT_ORG_ID)).toBe(1);
     expect(await count('records', DEFAULT_ORG_ID)).toBe(kept);
     expect((await x.app.inject({ method: 'GET', url: '/api/orgs/doomed', headers })).statusCode).toBe(404);
   });

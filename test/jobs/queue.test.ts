@@ -40,6 +40,7 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     'refresh-rollups': none,
     retention: none,
     'enrich-sources': none,
+    'identify-senders': none,
     ...over,
   };
 }

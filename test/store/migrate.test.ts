@@ -71,6 +71,9 @@ describe('migrations from scratch', () => {
           'rollup_source_daily',
           'ip_enrichment',
           'ip_enrichment_checks',
+          'source_senders',
+          'source_sender_checks',
+          'sender_rules',
         ]),
       );
     } finally {

@@ -6,6 +6,7 @@
 // waiting long behind a large backfill or slow DNS.
 import { runEnrichment, type EnrichRun } from '../../enrich/enrich-sources.js';
 import { PermanentTaskError, defineTask, enqueueTask } from './define.js';
+import { queueIdentification } from './identify-senders.js';
 
 export type EnrichSourcesPayload = EnrichRun;
 
@@ -45,6 +46,7 @@ export const enrichSourcesTask = defineTask<EnrichSourcesPayload>()({
         rerunIfRunning: true,
       });
     }
+    if (r.done) await queueIdentification(ctx.queue, payload.orgId);
     // (the process's counters: this run's share)
     const after = ctx.enricher.dnsStats();
     return {

@@ -7,6 +7,7 @@ import { SCHEDULED_TASKS, type ScheduledTask } from '../../config/jobs.js';
 import type { TaskDefinition } from './define.js';
 import { enrichSourcesTask } from './enrich-sources.js';
 import { fetchImapTask } from './fetch-imap.js';
+import { identifySendersTask } from './identify-senders.js';
 import { processFileTask } from './process-file.js';
 import { refreshRollupsTask } from './refresh-rollups.js';
 import { retentionTask } from './retention.js';
@@ -20,6 +21,7 @@ export const TASKS = [
   refreshRollupsTask,
   retentionTask,
   enrichSourcesTask,
+  identifySendersTask,
 ] as const;
 
 export type AnyTask = (typeof TASKS)[number];
