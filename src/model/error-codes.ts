@@ -49,6 +49,10 @@ export const ErrorCodes = {
   report_not_found: { status: 404, title: 'Report not found', exit: failure },
   task_not_found: { status: 404, title: 'Task run not found', exit: failure },
   mailbox_not_found: { status: 404, title: 'Mailbox not found', exit: failure },
+  alert_not_found: { status: 404, title: 'Alert not found', exit: failure },
+  alert_rule_not_found: { status: 404, title: 'Alert rule not found', exit: failure },
+  alert_channel_not_found: { status: 404, title: 'Alert channel not found', exit: failure },
+  alert_suppression_not_found: { status: 404, title: 'Suppression not found', exit: failure },
   /** An organisation the caller cannot enter, whether it exists or not (slugs cannot be probed). */
   organization_not_found: { status: 404, title: 'Organisation not found', exit: failure },
 
@@ -63,6 +67,12 @@ export const ErrorCodes = {
   slug_taken: { status: 409, title: 'Organisation slug taken', exit: failure },
   too_many_keys: { status: 409, title: 'Too many API keys', exit: failure },
   imap_not_configured: { status: 409, title: 'No IMAP mailbox configured', exit: usage },
+  /** Another rule or channel of the organisation has the name. */
+  name_taken: { status: 409, title: 'Name taken', exit: failure },
+  /** Acknowledging or resolving an alert that is resolved already. */
+  alert_resolved: { status: 409, title: 'Alert resolved', exit: failure },
+  /** An e-mail channel without an SMTP server (DMARC_SMTP_URL or DMARC_SMTP_HOST). */
+  smtp_not_configured: { status: 409, title: 'No SMTP server configured', exit: usage },
 
   // ---- sizes and media types (413, 415) ----
   payload_too_large: { status: 413, title: 'Payload Too Large', exit: failure },

@@ -1,0 +1,373 @@
+// The life of an alert: what a breach (or its absence) does to the alert of its fingerprint, and what people do
+// to it. Calm by design:
+//
+// - at most one unresolved alert per fingerprint; a breach seen again updates it (lastSeenAt, the latest figures
+//   and summary; `occurrences` counts the check periods — hours — it was seen in) and notifies nobody;
+// - a notification goes out when an alert opens, when its severity rises (escalation) and, if its rule asks,
+//   when it resolves — never for a breach inside a suppression (recorded, flagged, not notified; an alert opened
+//   during a maintenance window notifies when its breach goes on after the window);
+// - an alert resolves itself once its condition has been clear for the rule's resolveAfterMinutes, and its
+//   fingerprint cannot open again before the rule's cooldownMinutes have passed;
+// - open → acknowledged → resolved by people (analysts), each change with who, when and a note, in the alert's
+//   history and in the audit log.
+//
+// Everything here runs inside the caller's transaction, which holds the organisation's alert lock (lockAlerts),
+// so that two evaluations (or an evaluation and a person) never decide about the same alert at once.
+import { audit } from '../auth/audit.js';
+import type { AlertChannel } from '../store/alert-channels.js';
+import type { AlertRule } from '../store/alert-rules.js';
+import type { AlertSuppression } from '../store/alert-suppressions.js';
+import {
+  getAlert,
+  insertAlert,
+  insertAlertEvent,
+  listUnresolvedAlerts,
+  recentlyResolved,
+  updateAlert,
+  type Alert,
+  type AlertChanges,
+} from '../store/alerts.js';
+import { insertDelivery } from '../store/alert-deliveries.js';
+import type { Queryable } from '../store/database.js';
+import { fingerprint } from './fingerprint.js';
+import { maxSeverity, severityRank, type Breach, type NotificationEvent, type Severity } from './model.js';
+import { activeSuppression } from './suppressions.js';
+
+/** Who changes an alert: a person, or the evaluation ('system'). */
+export interface Actor {
+  id: number | null;
+  email: string;
+  ip?: string | null;
+}
+
+export const SYSTEM: Actor = { id: null, email: 'system' };
+
+/** Takes the organisation's alert lock until the end of the transaction. */
+export async function lockAlerts(tx: Queryable, orgId: number): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('dmarc-alerts'), $1::int)`, [orgId]);
+}
+
+export interface RuleResult {
+  rule: AlertRule;
+  /** What the rule found now. Only rules that were evaluated successfully: a failed one decides nothing. */
+  breaches: Breach[];
+}
+
+export interface LifecycleSummary {
+  breaches: number;
+  opened: number;
+  updated: number;
+  escalated: number;
+  resolved: number;
+  /** Breaches inside a suppression (recorded, not notified). */
+  suppressed: number;
+  /** Breaches of a fingerprint resolved less than its rule's cooldown ago (not opened). */
+  coolingDown: number;
+  /** The deliveries created (to be sent by the notify task). */
+  deliveries: number[];
+}
+
+interface Context {
+  tx: Queryable;
+  orgId: number;
+  now: Date;
+  channels: ReadonlyMap<number, AlertChannel>;
+  suppressions: readonly AlertSuppression[];
+}
+
+const HOUR_MS = 3_600_000;
+const hourOf = (t: Date): number => Math.floor(t.getTime() / HOUR_MS);
+
+async function record(
+  c: Pick<Context, 'tx' | 'orgId' | 'now'>,
+  alert: Alert,
+  actor: Actor,
+  action: string,
+  change: { from?: Alert['state'] | null; to?: Alert['state'] | null; note?: string | null; details?: object } = {},
+): Promise<void> {
+  const details = { ...(change.details ?? {}) } as Record<string, unknown>;
+  await insertAlertEvent(c.tx, c.orgId, {
+    alertId: alert.id,
+    at: c.now,
+    actorId: actor.id,
+    actor: actor.email,
+    action,
+    fromState: change.from ?? null,
+    toState: change.to ?? null,
+    note: change.note ?? null,
+    details,
+  });
+  await audit(
+    c.tx,
+    {
+      orgId: c.orgId,
+      actorId: actor.id,
+      actor: actor.email,
+      action: `alert.${action}`,
+      target: `alert:${alert.id}`,
+      ip: actor.ip ?? null,
+      outcome: 'success',
+      details: { rule: alert.ruleName, ...(change.note ? { note: change.note } : {}), ...details },
+    },
+    c.now,
+  );
+}
+
+/** One delivery per enabled channel of the rule. */
+async function notify(
+  c: Context,
+  rule: Pick<AlertRule, 'channelIds'>,
+  alert: Alert,
+  event: NotificationEvent,
+  severity: Severity,
+  out: number[],
+): Promise<void> {
+  for (const id of rule.channelIds) {
+    const ch = c.channels.get(id);
+    if (!ch || !ch.enabled) continue;
+    out.push(
+      await insertDelivery(
+        c.tx,
+        c.orgId,
+        { alertId: alert.id, channelId: ch.id, channelName: ch.name, channelType: ch.type, event, severity },
+        c.now,
+      ),
+    );
+  }
+}
+
+/** What the notified severity becomes, and the notification to send, for an active breach that is not suppressed. */
+function notificationFor(notified: Severity | null, severity: Severity): NotificationEvent | null {
+  if (notified === null) return 'opened';
+  return severityRank(severity) > severityRank(notified) ? 'escalated' : null;
+}
+
+/** JSON with the keys of objects sorted: jsonb hands objects back with its own key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
+}
+
+/** Changes that differ from the alert (nothing to write when the evaluation saw the same as before). */
+function diff(alert: Alert, c: AlertChanges): AlertChanges {
+  const out: AlertChanges = {};
+  for (const [k, v] of Object.entries(c) as [keyof AlertChanges, unknown][]) {
+    const before = alert[k] as unknown;
+    const same =
+      v instanceof Date && before instanceof Date
+        ? v.getTime() === before.getTime()
+        : canonical(v) === canonical(before);
+    if (!same) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Applies what the rules found now to the organisation's alerts: opens, updates, escalates and resolves them, and
+ * creates the deliveries of the notifications due. Applying the same results twice changes nothing.
+ */
+export async function applyRuleResults(
+  tx: Queryable,
+  orgId: number,
+  now: Date,
+  results: readonly RuleResult[],
+  channels: readonly AlertChannel[],
+  suppressions: readonly AlertSuppression[],
+): Promise<LifecycleSummary> {
+  const c: Context = { tx, orgId, now, channels: new Map(channels.map((ch) => [ch.id, ch])), suppressions };
+  const s: LifecycleSummary = {
+    breaches: 0,
+    opened: 0,
+    updated: 0,
+    escalated: 0,
+    resolved: 0,
+    suppressed: 0,
+    coolingDown: 0,
+    deliveries: [],
+  };
+  const unresolved = new Map((await listUnresolvedAlerts(tx, orgId)).map((a) => [a.fingerprint, a]));
+  const longestCooldown = Math.max(0, ...results.map((r) => r.rule.cooldownMinutes));
+  const resolvedAt = await recentlyResolved(tx, orgId, new Date(now.getTime() - longestCooldown * 60_000));
+  const seen = new Set<string>();
+
+  for (const { rule, breaches } of results) {
+    for (const b of breaches) {
+      const fp = fingerprint(orgId, rule.id, b.domain, b.subject);
+      if (seen.has(fp)) continue; // a rule naming the same situation twice
+      seen.add(fp);
+      s.breaches++;
+      const severity = maxSeverity(rule.severity, b.severity ?? rule.severity);
+      const sup = activeSuppression(suppressions, now, rule.id, b.domain, b.subject);
+      if (sup) s.suppressed++;
+      const existing = unresolved.get(fp);
+      if (existing) {
+        const escalates = severityRank(severity) > severityRank(existing.severity);
+        const due = sup ? null : notificationFor(existing.notifiedSeverity, maxSeverity(existing.severity, severity));
+        const changes = diff(existing, {
+          summary: b.summary,
+          figures: b.figures,
+          lastSeenAt: now,
+          occurrences: existing.occurrences + (hourOf(now) > hourOf(existing.lastSeenAt) ? 1 : 0),
+          clearSince: null,
+          suppressed: sup !== undefined,
+          suppressedBy: sup?.id ?? null,
+          ...(escalates ? { severity } : {}),
+          ...(due ? { notifiedSeverity: maxSeverity(existing.severity, severity) } : {}),
+        });
+        if (Object.keys(changes).length === 0) continue;
+        const alert = await updateAlert(tx, orgId, existing.id, { ...changes, updatedAt: now });
+        s.updated++;
+        if (escalates) {
+          s.escalated++;
+          await record(c, alert, SYSTEM, 'escalated', {
+            details: { from: existing.severity, to: severity, ...(sup ? { suppressedBy: sup.id } : {}) },
+          });
+        }
+        if (due) await notify(c, rule, alert, due, alert.severity, s.deliveries);
+        continue;
+      }
+      const resolved = resolvedAt.get(fp);
+      if (resolved && now.getTime() < resolved.getTime() + rule.cooldownMinutes * 60_000) {
+        s.coolingDown++;
+        continue;
+      }
+      let alert = await insertAlert(
+        tx,
+        orgId,
+        {
+          ruleId: rule.id,
+          ruleName: rule.name,
+          ruleType: rule.type,
+          fingerprint: fp,
+          domain: b.domain,
+          subject: b.subject,
+          severity,
+          summary: b.summary,
+          figures: b.figures,
+          suppressed: sup !== undefined,
+          suppressedBy: sup?.id ?? null,
+        },
+        now,
+      );
+      s.opened++;
+      await record(c, alert, SYSTEM, 'opened', {
+        to: 'open',
+        details: {
+          severity,
+          summary: b.summary,
+          ...(sup ? { suppressedBy: sup.id, suppressionReason: sup.reason } : {}),
+        },
+      });
+      if (!sup) {
+        alert = await updateAlert(tx, orgId, alert.id, { notifiedSeverity: severity });
+        await notify(c, rule, alert, 'opened', severity, s.deliveries);
+      }
+    }
+  }
+
+  // The alerts of the rules just evaluated whose condition is clear now.
+  const rules = new Map(results.map((r) => [r.rule.id, r.rule]));
+  for (const alert of unresolved.values()) {
+    const rule = alert.ruleId !== null ? rules.get(alert.ruleId) : undefined;
+    if (!rule || seen.has(alert.fingerprint)) continue;
+    const clearSince = alert.clearSince ?? now;
+    if (now.getTime() - clearSince.getTime() < rule.resolveAfterMinutes * 60_000) {
+      if (alert.clearSince === null) {
+        await updateAlert(tx, orgId, alert.id, { clearSince, updatedAt: now });
+        s.updated++;
+      }
+      continue;
+    }
+    await resolve(c, rule, alert, SYSTEM, null, { automatic: true, clearSince: clearSince.toISOString() }, s);
+  }
+  return s;
+}
+
+async function resolve(
+  c: Context,
+  rule: AlertRule | undefined,
+  alert: Alert,
+  actor: Actor,
+  note: string | null,
+  details: object,
+  s: Pick<LifecycleSummary, 'resolved' | 'deliveries'>,
+): Promise<Alert> {
+  const resolved = await updateAlert(c.tx, c.orgId, alert.id, {
+    state: 'resolved',
+    resolvedAt: c.now,
+    resolvedBy: actor.email,
+    updatedAt: c.now,
+  });
+  s.resolved++;
+  await record(c, resolved, actor, 'resolved', { from: alert.state, to: 'resolved', note, details });
+  const quiet =
+    alert.ruleId === null ||
+    activeSuppression(c.suppressions, c.now, alert.ruleId, alert.domain, alert.subject) !== undefined;
+  if (rule?.notifyOnResolve && alert.notifiedSeverity !== null && !quiet) {
+    await notify(c, rule, resolved, 'resolved', resolved.severity, s.deliveries);
+  }
+  return resolved;
+}
+
+/** The alert is resolved already: it can be neither acknowledged nor resolved again. */
+export class AlertResolvedError extends Error {
+  constructor(readonly alertId: number) {
+    super(`alert ${alertId} is resolved`);
+    this.name = 'AlertResolvedError';
+  }
+}
+
+export interface PersonChange {
+  alert: Alert;
+  /** False when nothing changed (acknowledging an acknowledged alert). */
+  changed: boolean;
+  deliveries: number[];
+}
+
+/**
+ * A person acknowledges or resolves an alert (undefined: no such alert in the organisation). `rule`,
+ * `channels` and `suppressions` are the organisation's current ones (a resolve may notify).
+ */
+export async function changeByPerson(
+  tx: Queryable,
+  orgId: number,
+  now: Date,
+  id: number,
+  action: 'acknowledge' | 'resolve',
+  actor: Actor,
+  note: string | null,
+  env: {
+    rule: (id: number) => Promise<AlertRule | undefined>;
+    channels: readonly AlertChannel[];
+    suppressions: readonly AlertSuppression[];
+  },
+): Promise<PersonChange | undefined> {
+  const alert = await getAlert(tx, orgId, id);
+  if (!alert) return undefined;
+  if (alert.state === 'resolved') throw new AlertResolvedError(id);
+  const c: Context = {
+    tx,
+    orgId,
+    now,
+    channels: new Map(env.channels.map((ch) => [ch.id, ch])),
+    suppressions: env.suppressions,
+  };
+  if (action === 'acknowledge') {
+    if (alert.state === 'acknowledged') return { alert, changed: false, deliveries: [] };
+    const acknowledged = await updateAlert(tx, orgId, id, {
+      state: 'acknowledged',
+      acknowledgedAt: now,
+      acknowledgedBy: actor.email,
+      updatedAt: now,
+    });
+    await record(c, acknowledged, actor, 'acknowledged', { from: alert.state, to: 'acknowledged', note });
+    return { alert: acknowledged, changed: true, deliveries: [] };
+  }
+  const rule = alert.ruleId !== null ? await env.rule(alert.ruleId) : undefined;
+  const s = { resolved: 0, deliveries: [] as number[] };
+  const resolved = await resolve(c, rule, alert, actor, note, {}, s);
+  return { alert: resolved, changed: true, deliveries: s.deliveries };
+}
