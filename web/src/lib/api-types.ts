@@ -2242,7 +2242,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
           name?: string;
         };
         header?: never;
@@ -2261,7 +2261,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -2329,7 +2329,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -4773,7 +4773,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
           name?: string;
         };
         header?: never;
@@ -4795,7 +4795,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -4865,7 +4865,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
