@@ -49,6 +49,7 @@ describe('schedules', () => {
     expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
       'process-file',
       'enrich-sources',
+      'identify-senders',
     ]);
     for (const t of TASKS) expect(t.description.length).toBeGreaterThan(10);
   });
