@@ -128,10 +128,14 @@ describe.runIf(ready)('a worker killed in the middle of a batch', () => {
       expect(r.rows[0]!.worker).toBe(secondWorker);
     }
     // the stored reports' enrich-sources runs finish too
-    await waitFor('the queue drained', async () => {
-      const c = await producer.queue.getJobCounts('active', 'waiting', 'delayed');
-      return (c.active ?? 0) + (c.waiting ?? 0) + (c.delayed ?? 0) === 0;
-    });
+    await waitFor(
+      'the queue drained',
+      async () => {
+        const c = await producer.queue.getJobCounts('active', 'waiting', 'delayed');
+        return (c.active ?? 0) + (c.waiting ?? 0) + (c.delayed ?? 0) === 0;
+      },
+      120_000,
+    );
     const counts = await producer.queue.getJobCounts('failed', 'active', 'waiting', 'delayed');
     expect(counts).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     const completed = await producer.queue.getJobs(['completed'], 0, -1);

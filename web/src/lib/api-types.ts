@@ -2888,7 +2888,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Audit log: logins, failed logins, user and key changes, uploads, exports (newest first) */
+    /** Audit log: logins, failed logins, user, key and organisation changes, uploads, deletions (newest first) */
     get: {
       parameters: {
         query?: {
@@ -5449,7 +5449,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Audit log: logins, failed logins, user and key changes, uploads, exports (newest first) */
+    /** Audit log: logins, failed logins, user, key and organisation changes, uploads, deletions (newest first) */
     get: {
       parameters: {
         query?: {
