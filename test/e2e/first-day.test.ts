@@ -490,6 +490,49 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     });
   });
 
+  describe('10. the queue monitor opens in a tab of its own, with a way back; the icon is served', () => {
+    it('the Ingestion page stays; the new tab shows the runs on one line each and links back', async () => {
+      await page.setViewportSize({ width: WIDTHS[0], height: 900 });
+      await page.goto(`${server.url}/tasks`);
+      const [board] = await Promise.all([
+        page.context().waitForEvent('page'),
+        page.getByRole('button', { name: /Queue monitor/ }).click(),
+      ]);
+      await board.waitForURL(/\/admin\/queues$/);
+      await board.getByRole('heading', { name: 'Background tasks' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/tasks');
+      await board.screenshot({ path: path.join(SHOTS_DIR, 'first-day-queue-monitor.png') });
+      // every time is on one line (no wrapped timestamps): its text makes a single line box
+      const lines = await board.locator('td:nth-child(6), td:nth-child(7), td:nth-child(8)').evaluateAll((cells) =>
+        cells.map((c) => {
+          const doc = (
+            globalThis as unknown as {
+              document: {
+                createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } };
+              };
+            }
+          ).document;
+          const range = doc.createRange();
+          range.selectNodeContents(c);
+          return range.getClientRects().length;
+        }),
+      );
+      expect(lines.length).toBeGreaterThan(0);
+      for (const n of lines) expect(n).toBeLessThanOrEqual(1);
+      await board.getByRole('link', { name: /Back to the dashboard/ }).click();
+      await board.waitForURL(/\/tasks$/);
+      await board.close();
+    });
+
+    it('/favicon.ico leads to the icon the pages name', async () => {
+      const r = await fetch(`${server.url}/favicon.ico`);
+      expect(r.status).toBe(200);
+      expect(r.url).toBe(`${server.url}/favicon.svg`);
+      expect(r.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
+    });
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -73,13 +73,21 @@ export function Tasks(): JSX.Element {
     }
   };
 
-  // The queue board is a page of its own: the browser gets a short admin cookie for /admin first.
+  // The queue board is a page of its own, in a tab of its own (the dashboard stays where it was): the browser
+  // gets a short admin cookie for /admin first. The tab is opened during the click, or a popup blocker refuses it.
   const openBoard = async (): Promise<void> => {
     setNotice(null);
+    const tab = window.open('about:blank', '_blank');
     try {
       await api.post('/auth/admin-session', {});
-      window.location.assign('/admin/queues');
+      if (tab) {
+        tab.opener = null;
+        tab.location.href = '/admin/queues';
+      } else {
+        window.location.assign('/admin/queues');
+      }
     } catch (err) {
+      tab?.close();
       setNotice(`Could not open the queue monitor: ${describeError(err)}`);
     }
   };
@@ -88,8 +96,8 @@ export function Tasks(): JSX.Element {
     <>
       <PageHeader title="Ingestion">
         {hasRole(user, 'admin') ? (
-          <button type="button" class="secondary" onClick={() => void openBoard()}>
-            Queue monitor
+          <button type="button" class="secondary" title="Opens in a new tab" onClick={() => void openBoard()}>
+            Queue monitor ↗
           </button>
         ) : null}
         {hasRole(user, 'analyst') ? (
