@@ -14,6 +14,7 @@ import { SLUG_PATTERN } from './plugins/auth.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { breakdownRoutes } from './routes/breakdowns.js';
+import { deletionRoutes } from './routes/deletions.js';
 import { fileRoutes } from './routes/files.js';
 import { keyRoutes } from './routes/keys.js';
 import { organizationRoutes } from './routes/organizations.js';
@@ -62,6 +63,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   });
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });
+  await app.register(deletionRoutes, { deps: o.deps });
   await app.register(taskRoutes, { deps: o.deps });
   await app.register(userRoutes, { prefix: '/users', auth: o.auth });
   await app.register(keyRoutes, { prefix: '/keys', auth: o.auth });

@@ -1901,7 +1901,42 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete one report and its records (figures follow at once; its file stays) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -2219,7 +2254,43 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete a file, its kept bytes and the reports stored from it (figures follow at once) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -4421,7 +4492,44 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete one report and its records (figures follow at once; its file stays) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -4750,7 +4858,45 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete a file, its kept bytes and the reports stored from it (figures follow at once) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
