@@ -533,6 +533,49 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     });
   });
 
+  describe('7. an admin deletes a file imported by mistake, and a report; the figures follow', () => {
+    it('the file: from its row on the Ingestion page, after a confirmation', async () => {
+      const form = new FormData();
+      form.append('files', new Blob(['# notes\nnot a report\n']), 'NOTES.md');
+      await api('/api/upload', { method: 'POST', body: form });
+      await page.goto(`${server.url}/tasks`);
+      const row = page.locator('tr', { has: page.locator('td.file-name', { hasText: 'NOTES.md' }) });
+      await row.waitFor();
+      await shot('ingestion-files');
+      // sizes on one line ("1.5 KB", not "1.5 / KB")
+      const sizes = await page
+        .locator('td.num.nowrap')
+        .evaluateAll((cells) =>
+          cells.map(
+            (c) =>
+              (globalThis as unknown as { getComputedStyle(e: unknown): { whiteSpace: string } }).getComputedStyle(c)
+                .whiteSpace,
+          ),
+        );
+      expect(sizes.length).toBeGreaterThan(0);
+      expect(new Set(sizes)).toEqual(new Set(['nowrap']));
+      page.once('dialog', (d) => void d.accept());
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('status').filter({ hasText: 'Deleted “NOTES.md”' }).waitFor();
+      await row.waitFor({ state: 'detached' });
+      const files = await api<{ items: { name: string }[] }>('/api/files?limit=200');
+      expect(files.items.map((f) => f.name)).not.toContain('NOTES.md');
+    });
+
+    it('a report: from its page; its messages leave the summary', async () => {
+      const before = await api<{ messages: number; reports: number }>('/api/rollup/summary');
+      const report = (await api<{ items: { id: number; messages: number }[] }>('/api/reports?limit=1')).items[0]!;
+      await page.goto(`${server.url}/reports/${report.id}`);
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Delete report' }).click();
+      await page.waitForURL(/\/reports$/);
+      const after = await api<{ messages: number; reports: number }>('/api/rollup/summary');
+      expect(after.reports).toBe(before.reports - 1);
+      expect(after.messages).toBe(before.messages - report.messages);
+      await shot('report-deleted');
+    });
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });
