@@ -22,7 +22,7 @@ interface Job {
   payload: unknown;
   attempts: number;
   dedupeKey: string | undefined;
-  state: 'queued' | 'running' | 'retrying';
+  state: 'queued' | 'running' | 'retrying' | 'delayed';
 }
 
 export interface InProcessQueueOptions {
@@ -58,6 +58,8 @@ export class InProcessQueue implements JobQueue {
   private concurrency = 1;
   private closing = false;
   private readonly timers = new Map<NodeJS.Timeout, Job>();
+  /** Jobs queued with a delay, not yet due: drain() does not wait for them (close() abandons them). */
+  private readonly delayed = new Map<NodeJS.Timeout, Job>();
   private readonly pendingWrites = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
   private readonly maxAttempts: number;
@@ -90,6 +92,20 @@ export class InProcessQueue implements JobQueue {
     if (this.closing) return job.id;
     if (key !== undefined) this.byKey.set(key, job);
     await this.history.queued(job.id, name, payload, this.maxAttempts);
+    const delay = options.delayMs ?? 0;
+    if (delay > 0) {
+      job.state = 'delayed';
+      const t = setTimeout(() => {
+        this.delayed.delete(t);
+        if (this.closing) return;
+        job.state = 'queued';
+        this.queued.push(job);
+        this.pump();
+      }, delay);
+      t.unref();
+      this.delayed.set(t, job);
+      return job.id;
+    }
     this.queued.push(job);
     this.pump();
     return job.id;
@@ -201,12 +217,14 @@ export class InProcessQueue implements JobQueue {
     if (this.closing) return this.drain();
     this.closing = true;
     // Waiting retries and queued jobs will not run in this process: their history says so.
-    const abandoned = [...this.queued, ...this.timers.values()];
+    const abandoned = [...this.queued, ...this.timers.values(), ...this.delayed.values()];
     for (const t of this.timers.keys()) {
       clearTimeout(t);
       this.running--;
     }
     this.timers.clear();
+    for (const t of this.delayed.keys()) clearTimeout(t);
+    this.delayed.clear();
     this.queued.length = 0;
     this.reruns.clear();
     this.notifyIfIdle();

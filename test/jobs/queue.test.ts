@@ -41,6 +41,8 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     retention: none,
     'enrich-sources': none,
     'identify-senders': none,
+    'check-alerts': none,
+    notify: none,
     ...over,
   };
 }
