@@ -54,6 +54,8 @@ export class InProcessQueue implements JobQueue {
   private readonly reruns = new Map<string, { name: TaskName; payload: unknown }>();
   private readonly explicitIds = new Set<string>();
   private running = 0;
+  /** Jobs waiting for their retry: drain() waits for them, but they hold no turn (the next job runs meanwhile). */
+  private waitingRetries = 0;
   private handlers: TaskHandlers | undefined;
   private concurrency = 1;
   private closing = false;
@@ -182,10 +184,10 @@ export class InProcessQueue implements JobQueue {
       job.state = 'retrying';
       await this.history.failed(job.id, error, delay);
       this.event({ type: 'retrying', id: job.id, name: job.name, attempt: job.attempts, delayMs: delay, error });
-      this.running++; // the retry counts as in flight, so that drain() waits for it
+      this.waitingRetries++; // in flight for drain(), but the queue's other jobs run meanwhile
       const t = setTimeout(() => {
         this.timers.delete(t);
-        this.running--;
+        this.waitingRetries--;
         job.state = 'queued';
         this.queued.unshift(job);
         this.pump();
@@ -195,8 +197,12 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
+  private idle(): boolean {
+    return this.running === 0 && this.waitingRetries === 0;
+  }
+
   private notifyIfIdle(): void {
-    if (this.running === 0 && (this.queued.length === 0 || !this.handlers || this.closing)) {
+    if (this.idle() && (this.queued.length === 0 || !this.handlers || this.closing)) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();
@@ -205,7 +211,7 @@ export class InProcessQueue implements JobQueue {
 
   async drain(): Promise<void> {
     for (;;) {
-      if (!(this.running === 0 && (this.queued.length === 0 || this.closing))) {
+      if (!(this.idle() && (this.queued.length === 0 || this.closing))) {
         await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       }
       if (this.pendingWrites.size === 0) return;
@@ -220,7 +226,7 @@ export class InProcessQueue implements JobQueue {
     const abandoned = [...this.queued, ...this.timers.values(), ...this.delayed.values()];
     for (const t of this.timers.keys()) {
       clearTimeout(t);
-      this.running--;
+      this.waitingRetries--;
     }
     this.timers.clear();
     for (const t of this.delayed.keys()) clearTimeout(t);
