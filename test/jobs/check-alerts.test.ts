@@ -114,6 +114,30 @@ describe('the check-alerts task', () => {
     await w.queue.close();
   });
 
+  it('a delivery left unsent for a while (its job lost) is queued again by the next run', async () => {
+    const orgId = await breachingOrg();
+    const w = worker();
+    await w.queue.enqueue('check-alerts', { orgId });
+    await w.queue.drain();
+    // as if the process had stopped before the notify job ran
+    await t.db.query(
+      `UPDATE alert_deliveries SET state = 'pending', attempts = 0, last_error = NULL, updated_at = $2 WHERE org_id = $1`,
+      [orgId, new Date(T0.getTime() - 3_600_000)],
+    );
+    await w.queue.enqueue('check-alerts', { orgId });
+    await w.queue.drain();
+    const runs = (await listTaskRuns(t.db, { orgId, limit: 20, names: ['check-alerts'] })).items;
+    expect(runs[0]!.result).toMatchObject({ opened: 0, deliveries: 0, requeued: 1 });
+    expect((await listTaskRuns(t.db, { orgId, limit: 20, names: ['notify'] })).items).toHaveLength(2);
+    const d = await t.db.query<{ state: string; attempts: number }>(
+      'SELECT state, attempts FROM alert_deliveries WHERE org_id = $1',
+      [orgId],
+    );
+    // (the test channel's loopback target is refused by the guard: failed at its one attempt)
+    expect(d.rows).toEqual([{ state: 'failed', attempts: 1 }]);
+    await w.queue.close();
+  });
+
   it('the hourly run is platform-wide and queues one run per organisation', async () => {
     const [a, b] = [await breachingOrg(), await breachingOrg()];
     expect(checkAlertsTask.defaultSchedule).toBe('0 * * * *');

@@ -43,7 +43,7 @@ export interface ChannelType<N extends string = string, C = unknown> {
   /** The configuration: validation of what an admin sends. */
   readonly config: z.ZodType<C>;
   /** The configuration as answers and logs show it: secrets masked. */
-  mask(config: C): Record<string, unknown>;
+  maskConfig(config: C): Record<string, unknown>;
   /** The values of the configuration that are secret (scrubbed from every error text). */
   secrets(config: C): string[];
   /** The URL a webhook kind posts to (checked by the private-address guard on save); null: none (e-mail). */

@@ -66,7 +66,7 @@ export const discordChannel = defineChannel<DiscordConfig>()({
   name: 'discord',
   title: 'Discord (webhook)',
   config,
-  mask: (c) => ({ url: maskUrl(c.url) }),
+  maskConfig: (c) => ({ url: maskUrl(c.url) }),
   secrets: (c) => [c.url, new URL(c.url).pathname],
   targetUrl: (c) => c.url,
   send: async (settings, c, n) => {

@@ -68,7 +68,7 @@ export const emailChannel = defineChannel<EmailConfig>()({
   name: 'email',
   title: 'E-mail (SMTP)',
   config,
-  mask: (c) => ({ to: c.to }),
+  maskConfig: (c) => ({ to: c.to }),
   secrets: () => [],
   targetUrl: () => null,
   send: async (settings, c, n) => {

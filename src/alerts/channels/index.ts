@@ -24,7 +24,7 @@ export function channelTypeNamed(name: string): AnyChannelType | undefined {
 export function maskedConfig(type: string, config: Record<string, unknown>): Record<string, unknown> {
   const t = channelTypeNamed(type);
   const parsed = t?.config.safeParse(config);
-  return t && parsed?.success ? t.mask(parsed.data) : {};
+  return t && parsed?.success ? t.maskConfig(parsed.data) : {};
 }
 
 /** `text` with every secret of the channel's configuration replaced by •••• (errors, logs). */

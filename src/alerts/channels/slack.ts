@@ -37,7 +37,7 @@ export const slackChannel = defineChannel<SlackConfig>()({
   name: 'slack',
   title: 'Slack (incoming webhook)',
   config,
-  mask: (c) => ({ url: maskUrl(c.url) }),
+  maskConfig: (c) => ({ url: maskUrl(c.url) }),
   secrets: (c) => [c.url, new URL(c.url).pathname],
   targetUrl: (c) => c.url,
   send: async (settings, c, n) => {

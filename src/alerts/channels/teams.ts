@@ -49,7 +49,7 @@ export const teamsChannel = defineChannel<TeamsConfig>()({
   name: 'teams',
   title: 'Microsoft Teams (Workflows webhook, Adaptive Card)',
   config,
-  mask: (c) => ({ url: maskUrl(c.url) }),
+  maskConfig: (c) => ({ url: maskUrl(c.url) }),
   secrets: (c) => [c.url, new URL(c.url).pathname + new URL(c.url).search],
   targetUrl: (c) => c.url,
   send: async (settings, c, n) => {

@@ -26,7 +26,7 @@ export const webhookChannel = defineChannel<WebhookConfig>()({
   name: 'webhook',
   title: 'Webhook (signed JSON)',
   config,
-  mask: (c) => ({ url: maskUrl(c.url), secret: '••••' }),
+  maskConfig: (c) => ({ url: maskUrl(c.url), secret: '••••' }),
   secrets: (c) => [c.url, new URL(c.url).pathname + new URL(c.url).search, c.secret],
   targetUrl: (c) => c.url,
   send: async (settings, c, n) => {
