@@ -186,6 +186,10 @@ export async function sendTo(
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     const permanent = err instanceof PermanentDeliveryError;
-    return { delivered: false, error: scrub(ch.type, ch.config, text).slice(0, 500), permanent };
+    return {
+      delivered: false,
+      error: scrub(ch.type, ch.config, text, [settings.smtp?.password, settings.smtp?.url]).slice(0, 500),
+      permanent,
+    };
   }
 }

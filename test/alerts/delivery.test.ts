@@ -275,6 +275,21 @@ describe('alert delivery against local servers', () => {
     await w.queue.close();
   });
 
+  it('an SMTP login refused is retried, then failed, and the password is in no error', async () => {
+    const wrong = 'wrong-smtp-password-5566';
+    const c = config({ DMARC_SMTP_PASSWORD: wrong });
+    const { orgId } = await breachingOrg([{ name: 'mail', type: 'email', config: { to: 'soc@example.com' } }]);
+    const w = worker(c);
+    await w.queue.enqueue('check-alerts', { orgId });
+    await w.queue.drain();
+    const [d] = await deliveriesOf(orgId);
+    expect(d).toMatchObject({ state: 'failed', attempts: 3 });
+    expect(d!.lastError).toMatch(/login|auth/i);
+    expect(smtp.logins.filter((l) => l.password === wrong)).toHaveLength(3);
+    for (const text of [d!.lastError ?? '', ...w.logged()]) expect(text).not.toContain(wrong);
+    await w.queue.close();
+  });
+
   it('the private-address guard refuses internal targets when a channel is saved, unless allowed', async () => {
     const deny = { allowPrivate: false };
     const refused = async (url: string) => {

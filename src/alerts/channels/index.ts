@@ -27,11 +27,16 @@ export function maskedConfig(type: string, config: Record<string, unknown>): Rec
   return t && parsed?.success ? t.maskConfig(parsed.data) : {};
 }
 
-/** `text` with every secret of the channel's configuration replaced by •••• (errors, logs). */
-export function scrub(type: string, config: Record<string, unknown>, text: string): string {
+/** `text` with every secret of the channel's configuration (and `extra` ones) replaced by •••• (errors, logs). */
+export function scrub(
+  type: string,
+  config: Record<string, unknown>,
+  text: string,
+  extra: readonly (string | null | undefined)[] = [],
+): string {
   const t = channelTypeNamed(type);
   const parsed = t?.config.safeParse(config);
-  const secrets = t && parsed?.success ? t.secrets(parsed.data) : [];
+  const secrets = [...(t && parsed?.success ? t.secrets(parsed.data) : []), ...extra.filter((x): x is string => !!x)];
   let out = text;
   for (const s of secrets.filter((x) => x.length >= 8).sort((a, b) => b.length - a.length)) {
     out = out.split(s).join('••••');
