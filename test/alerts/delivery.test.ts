@@ -12,6 +12,8 @@ import { DISCORD_LIMITS, discordMessage, embedLength } from '../../src/alerts/ch
 import { postJson } from '../../src/alerts/channels/http.js';
 import { testNotification } from '../../src/alerts/channels/message.js';
 import { slackMessage } from '../../src/alerts/channels/slack.js';
+import { teamsMessage } from '../../src/alerts/channels/teams.js';
+import { emailContent } from '../../src/alerts/channels/email.js';
 import { createRule } from '../../src/alerts/rules-admin.js';
 import { InvalidAlertInput } from '../../src/alerts/validation.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
@@ -372,6 +374,33 @@ describe('alert delivery against local servers', () => {
     expect(d!.lastError).toMatch(/must be an https:\/\/ URL|refused/);
     expect(web.on('/ok/inside')).toHaveLength(0);
     await w.queue.close();
+  });
+
+  it('only a critical alert is marked urgent in Teams; each event says what happened', () => {
+    const base = testNotification('Org', T0);
+    const of = (event: 'opened' | 'escalated' | 'resolved', severity: 'info' | 'warning' | 'critical') =>
+      JSON.stringify(teamsMessage({ ...base, event, severity, alert: { ...base.alert, severity } }));
+    expect(of('opened', 'critical')).toContain('URGENT');
+    expect(of('escalated', 'critical')).toContain('URGENT');
+    expect(of('opened', 'warning')).not.toContain('URGENT');
+    expect(of('resolved', 'critical')).not.toContain('URGENT');
+    expect(of('resolved', 'critical')).toContain('"style":"good"');
+    const titles = (['opened', 'escalated', 'resolved'] as const).map(
+      (event) => emailContent({ ...base, event, severity: 'warning' }).subject,
+    );
+    expect(titles).toEqual([
+      '[WARNING] Alert: Test message — Org',
+      '[WARNING] Escalated: Test message — Org',
+      '[WARNING] Resolved: Test message — Org',
+    ]);
+    // HTML is escaped
+    const html = emailContent({
+      ...base,
+      event: 'opened',
+      alert: { ...base.alert, summary: '<script>x</script>' },
+    }).html;
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
   });
 
   it("messages stay within each service's limits whatever the alert says", () => {
