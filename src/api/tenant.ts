@@ -11,6 +11,7 @@ import type { ConcurrencyLimiter } from './concurrency.js';
 import type { AppDeps } from './deps.js';
 import { limitAnalytics } from './plugins/analytics-limits.js';
 import { SLUG_PATTERN } from './plugins/auth.js';
+import { alertChannelRoutes } from './routes/alert-channels.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { breakdownRoutes } from './routes/breakdowns.js';
@@ -68,5 +69,6 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(userRoutes, { prefix: '/users', auth: o.auth });
   await app.register(keyRoutes, { prefix: '/keys', auth: o.auth });
   await app.register(auditRoutes, { prefix: '/audit', db: o.deps.db });
+  await app.register(alertChannelRoutes, { prefix: '/alerts/channels', deps: o.deps, clock: o.auth.clock });
   if (o.named) await app.register(organizationRoutes, { auth: o.auth, db: o.deps.db });
 };

@@ -255,6 +255,8 @@ describe.each(availableEngines())('identify-senders on %s', (engine) => {
           sink: sink(),
           jobs: undefined as never,
           imap: [],
+          alerts: undefined as never,
+          now: () => new Date(),
         },
         p as never,
       );

@@ -71,6 +71,8 @@ describe.runIf(ready)('a worker killed in the middle of a batch', () => {
       DMARC_LOG_LEVEL: 'warn',
       // the enrich-sources runs the stored reports queue need no DNS here (this machine has none to ask)
       DMARC_RDNS: 'off',
+      // the alert check the stored reports queue (debounced: 60 s by default) runs before the queue is counted
+      DMARC_ALERTS_DEBOUNCE: '1s',
     };
     const first = startDmarc(['worker', '--concurrency', '2'], env);
     children.push(first);

@@ -2313,7 +2313,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
           name?: string;
         };
         header?: never;
@@ -2332,7 +2332,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -2400,7 +2400,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -3016,6 +3016,327 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/channels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The notification channels of the organisation (configurations masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description One of email, slack, discord, teams, webhook */
+                type: string;
+                /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+                config: {
+                  [key: string]: unknown;
+                };
+                enabled: boolean;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create a notification channel (email, slack, discord, teams or webhook) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/channels/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One notification channel (configuration masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a notification channel (rules stop naming it; past deliveries keep its name) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a notification channel (config keys left out keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type?: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config?: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/alerts/channels/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a test message to the channel now; answers whether it was delivered */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              delivered: boolean;
+              error: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -4919,7 +5240,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
           name?: string;
         };
         header?: never;
@@ -4941,7 +5262,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -5011,7 +5332,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -5655,6 +5976,341 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/channels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The notification channels of the organisation (configurations masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description One of email, slack, discord, teams, webhook */
+                type: string;
+                /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+                config: {
+                  [key: string]: unknown;
+                };
+                enabled: boolean;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create a notification channel (email, slack, discord, teams or webhook) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/channels/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One notification channel (configuration masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a notification channel (rules stop naming it; past deliveries keep its name) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a notification channel (config keys left out keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type?: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config?: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/channels/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a test message to the channel now; answers whether it was delivered */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              delivered: boolean;
+              error: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
