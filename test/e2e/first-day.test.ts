@@ -287,6 +287,31 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     });
   });
 
+  describe('11. compliance per domain cannot be misread', () => {
+    it('under "Fail only" it says why instead of drawing 0.0 % for every domain', async () => {
+      await page.goto(`${server.url}/?from=1990-01-01&to=2025-12-31&dmarc=fail`);
+      await overviewReady();
+      await page
+        .locator('[data-chart="domains"] [data-chart-empty]')
+        .filter({ hasText: /Fail only.*0 % by definition/ })
+        .waitFor();
+    });
+
+    for (const width of WIDTHS) {
+      it(`at ${width} px each domain is labelled with its volume`, async () => {
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto(`${server.url}/?from=1990-01-01&to=2025-12-31`);
+        await overviewReady();
+        const chart = page.locator('[data-chart="domains"]');
+        await chart.scrollIntoViewIfNeeded();
+        await chart.screenshot({ path: path.join(SHOTS_DIR, `first-day-domains-${width}.png`) });
+        // the chart's text alternative (its aria label) names the volume of each domain
+        const label = await chart.locator('.chart-canvas').getAttribute('aria-label');
+        expect(label).toMatch(/of [\d,]+ messages/);
+      });
+    }
+  });
+
   describe('2. every stored report is listed, filterable and counted the same everywhere', () => {
     interface Summary {
       reports: number;

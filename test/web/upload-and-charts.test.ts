@@ -4,12 +4,14 @@ import {
   bucketLabel,
   complianceOption,
   dispositionOption,
+  domainComplianceOption,
   isolatedBucket,
   reasonLabel,
   volumeOption,
 } from '../../web/src/charts/options';
 import { fixedRateReason } from '../../web/src/lib/filters';
 import type { TooltipContent } from '../../web/src/charts/tooltip';
+import type { DomainItem } from '../../web/src/lib/types';
 import { ApiError, describeError, toProblem } from '../../web/src/lib/problem';
 import { buildUrl } from '../../web/src/lib/api';
 import { isFinal, overallProgress, planBatches, splitBatch } from '../../web/src/lib/upload';
@@ -125,6 +127,30 @@ describe('chart options', () => {
     expect(fixedRateReason({ range: '30d', dmarc: 'fail' })).toMatch(/Fail only.*0 % by definition/);
     expect(fixedRateReason({ range: '30d', dmarc: 'pass' })).toMatch(/Pass only.*100 % by definition/);
     expect(fixedRateReason({ range: '30d' })).toBeNull();
+  });
+
+  it('compliance per domain: every name carries its volume; a domain with too little mail is faint and says so', () => {
+    const dom = (domain: string, messages: number, pass: number): DomainItem =>
+      ({
+        domain,
+        messages,
+        dmarcPass: pass,
+        dmarcFail: messages - pass,
+        complianceRate: messages ? pass / messages : null,
+        policy: { p: 'none' },
+      }) as unknown as DomainItem;
+    const items = [dom('big.example', 15_206, 15_000), dom('tiny.example', 1, 0)];
+    const o = domainComplianceOption(items, render) as Record<string, unknown>;
+    const axis = (o.yAxis as { axisLabel: { formatter: (n: string, i: number) => string } }).axisLabel;
+    expect(axis.formatter('big.example', 0)).toBe('big.example\n{volume|15,206 messages}');
+    expect(axis.formatter('tiny.example', 1)).toBe('tiny.example\n{volume|1 message}');
+    const [s] = o.series as {
+      data: { value: number; itemStyle: { opacity: number } }[];
+      label: { formatter: (p: { dataIndex: number }) => string };
+    }[];
+    expect(s!.data.map((d) => d.itemStyle.opacity)).toEqual([1, 0.35]);
+    expect(s!.label.formatter({ dataIndex: 0 })).toBe('98.6%');
+    expect(s!.label.formatter({ dataIndex: 1 })).toBe('0.0% (only 1 message)');
   });
 
   it('disposition: shares and labels', () => {

@@ -500,7 +500,17 @@ export function overridesOption(o: Overrides, render: Render): EChartsCoreOption
   };
 }
 
+/**
+ * A domain with this share of the largest domain's mail, or fewer than FEW_MESSAGES, is drawn faint: its rate says
+ * little (1 message at 0 % must not read like 15,000 at 0 %).
+ */
+const SMALL_SHARE = 0.01;
+const FEW_MESSAGES = 20;
+
 export function domainComplianceOption(items: DomainItem[], render: Render): EChartsCoreOption {
+  const most = Math.max(1, ...items.map((d) => d.messages));
+  const small = (d: DomainItem): boolean => d.messages < FEW_MESSAGES || d.messages < most * SMALL_SHARE;
+  const volume = (d: DomainItem): string => `${formatNumber(d.messages)} message${d.messages === 1 ? '' : 's'}`;
   return {
     ...base,
     ...aria(
@@ -510,7 +520,7 @@ export function domainComplianceOption(items: DomainItem[], render: Render): ECh
           15,
         ),
     ),
-    grid: { left: 150, right: 56, top: 28, bottom: 44 },
+    grid: { left: 150, right: 150, top: 28, bottom: 44 },
     tooltip: itemTooltip(render, (i) => {
       const d = items[i];
       if (!d) return null;
@@ -539,7 +549,18 @@ export function domainComplianceOption(items: DomainItem[], render: Render): ECh
       nameTextStyle: { ...FONT, align: 'right', padding: [0, 8, 0, 0] },
       inverse: true,
       data: items.map((d) => d.domain),
-      axisLabel: { ...FONT, width: 136, overflow: 'truncate' },
+      // the volume under each name: order and size cannot be mistaken
+      axisLabel: {
+        ...FONT,
+        width: 136,
+        overflow: 'truncate',
+        lineHeight: 14,
+        formatter: (name: string, i: number) => {
+          const d = items[i];
+          return d ? `${name}\n{volume|${volume(d)}}` : name;
+        },
+        rich: { volume: { ...FONT, fontSize: 11, color: '#57606a' } },
+      },
     },
     series: [
       {
@@ -554,13 +575,18 @@ export function domainComplianceOption(items: DomainItem[], render: Render): ECh
                 : (d.complianceRate ?? 0) >= 0.8
                   ? COLORS.quarantine
                   : COLORS.fail,
+            opacity: small(d) ? 0.35 : 1,
           },
         })),
         label: {
           show: true,
           position: 'right',
           ...FONT,
-          formatter: (p: { dataIndex: number }) => formatPercent(items[p.dataIndex]?.complianceRate ?? null),
+          formatter: (p: { dataIndex: number }) => {
+            const d = items[p.dataIndex];
+            if (!d) return '';
+            return `${formatPercent(d.complianceRate)}${small(d) ? ` (only ${volume(d)})` : ''}`;
+          },
         },
       },
     ],

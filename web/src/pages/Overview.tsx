@@ -501,10 +501,10 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
         <Chart
           id="domains"
           title="Compliance per domain"
-          description="Share of each domain's messages passing DMARC (the 15 domains with the most mail). Click a domain to filter the dashboard to it."
+          description="Share of each domain's messages passing DMARC (the 15 domains with the most mail, the most first; each labelled with its volume, and faint when it has too little mail to judge). Click a domain to filter the dashboard to it."
           option={options.domains}
-          empty={empty}
-          height={Math.max(200, 60 + 26 * (domains.data ? mailDomains.length : 6))}
+          empty={empty ?? fixedRate}
+          height={Math.max(200, 60 + 36 * (domains.data ? mailDomains.length : 6))}
           onClick={(c) => {
             const d = mailDomains[c.dataIndex];
             if (d) navigate(domainHref(d.domain));

@@ -200,7 +200,9 @@ export function Tasks(): JSX.Element {
           ) : null
         ) : files.data.total === 0 ? (
           <Empty title={status ? `No ${status} files` : 'No files yet'}>
-            <p>Files uploaded, imported with `dmarc import` or fetched from a mailbox appear here.</p>
+            <p>
+              Files uploaded, imported with <code>dmarc import</code> or fetched from a mailbox appear here.
+            </p>
           </Empty>
         ) : (
           <>

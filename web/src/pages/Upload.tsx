@@ -20,7 +20,12 @@ interface Item {
   error?: string | null;
   reports?: number;
   records?: number;
+  /** Read from XML that was not well-formed (as the Ingestion page marks it). */
+  recovered?: boolean;
 }
+
+/** The words of each state: those of the Ingestion page for stored files; "not uploaded" when nothing was stored. */
+const LABEL: Partial<Record<FileState, string>> = { rejected: 'not uploaded', accepted: 'pending' };
 
 const TONE: Record<FileState, 'pass' | 'fail' | 'warn' | 'neutral'> = {
   waiting: 'neutral',
@@ -35,6 +40,9 @@ const TONE: Record<FileState, 'pass' | 'fail' | 'warn' | 'neutral'> = {
 };
 
 let nextKey = 1;
+
+/** The button's words: nothing waiting (all sent) is not "Upload 0 files". */
+const uploadLabel = (waiting: number): string => (waiting === 0 ? 'Upload' : `Upload ${plural(waiting, 'file')}`);
 
 export function Upload(): JSX.Element {
   const { api, user } = useApp();
@@ -89,7 +97,8 @@ export function Upload(): JSX.Element {
           if (at < 0) return i;
           const res = r.results[at];
           if (!res) return { ...i, state: 'failed', error: 'no result from the server' };
-          const state: FileState = res.status === 'accepted' ? 'accepted' : res.status;
+          // a file the server stored but could not read is 'failed', as the Ingestion page says of it
+          const state: FileState = res.status === 'rejected' ? 'failed' : res.status;
           return { ...i, state, fileId: res.fileId ?? undefined, error: res.error };
         }),
       );
@@ -115,7 +124,13 @@ export function Upload(): JSX.Element {
           try {
             const f = await api.get<FileDetail>(`/api/files/${i.fileId}`);
             const state: FileState = f.status === 'pending' ? 'accepted' : f.status;
-            update(new Set([i.key]), () => ({ state, error: f.error, reports: f.reportCount, records: f.recordCount }));
+            update(new Set([i.key]), () => ({
+              state,
+              error: f.error,
+              reports: f.reportCount,
+              records: f.recordCount,
+              recovered: f.recovered,
+            }));
           } catch {
             // try again next round
           }
@@ -199,7 +214,7 @@ export function Upload(): JSX.Element {
               onClick={() => void start()}
               disabled={busy || !items.some((i) => i.state === 'waiting')}
             >
-              {busy ? 'Uploading…' : `Upload ${plural(items.filter((i) => i.state === 'waiting').length, 'file')}`}
+              {busy ? 'Uploading…' : uploadLabel(items.filter((i) => i.state === 'waiting').length)}
             </button>
             <button type="button" class="secondary" disabled={busy} onClick={() => setItems([])}>
               Clear list
@@ -238,7 +253,8 @@ export function Upload(): JSX.Element {
                     <td>{i.file.name}</td>
                     <td class="num nowrap">{formatBytes(i.file.size)}</td>
                     <td>
-                      <Badge tone={TONE[i.state]}>{i.state}</Badge>
+                      <Badge tone={TONE[i.state]}>{LABEL[i.state] ?? i.state}</Badge>
+                      {i.recovered ? <Badge tone="warn">recovered</Badge> : null}
                       {!isFinal(i.state) && i.state !== 'waiting' ? (
                         <span class="spinner small" aria-hidden="true" />
                       ) : null}
