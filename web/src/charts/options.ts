@@ -577,6 +577,8 @@ export function domainComplianceOption(items: DomainItem[], render: Render): ECh
                   : COLORS.fail,
             opacity: small(d) ? 0.35 : 1,
           },
+          // the words stay readable on a faint bar
+          label: { opacity: 1, color: '#57606a' },
         })),
         label: {
           show: true,
