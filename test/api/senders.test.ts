@@ -7,9 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIdentification } from '../../src/enrich/identify-sources.js';
 import { upsertEnrichments, type NewIpEnrichment } from '../../src/store/ip-enrichment.js';
 import { availableEngines } from '../support/db.js';
-import { DEFAULT_ORG_ID } from '../support/org.js';
+import { DEFAULT_ORG_ID, createOrg } from '../support/org.js';
 import { senderReportXml, type SenderRecord } from '../support/sender-report.js';
-import { expectProblem, getJson, startApi, sumOf, upload, walk, type Page, type TestApi } from './helpers.js';
+import {
+  expectProblem,
+  getJson,
+  multipart,
+  startApi,
+  sumOf,
+  upload,
+  walk,
+  type Page,
+  type TestApi,
+} from './helpers.js';
 
 interface SenderItem {
   key: string;
@@ -136,29 +146,42 @@ describe.each(availableEngines())('senders and countries API on %s', (engine) =>
 
   beforeAll(async () => {
     api = await startApi(engine);
-    await upload(api, [
-      { name: 'a.xml', bytes: Buffer.from(senderReportXml({ reportId: 'senders-a', records: RECORDS })) },
-      {
-        name: 'b.xml',
-        bytes: Buffer.from(
-          senderReportXml({
-            reportId: 'senders-b',
-            domain: 'example.org',
-            reporter: 'Yahoo',
-            begin: 1_767_312_000,
-            records: [RECORDS[0]!, { ip: '81.2.69.160', count: 4, spf: [{ d: 'example.org' }] }],
-          }),
-        ),
-      },
-    ]);
-    await api.queue.drain();
-    await upsertEnrichments(api.db, ENRICHED);
-    const r = await runIdentification(api.db, { orgId: DEFAULT_ORG_ID, scope: 'all' });
-    expect(r.done).toBe(true);
-    await api.cache.invalidate(DEFAULT_ORG_ID);
+    await seed(api);
   });
   afterAll(async () => {
     await api?.close();
+  });
+  SENDER_TESTS(() => api);
+});
+
+/** The reports of the suite, uploaded, their sources enriched and identified. */
+async function seed(api: TestApi): Promise<void> {
+  await upload(api, [
+    { name: 'a.xml', bytes: Buffer.from(senderReportXml({ reportId: 'senders-a', records: RECORDS })) },
+    {
+      name: 'b.xml',
+      bytes: Buffer.from(
+        senderReportXml({
+          reportId: 'senders-b',
+          domain: 'example.org',
+          reporter: 'Yahoo',
+          begin: 1_767_312_000,
+          records: [RECORDS[0]!, { ip: '81.2.69.160', count: 4, spf: [{ d: 'example.org' }] }],
+        }),
+      ),
+    },
+  ]);
+  await api.queue.drain();
+  await upsertEnrichments(api.db, ENRICHED);
+  const r = await runIdentification(api.db, { orgId: DEFAULT_ORG_ID, scope: 'all' });
+  expect(r.done).toBe(true);
+  await api.cache.invalidate(DEFAULT_ORG_ID);
+}
+
+function SENDER_TESTS(apiOf: () => TestApi): void {
+  let api: TestApi;
+  beforeAll(() => {
+    api = apiOf();
   });
 
   const senders = async (q: Record<string, string> = {}) =>
@@ -390,5 +413,253 @@ describe.each(availableEngines())('senders and countries API on %s', (engine) =>
     const c = await api.inject('/api/rollup/countries?disposition=reject');
     const d = await api.inject('/api/rollup/countries?disposition=reject');
     expect([c.headers['x-cache'], d.headers['x-cache']]).toEqual(['MISS', 'HIT']);
+  });
+}
+
+describe.each(availableEngines())('sender rules per domain on %s', (engine) => {
+  let api: TestApi;
+  let tokens: Record<'analyst' | 'viewer' | 'adminB', string>;
+
+  beforeAll(async () => {
+    api = await startApi(engine);
+    await seed(api);
+    const user = async (email: string, orgId: number, role: 'analyst' | 'viewer' | 'admin') => {
+      const { user } = await api.auth.createUser({ email, name: email, member: { orgId, role } });
+      return api.auth.access.sign(user.id);
+    };
+    const orgB = await createOrg(api.db, 'org-b');
+    tokens = {
+      analyst: await user('analyst@example.com', DEFAULT_ORG_ID, 'analyst'),
+      viewer: await user('viewer@example.com', DEFAULT_ORG_ID, 'viewer'),
+      adminB: await user('admin-b@example.com', orgB.id, 'admin'),
+    };
+    // organisation B: the same SendGrid address, on the same domain name, and fewer messages
+    const body = multipart([
+      {
+        name: 'b.xml',
+        bytes: Buffer.from(senderReportXml({ reportId: 'org-b-1', records: [{ ...RECORDS[0]!, count: 9 }] })),
+      },
+    ]);
+    const r = await api.app.inject({
+      method: 'POST',
+      url: '/api/orgs/org-b/upload',
+      payload: body.payload,
+      headers: { ...body.headers, authorization: `Bearer ${tokens.adminB}` },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    await api.queue.drain();
+    await runIdentification(api.db, { orgId: orgB.id, scope: 'all' });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  const put = (domain: string, rule: unknown, token = tokens.analyst) =>
+    api.app.inject({
+      method: 'PUT',
+      url: `/api/domains/${encodeURIComponent(domain)}/senders`,
+      headers: { ...as(token), 'content-type': 'application/json' },
+      payload: JSON.stringify(rule),
+    });
+  const del = (domain: string, q: string, token = tokens.analyst) =>
+    api.app.inject({
+      method: 'DELETE',
+      url: `/api/domains/${encodeURIComponent(domain)}/senders?${q}`,
+      headers: as(token),
+    });
+  const list = async (domain: string, token = tokens.analyst) => {
+    const r = await api.app.inject({ url: `/api/domains/${encodeURIComponent(domain)}/senders`, headers: as(token) });
+    expect(r.statusCode, r.body).toBe(200);
+    return r.json<{
+      items: { domain: string | null; kind: string; value: string; verdict: string; name: string | null }[];
+    }>().items;
+  };
+  const sendersOf = async (q = '') =>
+    (await getJson<Page<SenderItem>>(api, `/api/rollup/senders?limit=1000${q}`)).items;
+  const identifyRuns = async () =>
+    (await api.db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM task_runs WHERE name = 'identify-senders'`))
+      .rows[0]!.n;
+
+  it('PUT creates (201) then replaces (200) the word on a sender; GET lists it; the senders show it', async () => {
+    const runs = await identifyRuns();
+    const created = await put('example.com', { kind: 'service', value: 'SendGrid', verdict: 'approved' });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({
+      domain: 'example.com',
+      kind: 'service',
+      value: 'sendgrid',
+      verdict: 'approved',
+    });
+    await api.queue.drain();
+    expect(await identifyRuns()).toBeGreaterThan(runs);
+    let sg = (await sendersOf('&domain=example.com')).find((x) => x.key === 'sendgrid')!;
+    expect(sg).toMatchObject({ approved: true, verdict: 'approved' });
+    // on example.org nothing was said: over both domains the word is mixed
+    expect((await sendersOf()).find((x) => x.key === 'sendgrid')).toMatchObject({ approved: null, verdict: 'mixed' });
+
+    const replaced = await put('example.com', { kind: 'service', value: 'sendgrid', verdict: 'not_ours' });
+    expect(replaced.statusCode, replaced.body).toBe(200);
+    expect(await list('example.com')).toEqual([
+      expect.objectContaining({ domain: 'example.com', kind: 'service', value: 'sendgrid', verdict: 'not_ours' }),
+    ]);
+    sg = (await sendersOf('&domain=example.com')).find((x) => x.key === 'sendgrid')!;
+    expect(sg).toMatchObject({ approved: false, verdict: 'not_ours' });
+  });
+
+  it('an own server by CIDR for every domain names the sender; the figures still sum to the summary', async () => {
+    const r = await put('*', { kind: 'cidr', value: '81.2.69.160/32', verdict: 'own', name: 'our  Exchange' });
+    expect(r.statusCode, r.body).toBe(201);
+    const all = await sendersOf();
+    expect(all.find((x) => x.key === 'own:our exchange')).toMatchObject({
+      sender: 'our  Exchange',
+      type: 'own',
+      confidence: 'high',
+      approved: true,
+      verdict: 'own',
+      messages: 24,
+      sources: 1,
+    });
+    expect(all.some((x) => x.key === 'ptr:customer-example.net')).toBe(false);
+    const total = await getJson<Summary>(api, '/api/rollup/summary');
+    expect(sumOf(all, 'messages')).toBe(total.messages);
+    expect((await getJson<Summary>(api, '/api/rollup/summary?sender=our%20exchange')).messages).toBe(0);
+    expect((await getJson<Summary>(api, '/api/rollup/summary?sender=own%3Aour%20exchange')).messages).toBe(24);
+    expect((await getJson<Summary>(api, '/api/rollup/summary?sender=our%20%20exchange')).messages).toBe(24);
+    // the every-domain rule is listed for each domain, after its own rules
+    expect((await list('example.org')).map((x) => [x.domain, x.kind])).toEqual([[null, 'cidr']]);
+    expect((await list('*')).map((x) => x.value)).toEqual(['81.2.69.160/32']);
+    const detail = await getJson<{ senders: { domain: string; key: string; verdict: string }[] }>(
+      api,
+      '/api/sources/81.2.69.160',
+    );
+    expect(detail.senders.map((x) => [x.domain, x.key, x.verdict])).toEqual([
+      ['example.com', 'own:our exchange', 'own'],
+      ['example.org', 'own:our exchange', 'own'],
+    ]);
+  });
+
+  it('the most specific rule decides: a CIDR range over a base domain over a service', async () => {
+    expect(
+      (await put('example.org', { kind: 'base_domain', value: 'SendGrid.net.', verdict: 'approved' })).statusCode,
+    ).toBe(201);
+    expect((await put('example.org', { kind: 'service', value: 'sendgrid', verdict: 'not_ours' })).statusCode).toBe(
+      201,
+    );
+    const org = async () => (await sendersOf('&domain=example.org')).find((x) => x.key === 'sendgrid')!;
+    expect(await org()).toMatchObject({ verdict: 'approved' });
+    expect((await put('example.org', { kind: 'cidr', value: '167.89.1.1', verdict: 'not_ours' })).statusCode).toBe(201);
+    expect(await org()).toMatchObject({ verdict: 'not_ours', approved: false });
+  });
+
+  it('DELETE removes a rule (204), then 404; the value is matched in canonical form', async () => {
+    expect((await del('example.org', 'kind=cidr&value=167.89.1.1%2F32')).statusCode).toBe(204);
+    expectProblem(await del('example.org', 'kind=cidr&value=167.89.1.1'), 404, 'sender_rule_not_found');
+    expect((await del('example.org', 'kind=base_domain&value=sendgrid.net')).statusCode).toBe(204);
+    expect((await del('*', 'kind=cidr&value=81.2.69.160')).statusCode).toBe(204);
+    expect((await sendersOf()).some((x) => x.type === 'own')).toBe(false);
+  });
+
+  it.each([
+    ['a kind that is none', { kind: 'ip', value: '192.0.2.1', verdict: 'approved' }, 'validation_failed'],
+    ['a verdict that is none', { kind: 'service', value: 'sendgrid', verdict: 'yes' }, 'validation_failed'],
+    ['an unknown field', { kind: 'service', value: 'sendgrid', verdict: 'approved', x: 1 }, 'validation_failed'],
+    ['no value', { kind: 'service', verdict: 'approved' }, 'validation_failed'],
+    ['an empty name', { kind: 'cidr', value: '192.0.2.0/24', verdict: 'own', name: '' }, 'validation_failed'],
+    ['a bad CIDR', { kind: 'cidr', value: '192.0.2.0/33', verdict: 'approved' }, 'invalid_sender_rule'],
+    [
+      'a service not in the catalogue',
+      { kind: 'service', value: 'no-such', verdict: 'approved' },
+      'invalid_sender_rule',
+    ],
+    ['the unknown group', { kind: 'service', value: 'unknown', verdict: 'not_ours' }, 'invalid_sender_rule'],
+    [
+      'a base domain that is none',
+      { kind: 'base_domain', value: 'not a domain', verdict: 'approved' },
+      'invalid_sender_rule',
+    ],
+    ['own without a name', { kind: 'cidr', value: '192.0.2.0/24', verdict: 'own' }, 'invalid_sender_rule'],
+  ])('PUT with %s is a 400 (%s)', async (_label, rule, code) => {
+    const body = expectProblem(await put('example.com', rule), 400, code);
+    expect(body.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('PUT without a JSON body, and DELETE without kind and value, are 400', async () => {
+    const r = await api.app.inject({
+      method: 'PUT',
+      url: '/api/domains/example.com/senders',
+      headers: as(tokens.analyst),
+    });
+    expectProblem(r, 400);
+    expectProblem(await del('example.com', ''), 400, 'validation_failed');
+    expectProblem(await del('example.com', 'kind=cidr'), 400, 'validation_failed');
+    expectProblem(await del('example.com', 'kind=cidr&value=nope'), 400, 'invalid_sender_rule');
+  });
+
+  it('a domain the organisation has no reports for is a 404', async () => {
+    expectProblem(
+      await put('nothing-here.example', { kind: 'service', value: 'sendgrid', verdict: 'approved' }),
+      404,
+      'domain_not_found',
+    );
+    const r = await api.app.inject({ url: '/api/domains/nothing-here.example/senders', headers: as(tokens.analyst) });
+    expectProblem(r, 404, 'domain_not_found');
+    expectProblem(await del('nothing-here.example', 'kind=service&value=sendgrid'), 404, 'domain_not_found');
+  });
+
+  it('viewers may not read or change the rules (403); anonymous callers get 401', async () => {
+    const v = tokens.viewer;
+    expectProblem(await api.app.inject({ url: '/api/domains/example.com/senders', headers: as(v) }), 403);
+    expectProblem(await put('example.com', { kind: 'service', value: 'sendgrid', verdict: 'approved' }, v), 403);
+    expectProblem(await del('example.com', 'kind=service&value=sendgrid', v), 403);
+    expectProblem(await api.app.inject({ url: '/api/domains/example.com/senders' }), 401);
+    // the refresh of the enrichment is an admin's
+    const refresh = (token: string) =>
+      api.app.inject({ method: 'POST', url: '/api/analytics/geolocation/refresh', headers: as(token) });
+    expectProblem(await refresh(tokens.analyst), 403);
+    const ok = await api.inject({ method: 'POST', url: '/api/analytics/geolocation/refresh' });
+    expect(ok.statusCode, ok.body).toBe(202);
+    expect(ok.json<{ queued: string[] }>().queued).toHaveLength(1);
+  });
+
+  it("organisation B never sees A's senders, rules or sources, and A's rules never touch B", async () => {
+    expect((await put('example.com', { kind: 'service', value: 'sendgrid', verdict: 'approved' })).statusCode).toBe(
+      200,
+    );
+    const b = as(tokens.adminB);
+    const bSenders = await api.app.inject({ url: '/api/orgs/org-b/rollup/senders', headers: b });
+    expect(bSenders.statusCode, bSenders.body).toBe(200);
+    expect(bSenders.json<Page<SenderItem>>().items).toEqual([
+      expect.objectContaining({ key: 'sendgrid', messages: 9, verdict: null, approved: null }),
+    ]);
+    const bRules = await api.app.inject({ url: '/api/orgs/org-b/domains/example.com/senders', headers: b });
+    expect(bRules.json()).toEqual({ items: [] });
+    const bCountries = await api.app.inject({ url: '/api/orgs/org-b/rollup/countries', headers: b });
+    expect(bCountries.json<{ items: CountryItem[] }>().items).toEqual([
+      expect.objectContaining({ country: 'US', messages: 9, sources: 1 }),
+    ]);
+    // A's other sources do not exist for B
+    expectProblem(
+      await api.app.inject({ url: '/api/orgs/org-b/sources/209.85.220.41', headers: b }),
+      404,
+      'source_not_found',
+    );
+    expectProblem(await api.app.inject({ url: '/api/orgs/org-b/domains/example.org/senders', headers: b }), 404);
+    // B's rule stays B's
+    const r = await api.app.inject({
+      method: 'PUT',
+      url: '/api/orgs/org-b/domains/example.com/senders',
+      headers: { ...b, 'content-type': 'application/json' },
+      payload: JSON.stringify({ kind: 'service', value: 'sendgrid', verdict: 'not_ours' }),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    expect((await sendersOf('&domain=example.com')).find((x) => x.key === 'sendgrid')).toMatchObject({
+      verdict: 'approved',
+    });
+    // A's user cannot reach B's rules
+    expectProblem(
+      await api.app.inject({ url: '/api/orgs/org-b/domains/example.com/senders', headers: as(tokens.analyst) }),
+      404,
+    );
   });
 });
