@@ -406,6 +406,15 @@ function SENDER_TESTS(apiOf: () => TestApi): void {
     );
   });
 
+  it('GET /api/about gives the IP data attribution, to anyone', async () => {
+    const r = await api.app.inject({ url: '/api/about' });
+    expect(r.statusCode, r.body).toBe(200);
+    const body = r.json<{ version: string; ipData: { text: string; sources: { url: string }[] } }>();
+    expect(body.ipData.text).toContain('DB-IP');
+    expect(body.ipData.sources.map((x) => x.url)).toContain('https://db-ip.com/');
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('answers are cached per organisation (X-Cache)', async () => {
     const a = await api.inject('/api/rollup/senders?limit=7');
     const b = await api.inject('/api/rollup/senders?limit=7');

@@ -269,7 +269,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     // Every chart's figures as a table, whose links drill down like a click on the chart (keyboard users).
     await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
     await overviewReady();
-    expect(await page.locator('[data-chart] details.chart-table').count()).toBe(8);
+    expect(await page.locator('[data-chart] details.chart-table').count()).toBe(9);
     await page.locator('[data-chart="sources"] summary').click();
     const ip = (await page.locator('[data-chart="sources"] .chart-table tbody th a').first().textContent()) ?? '';
     await page.locator('[data-chart="sources"] .chart-table tbody th a').first().click();

@@ -90,6 +90,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/about': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The API version and the attribution of the IP data it ships (shown in the about box) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: string;
+              ipData: {
+                text: string;
+                sources: {
+                  /** @description What it gives (country, AS number, ...) */
+                  data: string;
+                  name: string;
+                  url: string;
+                  licence: string;
+                  licenceUrl: string;
+                }[];
+                dbIpLink: {
+                  text: string;
+                  url: string;
+                };
+              };
+            };
+          };
+        };
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/login': {
     parameters: {
       query?: never;
