@@ -14,6 +14,7 @@ export interface SenderItem {
   key: string;
   sender: string;
   type: string;
+  /** The best confidence among its sources' identifications (null for groups). */
   confidence: 'high' | 'medium' | 'low' | null;
   /** true: approved or our own; false: not ours; null: no word on it (or different words on its sources). */
   approved: boolean | null;
@@ -67,16 +68,22 @@ export async function senders(db: Queryable, f: ScopedFilter): Promise<SenderIte
        SELECT t.*, ${col.key} AS key, ${col.sender} AS sender, ${col.type} AS type,
          ${col.confidence} AS confidence, ${col.verdict} AS verdict, se.country
        FROM per_ip t ${senderJoins(p, f.orgId, 't.source_ip', 't.domain', { withRules })}
+     ), per_key_ip AS (
+       -- one row per sender and address (an address sends for several domains), hashed, not sorted
+       SELECT key, source_ip, min(country) AS country, min(sender) AS sender, min(type) AS type,
+         min(CASE confidence WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 END) AS confidence,
+         min(coalesce(verdict, '-')) AS v_min, max(coalesce(verdict, '-')) AS v_max,
+         sum(messages) AS messages, sum(dmarc_pass) AS dmarc_pass, sum(dkim_aligned_pass) AS dkim_aligned_pass,
+         sum(spf_aligned_pass) AS spf_aligned_pass
+       FROM tagged GROUP BY key, source_ip
      )
-     SELECT key, (array_agg(sender ORDER BY messages DESC, source_ip))[1] AS sender,
-       (array_agg(type ORDER BY messages DESC, source_ip))[1] AS type,
-       (array_agg(confidence ORDER BY messages DESC, source_ip))[1] AS confidence,
-       CASE WHEN count(DISTINCT coalesce(verdict, '-')) > 1 THEN 'mixed' ELSE max(verdict) END AS verdict,
+     SELECT key, min(sender) AS sender, min(type) AS type,
+       CASE min(confidence) WHEN 1 THEN 'high' WHEN 2 THEN 'medium' WHEN 3 THEN 'low' END AS confidence,
+       CASE WHEN min(v_min) <> max(v_max) THEN 'mixed' WHEN min(v_min) = '-' THEN NULL ELSE min(v_min) END AS verdict,
        sum(messages)::int8 AS messages, sum(dmarc_pass)::int8 AS dmarc_pass,
        sum(dkim_aligned_pass)::int8 AS dkim_aligned_pass, sum(spf_aligned_pass)::int8 AS spf_aligned_pass,
-       (count(DISTINCT source_ip) + max(CASE WHEN source_ip IS NULL THEN 1 ELSE 0 END))::int8 AS sources,
-       count(DISTINCT country)::int8 AS countries
-     FROM tagged GROUP BY key`,
+       count(*)::int8 AS sources, count(DISTINCT country)::int8 AS countries
+     FROM per_key_ip GROUP BY key`,
     p.values,
   );
   return r.rows.map((x) => ({
