@@ -66,7 +66,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });
   await app.register(taskRoutes, { deps: o.deps });
-  await app.register(senderRuleRoutes, { deps: o.deps });
+  await app.register(senderRuleRoutes, { deps: o.deps, auth: o.auth });
   await app.register(userRoutes, { prefix: '/users', auth: o.auth });
   await app.register(keyRoutes, { prefix: '/keys', auth: o.auth });
   await app.register(auditRoutes, { prefix: '/audit', db: o.deps.db });

@@ -567,6 +567,18 @@ describe.each(availableEngines())('sender rules per domain on %s', (engine) => {
     expect((await del('example.org', 'kind=base_domain&value=sendgrid.net')).statusCode).toBe(204);
     expect((await del('*', 'kind=cidr&value=81.2.69.160')).statusCode).toBe(204);
     expect((await sendersOf()).some((x) => x.type === 'own')).toBe(false);
+    // every change is in the organisation's audit log, by whom
+    const audit = await api.db.query<{ action: string; actor: string; target: string }>(
+      `SELECT action, actor, target FROM audit_log WHERE org_id = $1 AND action LIKE 'sender_rule.%' ORDER BY id`,
+      [DEFAULT_ORG_ID],
+    );
+    expect(audit.rows.filter((x) => x.action === 'sender_rule.delete').map((x) => x.target)).toEqual([
+      'sender_rule:example.org cidr 167.89.1.1/32',
+      'sender_rule:example.org base_domain sendgrid.net',
+      'sender_rule:* cidr 81.2.69.160/32',
+    ]);
+    expect(audit.rows.every((x) => x.actor === 'analyst@example.com')).toBe(true);
+    expect(audit.rows.filter((x) => x.action === 'sender_rule.put').length).toBeGreaterThanOrEqual(5);
   });
 
   it.each([

@@ -4,7 +4,9 @@
 // A change invalidates the organisation's cached answers (the senders answers read the rules) and queues a run of
 // identify-senders. A tenant plugin (see tenant.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { AuthService } from '../../auth/service.js';
 import { describeRule, parseSenderRule } from '../../enrich/senders/rules.js';
 import { queueIdentification } from '../../jobs/tasks/identify-senders.js';
 import { deleteSenderRule, orgHasDomain, putSenderRule, senderRulesFor } from '../../store/sender-rules.js';
@@ -73,7 +75,10 @@ function ruleJson(r: StoredSenderRule) {
   };
 }
 
-export const senderRuleRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+export const senderRuleRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; auth: AuthService }> = async (
+  app,
+  { deps, auth },
+) => {
   const base = { tags: ['senders'] };
 
   /** The domain of the path: null for every domain; a domain the organisation has no reports for is a 404. */
@@ -86,7 +91,25 @@ export const senderRuleRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
     return d;
   }
 
-  async function changed(orgId: number): Promise<void> {
+  /** After a change: the audit log, fresh answers, and the senders identified again. */
+  async function changed(
+    req: FastifyRequest,
+    action: 'sender_rule.put' | 'sender_rule.delete',
+    domain: string | null,
+    rule: { kind: string; value: string; verdict?: string; name?: string | null },
+  ): Promise<void> {
+    const orgId = orgOf(req).id;
+    const user = principalOf(req).user;
+    await auth.record({
+      orgId,
+      actorId: user.id,
+      actor: user.email,
+      action,
+      target: `sender_rule:${domain ?? '*'} ${rule.kind} ${rule.value}`,
+      ip: req.ip,
+      outcome: 'success',
+      details: { domain, kind: rule.kind, value: rule.value, verdict: rule.verdict ?? null, name: rule.name ?? null },
+    });
     await deps.cache.invalidate(orgId);
     await queueIdentification(deps.queue, orgId);
   }
@@ -130,7 +153,7 @@ export const senderRuleRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       const domain = await domainOf(org.id, req.params.domain);
       const rule = parseSenderRule(req.body);
       const stored = await putSenderRule(deps.db, org.id, domain, rule, principalOf(req).user.id);
-      await changed(org.id);
+      await changed(req, 'sender_rule.put', domain, rule);
       return reply.code(stored.created ? 201 : 200).send(ruleJson(stored.rule));
     },
   );
@@ -155,7 +178,7 @@ export const senderRuleRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = as
       if (!(await deleteSenderRule(deps.db, org.id, domain, rule.kind, rule.value))) {
         throw new HttpProblem(404, 'sender_rule_not_found', `no rule on ${describeRule(rule)} for this domain`);
       }
-      await changed(org.id);
+      await changed(req, 'sender_rule.delete', domain, { kind: rule.kind, value: rule.value });
       return reply.code(204).send(null);
     },
   );
