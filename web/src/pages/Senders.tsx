@@ -182,6 +182,9 @@ export function Senders({ filters, span }: { filters: Filters; span: DateSpan | 
         <p class="field-hint">
           Who sends mail as {filters.domain ?? 'your domains'}: known services, groups of unknown sources (by reverse
           DNS domain, else network), and your own servers.
+          {analyst
+            ? ` Approve or mark as not ours ${filters.domain ? `for ${filters.domain}` : 'for every domain'}.`
+            : ''}
         </p>
       </PageHeader>
       <ActionError message={actionError} />
@@ -218,7 +221,9 @@ export function Senders({ filters, span }: { filters: Filters; span: DateSpan | 
                   </th>
                   <th scope="col">Status</th>
                   {analyst ? (
-                    <th scope="col">Mark {filters.domain ? `for ${filters.domain}` : 'for all domains'}</th>
+                    <th scope="col" title={filters.domain ? `for ${filters.domain}` : 'for every domain'}>
+                      Mark
+                    </th>
                   ) : null}
                 </tr>
               </thead>
@@ -242,7 +247,7 @@ export function Senders({ filters, span }: { filters: Filters; span: DateSpan | 
                           </span>
                         ) : null}
                       </td>
-                      <td>{typeLabel(s.type)}</td>
+                      <td class="sender-type">{typeLabel(s.type)}</td>
                       <td class="num">
                         <Link
                           href={`/${withParams(loc.search, { sender: s.key, sort: null, order: null, cursor: null })}`}
