@@ -23,6 +23,12 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const PG_ADMIN = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** One data set for every benchmark that needs a large database: loaded once, kept between runs. */
 export const DB_NAME = 'dmarc_bench_dashboard';
+
+/** The bench database: BENCH_DB_NAME for a bench that changes its data (bench/senders.ts), else DB_NAME. */
+export function dbName(): string {
+  const n = process.env.BENCH_DB_NAME;
+  return n && /^[a-z_][a-z0-9_]{0,62}$/.test(n) ? n : DB_NAME;
+}
 export const BENCH_ADMIN = { email: 'bench@example.com', password: 'bench-password-0123456789' };
 
 export type Engine = 'postgres' | 'pglite';
@@ -60,7 +66,7 @@ export async function adminQuery(sql: string): Promise<void> {
 
 export function benchDbUrl(): string {
   const u = new URL(PG_ADMIN);
-  u.pathname = `/${DB_NAME}`;
+  u.pathname = `/${dbName()}`;
   return u.toString();
 }
 
@@ -86,13 +92,13 @@ export async function prepareDataset(
   wanted: number,
   perReport: number,
 ): Promise<Dataset> {
-  if (engine === 'postgres' && flag('fresh')) await adminQuery(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  if (engine === 'postgres' && flag('fresh')) await adminQuery(`DROP DATABASE IF EXISTS ${dbName()} WITH (FORCE)`);
   if (engine === 'postgres') {
     const c = new pg.Client({ connectionString: PG_ADMIN });
     await c.connect();
-    const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME])).rowCount === 1;
+    const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName()])).rowCount === 1;
     await c.end();
-    if (!exists) await adminQuery(`CREATE DATABASE ${DB_NAME}`);
+    if (!exists) await adminQuery(`CREATE DATABASE ${dbName()}`);
   }
   const db: Database =
     engine === 'postgres'

@@ -2,6 +2,9 @@
 // warmed answer is stored under exactly the key a route reads (organisation + route + normalised filters + page
 // options). No HTTP here: an answer is a plain value and where it came from (the route sets X-Cache from it).
 import { alignment } from './alignment.js';
+import { countries } from './countries.js';
+import { senders, sortSenders, type SenderSort } from './senders.js';
+import { sourceDetail } from './source-detail.js';
 import { overrides, reporters, type ReporterSort } from './breakdowns.js';
 import type { AnalyticsCache, CacheOutcome } from './cache.js';
 import { domains, type DomainSort } from './domains.js';
@@ -81,6 +84,22 @@ export function analyticsAnswers(db: Database, cache: AnalyticsCache, options: A
         return { ...r, nextOffset: next < r.total ? next : null };
       });
     },
+
+    senders: (f: ScopedFilter, q: PageOptions<SenderSort>) => {
+      const s: SenderSort = q.sort ?? 'messages';
+      const o = q.order ?? (s === 'sender' ? 'asc' : 'desc');
+      const size = q.limit ?? 50;
+      const offset = q.offset ?? 0;
+      return c('senders', f, { s, o, size, offset }, async (q) =>
+        slice(sortSenders(await senders(q, f), s, o), offset, size),
+      );
+    },
+
+    countries: (f: ScopedFilter) => c('countries', f, {}, async (q) => ({ items: await countries(q, f) })),
+
+    /** One source address's detail (null: never seen in the organisation's reports); `ip` an address. */
+    source: (orgId: number, ip: string) =>
+      c('source', { orgId }, { ip }, async (q) => (await sourceDetail(q, orgId, ip)) ?? null),
 
     alignment: (f: ScopedFilter) => c('alignment', f, {}, (q) => alignment(q, f)),
 

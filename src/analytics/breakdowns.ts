@@ -5,6 +5,7 @@ import type { Queryable } from '../store/database.js';
 import { passesDmarc } from '../store/dmarc-sql.js';
 import {
   Params,
+  needsSourceRollup,
   recordConditions,
   reportConditions,
   reportLevel,
@@ -175,7 +176,7 @@ async function overridesFromRecords(
 }
 
 export async function overrides(db: Queryable, f: ScopedFilter): Promise<Overrides> {
-  const r = f.sourceIp === undefined ? await overridesFromRollup(db, f) : await overridesFromRecords(db, f);
+  const r = !needsSourceRollup(f) ? await overridesFromRollup(db, f) : await overridesFromRecords(db, f);
   const byType = new Map<string, OverrideItem & { all: OverrideExample[] }>();
   for (const row of r) {
     let item = byType.get(row.type);

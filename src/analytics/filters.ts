@@ -3,6 +3,7 @@
 // the condition builders take a ScopedFilter and always start with its org_id, so that no query can forget it.
 // Values are always bound parameters.
 import { facetDisposition, facetPassesDmarc, failsDmarc, passesDmarc } from '../store/dmarc-sql.js';
+import { senderMatches } from './sender-sql.js';
 
 export interface AnalyticsFilter {
   /** Policy domain, lower-case. */
@@ -21,6 +22,12 @@ export interface AnalyticsFilter {
   sourceIp?: string;
   disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
   dmarc?: 'pass' | 'fail';
+  /** The source's country (ISO 3166-1 alpha-2, upper case), from its enrichment. */
+  country?: string;
+  /** The source's autonomous system number, from its enrichment. */
+  asn?: number;
+  /** The source's sender: its key (sendgrid, ptr:example.net, own:our exchange) or its name, case-insensitive. */
+  sender?: string;
 }
 
 /** Whose data: the organisation every query reads. */
@@ -59,19 +66,38 @@ export function rollupConditions(f: ScopedFilter, p: Params, alias = ''): string
   if (f.period === 'none') c.push(`${t}day IS NULL`);
   if (f.reporter !== undefined) c.push(`${t}reporter_org = ${p.add(f.reporter)}`);
   if (f.sourceIp !== undefined) c.push(`${t}source_ip <<= ${p.add(f.sourceIp)}::inet`);
+  c.push(...sourceConditions(f, p, `${t}source_ip`, `${t}domain`));
   return [...c, ...outcomeConditions(f, p, alias || undefined)];
 }
 
-/** Conditions on records (alias `c`) for the organisation and the outcome and source filters. */
-export function recordConditions(f: ScopedFilter, p: Params, alias = 'c'): string[] {
+/**
+ * Conditions on the source's enrichment and sender (country, asn, sender), for a row whose source address is the
+ * column `ip` and policy domain the column `domain` (a sender rule may be for one domain only).
+ */
+export function sourceConditions(f: ScopedFilter, p: Params, ip: string, domain: string): string[] {
+  const c: string[] = [];
+  if (f.country !== undefined) {
+    c.push(`${ip} IN (SELECT ge.ip FROM ip_enrichment ge WHERE ge.country = ${p.add(f.country)})`);
+  }
+  if (f.asn !== undefined) c.push(`${ip} IN (SELECT ge.ip FROM ip_enrichment ge WHERE ge.asn = ${p.add(f.asn)})`);
+  if (f.sender !== undefined) c.push(senderMatches(p, f.orgId, f.sender, ip, domain));
+  return c;
+}
+
+/**
+ * Conditions on records (alias `c`) for the organisation and the outcome and source filters; `domain` is the
+ * column of the record's policy domain (its report's).
+ */
+export function recordConditions(f: ScopedFilter, p: Params, alias = 'c', domain = 'r.domain'): string[] {
   const c: string[] = [`${alias}.org_id = ${p.add(f.orgId)}`];
   if (f.sourceIp !== undefined) c.push(`${alias}.source_ip <<= ${p.add(f.sourceIp)}::inet`);
+  c.push(...sourceConditions(f, p, `${alias}.source_ip`, domain));
   return [...c, ...outcomeConditions(f, p, alias)];
 }
 
-/** Whether the filter needs the per-source rollup (it names a source). */
+/** Whether the filter needs the per-source rollup (it names a source, or what is known of sources). */
 export function needsSourceRollup(f: AnalyticsFilter): boolean {
-  return f.sourceIp !== undefined;
+  return f.sourceIp !== undefined || f.country !== undefined || f.asn !== undefined || f.sender !== undefined;
 }
 
 /** The rollup table that can answer the filter. */
@@ -104,9 +130,9 @@ export function reportConditions(f: ScopedFilter, p: Params, alias = 'r'): strin
     if (f.dmarc === 'fail') fc.push(`NOT ${facetPassesDmarc('fct')}`);
     c.push(`EXISTS (SELECT 1 FROM unnest(${r}facets) AS fct WHERE ${fc.join(' AND ')})`);
   }
-  if (f.sourceIp !== undefined) {
+  if (needsSourceRollup(f)) {
     c.push(
-      `EXISTS (SELECT 1 FROM records x WHERE x.report_id = ${r}id AND ${recordConditions(f, p, 'x').join(' AND ')})`,
+      `EXISTS (SELECT 1 FROM records x WHERE x.report_id = ${r}id AND ${recordConditions(f, p, 'x', `${r}domain`).join(' AND ')})`,
     );
   }
   return c;

@@ -279,7 +279,7 @@ function toRecord(r: RecordRow): RecordItem {
  * source conditions: from the per-report reasons rollup, or from the records when a network is asked for.
  */
 function reasonCondition(f: ScopedFilter, reason: string, p: Params): string {
-  if (f.sourceIp !== undefined) {
+  if (needsSourceRollup(f)) {
     const c = [`x.report_id = r.id`, `${p.add(reason)} = ANY(x.reason_types)`, ...recordConditions(f, p, 'x')];
     return `EXISTS (SELECT 1 FROM records x WHERE ${c.join(' AND ')})`;
   }

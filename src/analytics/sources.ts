@@ -3,6 +3,8 @@
 import type { Queryable } from '../store/database.js';
 import { passesDmarc } from '../store/dmarc-sql.js';
 import { Params, rollupConditions, where, type ScopedFilter } from './filters.js';
+import { senderColumns, senderJoins } from './sender-sql.js';
+import { hasSenderRules } from './senders.js';
 
 export type SourceSort = 'messages' | 'dmarcFail' | 'dmarcPass' | 'complianceRate' | 'lastSeen' | 'sourceIp';
 
@@ -19,6 +21,14 @@ export interface SourceItem {
   reporters: string[];
   firstSeen: string | null;
   lastSeen: string | null;
+  /** From the address's enrichment (null: not enriched, or not known). */
+  country: string | null;
+  asn: number | null;
+  asOrg: string | null;
+  ptr: string | null;
+  /** Its sender's name (for its first policy domain, when a rule holds for one domain only) and key. */
+  sender: string;
+  senderKey: string;
 }
 
 interface Row {
@@ -33,6 +43,12 @@ interface Row {
   first_seen: string | null;
   last_seen: string | null;
   total: number;
+  country: string | null;
+  asn: number | null;
+  as_org: string | null;
+  ptr: string | null;
+  sender: string;
+  sender_key: string;
 }
 
 // The ranking reads every source of the period, so it computes only its sort key. float8 sums: pass-by-value
@@ -59,6 +75,8 @@ export async function sources(
   // Rank first, then sum the figures and collect domains and reporters for the page's sources only, through
   // the IP index: aggregating every figure for every source would cost more than the ranking itself.
   const cond = rollupConditions(f, p);
+  const withRules = await hasSenderRules(db, f.orgId);
+  const col = senderColumns();
   const r = await db.query<Row>(
     `WITH ranked AS MATERIALIZED (
        SELECT source_ip, ${RANK_SQL[opts.sort]} AS rank_key, count(*) OVER () AS total
@@ -72,7 +90,8 @@ export async function sources(
      )
      SELECT host(page.source_ip) AS source_ip, total, d.messages, d.records, d.dmarc_pass, d.dkim_aligned_pass,
        d.spf_aligned_pass, to_char(d.first_day, 'YYYY-MM-DD') AS first_seen,
-       to_char(d.last_day, 'YYYY-MM-DD') AS last_seen, d.domains, d.reporters
+       to_char(d.last_day, 'YYYY-MM-DD') AS last_seen, d.domains, d.reporters,
+       se.country, se.asn, se.as_org, se.ptr, ${col.sender} AS sender, ${col.key} AS sender_key
      FROM page
      CROSS JOIN LATERAL (
        SELECT coalesce(sum(x.messages), 0) AS messages, coalesce(sum(x.records), 0) AS records,
@@ -90,6 +109,7 @@ export async function sources(
          WHERE org_id = $${p.values.length} AND page.source_ip IS NULL AND source_ip IS NULL
        ) x ${where(rollupConditions(f, p, 'x'))}
      ) d
+     ${senderJoins(p, f.orgId, 'page.source_ip', 'd.domains[1]', { withRules })}
      ORDER BY page.ord`,
     p.values,
   );
@@ -118,6 +138,12 @@ export async function sources(
       reporters: x.reporters,
       firstSeen: x.first_seen,
       lastSeen: x.last_seen,
+      country: x.country,
+      asn: x.asn,
+      asOrg: x.as_org,
+      ptr: x.ptr,
+      sender: x.sender,
+      senderKey: x.sender_key,
     })),
   };
 }

@@ -23,6 +23,7 @@ import { registerSecurity } from './plugins/security.js';
 import { registerWeb } from './plugins/web.js';
 import { registerProblemHandlers } from './problem.js';
 import { requireDeclaredRoles } from './roles.js';
+import { aboutRoutes } from './routes/about.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { organizationsRoutes } from './routes/organizations.js';
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await registerOpenApi(app, API_VERSION);
 
   await app.register(healthRoutes, { deps });
+  await app.register(aboutRoutes, { version: API_VERSION });
   await app.register(authRoutes, { auth });
   await app.register(organizationsRoutes, { prefix: '/api/orgs', auth, db: deps.db });
   const tenant = { deps, auth, answers, sink, limiter };

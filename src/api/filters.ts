@@ -2,6 +2,7 @@
 // (a real calendar date, from <= to, period instead of from/to, an address or CIDR).
 import net from 'node:net';
 import type { AnalyticsFilter, ScopedFilter } from '../analytics/filters.js';
+import { countryName } from '../model/countries.js';
 import { validationProblem, type FieldError } from './problem.js';
 import type { FilterQueryT } from './schemas/common.js';
 
@@ -56,6 +57,18 @@ export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
   }
   if (q.disposition !== undefined) f.disposition = q.disposition;
   if (q.dmarc !== undefined) f.dmarc = q.dmarc;
+  if (q.country !== undefined) {
+    const code = q.country.toUpperCase();
+    if (countryName(code) === null) {
+      errors.push({ field: 'country', message: `'${q.country}' is not an ISO 3166-1 alpha-2 country code (e.g. DE)` });
+    } else f.country = code;
+  }
+  if (q.asn !== undefined) f.asn = q.asn;
+  if (q.sender !== undefined) {
+    const s = q.sender.trim();
+    if (s === '') errors.push({ field: 'sender', message: 'empty: a sender key or name' });
+    else f.sender = s;
+  }
   if (errors.length > 0) throw validationProblem(errors);
   return f;
 }

@@ -209,11 +209,14 @@ describe.each(availableEngines())('the app on %s', (engine) => {
     it('declares the query parameters of every filtered and paginated route, and path parameters', () => {
       const params = (p: string, m = 'get') =>
         new Set((spec.paths[p]?.[m]?.parameters ?? []).filter((x) => x.in === 'query').map((x) => x.name));
-      const filters = ['domain', 'from', 'to', 'org', 'source_ip', 'disposition', 'dmarc'];
+      const filters = ['domain', 'from', 'to', 'org', 'source_ip', 'disposition', 'dmarc', 'country', 'asn', 'sender'];
       for (const p of [
         '/api/rollup/summary',
         '/api/rollup/timeline',
         '/api/rollup/sources',
+        '/api/rollup/senders',
+        '/api/rollup/countries',
+        '/api/analytics/geolocation/map',
         '/api/rollup/alignment',
         '/api/rollup/trends',
         '/api/domains',
@@ -226,7 +229,14 @@ describe.each(availableEngines())('the app on %s', (engine) => {
       ]) {
         for (const f of filters) expect(params(p).has(f), `${p} ${f}`).toBe(true);
       }
-      for (const p of ['/api/domains', '/api/reports', '/api/records', '/api/rollup/sources', '/api/files']) {
+      for (const p of [
+        '/api/domains',
+        '/api/reports',
+        '/api/records',
+        '/api/rollup/sources',
+        '/api/rollup/senders',
+        '/api/files',
+      ]) {
         expect(params(p).has('limit'), `${p} limit`).toBe(true);
         expect(params(p).has('cursor'), `${p} cursor`).toBe(true);
       }

@@ -54,6 +54,12 @@ interface SourceItem {
   firstSeen: string | null;
   lastSeen: string | null;
 }
+/** An item of /api/rollup/senders or /countries (the figures that add up). */
+interface CountItem {
+  messages: number;
+  dmarcPass: number;
+  country?: string | null;
+}
 interface DomainItem {
   domain: string;
   reports: number;
@@ -115,6 +121,8 @@ const FILTERED_ROUTES = [
   '/api/rollup/summary',
   '/api/rollup/timeline',
   '/api/rollup/sources',
+  '/api/rollup/senders',
+  '/api/rollup/countries',
   '/api/rollup/alignment',
   '/api/rollup/trends',
   '/api/domains',
@@ -131,6 +139,7 @@ const LIST_ROUTES = [
   '/api/reports',
   '/api/records',
   '/api/rollup/sources',
+  '/api/rollup/senders',
   '/api/stats/by-source-ip',
   '/api/files',
 ];
@@ -538,6 +547,14 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
       if (records.nextCursor === null) expect(sumOf(records.items, 'count')).toBe(s.messages);
       const sources = (await walk<SourceItem>(api, `/api/rollup/sources${query(q)}`, 1000)).items;
       expect(sumOf(sources, 'messages'), what).toBe(s.messages);
+      // every message has a sender and a country (null: not located)
+      const senders = (await walk<CountItem>(api, `/api/rollup/senders${query(q)}`, 1000)).items;
+      expect(sumOf(senders, 'messages'), what).toBe(s.messages);
+      expect(sumOf(senders, 'dmarcPass'), what).toBe(s.dmarcPass);
+      const countries = (await getJson<{ items: CountItem[] }>(api, `/api/rollup/countries${query(q)}`)).items;
+      expect(sumOf(countries, 'messages'), what).toBe(s.messages);
+      expect(sumOf(countries, 'dmarcPass'), what).toBe(s.dmarcPass);
+      expect(new Set(countries.map((c) => c.country)).size, what).toBe(countries.length);
       const domains = (await walk<DomainItem>(api, `/api/domains${query(q)}`, 1000)).items;
       expect(sumOf(domains, 'messages'), what).toBe(s.messages);
       expect(sumOf(domains, 'reports'), what).toBe(s.reports);
@@ -918,6 +935,11 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
       ['source_ip=10.0.0.1%2F8%2F1', 'source_ip'],
       ['disposition=bogus', 'disposition'],
       ['dmarc=maybe', 'dmarc'],
+      ['country=XX', 'country'],
+      ['country=USA', 'country'],
+      ['asn=AS1', 'asn'],
+      ['asn=-5', 'asn'],
+      ['sender=', 'sender'],
       ['domain=', 'domain'],
       ['unknown=1', 'unknown'],
     ];

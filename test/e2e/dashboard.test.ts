@@ -272,7 +272,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     // Every chart's figures as a table, whose links drill down like a click on the chart (keyboard users).
     await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
     await overviewReady();
-    expect(await page.locator('[data-chart] details.chart-table').count()).toBe(8);
+    expect(await page.locator('[data-chart] details.chart-table').count()).toBe(9);
     await page.locator('[data-chart="sources"] summary').click();
     const ip = (await page.locator('[data-chart="sources"] .chart-table tbody th a').first().textContent()) ?? '';
     await page.locator('[data-chart="sources"] .chart-table tbody th a').first().click();
@@ -290,6 +290,42 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await overviewReady();
     await shot('overview-phone');
     await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  it('shows the senders, expands one to its addresses, opens a source page, and filters by country', async () => {
+    await page.goto(`${server.url}/senders?from=${FROM}&to=${TO}`);
+    const rows = page.locator('table.senders tbody tr[data-sender]');
+    await rows.first().waitFor();
+    // every message has a sender: the senders' messages add up to the overview's
+    const total = await api<{ messages: number }>(`/api/rollup/summary?from=${FROM}&to=${TO}`);
+    const senders = await api<{ items: { messages: number }[] }>(
+      `/api/rollup/senders?from=${FROM}&to=${TO}&limit=1000`,
+    );
+    expect(senders.items.reduce((a, x) => a + x.messages, 0)).toBe(total.messages);
+    expect(await rows.count()).toBe(Math.min(50, senders.items.length));
+    await rows.first().locator('button.expand').click();
+    await page.locator('tr.expanded table tbody tr').first().waitFor();
+    await shot('senders');
+    await page.locator('tr.expanded table tbody tr a').first().click();
+    await page.getByRole('heading', { name: /^Source / }).waitFor();
+    await page.locator('#src-who').waitFor();
+    await page.locator('table.records tbody tr').first().waitFor();
+    await shot('source-page');
+    // the about box carries the IP data attribution
+    await page.locator('footer details.about summary').click();
+    await page.getByText('IP Geolocation by DB-IP').first().waitFor();
+    // the map's table links filter the overview by a country, shown as a chip that removes it
+    await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
+    await overviewReady();
+    await page.locator('[data-chart="country-map"] summary').click();
+    const link = page.locator('[data-chart="country-map"] .chart-table tbody a').first();
+    if ((await link.count()) > 0) {
+      await link.click();
+      await page.locator('.source-chips .chip').first().waitFor();
+      expect(new URL(page.url()).searchParams.get('country')).toMatch(/^[A-Z]{2}$/);
+      await page.locator('.source-chips .chip').first().click();
+      await page.waitForURL((u) => !u.searchParams.has('country'));
+    }
   });
 
   it('hides upload from a viewer (and the API refuses it)', async (ctx) => {

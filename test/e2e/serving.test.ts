@@ -113,6 +113,11 @@ describe('serving the dashboard', () => {
     expect(isAppPath('/o/acme/sources?ip=192.0.2.1')).toBe(true);
     expect(isAppPath('/o/acme/robots.txt')).toBe(false);
     expect(isAppPath('/o/x.y')).toBe(false);
+    // a source's page has the dots of its address
+    expect(isAppPath('/sources/192.0.2.1')).toBe(true);
+    expect(isAppPath('/o/acme/sources/2001:db8::1')).toBe(true);
+    expect(isAppPath('/sources/robots.txt')).toBe(false);
+    expect(isAppPath('/sources/192.0.2.1/x.js')).toBe(false);
   });
 
   it('explains when the app has not been built', async () => {

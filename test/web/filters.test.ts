@@ -26,6 +26,16 @@ describe('URL → filters', () => {
       dmarc: 'fail',
     });
   });
+  it('reads the source filters: country (any case), AS number, sender', () => {
+    expect(parseFilters('?country=de&asn=15169&sender=ptr%3Aexample.net')).toEqual({
+      range: '30d',
+      country: 'DE',
+      asn: 15169,
+      sender: 'ptr:example.net',
+    });
+    expect(parseFilters('?country=DEU&asn=AS1&sender=%20')).toEqual({ range: '30d' });
+    expect(parseFilters('?asn=4294967296')).toEqual({ range: '30d' });
+  });
   it('reads a custom range (and orders it)', () => {
     expect(parseFilters('from=2024-06-01&to=2024-06-30')).toMatchObject({
       range: 'custom',
@@ -51,6 +61,15 @@ describe('URL → filters', () => {
 });
 
 describe('filters → URL', () => {
+  it('writes the source filters, and sends them to the API', () => {
+    const f = { range: 'all' as const, country: 'DE', asn: 3320, sender: 'sendgrid' };
+    expect(filtersToParams(f).toString()).toBe('range=all&country=DE&asn=3320&sender=sendgrid');
+    expect(apiQuery(f, undefined)).toEqual({ period: 'all', country: 'DE', asn: '3320', sender: 'sendgrid' });
+    expect(parseFilters(filtersToParams(f))).toEqual(f);
+    expect(describeFilters(f)).toBe('All domains · All time · country DE · AS3320 · sender sendgrid');
+    // a new filter keeps the page's own parameters, drops the cursor
+    expect(withFilters('?sort=sources&cursor=x', { range: '30d', country: 'FR' })).toBe('?country=FR&sort=sources');
+  });
   it('leaves defaults out', () => {
     expect(filtersToParams({ range: '30d' }).toString()).toBe('');
     expect(filtersToParams({ range: '7d', domain: 'example.com' }).toString()).toBe('domain=example.com&range=7d');
@@ -154,6 +173,11 @@ describe('routes', () => {
     expect(matchRoute('/reports/')).toEqual({ page: 'reports', params: {} });
     expect(matchRoute('/reports/42')).toEqual({ page: 'report', params: { id: '42' } });
     expect(matchRoute('/reports/abc').page).toBe('not-found');
+    expect(matchRoute('/senders')).toEqual({ page: 'senders', params: {} });
+    expect(matchRoute('/sources/192.0.2.1')).toEqual({ page: 'source', params: { ip: '192.0.2.1' } });
+    expect(matchRoute('/sources/2001:db8::1')).toEqual({ page: 'source', params: { ip: '2001:db8::1' } });
+    expect(matchRoute('/o/acme/sources/192.0.2.1')).toEqual({ page: 'source', params: { ip: '192.0.2.1' } });
+    expect(matchRoute('/sources/not-an-ip').page).toBe('not-found');
     expect(matchRoute('/settings/users').page).toBe('users');
     expect(matchRoute('/settings/keys').page).toBe('keys');
     expect(matchRoute('/users').page).toBe('not-found');

@@ -104,6 +104,8 @@ describe('organisation in API requests', () => {
     expect(orgPath('/api/reports?domain=x.com', 'acme')).toBe('/api/orgs/acme/reports?domain=x.com');
     expect(orgPath('/api/upload', 'acme')).toBe('/api/orgs/acme/upload');
     expect(orgPath('/api/users/3/keys', 'acme')).toBe('/api/orgs/acme/users/3/keys');
+    expect(orgPath('/api/about', 'acme')).toBe('/api/about');
+    expect(orgPath('/api/sources/192.0.2.1', 'acme')).toBe('/api/orgs/acme/sources/192.0.2.1');
   });
   it('leaves the default organisation, the caller, the organisations and non-API paths as written', () => {
     expect(orgPath('/api/reports', null)).toBe('/api/reports');

@@ -8,10 +8,11 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { invalidateChoices, useChoices } from './choices';
 import { Ctx, useLoad, type AppContext } from './context';
+import { AboutBox } from './components/AboutBox';
 import { FilterBar } from './components/FilterBar';
 import { ErrorBox, Loading } from './components/ui';
 import type { Api } from './lib/api';
-import { parseFilters, resolveRange, todayUtc } from './lib/filters';
+import { FILTER_KEYS, parseFilters, resolveRange, todayUtc } from './lib/filters';
 import {
   canonicalHref,
   matchRoute,
@@ -29,6 +30,8 @@ import { Organization, Organizations } from './pages/Organizations';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
+import { Senders } from './pages/Senders';
+import { SourcePage } from './pages/SourcePage';
 import { Sources } from './pages/Sources';
 import { Tasks } from './pages/Tasks';
 import { Upload } from './pages/Upload';
@@ -46,7 +49,8 @@ interface NavItem {
 const NAV: NavItem[] = [
   { href: '/', label: 'Overview', pages: ['overview'], role: 'viewer' },
   { href: '/reports', label: 'Reports', pages: ['reports', 'report'], role: 'viewer' },
-  { href: '/sources', label: 'Sources', pages: ['sources'], role: 'viewer' },
+  { href: '/senders', label: 'Senders', pages: ['senders'], role: 'viewer' },
+  { href: '/sources', label: 'Sources', pages: ['sources', 'source'], role: 'viewer' },
   { href: '/upload', label: 'Upload', pages: ['upload'], role: 'analyst' },
   { href: '/tasks', label: 'Ingestion', pages: ['tasks'], role: 'viewer' },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
@@ -68,6 +72,8 @@ const TITLES: Record<PageName, string> = {
   reports: 'Reports',
   report: 'Report',
   sources: 'Sources',
+  source: 'Source',
+  senders: 'Senders',
   upload: 'Upload',
   tasks: 'Ingestion',
   users: 'Users',
@@ -78,7 +84,7 @@ const TITLES: Record<PageName, string> = {
   'not-found': 'Not found',
 };
 
-const FILTERED: PageName[] = ['overview', 'reports', 'sources'];
+const FILTERED: PageName[] = ['overview', 'reports', 'sources', 'senders'];
 
 function useSession(session: Session): SessionState {
   const [state, setState] = useState(session.state);
@@ -127,7 +133,7 @@ function Shell({
     if (!FILTERED.includes(target)) return href;
     const q = new URLSearchParams(loc.search);
     const keep = new URLSearchParams();
-    for (const k of ['domain', 'range', 'from', 'to', 'org', 'dmarc']) {
+    for (const k of FILTER_KEYS) {
       const v = q.get(k);
       if (v) keep.set(k, v);
     }
@@ -143,6 +149,7 @@ function Shell({
   else if (page === 'tasks') body = <Tasks />;
   else if (page === 'users') body = <Users />;
   else if (page === 'keys') body = <Keys />;
+  else if (page === 'source') body = <SourcePage ip={params.ip ?? ''} />;
   else if (page === 'not-found')
     body = (
       <div class="state">
@@ -158,6 +165,7 @@ function Shell({
   else if (!choices) body = <Loading what="Loading" />;
   else if (page === 'reports') body = <Reports filters={filters} span={span} />;
   else if (page === 'sources') body = <Sources filters={filters} span={span} />;
+  else if (page === 'senders') body = <Senders filters={filters} span={span} />;
   else body = <Overview filters={filters} span={span} choices={choices} />;
 
   return (
@@ -220,6 +228,7 @@ function Shell({
       </main>
       <footer class="footer">
         <a href="/docs">API documentation</a>
+        <AboutBox />
       </footer>
     </Ctx.Provider>
   );

@@ -3,6 +3,7 @@
 // the public role and stay out of /openapi.json. Paths of the API, auth, docs and admin areas are never
 // answered with the app; they fall through to the problem-details 404.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -38,8 +39,10 @@ export function isAppPath(urlPath: string): boolean {
   if (NON_APP_PREFIXES.some((x) => p === x || p.startsWith(`${x}/`) || p.startsWith(`${x}?`))) return false;
   // Under /o/<slug>, the same pages as at the root (the app tells an organisation the user cannot enter).
   const page = p.replace(ORG_PREFIX, '') || '/';
-  // A missing file (robots.txt, a stale asset) is a 404, not the app.
+  // A missing file (robots.txt, a stale asset) is a 404, not the app; a source's page
+  // (/sources/192.0.2.1) has dots and is the app's.
   const last = page.slice(page.lastIndexOf('/') + 1);
+  if (page === `/sources/${last}` && net.isIP(last) !== 0) return true;
   return !last.includes('.');
 }
 

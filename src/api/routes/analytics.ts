@@ -1,12 +1,15 @@
 // Analytics from the rollups, cached: summary, timeline, sources, alignment, trends, and the cache's counters.
 // A tenant plugin: served under /api and /api/orgs/:org, every answer the organisation's.
+import net from 'node:net';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
 import { scopedFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
+import { HttpProblem, validationProblem } from '../problem.js';
 import {
   DateString,
   Figures,
@@ -46,7 +49,172 @@ export const SourceItem = Type.Object({
   reporters: Type.Array(Type.String()),
   firstSeen: Nullable(DateString),
   lastSeen: Nullable(DateString),
+  country: Nullable(Type.String({ description: 'ISO 3166-1 alpha-2; null: not located (or not enriched yet)' })),
+  asn: Nullable(Type.Integer()),
+  asOrg: Nullable(Type.String()),
+  ptr: Nullable(Type.String({ description: 'Reverse DNS name' })),
+  sender: Type.String({ description: 'Its sender (see /api/rollup/senders), for its first policy domain' }),
+  senderKey: Type.String(),
 });
+
+const Confidence = Nullable(
+  Type.Union([Type.Literal('high'), Type.Literal('medium'), Type.Literal('low')], {
+    description: 'How sure the identification is; null for groups of unknown sources',
+  }),
+);
+
+const Verdict = Type.Union([Type.Literal('approved'), Type.Literal('not_ours'), Type.Literal('own')]);
+
+export const SenderItem = Type.Object({
+  key: Type.String({
+    description: 'Stable: a catalogue id (sendgrid), a group (ptr:example.net, asn:64500, unknown), own:<name>',
+  }),
+  sender: Type.String({ description: 'The service, the group (PTR base domain, else AS organisation) or own name' }),
+  type: Type.String({ description: 'mailbox, esp, marketing, saas, gateway, hosting, unknown or own' }),
+  confidence: Confidence,
+  approved: Nullable(
+    Type.Boolean({ description: 'true: approved or our own; false: not ours; null: no word (or mixed)' }),
+  ),
+  verdict: Nullable(Type.Union([...Verdict.anyOf, Type.Literal('mixed')])),
+  messages: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  dkimAlignedPass: Type.Integer(),
+  spfAlignedPass: Type.Integer(),
+  complianceRate: Nullable(Type.Number()),
+  sources: Type.Integer({ description: 'Distinct source addresses' }),
+  countries: Type.Integer({ description: 'Distinct countries of its located sources' }),
+});
+
+export const CountryItem = Type.Object({
+  country: Nullable(Type.String({ description: 'ISO 3166-1 alpha-2; null: sources not located' })),
+  name: Nullable(Type.String()),
+  messages: Type.Integer(),
+  dmarcPass: Type.Integer(),
+  dmarcFail: Type.Integer(),
+  complianceRate: Nullable(Type.Number()),
+  sources: Type.Integer(),
+});
+
+export const CountriesBody = Type.Object({ items: Type.Array(CountryItem) });
+
+const SendersQuery = Type.Object(
+  {
+    ...filterProperties,
+    ...paginationProperties,
+    sort: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('messages'),
+          Type.Literal('dmarcFail'),
+          Type.Literal('complianceRate'),
+          Type.Literal('sources'),
+          Type.Literal('sender'),
+        ],
+        { default: 'messages' },
+      ),
+    ),
+    order: orderProperty,
+  },
+  { additionalProperties: false },
+);
+
+export const IpParams = Type.Object({
+  ip: Type.String({ minLength: 2, maxLength: 64, description: 'An IPv4 or IPv6 address' }),
+});
+
+const Evidence = Type.Array(Type.Unknown());
+
+export const SourceDetailBody = Type.Object({
+  ip: Type.String(),
+  enrichment: Nullable(
+    Type.Object({
+      country: Nullable(Type.String()),
+      countryName: Nullable(Type.String()),
+      asn: Nullable(Type.Integer()),
+      asOrg: Nullable(Type.String()),
+      region: Nullable(Type.String({ description: 'With a city database (DMARC_GEOIP_CITY_DB)' })),
+      city: Nullable(Type.String({ description: 'With a city database (DMARC_GEOIP_CITY_DB)' })),
+      latitude: Nullable(Type.Number()),
+      longitude: Nullable(Type.Number()),
+      ptr: Nullable(Type.String()),
+      fcrdns: Nullable(Type.Boolean({ description: 'The PTR name resolves back to the address' })),
+      baseDomain: Nullable(Type.String()),
+      reserved: Nullable(Type.String()),
+      dnsStatus: Type.String(),
+      lookedUpAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  identification: Nullable(
+    Type.Object({
+      key: Type.String(),
+      sender: Type.String(),
+      type: Type.String(),
+      confidence: Confidence,
+      known: Type.Boolean(),
+      reason: Type.String(),
+      evidence: Evidence,
+      alternatives: Evidence,
+      identifiedAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  senders: Type.Array(
+    Type.Object({
+      domain: Type.String(),
+      key: Type.String(),
+      sender: Type.String(),
+      type: Type.String(),
+      confidence: Confidence,
+      verdict: Nullable(Verdict),
+    }),
+  ),
+  totals: Type.Object({
+    messages: Type.Integer(),
+    records: Type.Integer(),
+    dmarcPass: Type.Integer(),
+    dmarcFail: Type.Integer(),
+    dkimAlignedPass: Type.Integer(),
+    spfAlignedPass: Type.Integer(),
+    complianceRate: Nullable(Type.Number()),
+    domains: Type.Array(Type.String()),
+    reporters: Type.Array(Type.String()),
+    firstSeen: Nullable(DateString),
+    lastSeen: Nullable(DateString),
+  }),
+  days: Type.Array(
+    Type.Object({
+      date: Nullable(DateString),
+      messages: Type.Integer(),
+      dmarcPass: Type.Integer(),
+      dmarcFail: Type.Integer(),
+    }),
+  ),
+});
+
+/** The address of a path, canonical enough for ::inet; a network or anything else is a 400. */
+export function addressParam(text: string): string {
+  const ip = text.trim();
+  // a zone id (fe80::1%eth0) names an interface, not an address PostgreSQL can store
+  if (net.isIP(ip) === 0 || ip.includes('%')) {
+    throw validationProblem([{ field: 'ip', message: `'${text}' is not an IPv4 or IPv6 address` }]);
+  }
+  return ip.toLowerCase();
+}
+
+/** The detail of one of the organisation's sources, or a 404. */
+export async function sourceAnswer(
+  h: AnalyticsAnswers,
+  reply: FastifyReply,
+  orgId: number,
+  text: string,
+): Promise<Static<typeof SourceDetailBody>> {
+  const ip = addressParam(text);
+  const detail = answer(reply, await h.source(orgId, ip));
+  if (detail === null) {
+    throw new HttpProblem(404, 'source_not_found', `${ip} never sent mail in this organisation's reports`);
+  }
+  return detail;
+}
 
 const TimelineQuery = Type.Object(
   {
@@ -198,6 +366,58 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers
       const f = scopedFilter(orgOf(req), filters);
       return pageAnswer(reply, await h.sources(f, { sort, order, limit, offset: offsetOf(cursor) }));
     },
+  );
+
+  app.get(
+    '/rollup/senders',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'Per sender: services, groups of unknown sources and own servers, with pass rates',
+        description:
+          'Each source is given its identified sender (identify-senders), else a group from its enrichment (PTR ' +
+          "base domain, else AS organisation, else Unknown), then the organisation's sender rules for the domain " +
+          "(PUT /api/domains/{domain}/senders). The items sum to the summary's messages.",
+        querystring: SendersQuery,
+        response: { 200: Page(SenderItem), ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const { sort, order, limit, cursor, ...filters } = req.query;
+      const f = scopedFilter(orgOf(req), filters);
+      return pageAnswer(reply, await h.senders(f, { sort, order, limit, offset: offsetOf(cursor) }));
+    },
+  );
+
+  app.get(
+    '/rollup/countries',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'Per country of the sources (offline geolocation), most messages first',
+        description: "Sources not located are one item with country null: the items sum to the summary's messages.",
+        querystring: FilterQuery,
+        response: { 200: CountriesBody, ...problemResponses },
+      },
+    },
+    async (req, reply) => answer(reply, await h.countries(scopedFilter(orgOf(req), req.query))),
+  );
+
+  app.get(
+    '/sources/:ip',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        ...base,
+        summary: 'One source address: enrichment, sender and evidence, totals and days',
+        description: "404 for an address that never sent mail in the organisation's reports.",
+        params: IpParams,
+        response: { 200: SourceDetailBody, ...problemResponses },
+      },
+    },
+    async (req, reply) => sourceAnswer(h, reply, orgOf(req).id, req.params.ip),
   );
 
   app.get(

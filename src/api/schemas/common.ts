@@ -36,6 +36,25 @@ export const filterProperties = {
   ),
   disposition: Type.Optional(Disposition),
   dmarc: Type.Optional(Type.Union([Type.Literal('pass'), Type.Literal('fail')], { description: 'DMARC result' })),
+  country: Type.Optional(
+    Type.String({
+      minLength: 2,
+      maxLength: 2,
+      description: "The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment",
+    }),
+  ),
+  asn: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 4294967295, description: "The source's AS number, from its enrichment" }),
+  ),
+  sender: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 300,
+      description:
+        "The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or " +
+        'its name (any case)',
+    }),
+  ),
 };
 
 export const FilterQuery = Type.Object(filterProperties, { additionalProperties: false });

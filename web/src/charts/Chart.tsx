@@ -102,7 +102,10 @@ export function Chart({
           if (box.current.dataset.drawn !== 'true') performance.mark(`dmarc:chart-drawn:${id}`);
           box.current.dataset.drawn = 'true';
         });
-        observer.current = new ResizeObserver(() => self.resize());
+        // not on a box that left the page or has no size (a map series' layout fails on 0 × 0)
+        observer.current = new ResizeObserver(() => {
+          if (!self.isDisposed() && el.isConnected && el.clientWidth > 0 && el.clientHeight > 0) self.resize();
+        });
         observer.current.observe(el);
       }
       c.setOption(option, true);

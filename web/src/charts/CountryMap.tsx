@@ -68,7 +68,7 @@ export function CountryMap({ items, onCountry, hrefFor }: CountryMapProps): JSX.
       }
       option={option}
       empty={empty}
-      height={380}
+      height={460}
       wide
       table={table}
       onClick={(info) => {

@@ -155,6 +155,41 @@ export function FilterBar({
         </select>
       </div>
 
+      {filters.country || filters.asn !== undefined || filters.sender ? (
+        <div class="filter source-chips" role="group" aria-label="Source filters">
+          {filters.country ? (
+            <button
+              type="button"
+              class="chip"
+              aria-label={`Remove the country filter ${filters.country}`}
+              onClick={() => apply({ ...filters, country: undefined })}
+            >
+              Country {filters.country} ×
+            </button>
+          ) : null}
+          {filters.asn !== undefined ? (
+            <button
+              type="button"
+              class="chip"
+              aria-label={`Remove the AS filter AS${filters.asn}`}
+              onClick={() => apply({ ...filters, asn: undefined })}
+            >
+              AS{filters.asn} ×
+            </button>
+          ) : null}
+          {filters.sender ? (
+            <button
+              type="button"
+              class="chip"
+              aria-label={`Remove the sender filter ${filters.sender}`}
+              onClick={() => apply({ ...filters, sender: undefined })}
+            >
+              Sender {filters.sender} ×
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+
       <p class="filter-span" aria-live="polite">
         {filters.range === 'none'
           ? 'No period: reports without a readable date range'

@@ -90,6 +90,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/about': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The API version and the attribution of the IP data it ships (shown in the about box) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: string;
+              ipData: {
+                text: string;
+                sources: {
+                  /** @description What it gives (country, AS number, ...) */
+                  data: string;
+                  name: string;
+                  url: string;
+                  licence: string;
+                  licenceUrl: string;
+                }[];
+                dbIpLink: {
+                  text: string;
+                  url: string;
+                };
+              };
+            };
+          };
+        };
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/login': {
     parameters: {
       query?: never;
@@ -514,6 +568,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path?: never;
@@ -597,6 +657,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           interval?: 'day' | 'week' | 'month';
         };
         header?: never;
@@ -682,6 +748,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -716,10 +788,313 @@ export interface paths {
                 reporters: string[];
                 firstSeen: string | null;
                 lastSeen: string | null;
+                country: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                ptr: string | null;
+                /** @description Its sender (see /api/rollup/senders), for its first policy domain */
+                sender: string;
+                senderKey: string;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;
               nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rollup/senders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per sender: services, groups of unknown sources and own servers, with pass rates
+     * @description Each source is given its identified sender (identify-senders), else a group from its enrichment (PTR base domain, else AS organisation, else Unknown), then the organisation's sender rules for the domain (PUT /api/domains/{domain}/senders). The items sum to the summary's messages.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter organisation name */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+          sort?: 'messages' | 'dmarcFail' | 'complianceRate' | 'sources' | 'sender';
+          /** @description Sort direction */
+          order?: 'asc' | 'desc';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description Stable: a catalogue id (sendgrid), a group (ptr:example.net, asn:64500, unknown), own:<name> */
+                key: string;
+                /** @description The service, the group (PTR base domain, else AS organisation) or own name */
+                sender: string;
+                /** @description mailbox, esp, marketing, saas, gateway, hosting, unknown or own */
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                approved: boolean | null;
+                verdict: ('approved' | 'not_ours' | 'own' | 'mixed') | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                dkimAlignedPass: number;
+                spfAlignedPass: number;
+                complianceRate: number | null;
+                /** @description Distinct source addresses */
+                sources: number;
+                /** @description Distinct countries of its located sources */
+                countries: number;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rollup/countries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per country of the sources (offline geolocation), most messages first
+     * @description Sources not located are one item with country null: the items sum to the summary's messages.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter organisation name */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                country: string | null;
+                name: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                complianceRate: number | null;
+                sources: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sources/{ip}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One source address: enrichment, sender and evidence, totals and days
+     * @description 404 for an address that never sent mail in the organisation's reports.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description An IPv4 or IPv6 address */
+          ip: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ip: string;
+              enrichment: {
+                country: string | null;
+                countryName: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                region: string | null;
+                city: string | null;
+                latitude: number | null;
+                longitude: number | null;
+                ptr: string | null;
+                fcrdns: boolean | null;
+                baseDomain: string | null;
+                reserved: string | null;
+                dnsStatus: string;
+                /** Format: date-time */
+                lookedUpAt: string;
+              } | null;
+              identification: {
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                known: boolean;
+                reason: string;
+                evidence: unknown[];
+                alternatives: unknown[];
+                /** Format: date-time */
+                identifiedAt: string;
+              } | null;
+              senders: {
+                domain: string;
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                verdict: ('approved' | 'not_ours' | 'own') | null;
+              }[];
+              totals: {
+                messages: number;
+                records: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                dkimAlignedPass: number;
+                spfAlignedPass: number;
+                complianceRate: number | null;
+                domains: string[];
+                reporters: string[];
+                firstSeen: string | null;
+                lastSeen: string | null;
+              };
+              days: {
+                date: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+              }[];
             };
           };
         };
@@ -772,6 +1147,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path?: never;
@@ -864,6 +1245,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path?: never;
@@ -1041,6 +1428,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -1133,6 +1526,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path?: never;
@@ -1217,6 +1616,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path?: never;
@@ -1297,6 +1702,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           interval?: 'day' | 'week' | 'month';
         };
         header?: never;
@@ -1382,6 +1793,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path?: never;
@@ -1465,6 +1882,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -1496,6 +1919,13 @@ export interface paths {
                 reporters: string[];
                 firstSeen: string | null;
                 lastSeen: string | null;
+                country: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                ptr: string | null;
+                /** @description Its sender (see /api/rollup/senders), for its first policy domain */
+                sender: string;
+                senderKey: string;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;
@@ -1564,6 +1994,241 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/analytics/geolocation/map': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Country heatmap data: messages and DMARC pass per country of the sources
+     * @description The same answer as GET /api/rollup/countries (country null: sources not located).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter organisation name */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                country: string | null;
+                name: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                complianceRate: number | null;
+                sources: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/geolocation/lookup/{ip}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One of the organisation's source addresses: where it is, who it is, what it sent
+     * @description The same answer as GET /api/sources/{ip}.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description An IPv4 or IPv6 address */
+          ip: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ip: string;
+              enrichment: {
+                country: string | null;
+                countryName: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                region: string | null;
+                city: string | null;
+                latitude: number | null;
+                longitude: number | null;
+                ptr: string | null;
+                fcrdns: boolean | null;
+                baseDomain: string | null;
+                reserved: string | null;
+                dnsStatus: string;
+                /** Format: date-time */
+                lookedUpAt: string;
+              } | null;
+              identification: {
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                known: boolean;
+                reason: string;
+                evidence: unknown[];
+                alternatives: unknown[];
+                /** Format: date-time */
+                identifiedAt: string;
+              } | null;
+              senders: {
+                domain: string;
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                verdict: ('approved' | 'not_ours' | 'own') | null;
+              }[];
+              totals: {
+                messages: number;
+                records: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                dkimAlignedPass: number;
+                spfAlignedPass: number;
+                complianceRate: number | null;
+                domains: string[];
+                reporters: string[];
+                firstSeen: string | null;
+                lastSeen: string | null;
+              };
+              days: {
+                date: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/geolocation/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Look up every source address of the organisation again (country, AS, reverse DNS)
+     * @description Queues an enrich-sources run of scope all that refreshes every address looked up before now; the senders are identified again when it is done. Poll GET /api/tasks/{id} for the outcome.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              queued: string[];
+            };
+          };
+        };
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/domains': {
     parameters: {
       query?: never;
@@ -1597,6 +2262,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -1700,6 +2371,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
           reason?: string;
           /** @description Page size */
@@ -1978,6 +2655,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
           reason?: string;
           /** @description Page size */
@@ -2490,6 +3173,168 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/domains/{domain}/senders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The sender rules that hold for the domain (its own, then those of every domain) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation, or * for the rules that hold for every domain */
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                domain: string | null;
+                kind: 'service' | 'cidr' | 'base_domain';
+                value: string;
+                verdict: 'approved' | 'not_ours' | 'own';
+                name: string | null;
+                /** @description The rule in words */
+                description: string;
+                /** Format: date-time */
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    /**
+     * Approve a sender, mark it not ours, or name it as our own server (replaces the word on it)
+     * @description One rule per sender and domain: a rule on the same kind and value replaces the old one. 201 when new, 200 when replaced. The senders are identified again (identify-senders is queued).
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation, or * for the rules that hold for every domain */
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            kind: 'service' | 'cidr' | 'base_domain';
+            /** @description service: a catalogue id or group key (sendgrid, ptr:example.net, asn:64500); cidr: 203.0.113.0/28; base_domain: example.net */
+            value: string;
+            verdict: 'approved' | 'not_ours' | 'own';
+            /** @description For own: the name of the server (our Exchange) */
+            name?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              domain: string | null;
+              kind: 'service' | 'cidr' | 'base_domain';
+              value: string;
+              verdict: 'approved' | 'not_ours' | 'own';
+              name: string | null;
+              /** @description The rule in words */
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              domain: string | null;
+              kind: 'service' | 'cidr' | 'base_domain';
+              value: string;
+              verdict: 'approved' | 'not_ours' | 'own';
+              name: string | null;
+              /** @description The rule in words */
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    post?: never;
+    /** Remove the word on a sender (kind and value as stored, or as given to PUT) */
+    delete: {
+      parameters: {
+        query: {
+          kind: 'service' | 'cidr' | 'base_domain';
+          value: string;
+        };
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation, or * for the rules that hold for every domain */
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -3379,6 +4224,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path: {
@@ -3465,6 +4316,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           interval?: 'day' | 'week' | 'month';
         };
         header?: never;
@@ -3553,6 +4410,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -3590,10 +4453,321 @@ export interface paths {
                 reporters: string[];
                 firstSeen: string | null;
                 lastSeen: string | null;
+                country: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                ptr: string | null;
+                /** @description Its sender (see /api/rollup/senders), for its first policy domain */
+                sender: string;
+                senderKey: string;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;
               nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/rollup/senders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per sender: services, groups of unknown sources and own servers, with pass rates
+     * @description Each source is given its identified sender (identify-senders), else a group from its enrichment (PTR base domain, else AS organisation, else Unknown), then the organisation's sender rules for the domain (PUT /api/domains/{domain}/senders). The items sum to the summary's messages.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter organisation name */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+          sort?: 'messages' | 'dmarcFail' | 'complianceRate' | 'sources' | 'sender';
+          /** @description Sort direction */
+          order?: 'asc' | 'desc';
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description Stable: a catalogue id (sendgrid), a group (ptr:example.net, asn:64500, unknown), own:<name> */
+                key: string;
+                /** @description The service, the group (PTR base domain, else AS organisation) or own name */
+                sender: string;
+                /** @description mailbox, esp, marketing, saas, gateway, hosting, unknown or own */
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                approved: boolean | null;
+                verdict: ('approved' | 'not_ours' | 'own' | 'mixed') | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                dkimAlignedPass: number;
+                spfAlignedPass: number;
+                complianceRate: number | null;
+                /** @description Distinct source addresses */
+                sources: number;
+                /** @description Distinct countries of its located sources */
+                countries: number;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/rollup/countries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per country of the sources (offline geolocation), most messages first
+     * @description Sources not located are one item with country null: the items sum to the summary's messages.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter organisation name */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                country: string | null;
+                name: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                complianceRate: number | null;
+                sources: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/sources/{ip}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One source address: enrichment, sender and evidence, totals and days
+     * @description 404 for an address that never sent mail in the organisation's reports.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description An IPv4 or IPv6 address */
+          ip: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ip: string;
+              enrichment: {
+                country: string | null;
+                countryName: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                region: string | null;
+                city: string | null;
+                latitude: number | null;
+                longitude: number | null;
+                ptr: string | null;
+                fcrdns: boolean | null;
+                baseDomain: string | null;
+                reserved: string | null;
+                dnsStatus: string;
+                /** Format: date-time */
+                lookedUpAt: string;
+              } | null;
+              identification: {
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                known: boolean;
+                reason: string;
+                evidence: unknown[];
+                alternatives: unknown[];
+                /** Format: date-time */
+                identifiedAt: string;
+              } | null;
+              senders: {
+                domain: string;
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                verdict: ('approved' | 'not_ours' | 'own') | null;
+              }[];
+              totals: {
+                messages: number;
+                records: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                dkimAlignedPass: number;
+                spfAlignedPass: number;
+                complianceRate: number | null;
+                domains: string[];
+                reporters: string[];
+                firstSeen: string | null;
+                lastSeen: string | null;
+              };
+              days: {
+                date: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+              }[];
             };
           };
         };
@@ -3646,6 +4820,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path: {
@@ -3741,6 +4921,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path: {
@@ -3924,6 +5110,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -4019,6 +5211,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path: {
@@ -4106,6 +5304,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path: {
@@ -4189,6 +5393,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           interval?: 'day' | 'week' | 'month';
         };
         header?: never;
@@ -4277,6 +5487,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
         };
         header?: never;
         path: {
@@ -4363,6 +5579,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -4397,6 +5619,13 @@ export interface paths {
                 reporters: string[];
                 firstSeen: string | null;
                 lastSeen: string | null;
+                country: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                ptr: string | null;
+                /** @description Its sender (see /api/rollup/senders), for its first policy domain */
+                sender: string;
+                senderKey: string;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;
@@ -4468,6 +5697,249 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orgs/{org}/analytics/geolocation/map': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Country heatmap data: messages and DMARC pass per country of the sources
+     * @description The same answer as GET /api/rollup/countries (country null: sources not located).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter organisation name */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                country: string | null;
+                name: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                complianceRate: number | null;
+                sources: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/geolocation/lookup/{ip}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One of the organisation's source addresses: where it is, who it is, what it sent
+     * @description The same answer as GET /api/sources/{ip}.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description An IPv4 or IPv6 address */
+          ip: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ip: string;
+              enrichment: {
+                country: string | null;
+                countryName: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                region: string | null;
+                city: string | null;
+                latitude: number | null;
+                longitude: number | null;
+                ptr: string | null;
+                fcrdns: boolean | null;
+                baseDomain: string | null;
+                reserved: string | null;
+                dnsStatus: string;
+                /** Format: date-time */
+                lookedUpAt: string;
+              } | null;
+              identification: {
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                known: boolean;
+                reason: string;
+                evidence: unknown[];
+                alternatives: unknown[];
+                /** Format: date-time */
+                identifiedAt: string;
+              } | null;
+              senders: {
+                domain: string;
+                key: string;
+                sender: string;
+                type: string;
+                confidence: ('high' | 'medium' | 'low') | null;
+                verdict: ('approved' | 'not_ours' | 'own') | null;
+              }[];
+              totals: {
+                messages: number;
+                records: number;
+                dmarcPass: number;
+                dmarcFail: number;
+                dkimAlignedPass: number;
+                spfAlignedPass: number;
+                complianceRate: number | null;
+                domains: string[];
+                reporters: string[];
+                firstSeen: string | null;
+                lastSeen: string | null;
+              };
+              days: {
+                date: string | null;
+                messages: number;
+                dmarcPass: number;
+                dmarcFail: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/geolocation/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Look up every source address of the organisation again (country, AS, reverse DNS)
+     * @description Queues an enrich-sources run of scope all that refreshes every address looked up before now; the senders are identified again when it is done. Poll GET /api/tasks/{id} for the outcome.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              queued: string[];
+            };
+          };
+        };
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orgs/{org}/domains': {
     parameters: {
       query?: never;
@@ -4501,6 +5973,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Page size */
           limit?: number;
           /** @description Opaque cursor from the previous page */
@@ -4607,6 +6085,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
           reason?: string;
           /** @description Page size */
@@ -4892,6 +6376,12 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
           reason?: string;
           /** @description Page size */
@@ -5425,6 +6915,174 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/domains/{domain}/senders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The sender rules that hold for the domain (its own, then those of every domain) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation, or * for the rules that hold for every domain */
+          domain: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                domain: string | null;
+                kind: 'service' | 'cidr' | 'base_domain';
+                value: string;
+                verdict: 'approved' | 'not_ours' | 'own';
+                name: string | null;
+                /** @description The rule in words */
+                description: string;
+                /** Format: date-time */
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    /**
+     * Approve a sender, mark it not ours, or name it as our own server (replaces the word on it)
+     * @description One rule per sender and domain: a rule on the same kind and value replaces the old one. 201 when new, 200 when replaced. The senders are identified again (identify-senders is queued).
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation, or * for the rules that hold for every domain */
+          domain: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            kind: 'service' | 'cidr' | 'base_domain';
+            /** @description service: a catalogue id or group key (sendgrid, ptr:example.net, asn:64500); cidr: 203.0.113.0/28; base_domain: example.net */
+            value: string;
+            verdict: 'approved' | 'not_ours' | 'own';
+            /** @description For own: the name of the server (our Exchange) */
+            name?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              domain: string | null;
+              kind: 'service' | 'cidr' | 'base_domain';
+              value: string;
+              verdict: 'approved' | 'not_ours' | 'own';
+              name: string | null;
+              /** @description The rule in words */
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              domain: string | null;
+              kind: 'service' | 'cidr' | 'base_domain';
+              value: string;
+              verdict: 'approved' | 'not_ours' | 'own';
+              name: string | null;
+              /** @description The rule in words */
+              description: string;
+              /** Format: date-time */
+              createdAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    post?: never;
+    /** Remove the word on a sender (kind and value as stored, or as given to PUT) */
+    delete: {
+      parameters: {
+        query: {
+          kind: 'service' | 'cidr' | 'base_domain';
+          value: string;
+        };
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation, or * for the rules that hold for every domain */
+          domain: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;

@@ -22,7 +22,13 @@ export function buildUrl(path: string, query?: Query): string {
 export function orgPath(path: string, org: string | null): string {
   if (org === null || !path.startsWith('/api/')) return path;
   const pathname = path.split(/[?#]/)[0]!;
-  if (pathname === '/api/me' || pathname === '/api/orgs' || pathname.startsWith('/api/orgs/')) return path;
+  if (
+    pathname === '/api/me' ||
+    pathname === '/api/about' ||
+    pathname === '/api/orgs' ||
+    pathname.startsWith('/api/orgs/')
+  )
+    return path;
   return `/api/orgs/${encodeURIComponent(org)}${path.slice(4)}`;
 }
 

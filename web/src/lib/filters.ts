@@ -28,10 +28,16 @@ export interface Filters {
   /** Reporter organisation name. */
   org?: string;
   dmarc?: 'pass' | 'fail';
+  /** The sources' country, ISO 3166-1 alpha-2 (upper case). */
+  country?: string;
+  /** The sources' AS number. */
+  asn?: number;
+  /** The sources' sender: a key of /api/rollup/senders or its name. */
+  sender?: string;
 }
 
 /** The URL parameters that hold filters (everything else belongs to the page). */
-export const FILTER_KEYS = ['domain', 'range', 'from', 'to', 'org', 'dmarc'] as const;
+export const FILTER_KEYS = ['domain', 'range', 'from', 'to', 'org', 'dmarc', 'country', 'asn', 'sender'] as const;
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -80,6 +86,12 @@ export function parseFilters(search: string | URLSearchParams): Filters {
   if (org) f.org = org;
   const dmarc = q.get('dmarc');
   if (dmarc === 'pass' || dmarc === 'fail') f.dmarc = dmarc;
+  const country = q.get('country');
+  if (country && /^[A-Za-z]{2}$/.test(country)) f.country = country.toUpperCase();
+  const asn = q.get('asn');
+  if (asn && /^\d{1,10}$/.test(asn) && Number(asn) <= 4_294_967_295) f.asn = Number(asn);
+  const sender = clean(q.get('sender'));
+  if (sender) f.sender = sender.slice(0, 300);
   return f;
 }
 
@@ -95,6 +107,9 @@ export function filtersToParams(f: Filters): URLSearchParams {
   }
   if (f.org) q.set('org', f.org);
   if (f.dmarc) q.set('dmarc', f.dmarc);
+  if (f.country) q.set('country', f.country);
+  if (f.asn !== undefined) q.set('asn', String(f.asn));
+  if (f.sender) q.set('sender', f.sender);
   return q;
 }
 
@@ -162,6 +177,9 @@ export function apiQuery(f: Filters, span: DateSpan | undefined): Record<string,
   }
   if (f.org) q.org = f.org;
   if (f.dmarc) q.dmarc = f.dmarc;
+  if (f.country) q.country = f.country;
+  if (f.asn !== undefined) q.asn = String(f.asn);
+  if (f.sender) q.sender = f.sender;
   return q;
 }
 
@@ -205,5 +223,8 @@ export function describeFilters(f: Filters, span?: DateSpan): string {
   parts.push(f.range === 'custom' && span ? `${span.from} to ${span.to}` : RANGE_LABELS[f.range]);
   if (f.org) parts.push(`reporter ${f.org}`);
   if (f.dmarc) parts.push(f.dmarc === 'pass' ? 'DMARC pass only' : 'DMARC fail only');
+  if (f.country) parts.push(`country ${f.country}`);
+  if (f.asn !== undefined) parts.push(`AS${f.asn}`);
+  if (f.sender) parts.push(`sender ${f.sender}`);
   return parts.join(' · ');
 }

@@ -10,6 +10,8 @@ export type PageName =
   | 'reports'
   | 'report'
   | 'sources'
+  | 'source'
+  | 'senders'
   | 'upload'
   | 'tasks'
   | 'users'
@@ -63,11 +65,14 @@ export function matchRoute(pathname: string): Route {
   if (p === '/') return { page: 'overview', params: {} };
   const report = /^\/reports\/(\d{1,15})$/.exec(p);
   if (report) return { page: 'report', params: { id: report[1]! } };
+  const source = /^\/sources\/([0-9A-Fa-f.:]{2,45})$/.exec(p);
+  if (source) return { page: 'source', params: { ip: source[1]! } };
   const org = /^\/settings\/organizations\/([^/]+)$/.exec(p);
   if (org && SLUG_PATTERN.test(org[1]!)) return { page: 'organization', params: { slug: org[1]! } };
   const simple: Record<string, PageName> = {
     '/reports': 'reports',
     '/sources': 'sources',
+    '/senders': 'senders',
     '/upload': 'upload',
     '/tasks': 'tasks',
     // Not /users: that path is an alias of the API's /api/users.
@@ -136,7 +141,7 @@ const ORG_SPECIFIC_PARAMS = ['cursor', 'page'];
  */
 export function switchOrgHref(path: string, search: string, toSlug: string): string {
   const route = matchRoute(path);
-  const target = route.page === 'report' ? '/reports' : path;
+  const target = route.page === 'report' ? '/reports' : route.page === 'source' ? '/sources' : path;
   const q = new URLSearchParams(search);
   for (const k of ORG_SPECIFIC_PARAMS) q.delete(k);
   const s = q.toString();

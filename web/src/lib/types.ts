@@ -43,6 +43,12 @@ export type Policy = DomainItem['policy'];
 export type ReporterItem = ItemOf<'/api/rollup/reporters'>;
 export type Overrides = ResponseOf<'/api/rollup/overrides'>;
 export type OverrideItem = Overrides['items'][number];
+export type SenderItem = ItemOf<'/api/rollup/senders'>;
+export type CountryItem = ItemOf<'/api/rollup/countries'>;
+export type SourceDetail = ResponseOf<'/api/sources/{ip}'>;
+export type SenderRule = ItemOf<'/api/domains/{domain}/senders'>;
+export type NewSenderRule = BodyOf<'/api/domains/{domain}/senders', 'put'>;
+export type About = ResponseOf<'/api/about'>;
 
 // Reports and records
 export type ReportItem = ItemOf<'/api/reports'>;

@@ -3,6 +3,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Chart, loadCharts, renderTooltip, type ChartTable } from '../charts/Chart';
+import { CountryMap } from '../charts/CountryMap';
 import {
   ALIGNMENT_SEGMENTS,
   DISPOSITIONS,
@@ -43,6 +44,7 @@ import {
 import { hasRole } from '../lib/session';
 import type {
   Alignment,
+  CountryItem,
   DomainItem,
   Overrides,
   Page,
@@ -174,6 +176,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
   const domains = useLoad(key, (signal) =>
     api.get<Page<DomainItem>>('/api/domains', { ...q, sort: 'messages', limit: 15 }, signal),
   );
+  const countries = useLoad(key, (signal) => api.get<{ items: CountryItem[] }>('/api/rollup/countries', q, signal));
   const [reason, setReason] = useState<string | null>(null);
 
   const tl = timeline.data?.items;
@@ -269,6 +272,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
     ip ? `/sources${withParams(here, { ip })}` : undefined;
   const reporterHref = (org: string): string => `/reports${withFilters('', { ...filters, org })}`;
   const domainHref = (domain: string): string => `/${withFilters(here, { ...filters, domain })}`;
+  const countryHref = (country: string): string => `/${withFilters(here, { ...filters, country })}`;
   const mailDomains = domains.data?.items.filter((d) => d.messages > 0) ?? [];
   const busy = tl?.filter((p) => p.messages > 0) ?? [];
   const tables: Record<string, ChartTable | null> = {
@@ -423,6 +427,15 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           onClick={(c) => dayLink(c.dataIndex, false)}
           table={tables.compliance}
         />
+        {countries.state === 'error' ? (
+          <ErrorBox error={countries.error} retry={countries.reload} />
+        ) : (
+          <CountryMap
+            items={countries.data?.items ?? null}
+            onCountry={(country) => navigate(countryHref(country))}
+            hrefFor={(country) => (country ? countryHref(country) : undefined)}
+          />
+        )}
         <Chart
           id="disposition"
           title="Disposition"

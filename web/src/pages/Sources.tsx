@@ -80,6 +80,12 @@ function SourceDetail({
     <>
       <PageHeader title={`Source ${ip}`}>
         <Link href={back}>← All sources</Link>
+        {valid && !valid.includes('/') ? (
+          <>
+            {' · '}
+            <Link href={`/sources/${valid}`}>Who is it?</Link>
+          </>
+        ) : null}
       </PageHeader>
       {summary.state === 'error' ? <ErrorBox error={summary.error} retry={summary.reload} /> : null}
       {summary.data ? (
@@ -264,6 +270,9 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                   <th scope="col" class="num">
                     SPF aligned
                   </th>
+                  <th scope="col">Sender</th>
+                  <th scope="col">Country</th>
+                  <th scope="col">AS</th>
                   <th scope="col">Reporters</th>
                   <th scope="col">Domains</th>
                   <th scope="col">First seen</th>
@@ -275,7 +284,7 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                   <tr key={s.sourceIp ?? 'none'}>
                     <td class="mono ip">
                       {s.sourceIp ? (
-                        <Link href={`/sources${withParams(loc.search, { ip: s.sourceIp, cursor: null, page: null })}`}>
+                        <Link href={`/sources/${s.sourceIp}`}>
                           <Breakable text={s.sourceIp} after=":" />
                         </Link>
                       ) : (
@@ -287,6 +296,23 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                     <td class="num">{formatNumber(s.dmarcFail)}</td>
                     <td class="num">{formatNumber(s.dkimAlignedPass)}</td>
                     <td class="num">{formatNumber(s.spfAlignedPass)}</td>
+                    <td>
+                      <Link
+                        href={`/senders${withParams(loc.search, { sender: s.senderKey, cursor: null, page: null })}`}
+                      >
+                        {s.sender}
+                      </Link>
+                      {s.ptr ? (
+                        <span class="muted small">
+                          <br />
+                          <Breakable text={s.ptr} after="." />
+                        </span>
+                      ) : null}
+                    </td>
+                    <td>{s.country ?? <span class="muted">—</span>}</td>
+                    <td>
+                      {s.asn !== null ? `AS${s.asn}${s.asOrg ? ` ${s.asOrg}` : ''}` : <span class="muted">—</span>}
+                    </td>
                     <td>{s.reporters.join(', ')}</td>
                     <td>{s.domains.join(', ')}</td>
                     <td class="nowrap">{formatDate(s.firstSeen)}</td>
