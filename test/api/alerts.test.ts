@@ -148,6 +148,27 @@ describe.each(availableEngines())('alerts API on %s', (engine) => {
       });
     });
 
+    it('takes null as null (every domain, no critical threshold), and a blank domain as none', async () => {
+      const r = await ok<Rule>(
+        call('POST', '/api/alerts/rules', admin, {
+          name: 'Nulls',
+          type: 'failure_rate',
+          severity: 'info',
+          domain: null,
+          params: { criticalThreshold: null },
+        }),
+        201,
+      );
+      expect(r).toMatchObject({ domain: null, params: { criticalThreshold: null } });
+      const p = await ok<{ domain: string | null; breaches: unknown[] }>(
+        call('POST', '/api/alerts/rules/preview', admin, { type: 'failure_rate', domain: null }),
+      );
+      expect(p.domain).toBeNull();
+      const blank = await ok<Rule>(call('PATCH', `/api/alerts/rules/${r.id}`, admin, { domain: '' }));
+      expect(blank.domain).toBeNull();
+      expect((await call('DELETE', `/api/alerts/rules/${r.id}`, admin)).statusCode).toBe(204);
+    });
+
     it('changes a rule (fields given only) and audits it', async () => {
       const changed = await ok<Rule>(call('PATCH', `/api/alerts/rules/${rule.id}`, admin, { severity: 'critical' }));
       expect(changed).toMatchObject({ id: rule.id, severity: 'critical', params: rule.params, name: 'Failures' });
@@ -413,6 +434,22 @@ describe.each(availableEngines())('alerts API on %s', (engine) => {
       expect(weekly).toMatchObject({ ruleId: rule.id, cron: '0 2 * * 6', timezone: 'Europe/Berlin', activeNow: false });
       // Saturday 17 January 2026, 02:00 in Berlin = 01:00 UTC
       expect(weekly.nextWindow).toEqual({ start: '2026-01-17T01:00:00.000Z', end: '2026-01-17T03:00:00.000Z' });
+      // explicit nulls are nulls
+      const nulls = await ok<Suppression>(
+        call('POST', '/api/alerts/suppressions', admin, {
+          ruleId: null,
+          domain: 'nulls.example',
+          subject: null,
+          startsAt: null,
+          endsAt: null,
+          cron: '0 3 * * *',
+          durationMinutes: 30,
+          reason: 'nulls',
+        }),
+        201,
+      );
+      expect(nulls).toMatchObject({ ruleId: null, subject: null, startsAt: null, endsAt: null, cron: '0 3 * * *' });
+      expect((await call('DELETE', `/api/alerts/suppressions/${nulls.id}`, admin)).statusCode).toBe(204);
       const all = await ok<Suppression>(
         call('POST', '/api/alerts/suppressions', admin, {
           all: true,
@@ -429,6 +466,8 @@ describe.each(availableEngines())('alerts API on %s', (engine) => {
       expect((await auditActions(DEFAULT_ORG_ID, 'alert_suppression.%')).map((e) => e.action)).toEqual([
         'alert_suppression.created',
         'alert_suppression.created',
+        'alert_suppression.created',
+        'alert_suppression.deleted',
         'alert_suppression.created',
       ]);
     });

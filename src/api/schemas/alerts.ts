@@ -1,6 +1,6 @@
 // The alerts API's request and answer schemas (TypeBox): alerts with their history and deliveries, rules and
 // rule types, suppressions. Shared by routes/alerts.ts, routes/alert-rules.ts and routes/alert-suppressions.ts.
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { ALERT_STATES } from '../../model/alerts.js';
 import { DateTimeString, Nullable } from './common.js';
 
@@ -16,6 +16,12 @@ export const AlertStateSchema = Type.Union(
 export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 const Json = Type.Record(Type.String(), Type.Unknown());
+
+/**
+ * A nullable request field: null first, so that the validator's type coercion (coerceTypes) meets null as null
+ * rather than turning it into '' or 0 for the other branch ('' is then read as null too).
+ */
+const OrNull = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
 
 export const AlertItem = Type.Object({
   id: Type.Integer(),
@@ -99,7 +105,7 @@ export const AlertsQuery = Type.Object(
 );
 
 export const NoteBody = Type.Object(
-  { note: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'Kept in the history' }))) },
+  { note: Type.Optional(OrNull(Type.String({ maxLength: 2000, description: 'Kept in the history' }))) },
   { additionalProperties: false },
 );
 
@@ -143,7 +149,7 @@ export const RuleItem = Type.Object({
 const ruleBodyProperties = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   type: Type.String({ minLength: 1, maxLength: 64, description: 'A rule type (GET /api/alerts/rules/types)' }),
-  domain: Nullable(Type.String({ maxLength: 253, description: 'null: every domain' })),
+  domain: OrNull(Type.String({ maxLength: 253, description: 'null: every domain' })),
   severity: SeveritySchema,
   channels: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 50 }),
   enabled: Type.Boolean(),
@@ -244,15 +250,15 @@ export const SuppressionItem = Type.Object({
 });
 
 const suppressionBodyProperties = {
-  ruleId: Nullable(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
-  domain: Nullable(Type.String({ maxLength: 253 })),
-  subject: Nullable(Type.String({ maxLength: 500, description: 'A source IP or CIDR network, a reporter, a mailbox' })),
+  ruleId: OrNull(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+  domain: OrNull(Type.String({ maxLength: 253 })),
+  subject: OrNull(Type.String({ maxLength: 500, description: 'A source IP or CIDR network, a reporter, a mailbox' })),
   all: Type.Boolean({ description: 'true: suppress everything of the organisation (no rule, domain or subject)' }),
-  startsAt: Nullable(Type.String({ maxLength: 64, description: 'ISO 8601' })),
-  endsAt: Nullable(Type.String({ maxLength: 64, description: 'ISO 8601' })),
-  cron: Nullable(Type.String({ maxLength: 200, description: 'Recurring: when each window opens, e.g. 0 2 * * 6' })),
+  startsAt: OrNull(Type.String({ maxLength: 64, description: 'ISO 8601' })),
+  endsAt: OrNull(Type.String({ maxLength: 64, description: 'ISO 8601' })),
+  cron: OrNull(Type.String({ maxLength: 200, description: 'Recurring: when each window opens, e.g. 0 2 * * 6' })),
   timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the cron expression' }),
-  durationMinutes: Nullable(Type.Integer({ minimum: 1, maximum: 525_600 })),
+  durationMinutes: OrNull(Type.Integer({ minimum: 1, maximum: 525_600 })),
   reason: Type.String({ minLength: 1, maxLength: 1000 }),
 };
 

@@ -3089,7 +3089,7 @@ export interface paths {
             type: string;
             /** @description info < warning < critical */
             severity: 'info' | 'warning' | 'critical';
-            domain?: string | null;
+            domain?: null | string;
             channels?: number[];
             enabled?: boolean;
             /** @description The rule type's parameters; omitted ones take their defaults */
@@ -3270,7 +3270,7 @@ export interface paths {
             type?: string;
             /** @description info < warning < critical */
             severity?: 'info' | 'warning' | 'critical';
-            domain?: string | null;
+            domain?: null | string;
             channels?: number[];
             enabled?: boolean;
             /** @description The rule type's parameters; omitted ones take their defaults */
@@ -3353,7 +3353,7 @@ export interface paths {
           'application/json': {
             /** @description A rule type (GET /api/alerts/rules/types) */
             type: string;
-            domain?: string | null;
+            domain?: null | string;
             /** @description The rule type's parameters; omitted ones take their defaults */
             params?: {
               [key: string]: unknown;
@@ -3494,17 +3494,17 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            ruleId?: number | null;
-            domain?: string | null;
-            subject?: string | null;
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
             /** @description true: suppress everything of the organisation (no rule, domain or subject) */
             all?: boolean;
-            startsAt?: string | null;
-            endsAt?: string | null;
-            cron?: string | null;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
             /** @description IANA time zone of the cron expression */
             timezone?: string;
-            durationMinutes?: number | null;
+            durationMinutes?: null | number;
             reason: string;
           };
         };
@@ -3687,17 +3687,17 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            ruleId?: number | null;
-            domain?: string | null;
-            subject?: string | null;
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
             /** @description true: suppress everything of the organisation (no rule, domain or subject) */
             all?: boolean;
-            startsAt?: string | null;
-            endsAt?: string | null;
-            cron?: string | null;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
             /** @description IANA time zone of the cron expression */
             timezone?: string;
-            durationMinutes?: number | null;
+            durationMinutes?: null | number;
             reason?: string;
           };
         };
@@ -4138,7 +4138,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            note?: string | null;
+            note?: null | string;
           };
         };
       };
@@ -4236,7 +4236,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            note?: string | null;
+            note?: null | string;
           };
         };
       };
@@ -7020,7 +7020,7 @@ export interface paths {
             type: string;
             /** @description info < warning < critical */
             severity: 'info' | 'warning' | 'critical';
-            domain?: string | null;
+            domain?: null | string;
             channels?: number[];
             enabled?: boolean;
             /** @description The rule type's parameters; omitted ones take their defaults */
@@ -7207,7 +7207,7 @@ export interface paths {
             type?: string;
             /** @description info < warning < critical */
             severity?: 'info' | 'warning' | 'critical';
-            domain?: string | null;
+            domain?: null | string;
             channels?: number[];
             enabled?: boolean;
             /** @description The rule type's parameters; omitted ones take their defaults */
@@ -7293,7 +7293,7 @@ export interface paths {
           'application/json': {
             /** @description A rule type (GET /api/alerts/rules/types) */
             type: string;
-            domain?: string | null;
+            domain?: null | string;
             /** @description The rule type's parameters; omitted ones take their defaults */
             params?: {
               [key: string]: unknown;
@@ -7440,17 +7440,17 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            ruleId?: number | null;
-            domain?: string | null;
-            subject?: string | null;
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
             /** @description true: suppress everything of the organisation (no rule, domain or subject) */
             all?: boolean;
-            startsAt?: string | null;
-            endsAt?: string | null;
-            cron?: string | null;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
             /** @description IANA time zone of the cron expression */
             timezone?: string;
-            durationMinutes?: number | null;
+            durationMinutes?: null | number;
             reason: string;
           };
         };
@@ -7639,17 +7639,17 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            ruleId?: number | null;
-            domain?: string | null;
-            subject?: string | null;
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
             /** @description true: suppress everything of the organisation (no rule, domain or subject) */
             all?: boolean;
-            startsAt?: string | null;
-            endsAt?: string | null;
-            cron?: string | null;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
             /** @description IANA time zone of the cron expression */
             timezone?: string;
-            durationMinutes?: number | null;
+            durationMinutes?: null | number;
             reason?: string;
           };
         };
@@ -8103,7 +8103,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            note?: string | null;
+            note?: null | string;
           };
         };
       };
@@ -8203,7 +8203,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            note?: string | null;
+            note?: null | string;
           };
         };
       };

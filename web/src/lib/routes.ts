@@ -12,6 +12,10 @@ export type PageName =
   | 'sources'
   | 'upload'
   | 'tasks'
+  | 'alerts'
+  | 'alert'
+  | 'alert-rules'
+  | 'suppressions'
   | 'users'
   | 'keys'
   | 'organizations'
@@ -63,6 +67,8 @@ export function matchRoute(pathname: string): Route {
   if (p === '/') return { page: 'overview', params: {} };
   const report = /^\/reports\/(\d{1,15})$/.exec(p);
   if (report) return { page: 'report', params: { id: report[1]! } };
+  const alert = /^\/alerting\/(\d{1,15})$/.exec(p);
+  if (alert) return { page: 'alert', params: { id: alert[1]! } };
   const org = /^\/settings\/organizations\/([^/]+)$/.exec(p);
   if (org && SLUG_PATTERN.test(org[1]!)) return { page: 'organization', params: { slug: org[1]! } };
   const simple: Record<string, PageName> = {
@@ -70,6 +76,10 @@ export function matchRoute(pathname: string): Route {
     '/sources': 'sources',
     '/upload': 'upload',
     '/tasks': 'tasks',
+    // Not /alerts: that path is an alias of the API's /api/alerts.
+    '/alerting': 'alerts',
+    '/alerting/rules': 'alert-rules',
+    '/alerting/suppressions': 'suppressions',
     // Not /users: that path is an alias of the API's /api/users.
     '/settings/users': 'users',
     '/settings/keys': 'keys',
@@ -136,7 +146,7 @@ const ORG_SPECIFIC_PARAMS = ['cursor', 'page'];
  */
 export function switchOrgHref(path: string, search: string, toSlug: string): string {
   const route = matchRoute(path);
-  const target = route.page === 'report' ? '/reports' : path;
+  const target = route.page === 'report' ? '/reports' : route.page === 'alert' ? '/alerting' : path;
   const q = new URLSearchParams(search);
   for (const k of ORG_SPECIFIC_PARAMS) q.delete(k);
   const s = q.toString();
