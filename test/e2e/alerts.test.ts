@@ -184,7 +184,43 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
     await page.getByLabel('Cron expression').fill('0 2 * * 6');
     await page.getByRole('button', { name: 'Create suppression' }).click();
     await page.locator('table.data td', { hasText: 'weekly maintenance' }).waitFor();
+    // edited into a one-off window: the cron expression goes
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel(/Once, from a start/).check();
+    await page.getByLabel('Starts (UTC)').fill('2030-01-05T02:00');
+    await page.getByLabel('Ends (UTC)').fill('2030-01-05T04:00');
+    await page.getByLabel('Reason').fill('one-off maintenance');
+    await page.getByRole('button', { name: 'Save suppression' }).click();
+    await page.locator('table.data td', { hasText: 'one-off maintenance' }).waitFor();
+    const [sup] = (
+      await api<{ items: { cron: string | null; startsAt: string; reason: string }[] }>('/api/alerts/suppressions')
+    ).items;
+    expect(sup).toMatchObject({ cron: null, startsAt: '2030-01-05T02:00:00.000Z', reason: 'one-off maintenance' });
     await shot('suppressions');
+  });
+
+  it('shows a viewer the alerts and rules, with nothing to change', async () => {
+    const viewer = { email: 'viewer@example.com', password: 'e2e-viewer-password-1234' };
+    await api('/api/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...viewer, name: 'Vera Viewer', role: 'viewer' }),
+    });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#login-email').waitFor();
+    await signIn(page, viewer);
+    await page.goto(`${server.url}/alerting?state=all`);
+    await page.locator('table.alerts-table td', { hasText: 'alerts.example' }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Check now' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Acknowledge|Resolve/ }).count()).toBe(0);
+    expect(await page.locator('nav.tabs a', { hasText: 'Suppressions' }).count()).toBe(0);
+    await page.locator('nav.tabs a', { hasText: 'Rules' }).click();
+    await page.locator('table.data td', { hasText: 'High failure rate' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'New rule' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Edit|Delete|Disable/ }).count()).toBe(0);
+    await shot('viewer-rules');
+    await page.goto(`${server.url}/alerting/suppressions`);
+    await page.getByText('Managing suppressions needs the admin role.').waitFor();
   });
 
   it('logged no console errors', () => {

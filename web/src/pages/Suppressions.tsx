@@ -12,6 +12,8 @@ import type { RuleItem, SuppressionItem } from '../lib/types';
 import { AlertTabs } from './Alerts';
 
 interface Draft {
+  /** null: a new suppression. */
+  id: number | null;
   scope: 'some' | 'all';
   ruleId: string;
   domain: string;
@@ -26,6 +28,7 @@ interface Draft {
 }
 
 const EMPTY: Draft = {
+  id: null,
   scope: 'some',
   ruleId: '',
   domain: '',
@@ -45,14 +48,25 @@ const utc = (local: string): string => (local ? `${local}${local.length === 16 ?
 export function bodyOfSuppression(d: Draft): { body?: Record<string, unknown>; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   if (!d.reason.trim()) errors.reason = 'is required: say why';
-  const body: Record<string, unknown> = { reason: d.reason.trim() };
+  // every field, cleared ones as null: a change from a window to a recurring one (or back) says so
+  const body: Record<string, unknown> = {
+    reason: d.reason.trim(),
+    ruleId: null,
+    domain: null,
+    subject: null,
+    startsAt: null,
+    endsAt: null,
+    cron: null,
+    durationMinutes: null,
+  };
   if (d.scope === 'all') body.all = true;
   else {
     if (d.ruleId) body.ruleId = Number(d.ruleId);
     if (d.domain.trim()) body.domain = d.domain.trim();
     if (d.subject.trim()) body.subject = d.subject.trim();
-    if (!d.ruleId && !d.domain.trim() && !d.subject.trim())
+    if (!d.ruleId && !d.domain.trim() && !d.subject.trim()) {
       errors.all = 'choose a rule, a domain or a subject, or "everything"';
+    }
   }
   if (d.when === 'window') {
     if (!d.startsAt) errors.startsAt = 'is required';
@@ -77,6 +91,25 @@ function FieldError({ id, message }: { id: string; message: string | undefined }
       {message}
     </span>
   ) : null;
+}
+
+/** The form's draft of a stored suppression. */
+function draftOf(s: SuppressionItem): Draft {
+  const local = (iso: string | null): string => (iso ? iso.slice(0, 16) : '');
+  return {
+    id: s.id,
+    scope: s.all ? 'all' : 'some',
+    ruleId: s.ruleId !== null ? String(s.ruleId) : '',
+    domain: s.domain ?? '',
+    subject: s.subject ?? '',
+    when: s.cron ? 'recurring' : 'window',
+    startsAt: local(s.startsAt),
+    endsAt: local(s.endsAt),
+    cron: s.cron ?? EMPTY.cron,
+    timezone: s.timezone,
+    durationMinutes: s.durationMinutes !== null ? String(s.durationMinutes) : EMPTY.durationMinutes,
+    reason: s.reason,
+  };
 }
 
 const whatOf = (s: SuppressionItem, rules: Map<number, string>): string =>
@@ -130,7 +163,8 @@ export function Suppressions(): JSX.Element {
     if (!body) return;
     setBusy(true);
     try {
-      await api.post('/api/alerts/suppressions', body);
+      if (draft.id === null) await api.post('/api/alerts/suppressions', body);
+      else await api.patch(`/api/alerts/suppressions/${draft.id}`, body);
       setDraft(EMPTY);
       list.reload();
     } catch (err) {
@@ -158,7 +192,7 @@ export function Suppressions(): JSX.Element {
       <PageHeader title="Suppressions" />
       <AlertTabs current="suppressions" />
       <section class="card detail" aria-labelledby="sup-form-h">
-        <h2 id="sup-form-h">New suppression</h2>
+        <h2 id="sup-form-h">{draft.id === null ? 'New suppression' : `Edit “${draft.reason}”`}</h2>
         <form noValidate onSubmit={(e) => void create(e)}>
           <fieldset class="choice">
             <legend>What it covers</legend>
@@ -308,9 +342,23 @@ export function Suppressions(): JSX.Element {
               />
               <FieldError id="err-reason" message={errors.reason} />
             </label>
-            <button type="submit" disabled={busy}>
-              Create suppression
-            </button>
+            <div class="row-actions">
+              <button type="submit" disabled={busy}>
+                {draft.id === null ? 'Create suppression' : 'Save suppression'}
+              </button>
+              {draft.id !== null ? (
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    setDraft(EMPTY);
+                    setErrors({});
+                  }}
+                >
+                  Cancel
+                </button>
+              ) : null}
+            </div>
           </div>
           <ActionError message={message} />
         </form>
@@ -350,9 +398,22 @@ export function Suppressions(): JSX.Element {
                     <td>{s.reason}</td>
                     <td>{s.createdBy}</td>
                     <td>
-                      <button type="button" class="danger" onClick={() => void remove(s)}>
-                        Delete
-                      </button>
+                      <div class="row-actions">
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => {
+                            setDraft(draftOf(s));
+                            setErrors({});
+                            setMessage(null);
+                          }}
+                        >
+                          Edit
+                        </button>
+                        <button type="button" class="danger" onClick={() => void remove(s)}>
+                          Delete
+                        </button>
+                      </div>
                     </td>
                   </tr>
                 ))}
