@@ -250,6 +250,11 @@ describe.each(availableEngines())('alerts API on %s', (engine) => {
       expect(first).toMatchObject({ rules: 1, opened: 2, resolved: 0 });
       const second = await ok<{ opened: number; updated: number }>(call('POST', '/api/alerts/evaluate', analyst));
       expect(second.opened).toBe(0);
+      const runs = await auditActions(DEFAULT_ORG_ID, 'alert.evaluate');
+      expect(runs.map((e) => [e.actor, e.details.opened])).toEqual([
+        ['analyst@example.com', 2],
+        ['analyst@example.com', 0],
+      ]);
       const page = await ok<Page<AlertItem>>(call('GET', '/api/alerts', viewer));
       expect(page.total).toBe(2);
       alerts = page.items;

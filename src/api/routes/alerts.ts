@@ -7,6 +7,7 @@ import { actOnAlert, alertDetail } from '../../alerts/actions.js';
 import { evaluateOrg } from '../../alerts/evaluate.js';
 import { AlertResolvedError, type Actor } from '../../alerts/lifecycle.js';
 import { normaliseDomain } from '../../alerts/validation.js';
+import { audit } from '../../auth/audit.js';
 import type { Clock } from '../../auth/clock.js';
 import { ALERT_STATES, type AlertState } from '../../model/alerts.js';
 import type { AlertDelivery } from '../../store/alert-deliveries.js';
@@ -175,7 +176,32 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRouteOptions> = async (
       },
     },
     async (req) => {
-      const s = await evaluateOrg({ db, now: clock.now() }, orgOf(req).id);
+      const now = clock.now();
+      const orgId = orgOf(req).id;
+      const s = await evaluateOrg({ db, now }, orgId);
+      const actor = actorOf(req);
+      // who ran it, and what it did (each alert it changed is in the log on its own, by 'system')
+      await audit(
+        db,
+        {
+          orgId,
+          actorId: actor.id,
+          actor: actor.email,
+          action: 'alert.evaluate',
+          target: null,
+          ip: actor.ip ?? null,
+          outcome: 'success',
+          details: {
+            rules: s.rules,
+            opened: s.opened,
+            updated: s.updated,
+            escalated: s.escalated,
+            resolved: s.resolved,
+            failedRules: s.failedRules.length,
+          },
+        },
+        now,
+      );
       return {
         rules: s.rules,
         breaches: s.breaches,
