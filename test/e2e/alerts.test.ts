@@ -5,6 +5,8 @@
 // cron expression is refused with the server's reason, a good one listed. Every page at 1,280 and 1,920 px,
 // screenshots in test-output/e2e/alerts-*.png. No console errors.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,30 @@ import {
 } from '../support/e2e.js';
 
 const haveChromium = chromiumAvailable();
+
+/** A local HTTP server standing in for a webhook receiver: it answers 200 and keeps what it was sent. */
+async function recordingServer(): Promise<{
+  url: string;
+  requests: { headers: http.IncomingHttpHeaders; body: string }[];
+  close: () => Promise<void>;
+}> {
+  const requests: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      requests.push({ headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => srv.close(() => resolve())),
+  };
+}
 const ADMIN = { email: 'admin@example.com', password: 'e2e-admin-password-1234' };
 const WIDTHS = [1280, 1920] as const;
 
@@ -53,6 +79,7 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
   let page: Page;
   let closeBrowser: (() => Promise<void>) | undefined;
   let token: string;
+  let hook: Awaited<ReturnType<typeof recordingServer>>;
   const consoleErrors: string[] = [];
 
   const api = async <T>(p: string, init: RequestInit = {}): Promise<T> => {
@@ -80,6 +107,9 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
 
   beforeAll(async () => {
     ensureBuilt();
+    hook = await recordingServer();
+    // the test webhook listens on loopback, which the server refuses as a target unless told otherwise
+    process.env.DMARC_WEBHOOK_ALLOW_PRIVATE = 'true';
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
     server = await startServer(ADMIN);
     token = await apiToken(server, ADMIN);
@@ -106,6 +136,7 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
   afterAll(async () => {
     await closeBrowser?.();
     await stopServer(server);
+    await hook?.close();
   });
 
   it('shows no open alerts and no badge at first', async () => {
@@ -197,6 +228,35 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
     ).items;
     expect(sup).toMatchObject({ cron: null, startsAt: '2030-01-05T02:00:00.000Z', reason: 'one-off maintenance' });
     await shot('suppressions');
+  });
+
+  it('adds a webhook channel, sends it a test, and names it in a rule (once the server has channels)', async (ctx) => {
+    const probe = await fetch(`${server.url}/api/alerts/channels`, { headers: { authorization: `Bearer ${token}` } });
+    if (probe.status !== 200) ctx.skip();
+    await page.goto(`${server.url}/alerting/channels`);
+    await page.getByRole('heading', { name: 'New channel' }).waitFor();
+    await page.getByLabel('Name').fill('ops hook');
+    await page.getByLabel('Type').selectOption('webhook');
+    await page.getByLabel('Webhook URL').fill('not a url');
+    await page.getByLabel('Signing secret').fill('s3cret-s3cret-s3cret');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.locator('#err-config\\.url').waitFor();
+    await page.getByLabel('Webhook URL').fill(`${hook.url}/hook/TOKEN-123`);
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.locator('table.data td', { hasText: 'ops hook' }).waitFor();
+    expect(await page.locator('main').textContent()).not.toContain('s3cret-s3cret-s3cret');
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.getByText('Test: delivered').waitFor();
+    expect(hook.requests.length).toBe(1);
+    expect(hook.requests[0]!.headers['x-dmarc-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    await shot('channels');
+    await page.goto(`${server.url}/alerting/rules`);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('ops hook').check();
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByRole('heading', { name: 'New rule' }).waitFor();
+    const [rule] = (await api<{ items: { channels: number[] }[] }>('/api/alerts/rules')).items;
+    expect(rule!.channels).toHaveLength(1);
   });
 
   it('shows a viewer the alerts and rules, with nothing to change', async () => {

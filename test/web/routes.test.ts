@@ -48,6 +48,7 @@ describe('organisation in the URL', () => {
     expect(matchRoute('/o/acme/alerting/12')).toEqual({ page: 'alert', params: { id: '12' } });
     expect(matchRoute('/alerting/rules').page).toBe('alert-rules');
     expect(matchRoute('/alerting/suppressions').page).toBe('suppressions');
+    expect(matchRoute('/alerting/channels').page).toBe('channels');
     expect(matchRoute('/alerting/abc').page).toBe('not-found');
     expect(matchRoute('/alerts').page).toBe('not-found');
   });

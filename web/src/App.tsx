@@ -27,6 +27,7 @@ import type { Me, OpenAlertCounts } from './lib/types';
 import { Keys, Users } from './pages/Admin';
 import { AlertRules } from './pages/AlertRules';
 import { AlertView, Alerts } from './pages/Alerts';
+import { Channels } from './pages/Channels';
 import { Organization, Organizations } from './pages/Organizations';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
@@ -52,7 +53,12 @@ const NAV: NavItem[] = [
   { href: '/sources', label: 'Sources', pages: ['sources'], role: 'viewer' },
   { href: '/upload', label: 'Upload', pages: ['upload'], role: 'analyst' },
   { href: '/tasks', label: 'Ingestion', pages: ['tasks'], role: 'viewer' },
-  { href: '/alerting', label: 'Alerts', pages: ['alerts', 'alert', 'alert-rules', 'suppressions'], role: 'viewer' },
+  {
+    href: '/alerting',
+    label: 'Alerts',
+    pages: ['alerts', 'alert', 'alert-rules', 'suppressions', 'channels'],
+    role: 'viewer',
+  },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
   { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
   {
@@ -78,6 +84,7 @@ const TITLES: Record<PageName, string> = {
   alert: 'Alert',
   'alert-rules': 'Alert rules',
   suppressions: 'Suppressions',
+  channels: 'Notification channels',
   users: 'Users',
   keys: 'API keys',
   organizations: 'Organisations',
@@ -153,6 +160,7 @@ function Shell({
   else if (page === 'alert') body = <AlertView id={params.id ?? ''} />;
   else if (page === 'alert-rules') body = <AlertRules />;
   else if (page === 'suppressions') body = <Suppressions />;
+  else if (page === 'channels') body = <Channels />;
   else if (page === 'users') body = <Users />;
   else if (page === 'keys') body = <Keys />;
   else if (page === 'not-found')

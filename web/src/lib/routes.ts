@@ -16,6 +16,7 @@ export type PageName =
   | 'alert'
   | 'alert-rules'
   | 'suppressions'
+  | 'channels'
   | 'users'
   | 'keys'
   | 'organizations'
@@ -80,6 +81,7 @@ export function matchRoute(pathname: string): Route {
     '/alerting': 'alerts',
     '/alerting/rules': 'alert-rules',
     '/alerting/suppressions': 'suppressions',
+    '/alerting/channels': 'channels',
     // Not /users: that path is an alias of the API's /api/users.
     '/settings/users': 'users',
     '/settings/keys': 'keys',

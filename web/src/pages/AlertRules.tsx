@@ -10,7 +10,9 @@ import { formatDateTime, plural } from '../lib/format';
 import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { RuleItem, RulePreview, RuleTypeItem } from '../lib/types';
+import { Link } from '../router';
 import { AlertTabs, alertsChanged, severityTone } from './Alerts';
+import { useChannels } from './Channels';
 
 const SEVERITIES = ['info', 'warning', 'critical'] as const;
 type Severity = (typeof SEVERITIES)[number];
@@ -92,6 +94,7 @@ interface Draft {
   resolveAfterMinutes: string;
   cooldownMinutes: string;
   notifyOnResolve: boolean;
+  channels: number[];
 }
 
 function draftFor(t: RuleTypeItem, rule?: RuleItem): Draft {
@@ -108,11 +111,16 @@ function draftFor(t: RuleTypeItem, rule?: RuleItem): Draft {
     resolveAfterMinutes: String(rule?.resolveAfterMinutes ?? 60),
     cooldownMinutes: String(rule?.cooldownMinutes ?? 60),
     notifyOnResolve: rule?.notifyOnResolve ?? false,
+    channels: rule?.channels ?? [],
   };
 }
 
 /** The request body of a draft, or the field errors that stop it. */
-function bodyOf(d: Draft, t: RuleTypeItem): { body?: Record<string, unknown>; errors: Record<string, string> } {
+function bodyOf(
+  d: Draft,
+  t: RuleTypeItem,
+  withChannels: boolean,
+): { body?: Record<string, unknown>; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const params: Record<string, unknown> = {};
   for (const f of paramFields(t)) {
@@ -139,6 +147,8 @@ function bodyOf(d: Draft, t: RuleTypeItem): { body?: Record<string, unknown>; er
     resolveAfterMinutes: minutes('resolveAfterMinutes'),
     cooldownMinutes: minutes('cooldownMinutes'),
     notifyOnResolve: d.notifyOnResolve,
+    // without the channel list (a server without channels) the rule's channels are left as they are
+    ...(withChannels ? { channels: d.channels } : {}),
   };
   return Object.keys(errors).length ? { errors } : { body, errors };
 }
@@ -176,6 +186,7 @@ function RuleForm({
   const [message, setMessage] = useState<string | null>(null);
   const [preview, setPreview] = useState<RulePreview | null>(null);
   const [busy, setBusy] = useState(false);
+  const channels = useChannels(true);
   const type = types.find((t) => t.name === draft.type) ?? initialType;
   const fields = useMemo(() => paramFields(type), [type]);
   const set = (patch: Partial<Draft>): void => {
@@ -187,7 +198,7 @@ function RuleForm({
 
   const run = async (what: 'save' | 'preview'): Promise<void> => {
     setMessage(null);
-    const { body, errors: local } = bodyOf(draft, type);
+    const { body, errors: local } = bodyOf(draft, type, channels.data !== undefined && channels.data !== null);
     setErrors(local);
     if (!body) return;
     setBusy(true);
@@ -241,7 +252,13 @@ function RuleForm({
             value={draft.type}
             onChange={(e) => {
               const t = types.find((x) => x.name === e.currentTarget.value)!;
-              setDraft({ ...draftFor(t), id: draft.id, name: draft.name, severity: draft.severity });
+              setDraft({
+                ...draftFor(t),
+                id: draft.id,
+                name: draft.name,
+                severity: draft.severity,
+                channels: draft.channels,
+              });
               setPreview(null);
               setErrors({});
             }}
@@ -347,6 +364,34 @@ function RuleForm({
           Notify when resolved
         </label>
       </div>
+      {channels.data ? (
+        <fieldset class="choice">
+          <legend>Notify</legend>
+          {channels.data.length === 0 ? (
+            <span class="muted">
+              No channels yet: <Link href="/alerting/channels">add one</Link>.
+            </span>
+          ) : (
+            channels.data.map((c) => (
+              <label class="radio" key={c.id}>
+                <input
+                  type="checkbox"
+                  checked={draft.channels.includes(c.id)}
+                  onChange={(e) =>
+                    set({
+                      channels: e.currentTarget.checked
+                        ? [...draft.channels, c.id]
+                        : draft.channels.filter((x) => x !== c.id),
+                    })
+                  }
+                />
+                {c.name}
+              </label>
+            ))
+          )}
+          <FieldError id="err-channels" message={err('channels')} />
+        </fieldset>
+      ) : null}
       <ActionError message={message} />
       <div class="row-actions">
         <button type="submit" disabled={busy}>

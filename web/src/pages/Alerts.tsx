@@ -33,12 +33,17 @@ export const stateTone = (s: string): 'fail' | 'warn' | 'pass' =>
   s === 'open' ? 'fail' : s === 'acknowledged' ? 'warn' : 'pass';
 
 /** The tabs of the alerting pages. */
-export function AlertTabs({ current }: { current: 'alerts' | 'rules' | 'suppressions' }): JSX.Element {
+export function AlertTabs({ current }: { current: 'alerts' | 'rules' | 'suppressions' | 'channels' }): JSX.Element {
   const { user } = useApp();
   const tabs = [
     { key: 'alerts', href: '/alerting', label: 'Alerts' },
     { key: 'rules', href: '/alerting/rules', label: 'Rules' },
-    ...(hasRole(user, 'admin') ? [{ key: 'suppressions', href: '/alerting/suppressions', label: 'Suppressions' }] : []),
+    ...(hasRole(user, 'admin')
+      ? [
+          { key: 'suppressions', href: '/alerting/suppressions', label: 'Suppressions' },
+          { key: 'channels', href: '/alerting/channels', label: 'Channels' },
+        ]
+      : []),
   ];
   return (
     <nav class="tabs" aria-label="Alerting">
