@@ -88,7 +88,11 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(
     async (legacy) => {
       markTenantRoutes(legacy, false);
-      await legacy.register(alertsArea, { deps, clock: auth.clock, alias: true });
+      legacy.addHook('onRoute', (route) => {
+        const schema = route.schema as { description?: string } | undefined;
+        if (schema) schema.description = `Same as the /api${route.url} operation.`;
+      });
+      await legacy.register(alertsArea, { deps, clock: auth.clock });
     },
     { prefix: '/alerts' },
   );

@@ -29,7 +29,6 @@ import { Type } from 'typebox';
 export interface AlertRuleRouteOptions {
   deps: AppDeps;
   clock: Clock;
-  alias?: boolean;
 }
 
 export const ruleJson = (r: AlertRule) => ({
@@ -54,11 +53,8 @@ const notFound = (id: number) =>
 
 const writeErrors = { 400: Problem, 404: Problem, 409: Problem, 500: Problem };
 
-export const alertRuleRoutes: FastifyPluginAsyncTypebox<AlertRuleRouteOptions> = async (
-  app,
-  { deps, clock, alias },
-) => {
-  const base = { tags: ['alerts'], ...(alias ? { hide: true } : {}) };
+export const alertRuleRoutes: FastifyPluginAsyncTypebox<AlertRuleRouteOptions> = async (app, { deps, clock }) => {
+  const base = { tags: ['alerts'] };
   const db = deps.db;
 
   app.get(

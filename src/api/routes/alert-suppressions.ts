@@ -21,7 +21,6 @@ import { actorOf } from './alerts.js';
 export interface AlertSuppressionRouteOptions {
   deps: AppDeps;
   clock: Clock;
-  alias?: boolean;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -45,9 +44,9 @@ const writeErrors = { 400: Problem, 404: Problem, 500: Problem };
 
 export const alertSuppressionRoutes: FastifyPluginAsyncTypebox<AlertSuppressionRouteOptions> = async (
   app,
-  { deps, clock, alias },
+  { deps, clock },
 ) => {
-  const base = { tags: ['alerts'], ...(alias ? { hide: true } : {}) };
+  const base = { tags: ['alerts'] };
   const db = deps.db;
 
   app.get(

@@ -30,8 +30,6 @@ import { Page, problemResponses, Problem } from '../schemas/common.js';
 export interface AlertRouteOptions {
   deps: AppDeps;
   clock: Clock;
-  /** Registered again under the seed's /alerts prefix: kept out of the OpenAPI document. */
-  alias?: boolean;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -110,8 +108,8 @@ export const actorOf = (req: FastifyRequest): Actor => {
   return { id: user.id, email: user.email, ip: req.ip };
 };
 
-export const alertRoutes: FastifyPluginAsyncTypebox<AlertRouteOptions> = async (app, { deps, clock, alias }) => {
-  const base = { tags: ['alerts'], ...(alias ? { hide: true } : {}) };
+export const alertRoutes: FastifyPluginAsyncTypebox<AlertRouteOptions> = async (app, { deps, clock }) => {
+  const base = { tags: ['alerts'] };
   const db = deps.db;
 
   app.get(
