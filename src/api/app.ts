@@ -89,7 +89,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     async (legacy) => {
       markTenantRoutes(legacy, false);
       legacy.addHook('onRoute', (route) => {
-        const schema = route.schema as { description?: string } | undefined;
+        const schema = route.schema;
         if (schema) schema.description = `Same as the /api${route.url} operation.`;
       });
       await legacy.register(alertsArea, { deps, clock: auth.clock });
