@@ -12,6 +12,11 @@ export interface SyntheticReportSpec {
   begin?: number;
   /** Number of distinct source IPs to draw from. */
   ipPool?: number;
+  /**
+   * Each pool index is one address, the same in every report (a domain's senders recur day after day, as in real
+   * data). Default: a random third octet per record (nearly every record a new address: the worst case).
+   */
+  stableIps?: boolean;
   /** Emit the DMARCbis namespace and elements. */
   dmarcbis?: boolean;
 }
@@ -36,9 +41,9 @@ export function prng(seed: number): () => number {
 
 const ORGS = ['google.com', 'Outlook.com', 'Yahoo', 'Mail.Ru', 'AMAZON-SES', 'Fastmail Pty Ltd', 'GMX', 'Zoho'];
 
-function ipFor(rand: () => number, n: number): string {
+function ipFor(rand: () => number, n: number, stable = false): string {
   if (n % 17 === 0) return `2001:db8:${(n >>> 16).toString(16)}::${(n & 0xffff).toString(16)}`;
-  return `${10 + (n % 200)}.${(n >>> 8) & 255}.${Math.floor(rand() * 256)}.${n & 255}`;
+  return `${10 + (n % 200)}.${(n >>> 8) & 255}.${stable ? (n * 37) & 255 : Math.floor(rand() * 256)}.${n & 255}`;
 }
 
 /**
@@ -67,7 +72,7 @@ export function* syntheticReportChunks(spec: SyntheticReportSpec, totals?: Synth
   </policy_published>
 `;
   for (let i = 0; i < spec.records; i++) {
-    const ip = ipFor(rand, Math.floor(rand() * pool));
+    const ip = ipFor(rand, Math.floor(rand() * pool), spec.stableIps);
     const count = 1 + Math.floor(rand() ** 3 * 1000);
     const dkimPass = rand() < 0.8;
     const spfPass = rand() < 0.7;

@@ -303,6 +303,8 @@ const NOOP_HANDLERS: TaskHandlers = {
   retention: noop,
   'enrich-sources': noop,
   'identify-senders': noop,
+  'check-alerts': noop,
+  notify: noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

@@ -8,11 +8,16 @@ export { isLoopbackHost, parseDuration, parseSchedule } from './parse-values.js'
 
 export type JobsConfig = Config['jobs'];
 export type ImapMailboxConfig = Config['imap'][number];
+export type AlertsConfig = Config['alerts'];
 export type ImapTls = ImapMailboxConfig['tls'];
 export type ImapAuth = ImapMailboxConfig['auth'];
 
 /** The background-work part of the configuration, from env vars (empty ones already removed) and DMARC_CONFIG. */
-export function loadJobsConfig(env: Record<string, string>): { jobs: JobsConfig; imap: ImapMailboxConfig[] } {
-  const { jobs, imap } = loadConfig(env);
-  return { jobs, imap };
+export function loadJobsConfig(env: Record<string, string>): {
+  jobs: JobsConfig;
+  imap: ImapMailboxConfig[];
+  alerts: AlertsConfig;
+} {
+  const { jobs, imap, alerts } = loadConfig(env);
+  return { jobs, imap, alerts };
 }

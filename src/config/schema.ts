@@ -152,7 +152,7 @@ function isTimeZone(tz: string): boolean {
  * validating DMARC_SCHEDULE_<TASK> and the file's `schedules:`. Only the names: each task's default schedule
  * is in its file (jobs/tasks/), whose registry checks that it has the same scheduled tasks, in this order.
  */
-export const SCHEDULED_TASKS = ['fetch-imap', 'sweep-pending', 'refresh-rollups', 'retention'] as const;
+export const SCHEDULED_TASKS = ['fetch-imap', 'sweep-pending', 'refresh-rollups', 'retention', 'check-alerts'] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
 /** DMARC_SCHEDULE_<TASK>: the variable that overrides a task's schedule. */
@@ -595,6 +595,47 @@ export const envSchema = z
     DMARC_SCHEDULE_SWEEP_PENDING: schedule('sweep-pending'),
     DMARC_SCHEDULE_REFRESH_ROLLUPS: schedule('refresh-rollups'),
     DMARC_SCHEDULE_RETENTION: schedule('retention'),
+    DMARC_SCHEDULE_CHECK_ALERTS: schedule('check-alerts'),
+    // -- alerts --
+    DMARC_ALERTS_DEBOUNCE: variable(duration().prefault('60s'), {
+      description:
+        "after reports are stored, the organisation's alert rules are checked this much later (one run per burst)",
+    }),
+    DMARC_WEBHOOK_ALLOW_PRIVATE: variable(bool().prefault('false'), {
+      description:
+        'let webhook channels (Slack, Discord, Teams, webhook) reach private, loopback, link-local and other reserved addresses',
+    }),
+    DMARC_WEBHOOK_TIMEOUT: variable(duration().prefault('10s'), {
+      description: 'longest one webhook notification may take (connection and answer)',
+    }),
+    DMARC_SMTP_URL: variable(
+      text(
+        (t) => (/^smtps?:\/\/[^\s/]+(\/.*)?$/i.test(t) ? t : undefined),
+        'expected smtp://[user:password@]host[:port] or smtps://...',
+      ).optional(),
+      {
+        description: 'SMTP server of the e-mail alert channels, as a URL (instead of DMARC_SMTP_HOST and the others)',
+        secret: true,
+      },
+    ),
+    DMARC_SMTP_HOST: variable(nonEmpty().optional(), { description: 'SMTP server of the e-mail alert channels' }),
+    DMARC_SMTP_PORT: variable(positiveInt(65535).optional(), {
+      description: 'SMTP port',
+      defaultText: '465 with DMARC_SMTP_SECURE, else 587',
+    }),
+    DMARC_SMTP_SECURE: variable(bool().optional(), {
+      description: 'TLS from the start (port 465); otherwise STARTTLS when the server offers it',
+      defaultText: 'false',
+    }),
+    DMARC_SMTP_USER: variable(nonEmpty().optional(), { description: 'SMTP login' }),
+    DMARC_SMTP_PASSWORD: variable(nonEmpty().optional(), { description: 'SMTP password', secret: true }),
+    DMARC_SMTP_FROM: variable(
+      text(
+        (t) => (z.email().safeParse(t.replace(/^.*<([^>]+)>\s*$/, '$1')).success ? t : undefined),
+        'expected an e-mail address, optionally with a name: DMARC <dmarc@example.com>',
+      ).optional(),
+      { description: 'sender of alert e-mails', defaultText: 'dmarc@<the SMTP host>' },
+    ),
     // -- IP enrichment --
     DMARC_ENRICH_TTL_DAYS: variable(positiveInt(3650).prefault('90'), {
       description: 'days after which the country, AS and reverse DNS of a source IP are looked up again',
@@ -737,6 +778,18 @@ function checkAcrossVariables(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): vo
     if (problems.length > 0) mailbox = undefined;
   }
 
+  if (e.DMARC_SMTP_URL !== undefined && e.DMARC_SMTP_HOST !== undefined) {
+    issue(
+      'DMARC_SMTP_URL',
+      'is set with DMARC_SMTP_HOST; give the server one way (the URL, or the host and the others)',
+    );
+  } else if (e.DMARC_SMTP_HOST === undefined && !invalid.has('DMARC_SMTP_HOST')) {
+    const stray = ['DMARC_SMTP_PORT', 'DMARC_SMTP_SECURE', 'DMARC_SMTP_USER', 'DMARC_SMTP_PASSWORD'].find(
+      (k) => e[k] !== undefined,
+    );
+    if (stray && e.DMARC_SMTP_URL === undefined) issue('DMARC_SMTP_HOST', `required when ${stray} is set`);
+  }
+
   if (e.DMARC_TRUST_PROXY === false && e.DMARC_TRUSTED_PROXIES) {
     issue('DMARC_TRUSTED_PROXIES', 'is set but DMARC_TRUST_PROXY is false; unset one of them');
   }
@@ -765,6 +818,28 @@ const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 // ---- the Config object ----
 
+/** The SMTP server of e-mail alert channels: DMARC_SMTP_URL, else DMARC_SMTP_HOST and the others; null: none. */
+function smtpSettings(e: EnvValues): {
+  url: string | null;
+  host: string | null;
+  port: number | null;
+  secure: boolean;
+  user: string | null;
+  password: string | null;
+  from: string | null;
+} | null {
+  if (e.DMARC_SMTP_URL === undefined && e.DMARC_SMTP_HOST === undefined) return null;
+  return {
+    url: e.DMARC_SMTP_URL ?? null,
+    host: e.DMARC_SMTP_HOST ?? null,
+    port: e.DMARC_SMTP_PORT ?? null,
+    secure: e.DMARC_SMTP_SECURE ?? false,
+    user: e.DMARC_SMTP_USER ?? null,
+    password: e.DMARC_SMTP_PASSWORD ?? null,
+    from: e.DMARC_SMTP_FROM ?? null,
+  };
+}
+
 const postgres = (url: string) => ({ kind: 'postgres' as const, url });
 const pglite = (dir: string) => ({ kind: 'pglite' as const, dir });
 
@@ -777,6 +852,7 @@ function assemble(e: EnvValues) {
     'sweep-pending': e.DMARC_SCHEDULE_SWEEP_PENDING,
     'refresh-rollups': e.DMARC_SCHEDULE_REFRESH_ROLLUPS,
     retention: e.DMARC_SCHEDULE_RETENTION,
+    'check-alerts': e.DMARC_SCHEDULE_CHECK_ALERTS,
   };
   const scheduleOverrides: Partial<Record<ScheduledTask, string | null>> = {};
   for (const task of SCHEDULED_TASKS) {
@@ -870,6 +946,17 @@ function assemble(e: EnvValues) {
       },
       /** Absolute path of a MaxMind-format city database, or null. */
       cityDb: e.DMARC_GEOIP_CITY_DB ?? null,
+    },
+    /** Alert evaluation and notification channels. */
+    alerts: {
+      /** check-alerts runs this long after reports are stored (one run per organisation and burst). */
+      debounceMs: e.DMARC_ALERTS_DEBOUNCE,
+      /** Webhook channels may reach private, loopback, link-local and other reserved addresses. */
+      webhookAllowPrivate: e.DMARC_WEBHOOK_ALLOW_PRIVATE,
+      /** Longest one webhook notification may take. */
+      webhookTimeoutMs: e.DMARC_WEBHOOK_TIMEOUT,
+      /** The SMTP server of e-mail channels; null: none configured (e-mail channels cannot deliver). */
+      smtp: smtpSettings(e),
     },
     /** IMAP mailboxes reports are fetched from (DMARC_IMAP_* and the DMARC_CONFIG file). */
     imap: [...(envMailboxEntry ? [toMailbox(envMailboxEntry)] : []), ...(file?.imap ?? [])],

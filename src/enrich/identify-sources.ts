@@ -48,7 +48,7 @@ export interface IdentifyRunOptions {
   budgetMs?: number;
   /** Addresses identified and stored together (default 500). */
   batchSize?: number;
-  /** Addresses read per page in the 'all' scope (default 5,000). */
+  /** Addresses read per page (default 5,000). */
   pageSize?: number;
   onProgress?: (identified: number) => void;
 }
@@ -171,13 +171,19 @@ export async function runIdentification(
     const watermark = await sendersCheckedUntil(db, run.orgId);
     if (watermark) {
       const since = new Date(watermark.getTime() - SENDER_WATERMARK_MARGIN_MS);
+      // Pages in address order: each read of the candidates goes through every record stored since the
+      // watermark, so after a large import reading them again per batch was quadratic (minutes for 100k).
+      const pageSize = options.pageSize ?? 5000;
+      let lastIp: string | null = null;
       for (;;) {
-        const ips = await pendingSenderIps(db, run.orgId, since, startedAt, CATALOGUE_VERSION, batchSize);
+        const ips = await pendingSenderIps(db, run.orgId, since, startedAt, CATALOGUE_VERSION, pageSize, lastIp);
         await store(ips, since);
-        if (ips.length < batchSize) {
+        if (ips.length < pageSize) {
           await setSendersCheckedUntil(db, run.orgId, startedAt);
           return { identified, done: true };
         }
+        lastIp = ips[ips.length - 1]!;
+        // (the next run reads what is still pending: what this one identified is not again)
         if (Date.now() - began >= budget) return continued({ orgId: run.orgId, scope: 'new' });
       }
     }

@@ -81,6 +81,7 @@ export class BullMqQueue implements JobQueue, JobSchedulerStore {
     const job = await this.queue.add(name, payload, {
       jobId: id,
       ...this.jobOptions(),
+      ...(options.delayMs !== undefined && options.delayMs > 0 ? { delay: options.delayMs } : {}),
       ...(options.dedupeKey !== undefined
         ? {
             deduplication: {

@@ -22,7 +22,7 @@ interface Job {
   payload: unknown;
   attempts: number;
   dedupeKey: string | undefined;
-  state: 'queued' | 'running' | 'retrying';
+  state: 'queued' | 'running' | 'retrying' | 'delayed';
 }
 
 export interface InProcessQueueOptions {
@@ -54,10 +54,14 @@ export class InProcessQueue implements JobQueue {
   private readonly reruns = new Map<string, { name: TaskName; payload: unknown }>();
   private readonly explicitIds = new Set<string>();
   private running = 0;
+  /** Jobs waiting for their retry: drain() waits for them, but they hold no turn (the next job runs meanwhile). */
+  private waitingRetries = 0;
   private handlers: TaskHandlers | undefined;
   private concurrency = 1;
   private closing = false;
   private readonly timers = new Map<NodeJS.Timeout, Job>();
+  /** Jobs queued with a delay, not yet due: drain() does not wait for them (close() abandons them). */
+  private readonly delayed = new Map<NodeJS.Timeout, Job>();
   private readonly pendingWrites = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
   private readonly maxAttempts: number;
@@ -90,6 +94,20 @@ export class InProcessQueue implements JobQueue {
     if (this.closing) return job.id;
     if (key !== undefined) this.byKey.set(key, job);
     await this.history.queued(job.id, name, payload, this.maxAttempts);
+    const delay = options.delayMs ?? 0;
+    if (delay > 0) {
+      job.state = 'delayed';
+      const t = setTimeout(() => {
+        this.delayed.delete(t);
+        if (this.closing) return;
+        job.state = 'queued';
+        this.queued.push(job);
+        this.pump();
+      }, delay);
+      t.unref();
+      this.delayed.set(t, job);
+      return job.id;
+    }
     this.queued.push(job);
     this.pump();
     return job.id;
@@ -166,10 +184,10 @@ export class InProcessQueue implements JobQueue {
       job.state = 'retrying';
       await this.history.failed(job.id, error, delay);
       this.event({ type: 'retrying', id: job.id, name: job.name, attempt: job.attempts, delayMs: delay, error });
-      this.running++; // the retry counts as in flight, so that drain() waits for it
+      this.waitingRetries++; // in flight for drain(), but the queue's other jobs run meanwhile
       const t = setTimeout(() => {
         this.timers.delete(t);
-        this.running--;
+        this.waitingRetries--;
         job.state = 'queued';
         this.queued.unshift(job);
         this.pump();
@@ -179,8 +197,12 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
+  private idle(): boolean {
+    return this.running === 0 && this.waitingRetries === 0;
+  }
+
   private notifyIfIdle(): void {
-    if (this.running === 0 && (this.queued.length === 0 || !this.handlers || this.closing)) {
+    if (this.idle() && (this.queued.length === 0 || !this.handlers || this.closing)) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const f of w) f();
@@ -189,7 +211,7 @@ export class InProcessQueue implements JobQueue {
 
   async drain(): Promise<void> {
     for (;;) {
-      if (!(this.running === 0 && (this.queued.length === 0 || this.closing))) {
+      if (!(this.idle() && (this.queued.length === 0 || this.closing))) {
         await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       }
       if (this.pendingWrites.size === 0) return;
@@ -201,12 +223,14 @@ export class InProcessQueue implements JobQueue {
     if (this.closing) return this.drain();
     this.closing = true;
     // Waiting retries and queued jobs will not run in this process: their history says so.
-    const abandoned = [...this.queued, ...this.timers.values()];
+    const abandoned = [...this.queued, ...this.timers.values(), ...this.delayed.values()];
     for (const t of this.timers.keys()) {
       clearTimeout(t);
-      this.running--;
+      this.waitingRetries--;
     }
     this.timers.clear();
+    for (const t of this.delayed.keys()) clearTimeout(t);
+    this.delayed.clear();
     this.queued.length = 0;
     this.reruns.clear();
     this.notifyIfIdle();

@@ -9,7 +9,14 @@ export type { TaskContext, TaskLog } from './tasks/define.js';
 export { compactFetchSummary } from './tasks/fetch-imap.js';
 
 export function taskHandlers(ctx: TaskContext): TaskHandlers {
-  const run: RunContext = { ...ctx, jobs: ctx.jobs ?? loadJobsConfig({}).jobs, imap: ctx.imap ?? [] };
+  const defaults = ctx.jobs && ctx.alerts ? undefined : loadJobsConfig({});
+  const run: RunContext = {
+    ...ctx,
+    jobs: ctx.jobs ?? defaults!.jobs,
+    imap: ctx.imap ?? [],
+    alerts: ctx.alerts ?? defaults!.alerts,
+    now: ctx.now ?? (() => new Date()),
+  };
   return Object.fromEntries(
     TASKS.map((t) => [
       t.name,

@@ -71,6 +71,8 @@ export const ErrorCodes = {
   name_taken: { status: 409, title: 'Name taken', exit: failure },
   /** Acknowledging or resolving an alert that is resolved already. */
   alert_resolved: { status: 409, title: 'Alert resolved', exit: failure },
+  /** Deleting a file a worker is processing right now (its reports would be stored after the delete). */
+  file_processing: { status: 409, title: 'File being processed', exit: failure },
   /** An e-mail channel without an SMTP server (DMARC_SMTP_URL or DMARC_SMTP_HOST). */
   smtp_not_configured: { status: 409, title: 'No SMTP server configured', exit: usage },
 

@@ -101,7 +101,14 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
     log: d.log,
     warmCache: safe(warmer.all),
     enricher: d.enricher,
-    sink: reportStoredSink({ cache: d.cache, warmup, enrichQueue: d.queue, log: d.log }),
+    alerts: d.config.alerts,
+    sink: reportStoredSink({
+      cache: d.cache,
+      warmup,
+      enrichQueue: d.queue,
+      alerts: { queue: d.queue, debounceMs: d.config.alerts.debounceMs },
+      log: d.log,
+    }),
   });
   return { handlers, warmup };
 }

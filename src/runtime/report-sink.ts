@@ -2,13 +2,15 @@
 // worker's tasks, `dmarc import`, `dmarc reprocess`, the sweep): the organisation's cached answers are invalidated
 // (in Redis when shared, so every API process sees it) and, where a worker runs, its first screen is warmed soon
 // and the report's source IPs are queued for enrichment (one enrich-sources run per organisation at a time: it
-// picks up the sources of every report stored since the last one).
+// picks up the sources of every report stored since the last one), and the organisation's alert rules are checked
+// a little later (check-alerts, debounced: one run per organisation after a burst of reports).
 import type { AnalyticsCache } from '../analytics/cache.js';
 import { fanOut, type ReportStoredSink } from '../events/report-stored.js';
 import { errorText } from '../jobs/history.js';
 import type { TaskQueue } from '../jobs/tasks/define.js';
 import { enrichSourcesKey, enrichSourcesTask } from '../jobs/tasks/enrich-sources.js';
 import { enqueueTask } from '../jobs/tasks/define.js';
+import { queueAlertCheck } from '../jobs/tasks/check-alerts.js';
 import type { DebouncedWarmup } from './cache-warmup.js';
 
 export interface SinkDeps {
@@ -17,6 +19,8 @@ export interface SinkDeps {
   warmup?: DebouncedWarmup;
   /** Where enrich-sources runs are queued; absent: enrichment is someone else's (the CLI runs it itself). */
   enrichQueue?: TaskQueue;
+  /** Where check-alerts runs are queued, and how long after a report (absent: no evaluation after reports). */
+  alerts?: { queue: TaskQueue; debounceMs: number };
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -43,6 +47,17 @@ export function reportStoredSink(d: SinkDeps): ReportStoredSink {
           { dedupeKey: enrichSourcesKey(e.orgId), rerunIfRunning: true },
         ).catch((err: unknown) =>
           d.log.warn({ err: errorText(err), orgId: e.orgId }, 'could not queue the enrichment of sources'),
+        );
+        return Promise.resolve();
+      },
+    });
+  }
+  const alerts = d.alerts;
+  if (alerts) {
+    listeners.push({
+      reportStored: (e) => {
+        void queueAlertCheck(alerts.queue, e.orgId, alerts.debounceMs).catch((err: unknown) =>
+          d.log.warn({ err: errorText(err), orgId: e.orgId }, 'could not queue the alert check'),
         );
         return Promise.resolve();
       },

@@ -71,3 +71,13 @@ export async function listDeliveries(db: Queryable, orgId: number, alertId: numb
     )
   ).rows;
 }
+
+/** Deliveries not sent yet whose latest change is older than `before` (their job was lost, e.g. a restart). */
+export async function unsentDeliveries(db: Queryable, orgId: number, before: Date): Promise<number[]> {
+  const r = await db.query<{ id: number }>(
+    `SELECT id FROM alert_deliveries
+     WHERE org_id = $1 AND state IN ('pending', 'retrying') AND updated_at < $2 ORDER BY id LIMIT 1000`,
+    [orgId, before],
+  );
+  return r.rows.map((x) => x.id);
+}

@@ -175,30 +175,41 @@ const SLICE = (alias: string): string =>
 /** Rebuilds one slice of both rollups from the records, while report writers wait. */
 export async function rebuildRollupSlice(db: Database, s: RollupSlice): Promise<void> {
   await db.transaction(async (tx) => {
-    // Writers upsert rollup rows in the same transaction as their report: holding these locks, the slice is
-    // rebuilt from committed reports only, and a report committed later adds its delta on top.
-    await tx.query('LOCK TABLE rollup_source_daily, rollup_daily IN EXCLUSIVE MODE');
-    const params = [s.orgId, s.domain, s.day, s.reporterOrg];
-    await tx.query(`DELETE FROM rollup_daily WHERE ${SLICE('')}`, params);
-    await tx.query(`DELETE FROM rollup_source_daily WHERE ${SLICE('')}`, params);
-    const counters = ROLLUP_COUNTERS.join(', ');
-    await tx.query(
-      `INSERT INTO rollup_daily (org_id, domain, day, reporter_org, disposition, dkim, spf, ${counters})
-       SELECT r.org_id, r.domain, r.day, r.reporter_org, c.disposition, c.dkim, c.spf, ${COUNTERS_FROM_RECORDS}
-       FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
-       GROUP BY r.org_id, r.domain, r.day, r.reporter_org, c.disposition, c.dkim, c.spf`,
-      params,
-    );
-    await tx.query(
-      `INSERT INTO rollup_source_daily (org_id, domain, day, reporter_org, source_ip, disposition, dkim, spf,
-         ${counters})
-       SELECT r.org_id, r.domain, r.day, r.reporter_org, c.source_ip, c.disposition, c.dkim, c.spf,
-         ${COUNTERS_FROM_RECORDS}
-       FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
-       GROUP BY r.org_id, r.domain, r.day, r.reporter_org, c.source_ip, c.disposition, c.dkim, c.spf`,
-      params,
-    );
+    await lockRollups(tx);
+    await rebuildSliceIn(tx, s);
   });
+}
+
+/**
+ * Writers upsert rollup rows in the same transaction as their report: holding these locks, a slice is rebuilt
+ * from committed reports only, and a report committed later adds its delta on top.
+ */
+export async function lockRollups(tx: Queryable): Promise<void> {
+  await tx.query('LOCK TABLE rollup_source_daily, rollup_daily IN EXCLUSIVE MODE');
+}
+
+/** Rebuilds one slice inside the caller's transaction, which holds lockRollups. */
+export async function rebuildSliceIn(tx: Queryable, s: RollupSlice): Promise<void> {
+  const params = [s.orgId, s.domain, s.day, s.reporterOrg];
+  await tx.query(`DELETE FROM rollup_daily WHERE ${SLICE('')}`, params);
+  await tx.query(`DELETE FROM rollup_source_daily WHERE ${SLICE('')}`, params);
+  const counters = ROLLUP_COUNTERS.join(', ');
+  await tx.query(
+    `INSERT INTO rollup_daily (org_id, domain, day, reporter_org, disposition, dkim, spf, ${counters})
+     SELECT r.org_id, r.domain, r.day, r.reporter_org, c.disposition, c.dkim, c.spf, ${COUNTERS_FROM_RECORDS}
+     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
+     GROUP BY r.org_id, r.domain, r.day, r.reporter_org, c.disposition, c.dkim, c.spf`,
+    params,
+  );
+  await tx.query(
+    `INSERT INTO rollup_source_daily (org_id, domain, day, reporter_org, source_ip, disposition, dkim, spf,
+       ${counters})
+     SELECT r.org_id, r.domain, r.day, r.reporter_org, c.source_ip, c.disposition, c.dkim, c.spf,
+       ${COUNTERS_FROM_RECORDS}
+     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
+     GROUP BY r.org_id, r.domain, r.day, r.reporter_org, c.source_ip, c.disposition, c.dkim, c.spf`,
+    params,
+  );
 }
 
 /** Every slice that has reports or rollup rows (a full rebuild walks these). */

@@ -599,6 +599,54 @@ describe.each(availableEngines())('alerts API on %s', (engine) => {
       );
     });
 
+    it('queues the notifications it creates (check now, resolve): the notify task attempts each', async () => {
+      const org = await createOrg(x.t.db, 'notify');
+      await putRollup(x.t.db, org.id, { domain: 'loud.example', day: DAY, messages: 500, pass: false });
+      // stored directly: a loopback target (the delivery refuses it: no private targets in these tests)
+      const ch = await insertChannel(
+        x.t.db,
+        org.id,
+        {
+          name: 'hook',
+          type: 'webhook',
+          config: { url: 'http://127.0.0.1:9/x', secret: 'y'.repeat(20) },
+          enabled: true,
+        },
+        x.clock.now(),
+      );
+      await ok(
+        call('POST', '/api/orgs/notify/alerts/rules', admin, {
+          name: 'loud',
+          type: 'failure_rate',
+          severity: 'warning',
+          channels: [ch.id],
+          notifyOnResolve: true,
+        }),
+        201,
+      );
+      const run = await ok<{ opened: number; deliveries: number }>(
+        call('POST', '/api/orgs/notify/alerts/evaluate', admin),
+      );
+      expect(run).toMatchObject({ opened: 1, deliveries: 1 });
+      const [a] = (await ok<Page<AlertItem>>(call('GET', '/api/orgs/notify/alerts', admin))).items;
+      type Detail = { deliveries: { event: string; state: string; attempts: number; lastError: string | null }[] };
+      const attempted = async (n: number): Promise<Detail['deliveries']> => {
+        for (let i = 0; i < 200; i++) {
+          const d = await ok<Detail>(call('GET', `/api/orgs/notify/alerts/${a!.id}`, admin));
+          if (d.deliveries.length >= n && d.deliveries.every((x) => x.state !== 'pending')) return d.deliveries;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error('the deliveries were never attempted');
+      };
+      const first = await attempted(1);
+      expect(first[0]).toMatchObject({ event: 'opened' });
+      expect(first[0]!.attempts).toBeGreaterThanOrEqual(1);
+      expect(first[0]!.lastError).toBeTruthy();
+      await ok(call('POST', `/api/orgs/notify/alerts/${a!.id}/resolve`, admin, {}));
+      const both = await attempted(2);
+      expect(both.map((d) => d.event)).toEqual(['opened', 'resolved']);
+    });
+
     it('deleting a rule resolves its alerts and is audited', async () => {
       await ok(call('PATCH', `/api/alerts/rules/${rule.id}`, admin, { params: { threshold: 0.05 } }));
       // past the cooldown of the resolved alerts (tokens signed at the new time)

@@ -22,13 +22,14 @@ import {
 const isDocsAsset = (url: string): boolean =>
   url === '/docs' || url.startsWith('/docs/') || url === '/redoc' || url.startsWith('/redoc/');
 /**
- * Served by the app but not operations of its API: the dashboard's pages and assets, the queue dashboard
+ * Served by the app but not operations of its API: the dashboard's pages, assets and icon, the queue dashboard
  * (Bull Board, under /admin/) and the CORS preflight.
  */
 const isNotAnOperation = (r: { method: string; url: string }): boolean =>
   r.url === '/' ||
   r.url === '/*' ||
   r.url.startsWith('/assets/') ||
+  r.url.startsWith('/favicon.') ||
   r.url === '/admin' ||
   r.url.startsWith('/admin/') ||
   r.method === 'OPTIONS';

@@ -87,10 +87,55 @@ describe('dmarc on the first day', () => {
     expect(lines).toHaveLength(6);
     for (const line of lines.slice(0, 5)) {
       // "file 3 README.md: failed, 0 new reports (not a DMARC report: ...)": the name once
-      const name = /^file \d+ (\S+): failed, 0 new reports \((?:todo\.txt: )?not a DMARC report: /.exec(line)?.[1];
+      const name =
+        /^file \d+ (\S+): failed, 0 new reports \(the same error as before: (?:todo\.txt: )?not a DMARC report: /.exec(
+          line,
+        )?.[1];
       expect(name, line).toBeTruthy();
       expect(line.split(name!).length - 1, line).toBe(1);
     }
     expect(lines[5]).toBe('total: 5 files re-processed (5 failed), 0 new reports');
+  });
+
+  it('a second reprocess --failed skips the files that failed again, and says how to run or delete them', async () => {
+    const r = await runCli(['reprocess', '--failed'], env());
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^no files to re-process\nskipped 5 files that failed again when re-processed before \(ids [\d, ]+\): --all-failed runs them too, dmarc delete file removes them\n$/,
+    );
+    const json = JSON.parse((await runCli(['reprocess', '--failed', '--json'], env())).stdout) as {
+      files: number;
+      skipped: number[];
+    };
+    expect(json.files).toBe(0);
+    expect(json.skipped).toHaveLength(5);
+    const all = await runCli(['reprocess', '--failed', '--all-failed', '--json'], env());
+    expect(JSON.parse(all.stdout)).toMatchObject({ files: 5, failed: 5, skipped: [] });
+  });
+
+  it('delete file removes them (asking first, or --yes), and reprocess has nothing left to do', async () => {
+    const list = JSON.parse((await runCli(['reprocess', '--failed', '--json'], env())).stdout) as { skipped: number[] };
+    const ids = list.skipped.map(String);
+    // no terminal here: it does not guess
+    const asked = await runCli(['delete', 'file', ...ids], env());
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toContain('not on a terminal: add --yes to delete without being asked');
+    const bad = await runCli(['delete', 'file', 'abc', '--yes'], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("expected a positive integer, got 'abc'");
+
+    const r = await runCli(['delete', 'file', ...ids, '999999', '--yes'], env());
+    expect(r.code, r.stdout + r.stderr).toBe(1); // one of them does not exist
+    expect(r.stdout).toContain('file 999999: not deleted: no such file');
+    expect(r.stdout).toMatch(/^total: 5 files deleted, 0 reports and 0 messages removed from every figure$/m);
+    expect((await runCli(['reprocess', '--failed'], env())).stdout).toBe('no files to re-process\n');
+
+    // the one report: deleted with its messages, the summary has none left
+    const before = JSON.parse((await runCli(['summary', '--json'], env())).stdout) as { totals: { messages: number } };
+    expect(before.totals.messages).toBeGreaterThan(0);
+    const report = await runCli(['delete', 'report', '1', '--yes', '--json'], env());
+    expect(JSON.parse(report.stdout)).toMatchObject({ deleted: 1, reports: 1, messages: before.totals.messages });
+    expect((await runCli(['summary'], env())).stdout).toMatch(/^no reports stored/);
+    expect((await runCli(['delete', '--help'])).stdout).toMatch(/file \[options\] <id\.\.\.>/);
   });
 });

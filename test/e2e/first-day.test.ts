@@ -490,6 +490,92 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     });
   });
 
+  describe('10. the queue monitor opens in a tab of its own, with a way back; the icon is served', () => {
+    it('the Ingestion page stays; the new tab shows the runs on one line each and links back', async () => {
+      await page.setViewportSize({ width: WIDTHS[0], height: 900 });
+      await page.goto(`${server.url}/tasks`);
+      const [board] = await Promise.all([
+        page.context().waitForEvent('page'),
+        page.getByRole('button', { name: /Queue monitor/ }).click(),
+      ]);
+      await board.waitForURL(/\/admin\/queues$/);
+      await board.getByRole('heading', { name: 'Background tasks' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/tasks');
+      await board.screenshot({ path: path.join(SHOTS_DIR, 'first-day-queue-monitor.png') });
+      // every time is on one line (no wrapped timestamps): its text makes a single line box
+      const lines = await board.locator('td:nth-child(6), td:nth-child(7), td:nth-child(8)').evaluateAll((cells) =>
+        cells.map((c) => {
+          const doc = (
+            globalThis as unknown as {
+              document: {
+                createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } };
+              };
+            }
+          ).document;
+          const range = doc.createRange();
+          range.selectNodeContents(c);
+          return range.getClientRects().length;
+        }),
+      );
+      expect(lines.length).toBeGreaterThan(0);
+      for (const n of lines) expect(n).toBeLessThanOrEqual(1);
+      await board.getByRole('link', { name: /Back to the dashboard/ }).click();
+      await board.waitForURL(/\/tasks$/);
+      await board.close();
+    });
+
+    it('/favicon.ico leads to the icon the pages name', async () => {
+      const r = await fetch(`${server.url}/favicon.ico`);
+      expect(r.status).toBe(200);
+      expect(r.url).toBe(`${server.url}/favicon.svg`);
+      expect(r.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.svg');
+    });
+  });
+
+  describe('7. an admin deletes a file imported by mistake, and a report; the figures follow', () => {
+    it('the file: from its row on the Ingestion page, after a confirmation', async () => {
+      const form = new FormData();
+      form.append('files', new Blob(['# notes\nnot a report\n']), 'NOTES.md');
+      await api('/api/upload', { method: 'POST', body: form });
+      await page.goto(`${server.url}/tasks`);
+      const row = page.locator('tr', { has: page.locator('td.file-name', { hasText: 'NOTES.md' }) });
+      await row.waitFor();
+      await shot('ingestion-files');
+      // sizes on one line ("1.5 KB", not "1.5 / KB")
+      const sizes = await page
+        .locator('td.num.nowrap')
+        .evaluateAll((cells) =>
+          cells.map(
+            (c) =>
+              (globalThis as unknown as { getComputedStyle(e: unknown): { whiteSpace: string } }).getComputedStyle(c)
+                .whiteSpace,
+          ),
+        );
+      expect(sizes.length).toBeGreaterThan(0);
+      expect(new Set(sizes)).toEqual(new Set(['nowrap']));
+      page.once('dialog', (d) => void d.accept());
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('status').filter({ hasText: 'Deleted “NOTES.md”' }).waitFor();
+      await row.waitFor({ state: 'detached' });
+      const files = await api<{ items: { name: string }[] }>('/api/files?limit=200');
+      expect(files.items.map((f) => f.name)).not.toContain('NOTES.md');
+    });
+
+    it('a report: from its page; its messages leave the summary', async () => {
+      const before = await api<{ messages: number; reports: number }>('/api/rollup/summary');
+      const report = (await api<{ items: { id: number; messages: number }[] }>('/api/reports?limit=1')).items[0]!;
+      await page.goto(`${server.url}/reports/${report.id}`);
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Delete report' }).click();
+      await page.waitForURL(/\/reports$/);
+      const after = await api<{ messages: number; reports: number }>('/api/rollup/summary');
+      expect(after.reports).toBe(before.reports - 1);
+      expect(after.messages).toBe(before.messages - report.messages);
+      await shot('report-deleted');
+    });
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

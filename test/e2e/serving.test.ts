@@ -29,6 +29,7 @@ describe('serving the dashboard', () => {
     fs.mkdirSync(path.join(dir, 'assets'));
     fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>app</title>');
     fs.writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    fs.writeFileSync(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     app = await appFor(dir);
   });
 
@@ -70,6 +71,16 @@ describe('serving the dashboard', () => {
     expect((await app.inject({ method: 'GET', url: '/assets/../index.html' })).statusCode).not.toBe(200);
   });
 
+  it('serves the icon, and sends /favicon.ico (asked for by every browser) to it', async () => {
+    const svg = await app.inject({ method: 'GET', url: '/favicon.svg' });
+    expect(svg.statusCode).toBe(200);
+    expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(svg.body).toContain('<svg');
+    const ico = await app.inject({ method: 'GET', url: '/favicon.ico' });
+    expect(ico.statusCode).toBe(301);
+    expect(ico.headers.location).toBe('/favicon.svg');
+  });
+
   it("leaves the server's own paths and missing files to the problem-details 404", async () => {
     for (const url of [
       '/api/unknown',
@@ -78,7 +89,6 @@ describe('serving the dashboard', () => {
       '/docs/nope',
       '/health/x',
       '/admin/queues/x',
-      '/favicon.ico',
       '/robots.txt',
       '/o/acme/favicon.ico',
       '/o/acme/assets/index-abc123.js',

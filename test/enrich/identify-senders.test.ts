@@ -202,6 +202,15 @@ describe.each(availableEngines())('identify-senders on %s', (engine) => {
     expect(await orgsNeedingIdentification(t.db, CATALOGUE_VERSION)).not.toContain(DEFAULT_ORG_ID);
   });
 
+  it("'new' reads its pending addresses page by page, each once", async () => {
+    await age();
+    await t.db.query(`UPDATE source_senders SET catalogue_version = 'old' WHERE org_id = $1`, [DEFAULT_ORG_ID]);
+    const stale = await rows(t.db, `SELECT count(*)::int AS n FROM source_senders WHERE org_id = $1`, [DEFAULT_ORG_ID]);
+    const r = await runIdentification(t.db, { orgId: DEFAULT_ORG_ID, scope: 'new' }, { batchSize: 1, pageSize: 2 });
+    expect(r).toMatchObject({ identified: (stale[0] as { n: number }).n, done: true });
+    expect(await orgsNeedingIdentification(t.db, CATALOGUE_VERSION)).not.toContain(DEFAULT_ORG_ID);
+  });
+
   it("'all' reads every record again, and a run out of its budget hands over without doing an address twice", async () => {
     await t.db.query(`UPDATE source_senders SET dkim_domains = '{}', sender_key = 'stale' WHERE org_id = $1`, [
       DEFAULT_ORG_ID,
@@ -246,6 +255,8 @@ describe.each(availableEngines())('identify-senders on %s', (engine) => {
           sink: sink(),
           jobs: undefined as never,
           imap: [],
+          alerts: undefined as never,
+          now: () => new Date(),
         },
         p as never,
       );

@@ -120,6 +120,11 @@ describe('task routes (embedded mode)', () => {
     expect(r.headers['content-type']).toMatch(/^text\/html/);
     expect(r.body).toContain('<h1>Background tasks</h1>');
     expect(r.body).toMatch(/<td>process-file<\/td><td>completed<\/td>/);
+    // a way back, times on one line, and the filter in use shown
+    expect(r.body).toContain('<a href="/tasks">← Back to the dashboard</a>');
+    expect(r.body).toMatch(/<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d<\/td>/);
+    expect(r.body).not.toMatch(/<td>\d{4}-\d\d-\d\dT/);
+    expect(r.body).toContain('<strong>completed</strong>');
   });
 });
 

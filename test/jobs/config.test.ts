@@ -46,6 +46,7 @@ describe('jobs configuration', () => {
       'sweep-pending': '*/5 * * * *',
       'refresh-rollups': '30 3 * * *',
       retention: '0 4 * * *',
+      'check-alerts': '0 * * * *',
     });
     expect(c.jobs.lockDurationMs + c.jobs.stalledIntervalMs).toBeLessThan(60_000);
     expect(c.imap).toEqual([]);
@@ -219,6 +220,7 @@ alerts: {}
       'sweep-pending': '*/5 * * * *',
       'refresh-rollups': '0 1 * * *',
       retention: '0 4 * * *',
+      'check-alerts': '0 * * * *',
     });
 
     const json = path.join(dir, 'dmarc.json');

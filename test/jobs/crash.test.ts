@@ -71,6 +71,8 @@ describe.runIf(ready)('a worker killed in the middle of a batch', () => {
       DMARC_LOG_LEVEL: 'warn',
       // the enrich-sources runs the stored reports queue need no DNS here (this machine has none to ask)
       DMARC_RDNS: 'off',
+      // the alert check the stored reports queue (debounced: 60 s by default) runs before the queue is counted
+      DMARC_ALERTS_DEBOUNCE: '1s',
     };
     const first = startDmarc(['worker', '--concurrency', '2'], env);
     children.push(first);
@@ -128,10 +130,14 @@ describe.runIf(ready)('a worker killed in the middle of a batch', () => {
       expect(r.rows[0]!.worker).toBe(secondWorker);
     }
     // the stored reports' enrich-sources runs finish too
-    await waitFor('the queue drained', async () => {
-      const c = await producer.queue.getJobCounts('active', 'waiting', 'delayed');
-      return (c.active ?? 0) + (c.waiting ?? 0) + (c.delayed ?? 0) === 0;
-    });
+    await waitFor(
+      'the queue drained',
+      async () => {
+        const c = await producer.queue.getJobCounts('active', 'waiting', 'delayed');
+        return (c.active ?? 0) + (c.waiting ?? 0) + (c.delayed ?? 0) === 0;
+      },
+      120_000,
+    );
     const counts = await producer.queue.getJobCounts('failed', 'active', 'waiting', 'delayed');
     expect(counts).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
     const completed = await producer.queue.getJobs(['completed'], 0, -1);

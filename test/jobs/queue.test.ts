@@ -41,6 +41,8 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     retention: none,
     'enrich-sources': none,
     'identify-senders': none,
+    'check-alerts': none,
+    notify: none,
     ...over,
   };
 }
@@ -136,6 +138,33 @@ describe.each(adapters)('job queue, %s adapter', (adapter) => {
     expect([x, y]).toEqual(['sched-retention-1', 'sched-retention-1']);
     const runsOfX = await listTaskRuns(t.db, { ...EVERY_ORG, limit: 10, names: ['retention'] });
     expect(runsOfX.total).toBe(1);
+  });
+
+  it('delayMs: the job runs no sooner; what is queued with its key meanwhile is that job (a debounce)', async () => {
+    q = makeQueue(adapter, t.db);
+    const ran: number[] = [];
+    q.queue.start(
+      stubHandlers({
+        'check-alerts': async () => {
+          ran.push(Date.now());
+          return {};
+        },
+      }),
+    );
+    const queuedAt = Date.now();
+    const a = await q.queue.enqueue('check-alerts', { orgId: DEFAULT_ORG_ID }, { dedupeKey: 'd', delayMs: 600 });
+    const b = await q.queue.enqueue('check-alerts', { orgId: DEFAULT_ORG_ID }, { dedupeKey: 'd', delayMs: 600 });
+    expect(b).toBe(a);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ran).toEqual([]);
+    await waitFor('the delayed run', () => ran.length === 1);
+    expect(ran[0]! - queuedAt).toBeGreaterThanOrEqual(550);
+    await q.queue.drain();
+    expect(ran).toHaveLength(1);
+    // once it ran, the key is free again
+    const c = await q.queue.enqueue('check-alerts', { orgId: DEFAULT_ORG_ID }, { dedupeKey: 'd', delayMs: 50 });
+    expect(c).not.toBe(a);
+    await waitFor('the second run', () => ran.length === 2);
   });
 
   it('rerunIfRunning: a request while the job runs queues exactly one more run', async () => {

@@ -34,6 +34,7 @@ describe('schedules', () => {
       ['sweep-pending', '*/5 * * * *', null],
       ['refresh-rollups', '30 3 * * *', null],
       ['retention', '0 4 * * *', null],
+      ['check-alerts', '0 * * * *', null],
     ]);
     expect(listSchedules(loadConfig(IMAP))[0]!.cron).toBe('*/15 * * * *');
   });
@@ -44,12 +45,14 @@ describe('schedules', () => {
       ['sweep-pending', '*/5 * * * *'],
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 4 * * *'],
+      ['check-alerts', '0 * * * *'],
     ]);
     expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
     expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
       'process-file',
       'enrich-sources',
       'identify-senders',
+      'notify',
     ]);
     for (const t of TASKS) expect(t.description.length).toBeGreaterThan(10);
   });
@@ -76,6 +79,7 @@ describe('schedules', () => {
       ['sweep-pending', true, 2],
       ['refresh-rollups', true, 2],
       ['retention', false, 0],
+      ['check-alerts', true, 2],
     ]);
     const human = await runCli(['schedule', 'list'], {});
     expect(human.code).toBe(0);
@@ -208,10 +212,11 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const a = scheduler(qa, config);
     const b = scheduler(qb, config);
     await Promise.all([a.start(), b.start()]);
-    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 2, 'none']);
-    expect(b.activeSchedules).toBe(2);
+    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 3, 'none']);
+    expect(b.activeSchedules).toBe(3);
     const bull = (qa.queue as BullMqQueue).queue;
     expect((await bull.getJobSchedulers(0, -1)).map((j) => [j.key, j.name, j.pattern]).sort()).toEqual([
+      ['check-alerts', 'check-alerts', '0 * * * *'],
       ['retention', 'retention', '0 4 * * *'],
       ['sweep-pending', 'sweep-pending', '* * * * * *'],
     ]);
@@ -222,7 +227,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(await (qb.queue as BullMqQueue).syncJobSchedulers(await again.recurringJobs())).toEqual({
       upserted: [],
       removed: [],
-      unchanged: ['sweep-pending', 'retention'],
+      unchanged: ['sweep-pending', 'retention', 'check-alerts'],
     });
 
     const started = Date.now();
@@ -260,7 +265,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       expect(r.queuedAt.getTime()).toBe(Number(/(\d+)$/.exec(r.id)![1]));
       expect(r.startedAt!.getTime()).toBeGreaterThanOrEqual(r.queuedAt.getTime());
     }
-    expect(await bull.getJobSchedulersCount()).toBe(2);
+    expect(await bull.getJobSchedulersCount()).toBe(3);
   });
 
   it('follows the configuration: a schedule turned off is removed with its next job, a changed one updated', async () => {
@@ -272,6 +277,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     await first.start();
     const all = await bull.getJobSchedulers(0, -1);
     expect(all.map((j) => j.key).sort()).toEqual([
+      'check-alerts',
       'fetch-imap-first',
       'fetch-imap-second-box',
       'refresh-rollups',
@@ -286,6 +292,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(all.find((j) => j.key === 'fetch-imap-second-box')?.template?.data).toEqual({ mailbox: 'Second Box' });
     const delayed = async () => (await bull.getDelayed()).map((j) => j.id!.replace(/:\d+$/, '')).sort();
     expect(await delayed()).toEqual([
+      'repeat:check-alerts',
       'repeat:fetch-imap-first',
       'repeat:fetch-imap-second-box',
       'repeat:refresh-rollups',
@@ -305,18 +312,28 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     await second.start();
     const now = await bull.getJobSchedulers(0, -1);
     expect(now.map((j) => [j.key, j.pattern]).sort()).toEqual([
+      ['check-alerts', '0 * * * *'],
       ['fetch-imap-first', '*/15 * * * *'],
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 5 * * *'],
     ]);
-    expect(await delayed()).toEqual(['repeat:fetch-imap-first', 'repeat:refresh-rollups', 'repeat:retention']);
-    expect(second.activeSchedules).toBe(3);
+    expect(await delayed()).toEqual([
+      'repeat:check-alerts',
+      'repeat:fetch-imap-first',
+      'repeat:refresh-rollups',
+      'repeat:retention',
+    ]);
+    expect(second.activeSchedules).toBe(4);
 
     // without any mailbox, fetch-imap is off too
     await second.stop();
     const none = scheduler(q, loadConfig({ DMARC_SCHEDULE_SWEEP_PENDING: 'off' }));
     await none.start();
-    expect((await bull.getJobSchedulers(0, -1)).map((j) => j.key).sort()).toEqual(['refresh-rollups', 'retention']);
+    expect((await bull.getJobSchedulers(0, -1)).map((j) => j.key).sort()).toEqual([
+      'check-alerts',
+      'refresh-rollups',
+      'retention',
+    ]);
   });
 });
 

@@ -48,7 +48,7 @@ export function isAppPath(urlPath: string): boolean {
   if (NON_APP_PREFIXES.some((x) => p === x || p.startsWith(`${x}/`) || p.startsWith(`${x}?`))) return false;
   // Under /o/<slug>, the same pages as at the root (the app tells an organisation the user cannot enter).
   const page = p.replace(ORG_PREFIX, '') || '/';
-  // A missing file (favicon.ico, robots.txt, a stale asset) is a 404, not the app.
+  // A missing file (robots.txt, a stale asset) is a 404, not the app.
   const last = page.slice(page.lastIndexOf('/') + 1);
   return !last.includes('.');
 }
@@ -86,6 +86,12 @@ export async function registerWeb(app: FastifyInstance, options: WebOptions = {}
       }
       return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
     };
+
+    // The icon (web/public, copied to the build's root): browsers ask for /favicon.ico whatever the page says.
+    scope.get('/favicon.svg', route, (_req, reply) =>
+      reply.header('cache-control', 'public, max-age=86400').sendFile('favicon.svg', root),
+    );
+    scope.get('/favicon.ico', route, (_req, reply) => reply.redirect('/favicon.svg', 301));
 
     scope.get('/', route, (_req, reply) => sendIndex(reply));
     scope.get('/*', route, (req, reply) => (isAppPath(req.url) ? sendIndex(reply) : reply.callNotFound()));

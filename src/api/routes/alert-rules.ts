@@ -9,6 +9,7 @@ import { changeRule, createRule, removeRule } from '../../alerts/rules-admin.js'
 import { ANY_RULE_TYPES, RULE_TYPE_NAMES, ruleTypeNamed } from '../../alerts/rules/index.js';
 import { fieldErrors, InvalidAlertInput, invalid, normaliseDomain } from '../../alerts/validation.js';
 import type { Clock } from '../../auth/clock.js';
+import { queueDeliveries } from '../../jobs/tasks/notify.js';
 import { getRule, listRules, type AlertRule } from '../../store/alert-rules.js';
 import type { AppDeps } from '../deps.js';
 import { orgOf } from '../plugins/auth.js';
@@ -159,6 +160,7 @@ export const alertRuleRoutes: FastifyPluginAsyncTypebox<AlertRuleRouteOptions> =
     async (req, reply) => {
       const r = await removeRule(db, orgOf(req).id, req.params.id, actorOf(req), clock.now());
       if (!r.deleted) throw notFound(req.params.id);
+      await queueDeliveries(deps.queue, orgOf(req).id, r.deliveries);
       return reply.code(204).send(null);
     },
   );

@@ -8,6 +8,7 @@ import { evaluateOrg } from '../../alerts/evaluate.js';
 import { AlertResolvedError, type Actor } from '../../alerts/lifecycle.js';
 import { normaliseDomain } from '../../alerts/validation.js';
 import { audit } from '../../auth/audit.js';
+import { queueDeliveries } from '../../jobs/tasks/notify.js';
 import type { Clock } from '../../auth/clock.js';
 import { ALERT_STATES, type AlertState } from '../../model/alerts.js';
 import type { AlertDelivery } from '../../store/alert-deliveries.js';
@@ -177,6 +178,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRouteOptions> = async (
       const now = clock.now();
       const orgId = orgOf(req).id;
       const s = await evaluateOrg({ db, now }, orgId);
+      await queueDeliveries(deps.queue, orgId, s.deliveries);
       const actor = actorOf(req);
       // who ran it, and what it did (each alert it changed is in the log on its own, by 'system')
       await audit(
@@ -260,6 +262,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRouteOptions> = async (
         try {
           const r = await actOnAlert(db, orgOf(req).id, id, action, actorOf(req), note, clock.now());
           if (!r) throw new HttpProblem(404, 'alert_not_found', `no alert ${id} in this organisation`);
+          await queueDeliveries(deps.queue, orgOf(req).id, r.deliveries);
           return alertJson(r.alert);
         } catch (err) {
           if (err instanceof AlertResolvedError) {

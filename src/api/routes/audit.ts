@@ -35,7 +35,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Database }> = async (a
       config: { role: 'admin' },
       schema: {
         tags: ['auth'],
-        summary: 'Audit log: logins, failed logins, user and key changes, uploads, exports (newest first)',
+        summary:
+          'Audit log: logins, failed logins, user, key and organisation changes, uploads, deletions (newest first)',
         querystring: Query,
         response: { 200: Page(AuditItem), 400: Problem, 401: Problem, 403: Problem, 429: Problem },
       },

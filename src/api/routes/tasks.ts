@@ -207,6 +207,9 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/** A time on one line: "2026-12-03 06:44:21". */
+const time = (d: Date | null | undefined): string => (d ? d.toISOString().slice(0, 19).replace('T', ' ') : '');
+
 /** Embedded mode: the task runs as a plain page (the data of GET /api/tasks). */
 async function taskListPage(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const q = req.query as { state?: string };
@@ -221,26 +224,40 @@ async function taskListPage(deps: AppDeps, req: FastifyRequest, reply: FastifyRe
         r.state,
         String(r.attempts),
         r.worker ?? '',
-        r.queuedAt.toISOString(),
-        r.startedAt?.toISOString() ?? '',
-        r.finishedAt?.toISOString() ?? '',
+        time(r.queuedAt),
+        time(r.startedAt),
+        time(r.finishedAt),
         r.error ?? '',
       ];
-      return `<tr class="${r.state}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+      // the id in short (the whole in its tooltip): a UUID wrapped onto two lines in every row
+      const [id, ...rest] = cells;
+      const idCell = `<td><code title="${escapeHtml(id!)}">${escapeHtml(id!.slice(0, 8))}</code></td>`;
+      return `<tr class="${r.state}">${idCell}${rest.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
     })
     .join('\n');
-  const filters = ['', ...TASK_STATES].map((s) => `<a href="?state=${s}">${s || 'all'}</a>`).join(' · ');
+  const current = states?.length === 1 ? states[0] : '';
+  const filters = ['', ...TASK_STATES]
+    .map((s) => (s === current ? `<strong>${s || 'all'}</strong>` : `<a href="?state=${s}">${s || 'all'}</a>`))
+    .join(' · ');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tasks · DMARC</title>
-<style>body{font:14px system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" type="image/svg+xml" href="/favicon.svg">
+<style>body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
+header{background:#fff;border-bottom:1px solid #d0d7de;padding:.8rem 1.5rem;display:flex;gap:1rem;align-items:baseline}
+header h1{font-size:1.15rem;margin:0}main{padding:1rem 1.5rem}a{color:#0b57d0}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7de}
+td,th{border-bottom:1px solid #e5e7eb;padding:.35rem .6rem;text-align:left;vertical-align:top}
+th{background:#f0f3f6;font-weight:600}td:nth-child(-n+8){white-space:nowrap}td:last-child{overflow-wrap:anywhere}
+td:first-child,td:nth-child(4){font-variant-numeric:tabular-nums}
 tr.failed td{color:#b00020}tr.running td{color:#0b57d0}</style></head>
-<body><h1>Background tasks</h1>
-<p>Embedded mode: jobs run in this process. ${page.total} runs recorded; the newest 200 are shown. ${filters}</p>
+<body><header><h1>Background tasks</h1><a href="/tasks">← Back to the dashboard</a></header><main>
+<p>Embedded mode: jobs run in this process. ${page.total} runs recorded; the newest 200 are shown (times in UTC).
+Show: ${filters}</p>
 <table><thead><tr><th>id</th><th>task</th><th>state</th><th>attempts</th><th>worker</th><th>queued</th>
 <th>started</th><th>finished</th><th>error</th></tr></thead><tbody>
 ${rows}
-</tbody></table></body></html>`;
+</tbody></table></main></body></html>`;
   return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 

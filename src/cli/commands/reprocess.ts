@@ -10,6 +10,13 @@ interface Row {
   reports: number;
   records: number;
   error: string | null;
+  /** It failed before with this very error. */
+  sameError: boolean;
+}
+
+/** Failed for its own content after being tried at least twice (its first import and a re-run). */
+function failedAgain(f: { status: string; attempts: number; error: string | null }): boolean {
+  return f.status === 'failed' && f.attempts >= 2 && !(f.error ?? '').startsWith('storage error');
 }
 
 /** The last line: how many files, by outcome, and what was newly stored. */
@@ -32,13 +39,14 @@ export function reprocessCommand(): Command {
       ...prev,
       parsePositiveIntOption(v),
     ])
-    .option('--failed', 're-process every file whose status is failed')
+    .option('--failed', 're-process every file whose status is failed (but those that failed again before)')
+    .option('--all-failed', 'with --failed: also the files that failed again when re-processed before')
     .option('--pending', 're-process files left pending or processing (e.g. after a crash)')
     .option('--json', 'print one JSON object: {files, processed, failed, reports, records, results:[...]}')
     .action(
       async (
         ids: number[] | undefined,
-        opts: { failed?: boolean; pending?: boolean; json?: boolean },
+        opts: { failed?: boolean; allFailed?: boolean; pending?: boolean; json?: boolean },
         cmd: Command,
       ) => {
         if (!opts.failed && !opts.pending && (!ids || ids.length === 0)) {
@@ -49,11 +57,21 @@ export function reprocessCommand(): Command {
           import('../../ingest/process-file.js'),
           import('../../store/files.js'),
         ]);
-        const results = await withReportSink(config, (sink) =>
+        const { out: results, skipped } = await withReportSink(config, (sink) =>
           withDatabase(config, async (db) => {
             const orgId = (await orgFrom(cmd, db)).id;
             const todo = new Set<number>(ids ?? []);
-            if (opts.failed) for (const f of await listFilesByStatus(db, ['failed'], orgId)) todo.add(f.fileId);
+            const skipped: number[] = [];
+            if (opts.failed) {
+              for (const { fileId } of await listFilesByStatus(db, ['failed'], orgId)) {
+                if (todo.has(fileId)) continue;
+                const f = await getFile(db, orgId, fileId);
+                // Tried twice or more and failed for its own content (not the database's): a README or a broken
+                // report fails the same way every time, and would be tried again by every --failed forever.
+                if (!opts.allFailed && f && failedAgain(f)) skipped.push(fileId);
+                else todo.add(fileId);
+              }
+            }
             if (opts.pending) {
               for (const f of await listFilesByStatus(db, ['pending', 'processing'], orgId)) todo.add(f.fileId);
             }
@@ -69,9 +87,10 @@ export function reprocessCommand(): Command {
                 reports: r.reportsStored,
                 records: r.recordCount,
                 error: r.error,
+                sameError: r.status === 'failed' && f.status === 'failed' && r.error === f.error,
               });
             }
-            return out;
+            return { out, skipped };
           }),
         );
         const failed = results.filter((r) => r.status === 'failed').length;
@@ -84,16 +103,23 @@ export function reprocessCommand(): Command {
               reports: results.reduce((a, r) => a + r.reports, 0),
               records: results.reduce((a, r) => a + r.records, 0),
               results,
+              skipped,
             }),
           );
         } else {
           if (results.length === 0) console.log('no files to re-process');
           for (const r of results) {
-            console.log(
-              `file ${r.id} ${r.name}: ${r.status}, ${r.reports} new reports${r.error ? ` (${r.error})` : ''}`,
-            );
+            const why = r.error ? ` (${r.sameError ? 'the same error as before: ' : ''}${r.error})` : '';
+            console.log(`file ${r.id} ${r.name}: ${r.status}, ${r.reports} new reports${why}`);
           }
           if (results.length > 0) console.log(totalLine(results));
+          if (skipped.length > 0) {
+            console.log(
+              `skipped ${skipped.length === 1 ? '1 file' : `${skipped.length} files`} that failed again when ` +
+                `re-processed before (ids ${skipped.join(', ')}): --all-failed runs them too, ` +
+                `dmarc delete file removes them`,
+            );
+          }
         }
         process.exitCode = failed > 0 ? EXIT.failure : EXIT.ok;
       },

@@ -4,7 +4,7 @@
 // backoff, a PermanentTaskError is not. Nothing here imports the registry (index.ts) or the queue adapters, so
 // that task files, the registry and the queue port depend on this module and not on each other in a circle.
 import type { AnalyticsCache } from '../../analytics/cache.js';
-import type { ImapMailboxConfig, JobsConfig } from '../../config/jobs.js';
+import type { AlertsConfig, ImapMailboxConfig, JobsConfig } from '../../config/jobs.js';
 import type { SourceEnricher } from '../../enrich/enricher.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import { AppError } from '../../model/errors.js';
@@ -18,6 +18,11 @@ export interface EnqueueOptions {
   rerunIfRunning?: boolean;
   /** An explicit job id: a job with this id is only ever created once (scheduled runs use one per time slot). */
   jobId?: string;
+  /**
+   * Runs the job this long after it is queued, not before. With dedupeKey this debounces: what is queued with the
+   * same key meanwhile is that one job (e.g. one check-alerts run a minute after a burst of reports).
+   */
+  delayMs?: number;
 }
 
 /** The part of the queue port a handler (or a route) queues other tasks with; see enqueueTask for the typed call. */
@@ -55,6 +60,10 @@ export interface TaskContext {
   warmCache?: () => Promise<number>;
   /** Looks up source IPs (enrich-sources); absent in processes that run no such task. */
   enricher?: SourceEnricher;
+  /** Alert evaluation and notification settings (defaults when absent). */
+  alerts?: AlertsConfig;
+  /** The clock of tasks that decide by the time (alert evaluation); default: the system's. */
+  now?: () => Date;
   log?: TaskLog;
 }
 
@@ -62,6 +71,8 @@ export interface TaskContext {
 export interface RunContext extends TaskContext {
   jobs: JobsConfig;
   imap: ImapMailboxConfig[];
+  alerts: AlertsConfig;
+  now: () => Date;
 }
 
 /** What a scheduled task needs to know to make the runs of one time slot. */

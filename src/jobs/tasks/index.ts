@@ -4,10 +4,12 @@
 // one also needs its name in SCHEDULED_TASKS of config/schema.ts, which reads DMARC_SCHEDULE_<TASK>: the type
 // check below says so).
 import { SCHEDULED_TASKS, type ScheduledTask } from '../../config/jobs.js';
+import { checkAlertsTask } from './check-alerts.js';
 import type { TaskDefinition } from './define.js';
 import { enrichSourcesTask } from './enrich-sources.js';
 import { fetchImapTask } from './fetch-imap.js';
 import { identifySendersTask } from './identify-senders.js';
+import { notifyTask } from './notify.js';
 import { processFileTask } from './process-file.js';
 import { refreshRollupsTask } from './refresh-rollups.js';
 import { retentionTask } from './retention.js';
@@ -22,6 +24,8 @@ export const TASKS = [
   retentionTask,
   enrichSourcesTask,
   identifySendersTask,
+  checkAlertsTask,
+  notifyTask,
 ] as const;
 
 export type AnyTask = (typeof TASKS)[number];

@@ -1901,7 +1901,42 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete one report and its records (figures follow at once; its file stays) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -2219,7 +2254,43 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete a file, its kept bytes and the reports stored from it (figures follow at once) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -2242,7 +2313,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
           name?: string;
         };
         header?: never;
@@ -2261,7 +2332,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -2329,7 +2400,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -2888,7 +2959,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Audit log: logins, failed logins, user and key changes, uploads, exports (newest first) */
+    /** Audit log: logins, failed logins, user, key and organisation changes, uploads, deletions (newest first) */
     get: {
       parameters: {
         query?: {
@@ -4301,6 +4372,327 @@ export interface paths {
         409: components['responses']['Problem'];
         429: components['responses']['Problem'];
         500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/channels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The notification channels of the organisation (configurations masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description One of email, slack, discord, teams, webhook */
+                type: string;
+                /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+                config: {
+                  [key: string]: unknown;
+                };
+                enabled: boolean;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create a notification channel (email, slack, discord, teams or webhook) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/channels/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One notification channel (configuration masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a notification channel (rules stop naming it; past deliveries keep its name) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a notification channel (config keys left out keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type?: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config?: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/alerts/channels/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a test message to the channel now; answers whether it was delivered */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              delivered: boolean;
+              error: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
       };
     };
     delete?: never;
@@ -5779,7 +6171,44 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete one report and its records (figures follow at once; its file stays) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -6108,7 +6537,45 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /** Delete a file, its kept bytes and the reports stored from it (figures follow at once) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description What the deletion removed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Reports deleted */
+              reports: number;
+              /** @description Their records */
+              records: number;
+              /** @description The messages they counted (no longer in any figure) */
+              messages: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -6131,7 +6598,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
           name?: string;
         };
         header?: never;
@@ -6153,7 +6620,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -6223,7 +6690,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -6807,7 +7274,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Audit log: logins, failed logins, user and key changes, uploads, exports (newest first) */
+    /** Audit log: logins, failed logins, user, key and organisation changes, uploads, deletions (newest first) */
     get: {
       parameters: {
         query?: {
@@ -8268,6 +8735,341 @@ export interface paths {
         409: components['responses']['Problem'];
         429: components['responses']['Problem'];
         500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/channels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The notification channels of the organisation (configurations masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description One of email, slack, discord, teams, webhook */
+                type: string;
+                /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+                config: {
+                  [key: string]: unknown;
+                };
+                enabled: boolean;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create a notification channel (email, slack, discord, teams or webhook) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/channels/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One notification channel (configuration masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a notification channel (rules stop naming it; past deliveries keep its name) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a notification channel (config keys left out keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description One of email, slack, discord, teams, webhook */
+            type?: string;
+            /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+            config?: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of email, slack, discord, teams, webhook */
+              type: string;
+              /** @description The type's settings: {"url"} for slack, discord and teams; {"url", "secret"} for webhook (the body is signed: X-DMARC-Signature: sha256=<hex HMAC-SHA256>); {"to": ["a@example.com"]} for email. Answers show secrets masked; in a PATCH, a key left out (or sent back masked) keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/channels/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a test message to the channel now; answers whether it was delivered */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              delivered: boolean;
+              error: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
       };
     };
     delete?: never;

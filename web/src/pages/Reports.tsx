@@ -1,7 +1,7 @@
 // Reports list (sortable, paginated, filtered) and one report's detail: published policy and every record
 // with its DKIM and SPF results.
 import type { JSX } from 'preact';
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { RecordsTable } from '../components/RecordsTable';
 import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
@@ -9,7 +9,9 @@ import { apiQuery, withFilters, withParams, type DateSpan, type Filters } from '
 import { formatDate, formatDateTime, formatNumber, formatPercent, plural } from '../lib/format';
 import type { Page, Policy, ReportDetail, ReportItem } from '../lib/types';
 import { reasonLabel, reporterLabel } from '../charts/options';
-import { Link, useLocation } from '../router';
+import { describeError } from '../lib/problem';
+import { hasRole } from '../lib/session';
+import { Link, navigate, useLocation } from '../router';
 
 const SORTS = ['begin', 'messages', 'org', 'domain', 'received'] as const;
 const DISPOSITIONS = ['none', 'quarantine', 'reject', 'pass'] as const;
@@ -177,7 +179,8 @@ function PolicyList({ p }: { p: Policy }): JSX.Element {
 }
 
 export function ReportView({ id }: { id: string }): JSX.Element {
-  const { api } = useApp();
+  const { api, user } = useApp();
+  const [notice, setNotice] = useState<string | null>(null);
   const loc = useLocation();
   const r = useLoad(id, (signal) => api.get<ReportDetail>(`/api/reports/${id}`, undefined, signal));
   const back = `/reports${loc.search}`;
@@ -194,11 +197,28 @@ export function ReportView({ id }: { id: string }): JSX.Element {
   }
   if (!r.data) return <Loading what="Loading the report" />;
   const d = r.data;
+  // Imported by mistake: its messages leave every figure; the file it came from stays.
+  const remove = async (): Promise<void> => {
+    const q = `Delete this report from ${d.orgName} (${formatNumber(d.messages)} messages)? This cannot be undone.`;
+    if (!window.confirm(q)) return;
+    try {
+      await api.delete(`/api/reports/${id}`);
+      navigate(back);
+    } catch (err) {
+      setNotice(`Could not delete the report: ${describeError(err)}`);
+    }
+  };
   return (
     <>
       <PageHeader title={`Report from ${d.orgName}`}>
         <Link href={back}>← All reports</Link>
+        {hasRole(user, 'admin') ? (
+          <button type="button" class="danger" onClick={() => void remove()}>
+            Delete report
+          </button>
+        ) : null}
       </PageHeader>
+      {notice ? <p role="status">{notice}</p> : null}
       <section class="card detail">
         <h2>Summary</h2>
         <dl class="kv">

@@ -73,13 +73,40 @@ export function Tasks(): JSX.Element {
     }
   };
 
-  // The queue board is a page of its own: the browser gets a short admin cookie for /admin first.
-  const openBoard = async (): Promise<void> => {
+  const isAdmin = hasRole(user, 'admin');
+  // A file imported by mistake (a README, a folder of source code): it goes with the reports stored from it.
+  const removeFile = async (f: FileItem): Promise<void> => {
+    const stored = f.reportCount === 1 ? 'the report stored from it' : `the ${f.reportCount} reports stored from it`;
+    const what = f.reportCount > 0 ? ` and ${stored} (their messages leave every figure)` : '';
+    if (!window.confirm(`Delete the file “${f.name}”${what}? This cannot be undone.`)) return;
     setNotice(null);
     try {
-      await api.post('/auth/admin-session', {});
-      window.location.assign('/admin/queues');
+      const r = await api.delete<{ reports: number; messages: number }>(`/api/files/${f.id}`);
+      setNotice(
+        `Deleted “${f.name}”` +
+          (r.reports > 0 ? ` and ${formatNumber(r.reports)} reports (${formatNumber(r.messages)} messages).` : '.'),
+      );
+      files.reload();
     } catch (err) {
+      setNotice(`Could not delete “${f.name}”: ${describeError(err)}`);
+    }
+  };
+
+  // The queue board is a page of its own, in a tab of its own (the dashboard stays where it was): the browser
+  // gets a short admin cookie for /admin first. The tab is opened during the click, or a popup blocker refuses it.
+  const openBoard = async (): Promise<void> => {
+    setNotice(null);
+    const tab = window.open('about:blank', '_blank');
+    try {
+      await api.post('/auth/admin-session', {});
+      if (tab) {
+        tab.opener = null;
+        tab.location.href = '/admin/queues';
+      } else {
+        window.location.assign('/admin/queues');
+      }
+    } catch (err) {
+      tab?.close();
       setNotice(`Could not open the queue monitor: ${describeError(err)}`);
     }
   };
@@ -88,8 +115,8 @@ export function Tasks(): JSX.Element {
     <>
       <PageHeader title="Ingestion">
         {hasRole(user, 'admin') ? (
-          <button type="button" class="secondary" onClick={() => void openBoard()}>
-            Queue monitor
+          <button type="button" class="secondary" title="Opens in a new tab" onClick={() => void openBoard()}>
+            Queue monitor ↗
           </button>
         ) : null}
         {hasRole(user, 'analyst') ? (
@@ -195,6 +222,11 @@ export function Tasks(): JSX.Element {
                       Records
                     </th>
                     <th scope="col">Error</th>
+                    {isAdmin ? (
+                      <th scope="col">
+                        <span class="sr-only">Actions</span>
+                      </th>
+                    ) : null}
                   </tr>
                 </thead>
                 <tbody>
@@ -202,7 +234,7 @@ export function Tasks(): JSX.Element {
                     <tr key={f.id}>
                       <td class="file-name">{f.name}</td>
                       <td>{f.source}</td>
-                      <td class="num">{formatBytes(f.size)}</td>
+                      <td class="num nowrap">{formatBytes(f.size)}</td>
                       <td class="nowrap">{formatDateTime(f.receivedAt)}</td>
                       <td>
                         <Badge tone={tone(f.status)}>{f.status}</Badge>
@@ -211,6 +243,19 @@ export function Tasks(): JSX.Element {
                       <td class="num">{formatNumber(f.reportCount)}</td>
                       <td class="num">{formatNumber(f.recordCount)}</td>
                       <td>{f.error ?? ''}</td>
+                      {isAdmin ? (
+                        <td>
+                          <button
+                            type="button"
+                            class="danger small"
+                            disabled={f.status === 'processing'}
+                            title={f.status === 'processing' ? 'Being processed: delete it once it is done' : undefined}
+                            onClick={() => void removeFile(f)}
+                          >
+                            Delete
+                          </button>
+                        </td>
+                      ) : null}
                     </tr>
                   ))}
                 </tbody>

@@ -236,7 +236,7 @@ export function Upload(): JSX.Element {
                 {items.map((i) => (
                   <tr key={i.key} data-state={i.state}>
                     <td>{i.file.name}</td>
-                    <td class="num">{formatBytes(i.file.size)}</td>
+                    <td class="num nowrap">{formatBytes(i.file.size)}</td>
                     <td>
                       <Badge tone={TONE[i.state]}>{i.state}</Badge>
                       {!isFinal(i.state) && i.state !== 'waiting' ? (
