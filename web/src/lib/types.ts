@@ -87,3 +87,5 @@ export type NewRule = BodyOf<'/api/alerts/rules', 'post'>;
 export type RulePreview = ResponseOf<'/api/alerts/rules/preview', 'post'>;
 export type SuppressionItem = ItemOf<'/api/alerts/suppressions'>;
 export type NewSuppression = BodyOf<'/api/alerts/suppressions', 'post'>;
+export type ChannelItem = ItemOf<'/api/alerts/channels'>;
+export type ChannelTest = ResponseOf<'/api/alerts/channels/{id}/test', 'post'>;

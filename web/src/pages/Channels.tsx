@@ -1,24 +1,14 @@
 // Notification channels (admins): where alerts are sent — e-mail, Slack, Discord, Microsoft Teams, a signed
 // webhook — with their settings shown masked as the API answers them, a test message on demand, enable/disable and
-// delete. A server without the channel routes (GET /api/alerts/channels answers 404 or 400) says so instead.
+// delete. A server without the channel routes (GET /api/alerts/channels answers 404) says so instead.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
+import type { ChannelItem, ChannelTest } from '../lib/types';
 import { AlertTabs } from './Alerts';
-
-/** A channel as GET /api/alerts/channels answers it (the configuration masked). */
-export interface ChannelItem {
-  id: number;
-  name: string;
-  type: string;
-  config: Record<string, unknown>;
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export const CHANNEL_TYPES = [
   { value: 'email', label: 'E-mail' },
@@ -36,8 +26,8 @@ export function useChannels(enabled: boolean) {
     try {
       return (await api.get<{ items: ChannelItem[] }>('/api/alerts/channels', undefined, signal)).items;
     } catch (err) {
-      // a server without the channel routes: 404, or 400 where /api/alerts/{id} takes 'channels' for an id
-      if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return null;
+      // a server without the channel routes
+      if (err instanceof ApiError && err.status === 404) return null;
       throw err;
     }
   });
@@ -142,7 +132,7 @@ export function Channels(): JSX.Element {
   const test = async (c: ChannelItem): Promise<void> => {
     setTests({ ...tests, [c.id]: 'sending…' });
     try {
-      const r = await api.post<{ delivered: boolean; error: string | null }>(`/api/alerts/channels/${c.id}/test`, {});
+      const r = await api.post<ChannelTest>(`/api/alerts/channels/${c.id}/test`, {});
       setTests((t) => ({ ...t, [c.id]: r.delivered ? 'delivered' : `not delivered: ${r.error ?? 'unknown error'}` }));
     } catch (err) {
       setTests((t) => ({ ...t, [c.id]: `not sent: ${describeError(err)}` }));
