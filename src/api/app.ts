@@ -5,6 +5,7 @@
 //   /auth/*, /api/me, /api/orgs     platform routes (the caller, the organisations)
 //   /api/...  and /api/orgs/:org/...  the tenant API (tenant.ts): one organisation's data
 //   /users                          the first user routes, kept (the default organisation's members)
+//   /alerts/...                     the seed's alert routes: the same as /api/alerts/...
 //   /admin/queues                   the queue board (platform administrators)
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
@@ -13,6 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { analyticsAnswers } from '../analytics/answers.js';
 import { createAuthService } from '../auth/create.js';
 import { fanOut, type ReportStoredSink } from '../events/report-stored.js';
+import { alertsArea } from './alerts-area.js';
 import { ConcurrencyLimiter } from './concurrency.js';
 import type { AppDeps } from './deps.js';
 import { registerAuth } from './plugins/auth.js';
@@ -83,6 +85,18 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       await legacy.register(userRoutes, { auth, alias: true });
     },
     { prefix: '/users' },
+  );
+  // the seed's /alerts prefix: the same alert routes as /api/alerts (the default organisation's)
+  await app.register(
+    async (legacy) => {
+      markTenantRoutes(legacy, false);
+      legacy.addHook('onRoute', (route) => {
+        const schema = route.schema;
+        if (schema) schema.description = `Same as the /api${route.url} operation.`;
+      });
+      await legacy.register(alertsArea, { deps, clock: auth.clock });
+    },
+    { prefix: '/alerts' },
   );
   await registerQueueBoard(app, deps);
   // The dashboard: index.html for / and client-side routes, and its assets (last: its /* route is a fallback).

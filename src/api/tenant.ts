@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../analytics/answers.js';
 import type { AuthService } from '../auth/service.js';
 import type { ReportStoredSink } from '../events/report-stored.js';
+import { alertsArea } from './alerts-area.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
 import type { AppDeps } from './deps.js';
 import { limitAnalytics } from './plugins/analytics-limits.js';
@@ -73,6 +74,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(userRoutes, { prefix: '/users', auth: o.auth });
   await app.register(keyRoutes, { prefix: '/keys', auth: o.auth });
   await app.register(auditRoutes, { prefix: '/audit', db: o.deps.db });
+  await app.register(alertsArea, { prefix: '/alerts', deps: o.deps, clock: o.auth.clock });
   await app.register(alertChannelRoutes, { prefix: '/alerts/channels', deps: o.deps, clock: o.auth.clock });
   if (o.named) await app.register(organizationRoutes, { auth: o.auth, db: o.deps.db });
 };

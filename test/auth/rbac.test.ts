@@ -156,6 +156,12 @@ describe.each(availableEngines())('RBAC matrix on %s', (engine) => {
       '/api/orgs',
       '/api/orgs/:org',
       '/api/orgs/:org/members',
+      '/api/alerts',
+      '/api/alerts/:id/acknowledge',
+      '/api/orgs/:org/alerts/rules/:id',
+      '/api/alerts/suppressions',
+      '/alerts',
+      '/alerts/rules',
       '/health',
     ]) {
       expect(urls).toContain(must);

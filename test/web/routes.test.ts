@@ -43,6 +43,14 @@ describe('organisation in the URL', () => {
       params: { slug: 'globex' },
     });
     expect(matchRoute('/settings/organizations/Not_A_Slug').page).toBe('not-found');
+    // the alerting pages: not under /alerts, which is the API's alias
+    expect(matchRoute('/alerting')).toEqual({ page: 'alerts', params: {} });
+    expect(matchRoute('/o/acme/alerting/12')).toEqual({ page: 'alert', params: { id: '12' } });
+    expect(matchRoute('/alerting/rules').page).toBe('alert-rules');
+    expect(matchRoute('/alerting/suppressions').page).toBe('suppressions');
+    expect(matchRoute('/alerting/channels').page).toBe('channels');
+    expect(matchRoute('/alerting/abc').page).toBe('not-found');
+    expect(matchRoute('/alerts').page).toBe('not-found');
   });
 
   it('puts app paths inside the prefix, and leaves others alone', () => {
@@ -86,6 +94,7 @@ describe('organisation in the URL', () => {
       '/o/globex?from=2024-01-01&to=2024-01-31',
     );
     expect(switchOrgHref('/reports/42', '?domain=x.com', 'globex')).toBe('/o/globex/reports?domain=x.com');
+    expect(switchOrgHref('/alerting/42', '?state=open', 'globex')).toBe('/o/globex/alerting?state=open');
     expect(switchOrgHref('/reports', '?sort=messages&cursor=abc&page=3', 'globex')).toBe(
       '/o/globex/reports?sort=messages',
     );

@@ -7,7 +7,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { invalidateChoices, useChoices } from './choices';
-import { Ctx, useLoad, type AppContext } from './context';
+import { Ctx, useApp, useLoad, type AppContext } from './context';
 import { AboutBox } from './components/AboutBox';
 import { FilterBar } from './components/FilterBar';
 import { ErrorBox, Loading } from './components/ui';
@@ -24,8 +24,11 @@ import {
   type PageName,
 } from './lib/routes';
 import { hasRole, type Role, type Session, type SessionState, type User } from './lib/session';
-import type { Me } from './lib/types';
+import type { Me, OpenAlertCounts } from './lib/types';
 import { Keys, Users } from './pages/Admin';
+import { AlertRules } from './pages/AlertRules';
+import { AlertView, Alerts } from './pages/Alerts';
+import { Channels } from './pages/Channels';
 import { Organization, Organizations } from './pages/Organizations';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
@@ -33,6 +36,7 @@ import { ReportView, Reports } from './pages/Reports';
 import { Senders } from './pages/Senders';
 import { SourcePage } from './pages/SourcePage';
 import { Sources } from './pages/Sources';
+import { Suppressions } from './pages/Suppressions';
 import { Tasks } from './pages/Tasks';
 import { Upload } from './pages/Upload';
 import { Link, navigate, useLocation } from './router';
@@ -53,6 +57,12 @@ const NAV: NavItem[] = [
   { href: '/sources', label: 'Sources', pages: ['sources', 'source'], role: 'viewer' },
   { href: '/upload', label: 'Upload', pages: ['upload'], role: 'analyst' },
   { href: '/tasks', label: 'Ingestion', pages: ['tasks'], role: 'viewer' },
+  {
+    href: '/alerting',
+    label: 'Alerts',
+    pages: ['alerts', 'alert', 'alert-rules', 'suppressions', 'channels'],
+    role: 'viewer',
+  },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
   { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
   {
@@ -76,6 +86,11 @@ const TITLES: Record<PageName, string> = {
   senders: 'Senders',
   upload: 'Upload',
   tasks: 'Ingestion',
+  alerts: 'Alerts',
+  alert: 'Alert',
+  'alert-rules': 'Alert rules',
+  suppressions: 'Suppressions',
+  channels: 'Notification channels',
   users: 'Users',
   keys: 'API keys',
   organizations: 'Organisations',
@@ -147,6 +162,11 @@ function Shell({
   else if (page === 'report') body = <ReportView id={params.id ?? ''} />;
   else if (page === 'upload') body = <Upload />;
   else if (page === 'tasks') body = <Tasks />;
+  else if (page === 'alerts') body = <Alerts />;
+  else if (page === 'alert') body = <AlertView id={params.id ?? ''} />;
+  else if (page === 'alert-rules') body = <AlertRules />;
+  else if (page === 'suppressions') body = <Suppressions />;
+  else if (page === 'channels') body = <Channels />;
   else if (page === 'users') body = <Users />;
   else if (page === 'keys') body = <Keys />;
   else if (page === 'source') body = <SourcePage ip={params.ip ?? ''} />;
@@ -196,6 +216,7 @@ function Shell({
               <li key={n.href}>
                 <Link href={keepFilters(n.href)} aria-current={n.pages.includes(page) ? 'page' : undefined}>
                   {n.label}
+                  {n.href === '/alerting' ? <OpenAlertsBadge enabled={hasOrg} page={page} /> : null}
                 </Link>
               </li>
             ))}
@@ -231,6 +252,38 @@ function Shell({
         <AboutBox />
       </footer>
     </Ctx.Provider>
+  );
+}
+
+/**
+ * The number of open alerts beside "Alerts" in the navigation: read on each page change, every minute while the
+ * tab is visible, and when a page says alerts changed (acknowledged, resolved, checked). Nothing when none is open.
+ */
+function OpenAlertsBadge({ enabled, page }: { enabled: boolean; page: PageName }): JSX.Element | null {
+  const { api } = useApp();
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const bump = (): void => setTick((t) => t + 1);
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') bump();
+    }, 60_000);
+    window.addEventListener('dmarc:alerts-changed', bump);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('dmarc:alerts-changed', bump);
+    };
+  }, []);
+  const counts = useLoad(enabled ? `open-alerts:${page}:${tick}` : null, (signal) =>
+    api.get<OpenAlertCounts>('/api/alerts/count', undefined, signal),
+  );
+  const c = counts.data;
+  if (!c || c.open === 0) return null;
+  const tone = c.bySeverity.critical > 0 ? 'critical' : c.bySeverity.warning > 0 ? 'warning' : 'info';
+  return (
+    <span class={`nav-count nav-count-${tone}`} data-testid="open-alerts">
+      <span aria-hidden="true">{c.open > 99 ? '99+' : c.open}</span>
+      <span class="sr-only">, {c.open === 1 ? '1 open alert' : `${c.open} open alerts`}</span>
+    </span>
   );
 }
 

@@ -10,7 +10,17 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Path prefixes that belong to the server, not to the app. */
-export const NON_APP_PREFIXES = ['/api', '/auth', '/docs', '/redoc', '/openapi.json', '/health', '/ready', '/admin'];
+export const NON_APP_PREFIXES = [
+  '/api',
+  '/auth',
+  '/docs',
+  '/redoc',
+  '/openapi.json',
+  '/health',
+  '/ready',
+  '/admin',
+  '/alerts',
+];
 
 const NOT_BUILT_PAGE = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>DMARC dashboard not built</title>

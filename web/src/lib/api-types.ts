@@ -3867,6 +3867,1364 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/alerts/rules/types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The rule types: what each fires on, its parameters (JSON Schema) and their defaults */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                name: string;
+                title: string;
+                description: string;
+                scope: 'domain' | 'organisation';
+                defaults: {
+                  [key: string]: unknown;
+                };
+                paramsSchema: {
+                  [key: string]: unknown;
+                };
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organisation's alert rules */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                type: string;
+                domain: string | null;
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                /** @description Channel ids */
+                channels: number[];
+                enabled: boolean;
+                params: {
+                  [key: string]: unknown;
+                };
+                resolveAfterMinutes: number;
+                cooldownMinutes: number;
+                notifyOnResolve: boolean;
+                createdBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /**
+     * Create an alert rule
+     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type: string;
+            /** @description info < warning < critical */
+            severity: 'info' | 'warning' | 'critical';
+            domain?: null | string;
+            channels?: number[];
+            enabled?: boolean;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+            resolveAfterMinutes?: number;
+            cooldownMinutes?: number;
+            notifyOnResolve?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/rules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert rule */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an alert rule (its unresolved alerts are resolved first) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change an alert rule (the fields given)
+     * @description A new type takes new parameters: the old ones are not carried over.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type?: string;
+            /** @description info < warning < critical */
+            severity?: 'info' | 'warning' | 'critical';
+            domain?: null | string;
+            channels?: number[];
+            enabled?: boolean;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+            resolveAfterMinutes?: number;
+            cooldownMinutes?: number;
+            notifyOnResolve?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/alerts/rules/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** What a rule would fire on now, on the organisation's data (nothing is stored) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type: string;
+            domain?: null | string;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              domain: string | null;
+              params: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              evaluatedAt: string;
+              /** @description What the rule would fire on now (nothing is stored) */
+              breaches: {
+                domain: string | null;
+                subject: string | null;
+                summary: string;
+                figures: {
+                  [key: string]: unknown;
+                };
+                severity: ('info' | 'warning' | 'critical') | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/suppressions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organisation's suppressions (maintenance windows), with whether each holds now */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                ruleId: number | null;
+                domain: string | null;
+                subject: string | null;
+                /** @description Covers everything of the organisation */
+                all: boolean;
+                startsAt: string | null;
+                endsAt: string | null;
+                cron: string | null;
+                timezone: string;
+                durationMinutes: number | null;
+                reason: string;
+                createdBy: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                activeNow: boolean;
+                nextWindow: {
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  start: string;
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  end: string;
+                } | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /**
+     * Create a suppression
+     * @description What: ruleId, domain, subject (any combination), or all: true for everything. When: startsAt and endsAt, or cron + durationMinutes (+ timezone, default UTC), optionally only between startsAt and endsAt. Why: reason (required). The author is the caller.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
+            /** @description true: suppress everything of the organisation (no rule, domain or subject) */
+            all?: boolean;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
+            /** @description IANA time zone of the cron expression */
+            timezone?: string;
+            durationMinutes?: null | number;
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/suppressions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One suppression */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a suppression */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a suppression (the fields given; null clears one) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
+            /** @description true: suppress everything of the organisation (no rule, domain or subject) */
+            all?: boolean;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
+            /** @description IANA time zone of the cron expression */
+            timezone?: string;
+            durationMinutes?: null | number;
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Alerts, newest first (filters: state, severity, domain, rule)
+     * @description Also under /alerts. `state=unresolved` lists open and acknowledged alerts.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+          /** @description Comma-separated states (open, acknowledged, resolved), or unresolved (open and acknowledged) */
+          state?: string;
+          /** @description info < warning < critical */
+          severity?: 'info' | 'warning' | 'critical';
+          /** @description Policy domain */
+          domain?: string;
+          /** @description Rule id */
+          rule?: number;
+          /** @description Only alerts whose latest breach was (not) suppressed */
+          suppressed?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                ruleId: number | null;
+                /** @description The rule as it was when the alert opened */
+                ruleName: string;
+                ruleType: string;
+                /** @description hex SHA-256 of organisation, rule, domain and subject */
+                fingerprint: string;
+                domain: string | null;
+                subject: string | null;
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                /** @description open → acknowledged → resolved (open → resolved directly too) */
+                state: 'open' | 'acknowledged' | 'resolved';
+                summary: string;
+                figures: {
+                  [key: string]: unknown;
+                };
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                firstSeenAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                lastSeenAt: string;
+                /** @description Check periods (hours) in which the breach was seen */
+                occurrences: number;
+                clearSince: string | null;
+                /** @description The latest breach fell in a suppression (recorded, not notified) */
+                suppressed: boolean;
+                suppressedBy: number | null;
+                notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+                acknowledgedAt: string | null;
+                acknowledgedBy: string | null;
+                resolvedAt: string | null;
+                resolvedBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/count': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** How many alerts are open (the navigation badge), by severity */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Open alerts (not acknowledged, not resolved) */
+              open: number;
+              bySeverity: {
+                info: number;
+                warning: number;
+                critical: number;
+              };
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Evaluate the organisation's enabled rules now
+     * @description Runs the same evaluation as the hourly check, synchronously, and answers what it opened, updated and resolved. Evaluating twice on the same data changes nothing.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Enabled rules evaluated */
+              rules: number;
+              breaches: number;
+              opened: number;
+              updated: number;
+              escalated: number;
+              resolved: number;
+              /** @description Breaches inside a suppression (recorded, not notified) */
+              suppressed: number;
+              /** @description Breaches of a fingerprint resolved less than its rule's cooldown ago */
+              coolingDown: number;
+              /** @description Notifications created */
+              deliveries: number;
+              failedRules: {
+                ruleId: number;
+                name: string;
+                error: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert, with its history and its deliveries per channel */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description Every change, oldest first */
+              history: {
+                id: number;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                at: string;
+                /** @description E-mail, or 'system' for the evaluation */
+                actor: string;
+                /** @description opened, escalated, acknowledged, resolved, ... */
+                action: string;
+                fromState: ('open' | 'acknowledged' | 'resolved') | null;
+                toState: ('open' | 'acknowledged' | 'resolved') | null;
+                note: string | null;
+                details: {
+                  [key: string]: unknown;
+                };
+              }[];
+              deliveries: {
+                id: number;
+                /** @description The channel name as it was */
+                channel: string;
+                channelId: number | null;
+                channelType: string;
+                event: 'opened' | 'escalated' | 'resolved';
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                state: 'pending' | 'retrying' | 'delivered' | 'failed';
+                attempts: number;
+                lastError: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                deliveredAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Acknowledge an alert (with an optional note)
+     * @description open → acknowledged; acknowledging an acknowledged alert changes nothing. Kept in the history and the audit log.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: null | string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/alerts/{id}/resolve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resolve an alert
+     * @description open or acknowledged → resolved (notifies when its rule asks). Kept in the history and the audit log.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: null | string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/alerts/channels': {
     parameters: {
       query?: never;
@@ -7640,6 +8998,1409 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orgs/{org}/alerts/rules/types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The rule types: what each fires on, its parameters (JSON Schema) and their defaults */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                name: string;
+                title: string;
+                description: string;
+                scope: 'domain' | 'organisation';
+                defaults: {
+                  [key: string]: unknown;
+                };
+                paramsSchema: {
+                  [key: string]: unknown;
+                };
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organisation's alert rules */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                type: string;
+                domain: string | null;
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                /** @description Channel ids */
+                channels: number[];
+                enabled: boolean;
+                params: {
+                  [key: string]: unknown;
+                };
+                resolveAfterMinutes: number;
+                cooldownMinutes: number;
+                notifyOnResolve: boolean;
+                createdBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /**
+     * Create an alert rule
+     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type: string;
+            /** @description info < warning < critical */
+            severity: 'info' | 'warning' | 'critical';
+            domain?: null | string;
+            channels?: number[];
+            enabled?: boolean;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+            resolveAfterMinutes?: number;
+            cooldownMinutes?: number;
+            notifyOnResolve?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/rules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert rule */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an alert rule (its unresolved alerts are resolved first) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change an alert rule (the fields given)
+     * @description A new type takes new parameters: the old ones are not carried over.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type?: string;
+            /** @description info < warning < critical */
+            severity?: 'info' | 'warning' | 'critical';
+            domain?: null | string;
+            channels?: number[];
+            enabled?: boolean;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+            resolveAfterMinutes?: number;
+            cooldownMinutes?: number;
+            notifyOnResolve?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/rules/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** What a rule would fire on now, on the organisation's data (nothing is stored) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type: string;
+            domain?: null | string;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              domain: string | null;
+              params: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              evaluatedAt: string;
+              /** @description What the rule would fire on now (nothing is stored) */
+              breaches: {
+                domain: string | null;
+                subject: string | null;
+                summary: string;
+                figures: {
+                  [key: string]: unknown;
+                };
+                severity: ('info' | 'warning' | 'critical') | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/suppressions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organisation's suppressions (maintenance windows), with whether each holds now */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                ruleId: number | null;
+                domain: string | null;
+                subject: string | null;
+                /** @description Covers everything of the organisation */
+                all: boolean;
+                startsAt: string | null;
+                endsAt: string | null;
+                cron: string | null;
+                timezone: string;
+                durationMinutes: number | null;
+                reason: string;
+                createdBy: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                activeNow: boolean;
+                nextWindow: {
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  start: string;
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  end: string;
+                } | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /**
+     * Create a suppression
+     * @description What: ruleId, domain, subject (any combination), or all: true for everything. When: startsAt and endsAt, or cron + durationMinutes (+ timezone, default UTC), optionally only between startsAt and endsAt. Why: reason (required). The author is the caller.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
+            /** @description true: suppress everything of the organisation (no rule, domain or subject) */
+            all?: boolean;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
+            /** @description IANA time zone of the cron expression */
+            timezone?: string;
+            durationMinutes?: null | number;
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/suppressions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One suppression */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a suppression */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a suppression (the fields given; null clears one) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
+            /** @description true: suppress everything of the organisation (no rule, domain or subject) */
+            all?: boolean;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
+            /** @description IANA time zone of the cron expression */
+            timezone?: string;
+            durationMinutes?: null | number;
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Alerts, newest first (filters: state, severity, domain, rule)
+     * @description Also under /alerts. `state=unresolved` lists open and acknowledged alerts.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+          /** @description Comma-separated states (open, acknowledged, resolved), or unresolved (open and acknowledged) */
+          state?: string;
+          /** @description info < warning < critical */
+          severity?: 'info' | 'warning' | 'critical';
+          /** @description Policy domain */
+          domain?: string;
+          /** @description Rule id */
+          rule?: number;
+          /** @description Only alerts whose latest breach was (not) suppressed */
+          suppressed?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                ruleId: number | null;
+                /** @description The rule as it was when the alert opened */
+                ruleName: string;
+                ruleType: string;
+                /** @description hex SHA-256 of organisation, rule, domain and subject */
+                fingerprint: string;
+                domain: string | null;
+                subject: string | null;
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                /** @description open → acknowledged → resolved (open → resolved directly too) */
+                state: 'open' | 'acknowledged' | 'resolved';
+                summary: string;
+                figures: {
+                  [key: string]: unknown;
+                };
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                firstSeenAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                lastSeenAt: string;
+                /** @description Check periods (hours) in which the breach was seen */
+                occurrences: number;
+                clearSince: string | null;
+                /** @description The latest breach fell in a suppression (recorded, not notified) */
+                suppressed: boolean;
+                suppressedBy: number | null;
+                notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+                acknowledgedAt: string | null;
+                acknowledgedBy: string | null;
+                resolvedAt: string | null;
+                resolvedBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/count': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** How many alerts are open (the navigation badge), by severity */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Open alerts (not acknowledged, not resolved) */
+              open: number;
+              bySeverity: {
+                info: number;
+                warning: number;
+                critical: number;
+              };
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Evaluate the organisation's enabled rules now
+     * @description Runs the same evaluation as the hourly check, synchronously, and answers what it opened, updated and resolved. Evaluating twice on the same data changes nothing.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Enabled rules evaluated */
+              rules: number;
+              breaches: number;
+              opened: number;
+              updated: number;
+              escalated: number;
+              resolved: number;
+              /** @description Breaches inside a suppression (recorded, not notified) */
+              suppressed: number;
+              /** @description Breaches of a fingerprint resolved less than its rule's cooldown ago */
+              coolingDown: number;
+              /** @description Notifications created */
+              deliveries: number;
+              failedRules: {
+                ruleId: number;
+                name: string;
+                error: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One alert, with its history and its deliveries per channel */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description Every change, oldest first */
+              history: {
+                id: number;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                at: string;
+                /** @description E-mail, or 'system' for the evaluation */
+                actor: string;
+                /** @description opened, escalated, acknowledged, resolved, ... */
+                action: string;
+                fromState: ('open' | 'acknowledged' | 'resolved') | null;
+                toState: ('open' | 'acknowledged' | 'resolved') | null;
+                note: string | null;
+                details: {
+                  [key: string]: unknown;
+                };
+              }[];
+              deliveries: {
+                id: number;
+                /** @description The channel name as it was */
+                channel: string;
+                channelId: number | null;
+                channelType: string;
+                event: 'opened' | 'escalated' | 'resolved';
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                state: 'pending' | 'retrying' | 'delivered' | 'failed';
+                attempts: number;
+                lastError: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                deliveredAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Acknowledge an alert (with an optional note)
+     * @description open → acknowledged; acknowledging an acknowledged alert changes nothing. Kept in the history and the audit log.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: null | string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/alerts/{id}/resolve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resolve an alert
+     * @description open or acknowledged → resolved (notifies when its rule asks). Kept in the history and the audit log.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: null | string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orgs/{org}/alerts/channels': {
     parameters: {
       query?: never;
@@ -8655,6 +11416,1397 @@ export interface paths {
         429: components['responses']['Problem'];
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/rules/types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The rule types: what each fires on, its parameters (JSON Schema) and their defaults
+     * @description Same as the /api/alerts/rules/types operation.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                name: string;
+                title: string;
+                description: string;
+                scope: 'domain' | 'organisation';
+                defaults: {
+                  [key: string]: unknown;
+                };
+                paramsSchema: {
+                  [key: string]: unknown;
+                };
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organisation's alert rules
+     * @description Same as the /api/alerts/rules operation.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                type: string;
+                domain: string | null;
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                /** @description Channel ids */
+                channels: number[];
+                enabled: boolean;
+                params: {
+                  [key: string]: unknown;
+                };
+                resolveAfterMinutes: number;
+                cooldownMinutes: number;
+                notifyOnResolve: boolean;
+                createdBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /**
+     * Create an alert rule
+     * @description Same as the /api/alerts/rules operation.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type: string;
+            /** @description info < warning < critical */
+            severity: 'info' | 'warning' | 'critical';
+            domain?: null | string;
+            channels?: number[];
+            enabled?: boolean;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+            resolveAfterMinutes?: number;
+            cooldownMinutes?: number;
+            notifyOnResolve?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/rules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One alert rule
+     * @description Same as the /api/alerts/rules/:id operation.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete an alert rule (its unresolved alerts are resolved first)
+     * @description Same as the /api/alerts/rules/:id operation.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change an alert rule (the fields given)
+     * @description Same as the /api/alerts/rules/:id operation.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type?: string;
+            /** @description info < warning < critical */
+            severity?: 'info' | 'warning' | 'critical';
+            domain?: null | string;
+            channels?: number[];
+            enabled?: boolean;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+            resolveAfterMinutes?: number;
+            cooldownMinutes?: number;
+            notifyOnResolve?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              type: string;
+              domain: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description Channel ids */
+              channels: number[];
+              enabled: boolean;
+              params: {
+                [key: string]: unknown;
+              };
+              resolveAfterMinutes: number;
+              cooldownMinutes: number;
+              notifyOnResolve: boolean;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/alerts/rules/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What a rule would fire on now, on the organisation's data (nothing is stored)
+     * @description Same as the /api/alerts/rules/preview operation.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description A rule type (GET /api/alerts/rules/types) */
+            type: string;
+            domain?: null | string;
+            /** @description The rule type's parameters; omitted ones take their defaults */
+            params?: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              domain: string | null;
+              params: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              evaluatedAt: string;
+              /** @description What the rule would fire on now (nothing is stored) */
+              breaches: {
+                domain: string | null;
+                subject: string | null;
+                summary: string;
+                figures: {
+                  [key: string]: unknown;
+                };
+                severity: ('info' | 'warning' | 'critical') | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/suppressions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organisation's suppressions (maintenance windows), with whether each holds now
+     * @description Same as the /api/alerts/suppressions operation.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                ruleId: number | null;
+                domain: string | null;
+                subject: string | null;
+                /** @description Covers everything of the organisation */
+                all: boolean;
+                startsAt: string | null;
+                endsAt: string | null;
+                cron: string | null;
+                timezone: string;
+                durationMinutes: number | null;
+                reason: string;
+                createdBy: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                activeNow: boolean;
+                nextWindow: {
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  start: string;
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  end: string;
+                } | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /**
+     * Create a suppression
+     * @description Same as the /api/alerts/suppressions operation.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
+            /** @description true: suppress everything of the organisation (no rule, domain or subject) */
+            all?: boolean;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
+            /** @description IANA time zone of the cron expression */
+            timezone?: string;
+            durationMinutes?: null | number;
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/suppressions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One suppression
+     * @description Same as the /api/alerts/suppressions/:id operation.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a suppression
+     * @description Same as the /api/alerts/suppressions/:id operation.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a suppression (the fields given; null clears one)
+     * @description Same as the /api/alerts/suppressions/:id operation.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ruleId?: null | number;
+            domain?: null | string;
+            subject?: null | string;
+            /** @description true: suppress everything of the organisation (no rule, domain or subject) */
+            all?: boolean;
+            startsAt?: null | string;
+            endsAt?: null | string;
+            cron?: null | string;
+            /** @description IANA time zone of the cron expression */
+            timezone?: string;
+            durationMinutes?: null | number;
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              domain: string | null;
+              subject: string | null;
+              /** @description Covers everything of the organisation */
+              all: boolean;
+              startsAt: string | null;
+              endsAt: string | null;
+              cron: string | null;
+              timezone: string;
+              durationMinutes: number | null;
+              reason: string;
+              createdBy: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              activeNow: boolean;
+              nextWindow: {
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                start: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Alerts, newest first (filters: state, severity, domain, rule)
+     * @description Same as the /api/alerts operation.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+          /** @description Comma-separated states (open, acknowledged, resolved), or unresolved (open and acknowledged) */
+          state?: string;
+          /** @description info < warning < critical */
+          severity?: 'info' | 'warning' | 'critical';
+          /** @description Policy domain */
+          domain?: string;
+          /** @description Rule id */
+          rule?: number;
+          /** @description Only alerts whose latest breach was (not) suppressed */
+          suppressed?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                ruleId: number | null;
+                /** @description The rule as it was when the alert opened */
+                ruleName: string;
+                ruleType: string;
+                /** @description hex SHA-256 of organisation, rule, domain and subject */
+                fingerprint: string;
+                domain: string | null;
+                subject: string | null;
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                /** @description open → acknowledged → resolved (open → resolved directly too) */
+                state: 'open' | 'acknowledged' | 'resolved';
+                summary: string;
+                figures: {
+                  [key: string]: unknown;
+                };
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                firstSeenAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                lastSeenAt: string;
+                /** @description Check periods (hours) in which the breach was seen */
+                occurrences: number;
+                clearSince: string | null;
+                /** @description The latest breach fell in a suppression (recorded, not notified) */
+                suppressed: boolean;
+                suppressedBy: number | null;
+                notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+                acknowledgedAt: string | null;
+                acknowledgedBy: string | null;
+                resolvedAt: string | null;
+                resolvedBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/count': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How many alerts are open (the navigation badge), by severity
+     * @description Same as the /api/alerts/count operation.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Open alerts (not acknowledged, not resolved) */
+              open: number;
+              bySeverity: {
+                info: number;
+                warning: number;
+                critical: number;
+              };
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Evaluate the organisation's enabled rules now
+     * @description Same as the /api/alerts/evaluate operation.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Enabled rules evaluated */
+              rules: number;
+              breaches: number;
+              opened: number;
+              updated: number;
+              escalated: number;
+              resolved: number;
+              /** @description Breaches inside a suppression (recorded, not notified) */
+              suppressed: number;
+              /** @description Breaches of a fingerprint resolved less than its rule's cooldown ago */
+              coolingDown: number;
+              /** @description Notifications created */
+              deliveries: number;
+              failedRules: {
+                ruleId: number;
+                name: string;
+                error: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One alert, with its history and its deliveries per channel
+     * @description Same as the /api/alerts/:id operation.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description Every change, oldest first */
+              history: {
+                id: number;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                at: string;
+                /** @description E-mail, or 'system' for the evaluation */
+                actor: string;
+                /** @description opened, escalated, acknowledged, resolved, ... */
+                action: string;
+                fromState: ('open' | 'acknowledged' | 'resolved') | null;
+                toState: ('open' | 'acknowledged' | 'resolved') | null;
+                note: string | null;
+                details: {
+                  [key: string]: unknown;
+                };
+              }[];
+              deliveries: {
+                id: number;
+                /** @description The channel name as it was */
+                channel: string;
+                channelId: number | null;
+                channelType: string;
+                event: 'opened' | 'escalated' | 'resolved';
+                /** @description info < warning < critical */
+                severity: 'info' | 'warning' | 'critical';
+                state: 'pending' | 'retrying' | 'delivered' | 'failed';
+                attempts: number;
+                lastError: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                deliveredAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Acknowledge an alert (with an optional note)
+     * @description Same as the /api/alerts/:id/acknowledge operation.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: null | string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/alerts/{id}/resolve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resolve an alert
+     * @description Same as the /api/alerts/:id/resolve operation.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note?: null | string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              ruleId: number | null;
+              /** @description The rule as it was when the alert opened */
+              ruleName: string;
+              ruleType: string;
+              /** @description hex SHA-256 of organisation, rule, domain and subject */
+              fingerprint: string;
+              domain: string | null;
+              subject: string | null;
+              /** @description info < warning < critical */
+              severity: 'info' | 'warning' | 'critical';
+              /** @description open → acknowledged → resolved (open → resolved directly too) */
+              state: 'open' | 'acknowledged' | 'resolved';
+              summary: string;
+              figures: {
+                [key: string]: unknown;
+              };
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              firstSeenAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              lastSeenAt: string;
+              /** @description Check periods (hours) in which the breach was seen */
+              occurrences: number;
+              clearSince: string | null;
+              /** @description The latest breach fell in a suppression (recorded, not notified) */
+              suppressed: boolean;
+              suppressedBy: number | null;
+              notifiedSeverity: ('info' | 'warning' | 'critical') | null;
+              acknowledgedAt: string | null;
+              acknowledgedBy: string | null;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;

@@ -14,6 +14,11 @@ export type PageName =
   | 'senders'
   | 'upload'
   | 'tasks'
+  | 'alerts'
+  | 'alert'
+  | 'alert-rules'
+  | 'suppressions'
+  | 'channels'
   | 'users'
   | 'keys'
   | 'organizations'
@@ -67,6 +72,8 @@ export function matchRoute(pathname: string): Route {
   if (report) return { page: 'report', params: { id: report[1]! } };
   const source = /^\/sources\/([0-9A-Fa-f.:]{2,45})$/.exec(p);
   if (source) return { page: 'source', params: { ip: source[1]! } };
+  const alert = /^\/alerting\/(\d{1,15})$/.exec(p);
+  if (alert) return { page: 'alert', params: { id: alert[1]! } };
   const org = /^\/settings\/organizations\/([^/]+)$/.exec(p);
   if (org && SLUG_PATTERN.test(org[1]!)) return { page: 'organization', params: { slug: org[1]! } };
   const simple: Record<string, PageName> = {
@@ -75,6 +82,11 @@ export function matchRoute(pathname: string): Route {
     '/senders': 'senders',
     '/upload': 'upload',
     '/tasks': 'tasks',
+    // Not /alerts: that path is an alias of the API's /api/alerts.
+    '/alerting': 'alerts',
+    '/alerting/rules': 'alert-rules',
+    '/alerting/suppressions': 'suppressions',
+    '/alerting/channels': 'channels',
     // Not /users: that path is an alias of the API's /api/users.
     '/settings/users': 'users',
     '/settings/keys': 'keys',
@@ -141,7 +153,14 @@ const ORG_SPECIFIC_PARAMS = ['cursor', 'page'];
  */
 export function switchOrgHref(path: string, search: string, toSlug: string): string {
   const route = matchRoute(path);
-  const target = route.page === 'report' ? '/reports' : route.page === 'source' ? '/sources' : path;
+  const target =
+    route.page === 'report'
+      ? '/reports'
+      : route.page === 'source'
+        ? '/sources'
+        : route.page === 'alert'
+          ? '/alerting'
+          : path;
   const q = new URLSearchParams(search);
   for (const k of ORG_SPECIFIC_PARAMS) q.delete(k);
   const s = q.toString();

@@ -79,3 +79,19 @@ export type OrgChange = BodyOf<'/api/orgs/{org}', 'patch'>;
 export type MemberItem = ItemOf<'/api/orgs/{org}/members'>;
 export type NewMember = BodyOf<'/api/orgs/{org}/members', 'post'>;
 export type AddedMember = ResponseOf<'/api/orgs/{org}/members', 'post'>;
+
+// Alerts
+export type AlertItem = ItemOf<'/api/alerts'>;
+export type AlertDetail = ResponseOf<'/api/alerts/{id}'>;
+export type AlertEventItem = AlertDetail['history'][number];
+export type DeliveryItem = AlertDetail['deliveries'][number];
+export type OpenAlertCounts = ResponseOf<'/api/alerts/count'>;
+export type Evaluation = ResponseOf<'/api/alerts/evaluate', 'post'>;
+export type RuleItem = ItemOf<'/api/alerts/rules'>;
+export type RuleTypeItem = ItemOf<'/api/alerts/rules/types'>;
+export type NewRule = BodyOf<'/api/alerts/rules', 'post'>;
+export type RulePreview = ResponseOf<'/api/alerts/rules/preview', 'post'>;
+export type SuppressionItem = ItemOf<'/api/alerts/suppressions'>;
+export type NewSuppression = BodyOf<'/api/alerts/suppressions', 'post'>;
+export type ChannelItem = ItemOf<'/api/alerts/channels'>;
+export type ChannelTest = ResponseOf<'/api/alerts/channels/{id}/test', 'post'>;
