@@ -440,6 +440,10 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
       for (const url of ['/reports?range=all', '/sources?range=all', '/tasks']) {
         await page.goto(`${server.url}${url}`);
         await page.locator('table.data tbody tr').first().waitFor();
+        await page.screenshot({
+          path: path.join(SHOTS_DIR, `first-day-fits-${url.split('?')[0]!.slice(1)}-1280.png`),
+          clip: { x: 0, y: 0, width: 1280, height: 900 },
+        });
         expect((await measure()).overflow, url).toEqual([]);
       }
     });

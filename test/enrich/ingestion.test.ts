@@ -28,9 +28,15 @@ async function until(what: string, check: () => Promise<boolean>, ms = 30_000): 
 }
 
 /** A UDP port on loopback with nothing listening. */
+/**
+ * A loopback address no other suite binds (they all use 127.0.0.1), so that the port stays dead while the test
+ * runs: on 127.0.0.1 a DNS server of a suite running in parallel was once given the same port (answer: nodata).
+ */
+const DEAD_HOST = '127.7.7.7';
+
 async function deadPort(): Promise<number> {
   const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => s.bind(0, DEAD_HOST, () => r()));
   const port = s.address().port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
@@ -117,7 +123,7 @@ describe('ingestion with DNS down', () => {
 
   it('reports keep being stored with DMARC_DNS_SERVERS on a dead port; their sources get country and AS', async () => {
     const port = await deadPort();
-    await start({ DMARC_DNS_SERVERS: `127.0.0.1:${port}`, DMARC_DNS_TIMEOUT_MS: '1000' });
+    await start({ DMARC_DNS_SERVERS: `${DEAD_HOST}:${port}`, DMARC_DNS_TIMEOUT_MS: '1000' });
     const files: number[] = [];
     for (let i = 0; i < 5; i++) files.push(await upload([`8.8.8.${i + 1}`, '1.1.1.1', '10.9.8.7']));
     for (const f of files) await until(`file ${f}`, processed(f));

@@ -256,7 +256,7 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
       ) : (
         <>
           <div class="table-wrap">
-            <table class="data" aria-busy={list.state === 'loading'}>
+            <table class="data sources" aria-busy={list.state === 'loading'}>
               <caption class="sr-only">Source IPs</caption>
               <thead>
                 <tr>
@@ -271,12 +271,10 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                     SPF aligned
                   </th>
                   <th scope="col">Sender</th>
-                  <th scope="col">Country</th>
-                  <th scope="col">AS</th>
+                  <th scope="col">Country and AS</th>
                   <th scope="col">Reporters</th>
                   <th scope="col">Domains</th>
-                  <th scope="col">First seen</th>
-                  <SortHeader label="Last seen" field="lastSeen" sort={sort} order={order} />
+                  <SortHeader label="Seen (first – last)" field="lastSeen" sort={sort} order={order} />
                 </tr>
               </thead>
               <tbody>
@@ -309,14 +307,24 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                         </span>
                       ) : null}
                     </td>
-                    <td>{s.country ?? <span class="muted">—</span>}</td>
-                    <td>
-                      {s.asn !== null ? `AS${s.asn}${s.asOrg ? ` ${s.asOrg}` : ''}` : <span class="muted">—</span>}
+                    {/* one cell for where it is: the table fits 1,280 px without scrolling */}
+                    <td class="source-network">
+                      {s.country ?? <span class="muted">—</span>}
+                      {s.asn !== null ? (
+                        <span class="muted small">
+                          <br />
+                          AS{s.asn}
+                          {s.asOrg ? ` ${s.asOrg}` : ''}
+                        </span>
+                      ) : null}
                     </td>
-                    <td>{s.reporters.join(', ')}</td>
-                    <td>{s.domains.join(', ')}</td>
-                    <td class="nowrap">{formatDate(s.firstSeen)}</td>
-                    <td class="nowrap">{formatDate(s.lastSeen)}</td>
+                    <td class="source-list">{s.reporters.join(', ')}</td>
+                    <td class="source-list">{s.domains.join(', ')}</td>
+                    <td class="nowrap">
+                      {formatDate(s.firstSeen)}
+                      <br />
+                      {formatDate(s.lastSeen)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
