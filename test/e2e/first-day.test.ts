@@ -562,6 +562,29 @@ describe.skipIf(!haveChromium)('the first day of a new user, in Chromium', () =>
     });
   });
 
+  describe('9. a report links to its file, the file to its reports', () => {
+    it('report → file → report', async () => {
+      const report = (await api<{ items: { id: number; reportId: string; fileId: number }[] }>('/api/reports?limit=1'))
+        .items[0]!;
+      await page.goto(`${server.url}/reports/${report.id}`);
+      await page.getByTestId('report-file').click();
+      await page.waitForURL((u) => u.pathname === '/tasks' && u.search === `?file=${report.fileId}`);
+      const card = page.getByTestId('file-card');
+      await card.getByRole('link', { name: report.reportId }).waitFor();
+      await shot('file-card');
+      await card.getByRole('link', { name: report.reportId }).click();
+      await page.waitForURL((u) => u.pathname === `/reports/${report.id}`);
+      await page.getByRole('heading', { name: /^Report from / }).waitFor();
+      // and from the list of files: each name opens its card
+      await page.goto(`${server.url}/tasks`);
+      await page.locator('td.file-name a').first().click();
+      await page
+        .getByTestId('file-card')
+        .getByRole('heading', { name: /^File “/ })
+        .waitFor();
+    });
+  });
+
   describe('7. an admin deletes a file imported by mistake, and a report; the figures follow', () => {
     it('the file: from its row on the Ingestion page, after a confirmation', async () => {
       const form = new FormData();

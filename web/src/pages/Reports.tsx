@@ -269,7 +269,10 @@ export function ReportView({ id }: { id: string }): JSX.Element {
             <dt>Received</dt>
             <dd>
               {formatDateTime(d.receivedAt)}
-              {d.partName ? ` (${d.partName})` : ''}
+              {d.partName ? ` (${d.partName})` : ''}, in{' '}
+              <Link href={`/tasks?file=${d.fileId}`} data-testid="report-file">
+                file {d.fileId}
+              </Link>
             </dd>
           </div>
         </dl>

@@ -8,8 +8,8 @@ import { ApiError, describeError } from '../lib/problem';
 import { formatBytes, formatDateTime, formatNumber } from '../lib/format';
 import { withParams } from '../lib/filters';
 import { hasRole } from '../lib/session';
-import type { FileItem, Page, TaskItem } from '../lib/types';
-import { navigate, useLocation } from '../router';
+import type { FileDetail, FileItem, Page, TaskItem } from '../lib/types';
+import { Link, navigate, useLocation } from '../router';
 
 const STATUSES = ['pending', 'processing', 'processed', 'duplicate', 'unsupported', 'failed'] as const;
 const LIMIT = 50;
@@ -40,6 +40,8 @@ export function Tasks(): JSX.Element {
   const params = new URLSearchParams(loc.search);
   const status = params.get('status') ?? '';
   const cursor = params.get('cursor') ?? undefined;
+  // ?file=ID: that file and the reports stored from it (what a report's page links to)
+  const fileParam = /^\d{1,15}$/.test(params.get('file') ?? '') ? params.get('file') : null;
   const tick = useTicker(5000);
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -126,6 +128,8 @@ export function Tasks(): JSX.Element {
         ) : null}
       </PageHeader>
       {notice ? <p role="status">{notice}</p> : null}
+      {/* asked for (from a report's page): first, above the lists */}
+      {fileParam ? <FileCard id={fileParam} /> : null}
 
       <section class="card detail" aria-labelledby="tasks-h">
         <h2 id="tasks-h">Background tasks</h2>
@@ -234,7 +238,9 @@ export function Tasks(): JSX.Element {
                 <tbody>
                   {files.data.items.map((f) => (
                     <tr key={f.id}>
-                      <td class="file-name">{f.name}</td>
+                      <td class="file-name">
+                        <Link href={`/tasks${withParams(loc.search, { file: String(f.id) })}`}>{f.name}</Link>
+                      </td>
                       <td>{f.source}</td>
                       <td class="num nowrap">{formatBytes(f.size)}</td>
                       <td class="nowrap">{formatDateTime(f.receivedAt)}</td>
@@ -273,5 +279,69 @@ export function Tasks(): JSX.Element {
         )}
       </section>
     </>
+  );
+}
+
+/** One file with the reports stored from it, each linked to its page (reports link back here). */
+function FileCard({ id }: { id: string }): JSX.Element {
+  const { api } = useApp();
+  const loc = useLocation();
+  const f = useLoad(`file:${id}`, (signal) => api.get<FileDetail>(`/api/files/${id}`, undefined, signal));
+  const close = `/tasks${withParams(loc.search, { file: null })}`;
+  return (
+    <section class="card detail" aria-labelledby="file-h" data-testid="file-card">
+      <h2 id="file-h">{f.data ? `File “${f.data.name}”` : `File ${id}`}</h2>
+      {f.state === 'error' ? <ErrorBox error={f.error} retry={f.reload} /> : null}
+      {f.data ? (
+        <>
+          <p>
+            <Badge tone={tone(f.data.status)}>{f.data.status}</Badge>
+            {f.data.recovered ? <Badge tone="warn">recovered</Badge> : null} {formatBytes(f.data.size)}, received{' '}
+            {formatDateTime(f.data.receivedAt)} by {f.data.source}
+            {f.data.error ? `: ${f.data.error}` : ''}
+          </p>
+          {f.data.reports.length === 0 ? (
+            <p class="muted">No report was stored from this file.</p>
+          ) : (
+            <div class="table-wrap">
+              <table class="data">
+                <caption class="sr-only">Reports stored from this file</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Report</th>
+                    <th scope="col">Reporter</th>
+                    <th scope="col">Domain</th>
+                    <th scope="col" class="num">
+                      Records
+                    </th>
+                    <th scope="col" class="num">
+                      Messages
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {f.data.reports.map((r) => (
+                    <tr key={r.id}>
+                      <td class="report-id">
+                        <Link href={`/reports/${r.id}`}>{r.reportId}</Link>
+                      </td>
+                      <td>{r.orgName}</td>
+                      <td>{r.domain}</td>
+                      <td class="num">{formatNumber(r.records)}</td>
+                      <td class="num">{formatNumber(r.messages)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      ) : f.state === 'loading' ? (
+        <Loading what="Loading the file" />
+      ) : null}
+      <p>
+        <Link href={close}>Close</Link>
+      </p>
+    </section>
   );
 }
