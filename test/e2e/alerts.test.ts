@@ -265,6 +265,8 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...viewer, name: 'Vera Viewer', role: 'viewer' }),
     });
+    // the page's requests answered first: signed out while they run, they end in 401s (console errors)
+    await page.waitForLoadState('networkidle');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#login-email').waitFor();
     await signIn(page, viewer);

@@ -336,6 +336,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
       body: JSON.stringify({ email: VIEWER.email, name: 'Vera Viewer', role: 'viewer', password: VIEWER.password }),
     });
     await page.goto(`${server.url}/`);
+    // the page's requests answered first: signed out while they run, they end in 401s (console errors)
+    await page.waitForLoadState('networkidle');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#login-email').waitFor();
     // Signed out, a deep link leads to the login page, and after it to the page asked for.
@@ -374,6 +376,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     const oneMessages = (one.expected as { count_sum: number }).count_sum;
 
     const signOut = async (): Promise<void> => {
+      await page.waitForLoadState('networkidle');
       await page.getByRole('button', { name: 'Sign out' }).first().click();
       await page.locator('#login-email').waitFor();
     };
