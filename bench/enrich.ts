@@ -56,7 +56,7 @@ async function loadSources(db: Database, ips: readonly string[]): Promise<void> 
   await db.query('DELETE FROM rollup_source_daily WHERE org_id = $1', [DEFAULT_ORG_ID]);
   for (let i = 0; i < ips.length; i += 10_000) {
     await db.query(
-      `INSERT INTO rollup_source_daily (org_id, domain, day, source_ip, reporter_org, disposition, dkim, spf,
+      `INSERT INTO rollup_source_daily (org_id, domain, day, source_ip, reporter, disposition, dkim, spf,
          records, messages)
        SELECT $1, 'example.com', '2026-01-01', u.ip, 'bench', 'none', 'pass', 'pass', 1, 1
        FROM unnest($2::inet[]) AS u(ip)`,

@@ -18,7 +18,10 @@ import {
 export type ReporterSort = 'messages' | 'dmarcFail' | 'reports' | 'orgName';
 
 export interface ReporterItem {
+  /** The reporter's canonical name (what the reporter filter takes). */
   orgName: string;
+  /** The names its reports give it, as written. */
+  names: string[];
   reports: number;
   messages: number;
   dmarcPass: number;
@@ -31,7 +34,7 @@ export interface ReporterItem {
 }
 
 interface ReporterRow {
-  reporter_org: string;
+  reporter: string;
   messages: number;
   dmarc_pass: number;
   domains: number;
@@ -49,20 +52,22 @@ export async function reporters(
   const rp = new Params();
   const [m, r] = await Promise.all([
     db.query<ReporterRow>(
-      `SELECT reporter_org, coalesce(sum(messages), 0) AS messages,
+      `SELECT reporter, coalesce(sum(messages), 0) AS messages,
          coalesce(sum(messages) FILTER (WHERE ${passesDmarc()}), 0) AS dmarc_pass,
          count(DISTINCT domain) AS domains,
          to_char(min(day), 'YYYY-MM-DD') AS first_date, to_char(max(day), 'YYYY-MM-DD') AS last_date
-       FROM ${table} ${where(rollupConditions(f, mp))} GROUP BY reporter_org`,
+       FROM ${table} ${where(rollupConditions(f, mp))} GROUP BY reporter`,
       mp.values,
     ),
-    db.query<{ reporter_org: string; n: number }>(
-      `SELECT r.reporter_org, count(*) AS n FROM reports r ${where(reportConditions(f, rp))} GROUP BY r.reporter_org`,
+    db.query<{ reporter: string; n: number; names: string[] }>(
+      `SELECT r.reporter, count(*) AS n, array_agg(DISTINCT r.reporter_org ORDER BY r.reporter_org) AS names
+       FROM reports r ${where(reportConditions(f, rp))} GROUP BY r.reporter`,
       rp.values,
     ),
   ]);
-  const reportCount = new Map(r.rows.map((x) => [x.reporter_org, x.n]));
-  const byOrg = new Map(m.rows.map((x) => [x.reporter_org, x]));
+  const reportCount = new Map(r.rows.map((x) => [x.reporter, x.n]));
+  const reportedNames = new Map(r.rows.map((x) => [x.reporter, x.names]));
+  const byOrg = new Map(m.rows.map((x) => [x.reporter, x]));
   const names = [...new Set([...byOrg.keys(), ...reportCount.keys()])];
   const items = names.map((orgName): ReporterItem => {
     const x = byOrg.get(orgName);
@@ -70,6 +75,7 @@ export async function reporters(
     const pass = x?.dmarc_pass ?? 0;
     return {
       orgName,
+      names: reportedNames.get(orgName) ?? [],
       reports: reportCount.get(orgName) ?? 0,
       messages,
       dmarcPass: pass,

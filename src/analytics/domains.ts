@@ -49,7 +49,7 @@ export async function domains(
       `SELECT domain, sum(messages) AS messages,
          coalesce(sum(messages) FILTER (WHERE ${passesDmarc()}), 0) AS dmarc_pass,
          to_char(min(day), 'YYYY-MM-DD') AS first_date, to_char(max(day), 'YYYY-MM-DD') AS last_date,
-         count(DISTINCT reporter_org) AS reporters
+         count(DISTINCT reporter) AS reporters
        FROM ${table} ${where(rollupConditions(f, mp))} GROUP BY domain`,
       mp.values,
     ),

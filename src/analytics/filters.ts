@@ -64,7 +64,7 @@ export function rollupConditions(f: ScopedFilter, p: Params, alias = ''): string
   if (f.from !== undefined) c.push(`${t}day >= ${p.add(f.from)}::date`);
   if (f.to !== undefined) c.push(`${t}day <= ${p.add(f.to)}::date`);
   if (f.period === 'none') c.push(`${t}day IS NULL`);
-  if (f.reporter !== undefined) c.push(`${t}reporter_org = ${p.add(f.reporter)}`);
+  if (f.reporter !== undefined) c.push(`${t}reporter = ${p.add(f.reporter)}`);
   if (f.sourceIp !== undefined) c.push(`${t}source_ip <<= ${p.add(f.sourceIp)}::inet`);
   c.push(...sourceConditions(f, p, `${t}source_ip`, `${t}domain`));
   return [...c, ...outcomeConditions(f, p, alias || undefined)];
@@ -121,7 +121,7 @@ export function reportConditions(f: ScopedFilter, p: Params, alias = 'r'): strin
   if (f.from !== undefined) c.push(`${r}day >= ${p.add(f.from)}::date`);
   if (f.to !== undefined) c.push(`${r}day <= ${p.add(f.to)}::date`);
   if (f.period === 'none') c.push(`${r}day IS NULL`);
-  if (f.reporter !== undefined) c.push(`${r}reporter_org = ${p.add(f.reporter)}`);
+  if (f.reporter !== undefined) c.push(`${r}reporter = ${p.add(f.reporter)}`);
   if (f.disposition !== undefined || f.dmarc !== undefined) {
     // facet = "disposition/dkim/spf"
     const fc: string[] = [];

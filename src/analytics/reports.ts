@@ -20,6 +20,8 @@ export interface ReportItem {
   id: number;
   fileId: number;
   orgName: string;
+  /** The reporter's canonical name (orgName is the name as the report gives it). */
+  reporter: string;
   email: string | null;
   reportId: string;
   domain: string;
@@ -56,6 +58,8 @@ export interface RecordItem {
   reportId: number;
   idx: number;
   orgName: string;
+  /** The reporter's canonical name (orgName is the name as the report gives it). */
+  reporter: string;
   domain: string;
   date: string | null;
   sourceIp: string | null;
@@ -86,6 +90,7 @@ interface ReportRow extends PolicyColumns {
   id: number;
   file_id: number;
   reporter_org: string;
+  reporter: string;
   email: string | null;
   report_id: string;
   domain: string;
@@ -107,7 +112,7 @@ interface ReportRow extends PolicyColumns {
   part_name: string | null;
 }
 
-const REPORT_COLUMNS = `r.id, r.file_id, r.reporter_org, r.email, r.report_id, r.domain, r.begin_at, r.end_at,
+const REPORT_COLUMNS = `r.id, r.file_id, r.reporter_org, r.reporter, r.email, r.report_id, r.domain, r.begin_at, r.end_at,
   to_char(r.day, 'YYYY-MM-DD') AS day, r.record_count, r.message_count, r.dmarc_pass, r.p, r.sp, r.np, r.pct,
   r.adkim, r.aspf, r.fo, r.testing, r.discovery_method, r.schema, r.version, r.recovered, r.warnings, r.created_at,
   r.extra_contact_info, r.namespace, r.generator, r.reporter_errors, r.part_name`;
@@ -119,6 +124,7 @@ function toItem(r: ReportRow): ReportItem {
     id: r.id,
     fileId: r.file_id,
     orgName: r.reporter_org,
+    reporter: r.reporter,
     email: r.email,
     reportId: r.report_id,
     domain: r.domain,
@@ -146,7 +152,7 @@ const REPORT_SORT: Record<ReportSort, { sql: string; read: (r: ReportRow) => str
     read: (r) => (r.begin_at ? r.begin_at.toISOString() : '-infinity'),
   },
   messages: { sql: 'r.message_count', read: (r) => r.message_count },
-  org: { sql: 'r.reporter_org', read: (r) => r.reporter_org },
+  org: { sql: 'r.reporter', read: (r) => r.reporter },
   domain: { sql: 'r.domain', read: (r) => r.domain },
   // The cursor carries milliseconds (a JS Date); the column has microseconds: compare at the cursor's precision.
   received: { sql: `date_trunc('milliseconds', r.created_at)`, read: (r) => r.created_at.toISOString() },
@@ -215,6 +221,7 @@ interface RecordRow {
   report_id: number;
   idx: number;
   reporter_org: string;
+  reporter: string;
   domain: string;
   day: string | null;
   source_ip: string | null;
@@ -237,7 +244,7 @@ interface RecordRow {
   spf_human_results: (string | null)[];
 }
 
-const RECORD_COLUMNS = `c.report_id, c.idx, r.reporter_org, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
+const RECORD_COLUMNS = `c.report_id, c.idx, r.reporter_org, r.reporter, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
   host(c.source_ip) AS source_ip, c.count, c.disposition, c.dkim, c.spf, c.header_from, c.envelope_from,
   c.envelope_to, c.reason_types, c.reason_comments, c.dkim_domains, c.dkim_selectors, c.dkim_results,
   c.dkim_human_results, c.spf_domains, c.spf_scopes, c.spf_results, c.spf_human_results`;
@@ -247,6 +254,7 @@ function toRecord(r: RecordRow): RecordItem {
     reportId: r.report_id,
     idx: r.idx,
     orgName: r.reporter_org,
+    reporter: r.reporter,
     domain: r.domain,
     date: r.day,
     sourceIp: r.source_ip,

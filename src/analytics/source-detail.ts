@@ -78,7 +78,7 @@ export async function sourceDetail(db: Queryable, orgId: number, ip: string): Pr
        coalesce(sum(messages) FILTER (WHERE dkim = 'pass'), 0) AS dkim_aligned_pass,
        coalesce(sum(messages) FILTER (WHERE spf = 'pass'), 0) AS spf_aligned_pass,
        coalesce(array_agg(DISTINCT domain ORDER BY domain), '{}') AS domains,
-       coalesce(array_agg(DISTINCT reporter_org ORDER BY reporter_org), '{}') AS reporters,
+       coalesce(array_agg(DISTINCT reporter ORDER BY reporter), '{}') AS reporters,
        to_char(min(day), 'YYYY-MM-DD') AS first_seen, to_char(max(day), 'YYYY-MM-DD') AS last_seen
      FROM rollup_source_daily WHERE org_id = $1 AND source_ip = $2::inet`,
     [orgId, ip],

@@ -100,7 +100,7 @@ export async function sources(
          coalesce(sum(x.messages) FILTER (WHERE x.spf = 'pass'), 0) AS spf_aligned_pass,
          min(x.day) AS first_day, max(x.day) AS last_day,
          coalesce(array_agg(DISTINCT x.domain ORDER BY x.domain), '{}') AS domains,
-         coalesce(array_agg(DISTINCT x.reporter_org ORDER BY x.reporter_org), '{}') AS reporters
+         coalesce(array_agg(DISTINCT x.reporter ORDER BY x.reporter), '{}') AS reporters
        FROM (
          -- two arms so that the IP index serves both (a source without an IP is matched with IS NULL)
          SELECT * FROM rollup_source_daily WHERE org_id = ${p.add(f.orgId)} AND source_ip = page.source_ip

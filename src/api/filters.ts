@@ -1,5 +1,6 @@
 // Turns validated query strings into the analytics filter, with the checks JSON Schema cannot express
 // (a real calendar date, from <= to, period instead of from/to, an address or CIDR).
+import { canonicalReporter } from '../model/reporter-name.js';
 import net from 'node:net';
 import type { AnalyticsFilter, ScopedFilter } from '../analytics/filters.js';
 import { countryName } from '../model/countries.js';
@@ -49,7 +50,8 @@ export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
       f.period = q.period;
     }
   }
-  if (q.org !== undefined) f.reporter = q.org;
+  // A reporter is named as figures group it: "google.com" and "Google" both mean Google (reporter-name.ts).
+  if (q.org !== undefined) f.reporter = canonicalReporter(q.org, null);
   if (q.source_ip !== undefined) {
     const ip = parseAddressOrCidr(q.source_ip);
     if (ip === undefined) errors.push({ field: 'source_ip', message: `'${q.source_ip}' is not an IP address or CIDR` });

@@ -1,6 +1,7 @@
 // Stores one aggregate report from the streaming parser's events in ONE transaction: the report row, its
 // records in batches as they are parsed, and its rollup delta. A duplicate report stops parsing early.
 import type { AggregateReportHeader } from '../model/aggregate.js';
+import { canonicalReporter } from '../model/reporter-name.js';
 import type { AggregateEvent } from '../parse/types.js';
 import type { Database } from '../store/database.js';
 import {
@@ -44,7 +45,8 @@ const rollupKey = (orgId: number, h: AggregateReportHeader): RollupKey => ({
   orgId,
   domain: h.domain,
   begin: h.begin,
-  reporterOrg: h.reporterOrg,
+  // the rollups count a report under its reporter's canonical name, as the report row stores it
+  reporter: canonicalReporter(h.reporterOrg, h.email),
 });
 
 export async function storeAggregateReport(

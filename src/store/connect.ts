@@ -3,9 +3,11 @@
 // loads the migrator (together about a second of a CLI command's start).
 import type { Config } from '../config/index.js';
 import type { Database } from './database.js';
+import { syncReporterNames } from './reporter-names.js';
 import { schemaIsCurrent } from './schema-version.js';
 
-/** Opens the configured database (PGlite in the data dir, or PostgreSQL) and applies pending migrations. */
+/** Opens the configured database (PGlite in the data dir, or PostgreSQL) applies pending migrations and brings
+ * stored reporter names up to date. */
 export async function openDatabase(
   config: Config,
   options: { migrate?: boolean; log?: { warn(msg: string): void } } = {},
@@ -18,6 +20,8 @@ export async function openDatabase(
   if (options.migrate !== false) {
     try {
       if (!(await schemaIsCurrent(db))) await (await import('./migrate.js')).migrate(db);
+      // (after an upgrade that changed how reporters are named: once, then one query per start)
+      await syncReporterNames(db);
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;

@@ -18,7 +18,7 @@ export async function deleteReportsIn(tx: Queryable, orgId: number, ids: readonl
   await lockRollups(tx);
   const gone = await tx.query<RollupSlice & { id: number; records: number; messages: number }>(
     `DELETE FROM reports WHERE org_id = $1 AND id = ANY($2::int8[])
-     RETURNING id, org_id AS "orgId", domain, to_char(day, 'YYYY-MM-DD') AS day, reporter_org AS "reporterOrg",
+     RETURNING id, org_id AS "orgId", domain, to_char(day, 'YYYY-MM-DD') AS day, reporter,
        record_count AS records, message_count AS messages`,
     [orgId, ids],
   );
@@ -29,11 +29,11 @@ export async function deleteReportsIn(tx: Queryable, orgId: number, ids: readonl
   await tx.query('DELETE FROM records WHERE report_id = ANY($1::int8[])', [reportIds]);
   const slices = new Map<string, RollupSlice>();
   for (const r of gone.rows) {
-    slices.set(JSON.stringify([r.domain, r.day, r.reporterOrg]), {
+    slices.set(JSON.stringify([r.domain, r.day, r.reporter]), {
       orgId,
       domain: r.domain,
       day: r.day,
-      reporterOrg: r.reporterOrg,
+      reporter: r.reporter,
     });
   }
   for (const s of slices.values()) await rebuildSliceIn(tx, s);

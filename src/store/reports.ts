@@ -1,6 +1,7 @@
 // Repository of aggregate reports and their records. Records go in with COPY, one per batch: the same
 // statement on PGlite and PostgreSQL (~4M rows/s on PostgreSQL, 4x a multi-row INSERT).
 import type { AggregateReportHeader, ReportRecord } from '../model/aggregate.js';
+import { canonicalReporter } from '../model/reporter-name.js';
 import { CopyBuffer, pgTextArray } from './copy-text.js';
 import type { Queryable } from './database.js';
 
@@ -19,10 +20,10 @@ export async function insertReportIfNew(
   const r = await tx.query<{ id: number }>(
     `INSERT INTO reports (org_id, file_id, part_name, reporter_org, email, extra_contact_info, report_id, domain,
        begin_at, end_at, day, version, schema, namespace, generator,
-       adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, reporter_errors)
+       adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, reporter_errors, reporter)
      VALUES ($24, $1, $2, $3, $4, $5, $6, $7,
        to_timestamp($8::float8), to_timestamp($9::float8), (to_timestamp($8::float8) AT TIME ZONE 'UTC')::date,
-       $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23::jsonb)
+       $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23::jsonb, $25)
      ON CONFLICT ON CONSTRAINT reports_identity DO NOTHING
      RETURNING id`,
     [
@@ -50,6 +51,7 @@ export async function insertReportIfNew(
       p.discoveryMethod,
       JSON.stringify(h.errors),
       orgId,
+      canonicalReporter(h.reporterOrg, h.email),
     ],
   );
   return r.rows[0]?.id;

@@ -10,7 +10,7 @@ export interface RollupKey {
   domain: string;
   /** Unix seconds of the report's begin; null when unknown. */
   begin: number | null;
-  reporterOrg: string;
+  reporter: string;
 }
 
 /**
@@ -31,7 +31,7 @@ export async function applyDailyRollup(tx: Queryable, key: RollupKey, delta: Rol
   const daily = delta.dailyRows();
   if (daily.length === 0) return;
   await tx.query(
-    `INSERT INTO rollup_daily (org_id, domain, day, reporter_org, disposition, dkim, spf, ${ROLLUP_COUNTERS.join(', ')})
+    `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, ${ROLLUP_COUNTERS.join(', ')})
      SELECT $1, $2, ${DAY}, $4, u.* FROM unnest($5::text[], $6::text[], $7::text[], $8::int8[], $9::int8[],
        $10::int8[], $11::int8[]) AS u
      ON CONFLICT ON CONSTRAINT rollup_daily_key DO UPDATE SET ${ADD('rollup_daily')}`,
@@ -39,7 +39,7 @@ export async function applyDailyRollup(tx: Queryable, key: RollupKey, delta: Rol
       key.orgId,
       key.domain,
       key.begin,
-      key.reporterOrg,
+      key.reporter,
       daily.map((r) => r.disposition),
       daily.map((r) => r.dkim),
       daily.map((r) => r.spf),
@@ -61,7 +61,7 @@ export async function insertReportReasons(
   const rows = delta.reasonRows();
   if (rows.length === 0) return;
   await tx.query(
-    `INSERT INTO report_reasons (org_id, report_id, domain, day, reporter_org, reason, disposition, dkim, spf,
+    `INSERT INTO report_reasons (org_id, report_id, domain, day, reporter, reason, disposition, dkim, spf,
        records, messages)
      SELECT $1, $5, $2, ${DAY}, $4, u.*
      FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::int8[]) AS u`,
@@ -69,7 +69,7 @@ export async function insertReportReasons(
       key.orgId,
       key.domain,
       key.begin,
-      key.reporterOrg,
+      key.reporter,
       reportId,
       rows.map((r) => r.reason),
       rows.map((r) => r.disposition),
@@ -85,7 +85,7 @@ export async function insertReportReasons(
 export async function applySourceRollup(tx: Queryable, key: RollupKey, src: readonly SourceRow[]): Promise<void> {
   if (src.length === 0) return;
   await tx.query(
-    `INSERT INTO rollup_source_daily (org_id, domain, day, reporter_org, source_ip, disposition, dkim, spf,
+    `INSERT INTO rollup_source_daily (org_id, domain, day, reporter, source_ip, disposition, dkim, spf,
        ${ROLLUP_COUNTERS.join(', ')})
      SELECT $1, $2, ${DAY}, $4, u.* FROM unnest($5::inet[], $6::text[], $7::text[], $8::text[], $9::int8[],
        $10::int8[], $11::int8[], $12::int8[]) AS u
@@ -94,7 +94,7 @@ export async function applySourceRollup(tx: Queryable, key: RollupKey, src: read
       key.orgId,
       key.domain,
       key.begin,
-      key.reporterOrg,
+      key.reporter,
       src.map((r) => r.sourceIp),
       src.map((r) => r.disposition),
       src.map((r) => r.dkim),
@@ -114,13 +114,13 @@ export interface RollupSlice {
   orgId: number;
   domain: string;
   day: string | null;
-  reporterOrg: string;
+  reporter: string;
 }
 
 const NO_DAY = `'0001-01-01'::date`;
-const SLICE_KEY = 'org_id, domain, dkey, reporter_org';
+const SLICE_KEY = 'org_id, domain, dkey, reporter';
 const sliceTotals = (table: string, records: string, messages: string): string =>
-  `SELECT org_id, domain, coalesce(day, ${NO_DAY}) AS dkey, reporter_org, sum(${records})::int8 AS records,
+  `SELECT org_id, domain, coalesce(day, ${NO_DAY}) AS dkey, reporter, sum(${records})::int8 AS records,
      sum(${messages})::int8 AS messages
    FROM ${table} GROUP BY 1, 2, 3, 4`;
 const joinOn = (a: string, b: string): string =>
@@ -153,9 +153,9 @@ export async function findRollupDrift(db: Queryable): Promise<{ slices: number; 
          coalesce(cmp.roll_records, 0) AS roll_records, coalesce(cmp.roll_messages, 0) AS roll_messages,
          coalesce(src.records, 0) AS src_records, coalesce(src.messages, 0) AS src_messages
        FROM cmp FULL JOIN src ON ${joinOn('cmp', 'src')})
-     SELECT "orgId", domain, day, "reporterOrg", slices, drift FROM (
+     SELECT "orgId", domain, day, "reporter", slices, drift FROM (
        SELECT org_id AS "orgId", domain, CASE WHEN dkey = ${NO_DAY} THEN NULL ELSE dkey END AS day,
-         reporter_org AS "reporterOrg", count(*) OVER () AS slices, row_number() OVER () AS rn,
+         reporter AS "reporter", count(*) OVER () AS slices, row_number() OVER () AS rn,
          (rep_records <> roll_records OR rep_messages <> roll_messages OR rep_records <> src_records
            OR rep_messages <> src_messages) AS drift
        FROM all_cmp) x
@@ -165,12 +165,12 @@ export async function findRollupDrift(db: Queryable): Promise<{ slices: number; 
     slices: r.rows[0]?.slices ?? 0,
     drifted: r.rows
       .filter((x) => x.drift)
-      .map(({ orgId, domain, day, reporterOrg }) => ({ orgId, domain, day, reporterOrg })),
+      .map(({ orgId, domain, day, reporter }) => ({ orgId, domain, day, reporter })),
   };
 }
 
 const SLICE = (alias: string): string =>
-  `${alias}org_id = $1 AND ${alias}domain = $2 AND ${alias}day IS NOT DISTINCT FROM $3::date AND ${alias}reporter_org = $4`;
+  `${alias}org_id = $1 AND ${alias}domain = $2 AND ${alias}day IS NOT DISTINCT FROM $3::date AND ${alias}reporter = $4`;
 
 /** Rebuilds one slice of both rollups from the records, while report writers wait. */
 export async function rebuildRollupSlice(db: Database, s: RollupSlice): Promise<void> {
@@ -190,24 +190,24 @@ export async function lockRollups(tx: Queryable): Promise<void> {
 
 /** Rebuilds one slice inside the caller's transaction, which holds lockRollups. */
 export async function rebuildSliceIn(tx: Queryable, s: RollupSlice): Promise<void> {
-  const params = [s.orgId, s.domain, s.day, s.reporterOrg];
+  const params = [s.orgId, s.domain, s.day, s.reporter];
   await tx.query(`DELETE FROM rollup_daily WHERE ${SLICE('')}`, params);
   await tx.query(`DELETE FROM rollup_source_daily WHERE ${SLICE('')}`, params);
   const counters = ROLLUP_COUNTERS.join(', ');
   await tx.query(
-    `INSERT INTO rollup_daily (org_id, domain, day, reporter_org, disposition, dkim, spf, ${counters})
-     SELECT r.org_id, r.domain, r.day, r.reporter_org, c.disposition, c.dkim, c.spf, ${COUNTERS_FROM_RECORDS}
+    `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, ${counters})
+     SELECT r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf, ${COUNTERS_FROM_RECORDS}
      FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
-     GROUP BY r.org_id, r.domain, r.day, r.reporter_org, c.disposition, c.dkim, c.spf`,
+     GROUP BY r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf`,
     params,
   );
   await tx.query(
-    `INSERT INTO rollup_source_daily (org_id, domain, day, reporter_org, source_ip, disposition, dkim, spf,
+    `INSERT INTO rollup_source_daily (org_id, domain, day, reporter, source_ip, disposition, dkim, spf,
        ${counters})
-     SELECT r.org_id, r.domain, r.day, r.reporter_org, c.source_ip, c.disposition, c.dkim, c.spf,
+     SELECT r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf,
        ${COUNTERS_FROM_RECORDS}
      FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
-     GROUP BY r.org_id, r.domain, r.day, r.reporter_org, c.source_ip, c.disposition, c.dkim, c.spf`,
+     GROUP BY r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf`,
     params,
   );
 }
@@ -215,13 +215,49 @@ export async function rebuildSliceIn(tx: Queryable, s: RollupSlice): Promise<voi
 /** Every slice that has reports or rollup rows (a full rebuild walks these). */
 export async function listRollupSlices(db: Queryable, orgId?: number): Promise<RollupSlice[]> {
   const r = await db.query<RollupSlice>(
-    `SELECT org_id AS "orgId", domain, to_char(day, 'YYYY-MM-DD') AS day, reporter_org AS "reporterOrg" FROM (
-       SELECT org_id, domain, day, reporter_org FROM reports
-       UNION SELECT org_id, domain, day, reporter_org FROM rollup_daily
-       UNION SELECT org_id, domain, day, reporter_org FROM rollup_source_daily) s
+    `SELECT org_id AS "orgId", domain, to_char(day, 'YYYY-MM-DD') AS day, reporter AS "reporter" FROM (
+       SELECT org_id, domain, day, reporter FROM reports
+       UNION SELECT org_id, domain, day, reporter FROM rollup_daily
+       UNION SELECT org_id, domain, day, reporter FROM rollup_source_daily) s
      WHERE $1::int8 IS NULL OR org_id = $1
      ORDER BY 1, 2, 3 NULLS FIRST, 4`,
     [orgId ?? null],
   );
   return r.rows;
+}
+
+/**
+ * Rebuilds every slice of the organisation's `reporters` (by canonical name) from the records, inside the
+ * caller's transaction, which holds lockRollups: after reports were renamed, both the old and the new names'
+ * rows are recounted (an old name with no report left loses its rows).
+ */
+export async function rebuildReportersIn(tx: Queryable, orgId: number, reporters: readonly string[]): Promise<void> {
+  if (reporters.length === 0) return;
+  const params = [orgId, reporters];
+  const mine = (alias: string): string => `${alias}org_id = $1 AND ${alias}reporter = ANY($2::text[])`;
+  await tx.query(`DELETE FROM rollup_daily WHERE ${mine('')}`, params);
+  await tx.query(`DELETE FROM rollup_source_daily WHERE ${mine('')}`, params);
+  const counters = ROLLUP_COUNTERS.join(', ');
+  await tx.query(
+    `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, ${counters})
+     SELECT r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf, ${COUNTERS_FROM_RECORDS}
+     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${mine('r.')}
+     GROUP BY r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf`,
+    params,
+  );
+  await tx.query(
+    `INSERT INTO rollup_source_daily (org_id, domain, day, reporter, source_ip, disposition, dkim, spf,
+       ${counters})
+     SELECT r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf,
+       ${COUNTERS_FROM_RECORDS}
+     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${mine('r.')}
+     GROUP BY r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf`,
+    params,
+  );
+  // Override reasons are per report: they follow their report's new name.
+  await tx.query(
+    `UPDATE report_reasons x SET reporter = r.reporter FROM reports r
+     WHERE r.id = x.report_id AND x.org_id = $1 AND r.org_id = $1 AND x.reporter <> r.reporter`,
+    [orgId],
+  );
 }

@@ -86,7 +86,7 @@ export async function putRollup(
   r: { domain: string; day: string; messages: number; pass: boolean; reporter?: string },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO rollup_daily (org_id, domain, day, reporter_org, disposition, dkim, spf, records, messages)
+    `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, records, messages)
      VALUES ($1, $2, $3, $4, 'none', $5, 'fail', 1, $6)
      ON CONFLICT ON CONSTRAINT rollup_daily_key DO UPDATE SET messages = rollup_daily.messages + EXCLUDED.messages`,
     [orgId, r.domain, r.day, r.reporter ?? 'reporter.test', r.pass ? 'pass' : 'fail', r.messages],

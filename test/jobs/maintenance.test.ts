@@ -73,7 +73,7 @@ describe.each(availableEngines())('maintenance on %s', (engine) => {
       retentionCutoff(40, NOW),
     ]);
     await t.db.query(
-      `INSERT INTO rollup_daily (org_id, domain, day, reporter_org, disposition, dkim, spf, records, messages)
+      `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, records, messages)
        VALUES ($1, 'ghost.example', '2024-01-01', 'nobody', 'none', 'pass', 'pass', 1, 99)`,
       [DEFAULT_ORG_ID],
     );

@@ -197,8 +197,8 @@ describe.each(engines)('migration 005 on %s with the corpus at 004', (engine) =>
       [orgId, DEFAULT_ORG_ID],
     );
     const copied = await db.query(
-      `INSERT INTO reports (org_id, file_id, reporter_org, report_id, domain, begin_at, schema)
-       SELECT $1, $2, reporter_org, report_id, domain, begin_at, schema FROM reports WHERE org_id = $3
+      `INSERT INTO reports (org_id, file_id, reporter_org, reporter, report_id, domain, begin_at, schema)
+       SELECT $1, $2, reporter_org, reporter, report_id, domain, begin_at, schema FROM reports WHERE org_id = $3
        ORDER BY id LIMIT 1`,
       [orgId, file.rows[0]!.id, DEFAULT_ORG_ID],
     );

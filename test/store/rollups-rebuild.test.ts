@@ -13,8 +13,8 @@ import { readManifest } from '../support/manifest.js';
 import { DEFAULT_ORG_ID, createOrg } from '../support/org.js';
 
 const ROLLUP_TABLES = {
-  rollup_daily: 'org_id, domain, day, reporter_org, disposition, dkim, spf',
-  rollup_source_daily: 'org_id, domain, day, host(source_ip) AS ip, reporter_org, disposition, dkim, spf',
+  rollup_daily: 'org_id, domain, day, reporter, disposition, dkim, spf',
+  rollup_source_daily: 'org_id, domain, day, host(source_ip) AS ip, reporter, disposition, dkim, spf',
 } as const;
 
 describe.each(availableEngines())('rollups on %s: incremental equals rebuilt, for the corpus', (engine) => {

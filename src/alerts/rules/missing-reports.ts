@@ -33,13 +33,13 @@ export const missingReportsRule = defineRule<MissingReportsParams>()({
     const gapFrom = addDays(today, -p.days);
     const historyFrom = addDays(gapFrom, -p.historyDays);
     const r = await db.query<{ domain: string; reporter: string; report_days: number; last_day: string }>(
-      `SELECT domain, reporter_org AS reporter, count(DISTINCT day)::int AS report_days,
+      `SELECT domain, reporter, count(DISTINCT day)::int AS report_days,
          to_char(max(day), 'YYYY-MM-DD') AS last_day
        FROM reports
        WHERE org_id = $1 AND day >= $2::date AND day <= $3::date AND ($4::text IS NULL OR domain = $4)
-       GROUP BY domain, reporter_org
+       GROUP BY domain, reporter
        HAVING count(*) FILTER (WHERE day >= $5::date) = 0 AND count(DISTINCT day) >= $6
-       ORDER BY domain, reporter_org`,
+       ORDER BY domain, reporter`,
       [orgId, historyFrom, today, domain, gapFrom, p.minReportDays],
     );
     return r.rows.map((row) => ({

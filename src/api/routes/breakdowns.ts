@@ -18,7 +18,12 @@ import {
 } from '../schemas/common.js';
 
 const ReporterItem = Type.Object({
-  orgName: Type.String({ description: 'Reporting organisation, as it names itself' }),
+  orgName: Type.String({
+    description:
+      'Reporting organisation under its one canonical name (from its e-mail domain and a table of known ' +
+      'reporters: "google.com", "Google" and "Google, Inc." are Google): what the reporter filter takes',
+  }),
+  names: Type.Array(Type.String(), { description: 'The names its reports give it, as written' }),
   reports: Type.Integer(),
   messages: Type.Integer(),
   dmarcPass: Type.Integer(),

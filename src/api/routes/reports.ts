@@ -45,7 +45,10 @@ const DomainItem = Type.Object({
 export const ReportItem = Type.Object({
   id: Type.Integer(),
   fileId: Type.Integer(),
-  orgName: Type.String(),
+  orgName: Type.String({ description: "The reporter's name as the report gives it (RFC 7489 org_name)" }),
+  reporter: Type.String({
+    description: "The reporter's canonical name, which figures group by and the org filter takes",
+  }),
   email: Nullable(Type.String()),
   reportId: Type.String(),
   domain: Type.String(),
@@ -68,7 +71,10 @@ export const ReportItem = Type.Object({
 export const RecordItem = Type.Object({
   reportId: Type.Integer({ description: 'Id of the report (GET /api/reports/:id)' }),
   idx: Type.Integer({ description: 'Position of the record in its report, from 0' }),
-  orgName: Type.String(),
+  orgName: Type.String({ description: "The reporter's name as the report gives it (RFC 7489 org_name)" }),
+  reporter: Type.String({
+    description: "The reporter's canonical name, which figures group by and the org filter takes",
+  }),
   domain: Type.String(),
   date: Nullable(DateString),
   sourceIp: Nullable(Type.String()),

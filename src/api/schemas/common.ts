@@ -30,7 +30,13 @@ export const filterProperties = {
         'Without period, from or to, lists and figures cover every report too.',
     }),
   ),
-  org: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Reporter organisation name' })),
+  org: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description: 'Reporter: its canonical name (as /api/rollup/reporters lists it)',
+    }),
+  ),
   source_ip: Type.Optional(
     Type.String({ minLength: 2, maxLength: 64, description: 'Source address or CIDR network, e.g. 192.0.2.0/24' }),
   ),

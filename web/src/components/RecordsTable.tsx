@@ -52,7 +52,7 @@ export function RecordsTable({
             <tr>
               {showReport ? (
                 <td class="record-report">
-                  <Link href={`/reports/${r.reportId}`}>{r.orgName}</Link>
+                  <Link href={`/reports/${r.reportId}`}>{r.reporter}</Link>
                   <span class="muted small">{r.date ? formatDate(r.date) : 'no period'}</span>
                 </td>
               ) : null}

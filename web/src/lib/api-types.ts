@@ -560,7 +560,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -649,7 +649,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -740,7 +740,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -846,7 +846,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -952,7 +952,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1139,7 +1139,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1237,7 +1237,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1420,7 +1420,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1456,8 +1456,10 @@ export interface paths {
           content: {
             'application/json': {
               items: {
-                /** @description Reporting organisation, as it names itself */
+                /** @description Reporting organisation under its one canonical name (from its e-mail domain and a table of known reporters: "google.com", "Google" and "Google, Inc." are Google): what the reporter filter takes */
                 orgName: string;
+                /** @description The names its reports give it, as written */
+                names: string[];
                 reports: number;
                 messages: number;
                 dmarcPass: number;
@@ -1518,7 +1520,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1608,7 +1610,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1694,7 +1696,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1785,7 +1787,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -1874,7 +1876,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -2022,7 +2024,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -2254,7 +2256,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -2363,7 +2365,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -2403,7 +2405,10 @@ export interface paths {
               items: {
                 id: number;
                 fileId: number;
+                /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
                 orgName: string;
+                /** @description The reporter's canonical name, which figures group by and the org filter takes */
+                reporter: string;
                 email: string | null;
                 reportId: string;
                 domain: string;
@@ -2490,7 +2495,10 @@ export interface paths {
             'application/json': {
               id: number;
               fileId: number;
+              /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
               orgName: string;
+              /** @description The reporter's canonical name, which figures group by and the org filter takes */
+              reporter: string;
               email: string | null;
               reportId: string;
               domain: string;
@@ -2536,7 +2544,10 @@ export interface paths {
                 reportId: number;
                 /** @description Position of the record in its report, from 0 */
                 idx: number;
+                /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
                 orgName: string;
+                /** @description The reporter's canonical name, which figures group by and the org filter takes */
+                reporter: string;
                 domain: string;
                 date: string | null;
                 sourceIp: string | null;
@@ -2647,7 +2658,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -2686,7 +2697,10 @@ export interface paths {
                 reportId: number;
                 /** @description Position of the record in its report, from 0 */
                 idx: number;
+                /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
                 orgName: string;
+                /** @description The reporter's canonical name, which figures group by and the org filter takes */
+                reporter: string;
                 domain: string;
                 date: string | null;
                 sourceIp: string | null;
@@ -5574,7 +5588,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -5666,7 +5680,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -5760,7 +5774,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -5869,7 +5883,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -5978,7 +5992,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6170,7 +6184,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6271,7 +6285,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6460,7 +6474,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6499,8 +6513,10 @@ export interface paths {
           content: {
             'application/json': {
               items: {
-                /** @description Reporting organisation, as it names itself */
+                /** @description Reporting organisation under its one canonical name (from its e-mail domain and a table of known reporters: "google.com", "Google" and "Google, Inc." are Google): what the reporter filter takes */
                 orgName: string;
+                /** @description The names its reports give it, as written */
+                names: string[];
                 reports: number;
                 messages: number;
                 dmarcPass: number;
@@ -6561,7 +6577,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6654,7 +6670,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6743,7 +6759,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6837,7 +6853,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -6929,7 +6945,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -7083,7 +7099,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -7323,7 +7339,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -7435,7 +7451,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -7478,7 +7494,10 @@ export interface paths {
               items: {
                 id: number;
                 fileId: number;
+                /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
                 orgName: string;
+                /** @description The reporter's canonical name, which figures group by and the org filter takes */
+                reporter: string;
                 email: string | null;
                 reportId: string;
                 domain: string;
@@ -7567,7 +7586,10 @@ export interface paths {
             'application/json': {
               id: number;
               fileId: number;
+              /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
               orgName: string;
+              /** @description The reporter's canonical name, which figures group by and the org filter takes */
+              reporter: string;
               email: string | null;
               reportId: string;
               domain: string;
@@ -7613,7 +7635,10 @@ export interface paths {
                 reportId: number;
                 /** @description Position of the record in its report, from 0 */
                 idx: number;
+                /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
                 orgName: string;
+                /** @description The reporter's canonical name, which figures group by and the org filter takes */
+                reporter: string;
                 domain: string;
                 date: string | null;
                 sourceIp: string | null;
@@ -7726,7 +7751,7 @@ export interface paths {
           to?: string;
           /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
           period?: 'all' | 'none';
-          /** @description Reporter organisation name */
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
           org?: string;
           /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
           source_ip?: string;
@@ -7768,7 +7793,10 @@ export interface paths {
                 reportId: number;
                 /** @description Position of the record in its report, from 0 */
                 idx: number;
+                /** @description The reporter's name as the report gives it (RFC 7489 org_name) */
                 orgName: string;
+                /** @description The reporter's canonical name, which figures group by and the org filter takes */
+                reporter: string;
                 domain: string;
                 date: string | null;
                 sourceIp: string | null;

@@ -339,7 +339,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
       : null,
     reporters: reporters.data
       ? {
-          columns: ['Reporter', 'Messages', 'DMARC pass', 'DMARC fail', 'Reports'],
+          columns: ['Reporter', 'Messages', 'DMARC pass', 'DMARC fail', 'Reports', 'Names in its reports'],
           rows: reporters.data.items.map((x) => ({
             cells: [
               reporterLabel(x.orgName),
@@ -347,6 +347,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
               formatNumber(x.dmarcPass),
               formatNumber(x.dmarcFail),
               formatNumber(x.reports),
+              x.names.map(reporterLabel).join(', '),
             ],
             href: reporterHref(x.orgName),
           })),

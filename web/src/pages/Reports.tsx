@@ -126,7 +126,9 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
                 {list.data.items.map((r) => (
                   <tr key={r.id}>
                     <td class="nowrap">{r.date ? formatDate(r.date) : <span class="muted">no period</span>}</td>
-                    <td>{reporterLabel(r.orgName)}</td>
+                    <td title={r.reporter === r.orgName ? undefined : `The report names it “${r.orgName}”`}>
+                      {r.reporter}
+                    </td>
                     <td>{r.domain}</td>
                     <td class="mono report-id">
                       <Link href={`/reports/${r.id}${here}`}>{r.reportId}</Link>
@@ -199,7 +201,7 @@ export function ReportView({ id }: { id: string }): JSX.Element {
   const d = r.data;
   // Imported by mistake: its messages leave every figure; the file it came from stays.
   const remove = async (): Promise<void> => {
-    const q = `Delete this report from ${d.orgName} (${formatNumber(d.messages)} messages)? This cannot be undone.`;
+    const q = `Delete this report from ${d.reporter} (${formatNumber(d.messages)} messages)? This cannot be undone.`;
     if (!window.confirm(q)) return;
     try {
       await api.delete(`/api/reports/${id}`);
@@ -210,7 +212,7 @@ export function ReportView({ id }: { id: string }): JSX.Element {
   };
   return (
     <>
-      <PageHeader title={`Report from ${d.orgName}`}>
+      <PageHeader title={`Report from ${d.reporter}`}>
         <Link href={back}>← All reports</Link>
         {hasRole(user, 'admin') ? (
           <button type="button" class="danger" onClick={() => void remove()}>
@@ -229,8 +231,11 @@ export function ReportView({ id }: { id: string }): JSX.Element {
           <div>
             <dt>Reporter</dt>
             <dd>
-              {d.orgName}
+              {d.reporter}
               {d.email ? ` <${d.email}>` : ''}
+              {d.reporter === d.orgName ? null : (
+                <span class="muted"> (the report names it “{reporterLabel(d.orgName)}”)</span>
+              )}
             </dd>
           </div>
           <div>
