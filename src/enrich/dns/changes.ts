@@ -133,14 +133,25 @@ export function diffChecks(domain: string, before: CheckSnapshot | null, now: Ch
   }
 
   if (out.length === 0) {
-    const same = (x: TxtRecordState, y: TxtRecordState) => JSON.stringify(x.records) === JSON.stringify(y.records);
+    // a record the DNS did not give this time (or last time) has not changed as far as we know
+    const same = (x: TxtRecordState, y: TxtRecordState) =>
+      x.status === 'unknown' || y.status === 'unknown' || JSON.stringify(x.records) === JSON.stringify(y.records);
     const changed: RecordKind[] = [];
     if (!same(b.dmarc, n.dmarc)) changed.push('dmarc');
     if (!same(b.spf, n.spf)) changed.push('spf');
     if (!same(b.mtaSts, n.mtaSts)) changed.push('mta_sts');
     if (!same(b.tlsRpt, n.tlsRpt)) changed.push('tls_rpt');
     if (!same(b.bimi, n.bimi)) changed.push('bimi');
-    for (const kind of changed.length > 0 ? changed : (['dkim'] as const)) {
+    const keys = (r: DnsRecords) =>
+      JSON.stringify(
+        r.dkim
+          .filter((k) => k.status !== 'unknown')
+          .map((k) => [k.name, k.status, k.bits, k.revoked])
+          .sort(),
+      );
+    const dkimKnown = b.dkim.every((k) => k.status !== 'unknown') && n.dkim.every((k) => k.status !== 'unknown');
+    if (dkimKnown && keys(b) !== keys(n)) changed.push('dkim');
+    for (const kind of changed) {
       const what = kind === 'dkim' ? 'DKIM keys' : `${KIND_NAMES[kind]} record`;
       out.push({ kind: 'record_changed', severity: 'info', record: kind, text: `The ${what} of ${domain} changed.` });
     }
