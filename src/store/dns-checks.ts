@@ -117,12 +117,15 @@ export async function orgDomainNames(db: Queryable, orgId: number): Promise<stri
   return r.rows.map((x) => x.name);
 }
 
-/** The DKIM selectors the domain's reports of the last `days` days show for it or its subdomains, busiest first. */
+/**
+ * The DKIM selectors the domain's reports of its latest `days` report days show for it or its subdomains, busiest
+ * first (the latest report day, not today: a domain whose reports paused keeps its selectors).
+ */
 export async function seenDkimSelectors(
   db: Queryable,
   orgId: number,
   domain: string,
-  since: string,
+  days: number,
   limit = 20,
 ): Promise<{ selector: string; domain: string; messages: number }[]> {
   const r = await db.query<{ selector: string; domain: string; messages: string | number }>(
@@ -130,10 +133,12 @@ export async function seenDkimSelectors(
      FROM records c
      CROSS JOIN LATERAL unnest(c.dkim_domains, c.dkim_selectors) AS k(d, s)
      WHERE c.org_id = $1
-       AND c.report_id IN (SELECT id FROM reports WHERE org_id = $1 AND domain = $2 AND day >= $3::date)
+       AND c.report_id IN (
+         SELECT id FROM reports WHERE org_id = $1 AND domain = $2
+           AND day > (SELECT max(day) FROM reports WHERE org_id = $1 AND domain = $2) - $3::int)
        AND k.s IS NOT NULL AND k.s <> '' AND (lower(k.d) = $2 OR lower(k.d) LIKE '%.' || $2)
      GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT $4`,
-    [orgId, domain, since, limit],
+    [orgId, domain, days, limit],
   );
   return r.rows.map((x) => ({ selector: x.selector, domain: x.domain, messages: Number(x.messages) }));
 }

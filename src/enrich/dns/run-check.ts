@@ -13,7 +13,7 @@ import { diffChecks } from './changes.js';
 import { checkDomain } from './check-domain.js';
 import type { DnsCheckSettings } from './resolver.js';
 
-/** The reports whose DKIM selectors are checked: those of this many days. */
+/** The reports whose DKIM selectors are checked: those of the domain's latest this many report days. */
 export const SELECTOR_DAYS = 30;
 
 export async function runDnsCheck(
@@ -23,9 +23,8 @@ export async function runDnsCheck(
   domain: string,
   options: { trigger: 'scheduled' | 'manual'; now: Date },
 ): Promise<StoredDnsCheck> {
-  const since = new Date(options.now.getTime() - SELECTOR_DAYS * 86_400_000).toISOString().slice(0, 10);
   const [selectors, reported, previous] = await Promise.all([
-    seenDkimSelectors(db, orgId, domain, since),
+    seenDkimSelectors(db, orgId, domain, SELECTOR_DAYS),
     reportedPolicy(db, orgId, domain),
     latestDnsCheck(db, orgId, domain),
   ]);
