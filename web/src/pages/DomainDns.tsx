@@ -27,11 +27,12 @@ const RECORD_LABEL: Record<string, string> = {
 export const severityTone = (s: string): 'fail' | 'warn' | 'neutral' =>
   s === 'error' ? 'fail' : s === 'warning' ? 'warn' : 'neutral';
 
-const statusBadge = (status: string): JSX.Element =>
+/** `optional`: a record whose absence is a note, not a fault (MTA-STS, TLS-RPT, BIMI). */
+const statusBadge = (status: string, optional = false): JSX.Element =>
   status === 'found' ? (
     <Badge tone="pass">found</Badge>
   ) : status === 'missing' ? (
-    <Badge tone="fail">missing</Badge>
+    <Badge tone={optional ? 'neutral' : 'fail'}>missing</Badge>
   ) : (
     <Badge tone="warn">not checked</Badge>
   );
@@ -83,6 +84,7 @@ function Records({ check }: { check: DnsCheck }): JSX.Element {
     label: string,
     s: { name: string; status: string; records: string[]; failure?: string },
     extra?: string,
+    optional = false,
   ) => (
     <tr key={label}>
       <th scope="row" class="row-head">
@@ -91,7 +93,7 @@ function Records({ check }: { check: DnsCheck }): JSX.Element {
       <td class="mono">
         <Breakable text={s.name} after="." />
       </td>
-      <td>{statusBadge(s.status)}</td>
+      <td>{statusBadge(s.status, optional)}</td>
       <td class="mono record-value">
         {s.records.length > 0
           ? s.records.map((v, i) => <div key={i}>{v}</div>)
@@ -126,9 +128,9 @@ function Records({ check }: { check: DnsCheck }): JSX.Element {
           <tbody>
             {txt('DMARC', r.dmarc)}
             {txt('SPF', r.spf, spfExtra)}
-            {txt('MTA-STS', r.mtaSts)}
-            {txt('TLS-RPT', r.tlsRpt)}
-            {txt('BIMI', r.bimi)}
+            {txt('MTA-STS', r.mtaSts, undefined, true)}
+            {txt('TLS-RPT', r.tlsRpt, undefined, true)}
+            {txt('BIMI', r.bimi, undefined, true)}
           </tbody>
         </table>
       </div>
