@@ -652,7 +652,8 @@ export const envSchema = z
       description: 'reverse DNS of source IPs (PTR, forward-confirmed); off for air-gapped installations',
     }),
     DMARC_DNS_SERVERS: variable(dnsServers().optional(), {
-      description: 'DNS servers for reverse lookups: IP[:port] entries, comma-separated ([IPv6]:port)',
+      description:
+        'DNS servers for reverse lookups and DNS record checks: IP[:port] entries, comma-separated ([IPv6]:port)',
       defaultText: "the system's",
     }),
     DMARC_DNS_TIMEOUT_MS: variable(positiveInt(60_000).prefault('2000'), {
