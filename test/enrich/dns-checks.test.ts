@@ -148,6 +148,27 @@ describe('DNS checks against a DNS server on loopback', () => {
     const r = await checkDomain(settings, input('silent.com'));
     expect(r.findings.find((x) => x.code === 'dmarc_unchecked')!.text).toContain('DNS timeout');
     expect(r.findings.find((x) => x.code === 'spf_unchecked')!.text).toContain('DNS timeout');
+    const keys = await checkDomain(
+      settings,
+      input('silent.com', [
+        { selector: 'a', domain: 'silent.com', messages: 1 },
+        { selector: 'b', domain: 'silent.com', messages: 1 },
+      ]),
+    );
+    expect(keys.records.dkim.map((k) => [k.selector, k.status, k.failure])).toEqual([
+      ['a', 'unknown', 'DNS timeout'],
+      ['b', 'unknown', 'DNS timeout'],
+    ]);
+    expect(keys.findings.filter((f) => f.code === 'dkim_unchecked')).toHaveLength(2);
+  });
+
+  it('an external rua whose authorisation the DNS does not answer is "could not check", not an error', async () => {
+    const r = await checkDomain(settings, input('slowrua.com'));
+    expect(r.records.dmarc.rua).toEqual([
+      { uri: 'mailto:a@silent-vendor.net', domain: 'silent-vendor.net', external: true, authorised: null },
+    ]);
+    expect(r.findings.find((f) => f.code === 'dmarc_external_unchecked')?.severity).toBe('warning');
+    expect(r.findings.map((f) => f.code)).not.toContain('dmarc_external_unauthorised');
   });
 
   it('no DNS server at all (a port nobody listens on) gives findings too', async () => {

@@ -65,6 +65,12 @@ export function testZone(): Record<string, ZoneEntry> {
     'broken.com': { fail: 'SERVFAIL' },
     '_dmarc.silent.com': { fail: 'silent' },
     'silent.com': { fail: 'silent' },
+    'a._domainkey.silent.com': { fail: 'silent' },
+    'b._domainkey.silent.com': { fail: 'silent' },
+    // an external rua whose authorisation the DNS never answers
+    '_dmarc.slowrua.com': { TXT: ['v=DMARC1; p=reject; rua=mailto:a@silent-vendor.net'] },
+    'slowrua.com': { TXT: ['v=spf1 -all'] },
+    'slowrua.com._report._dmarc.silent-vendor.net': { fail: 'silent' },
   };
   return zone;
 }

@@ -57,41 +57,33 @@ export interface SeenSelector {
 
 const SELECTOR = /^[a-z0-9_](?:[a-z0-9_.-]{0,62})$/i;
 
-export async function checkDkim(dns: DnsQueries, seen: readonly SeenSelector[]): Promise<DkimSelectorState[]> {
-  const out: DkimSelectorState[] = [];
-  for (const s of seen) {
-    const name = `${s.selector}._domainkey.${s.domain}`;
-    const base = {
-      selector: s.selector,
-      domain: s.domain,
-      name,
-      messages: s.messages,
-      keyType: null,
-      bits: null,
-      revoked: false,
-    };
-    if (!SELECTOR.test(s.selector)) {
-      out.push({ ...base, status: 'missing' });
-      continue;
-    }
-    const a = await dns.txt(name);
-    if (!a.ok) {
-      out.push(
-        isDefiniteAbsence(a.failure)
-          ? { ...base, status: 'missing' }
-          : { ...base, status: 'unknown', failure: failureText(a.failure) },
-      );
-      continue;
-    }
-    const key = a.records.find((r) => /(^|;)\s*p\s*=/i.test(r));
-    if (!key) {
-      out.push({ ...base, status: 'missing' });
-      continue;
-    }
-    const parsed = parseDkimKey(key);
-    out.push({ ...base, status: 'found', keyType: parsed.keyType, bits: parsed.bits, revoked: parsed.revoked });
+/** Looks up every selector's key at once (a silent server costs one time limit, not one per selector). */
+export function checkDkim(dns: DnsQueries, seen: readonly SeenSelector[]): Promise<DkimSelectorState[]> {
+  return Promise.all(seen.map((s) => checkSelector(dns, s)));
+}
+
+async function checkSelector(dns: DnsQueries, s: SeenSelector): Promise<DkimSelectorState> {
+  const name = `${s.selector}._domainkey.${s.domain}`;
+  const base = {
+    selector: s.selector,
+    domain: s.domain,
+    name,
+    messages: s.messages,
+    keyType: null,
+    bits: null,
+    revoked: false,
+  };
+  if (!SELECTOR.test(s.selector)) return { ...base, status: 'missing' };
+  const a = await dns.txt(name);
+  if (!a.ok) {
+    return isDefiniteAbsence(a.failure)
+      ? { ...base, status: 'missing' }
+      : { ...base, status: 'unknown', failure: failureText(a.failure) };
   }
-  return out;
+  const key = a.records.find((r) => /(^|;)\s*p\s*=/i.test(r));
+  if (!key) return { ...base, status: 'missing' };
+  const parsed = parseDkimKey(key);
+  return { ...base, status: 'found', keyType: parsed.keyType, bits: parsed.bits, revoked: parsed.revoked };
 }
 
 /** The findings about the selectors. Pure. */
