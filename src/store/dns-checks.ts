@@ -63,10 +63,22 @@ export async function insertDnsCheck(db: Queryable, orgId: number, c: NewDnsChec
   return fromRow(r.rows[0]!);
 }
 
-/** The latest check of the domain, or null when it was never checked. */
-export async function latestDnsCheck(db: Queryable, orgId: number, domain: string): Promise<StoredDnsCheck | null> {
+/**
+ * The latest check of the domain, or null when it was never checked. `known`: the latest whose DMARC and SPF
+ * records the DNS answered (what a new check is compared with: a check the DNS did not answer in between hides
+ * nothing).
+ */
+export async function latestDnsCheck(
+  db: Queryable,
+  orgId: number,
+  domain: string,
+  options: { known?: boolean } = {},
+): Promise<StoredDnsCheck | null> {
+  const known = options.known
+    ? `AND records->'dmarc'->>'status' <> 'unknown' AND records->'spf'->>'status' <> 'unknown'`
+    : '';
   const r = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM dns_checks WHERE org_id = $1 AND domain = $2 ORDER BY id DESC LIMIT 1`,
+    `SELECT ${COLUMNS} FROM dns_checks WHERE org_id = $1 AND domain = $2 ${known} ORDER BY id DESC LIMIT 1`,
     [orgId, domain],
   );
   return r.rows[0] ? fromRow(r.rows[0]) : null;

@@ -152,6 +152,29 @@ describe('the check-dns task and the dns_change rule', () => {
     expect(k.findings.map((f) => f.code)).toContain('dkim_key_missing');
   });
 
+  it('a check the DNS did not answer hides nothing: the next one is compared with the last known records', async () => {
+    const orgC = (await createOrg(t.db, 'dns-c')).id;
+    await storeReports(t.db, orgC, [
+      { domain: 'goodmail.com', day: '2026-03-09', p: 'reject', records: [{ ip: '192.0.2.9', count: 2 }] },
+    ]);
+    const silent = await startDnsServer({}, { hold: true, host: DNS_TEST_HOST });
+    try {
+      await checkDnsTask.handler(ctx(before, DAY1), { orgId: orgC });
+      const r = await checkDnsTask.handler(ctx(silent, DAY2), { orgId: orgC });
+      expect(r).toMatchObject({ changed: 0 });
+      const blind = (await latestDnsCheck(t.db, orgC, 'goodmail.com'))!;
+      expect(blind.records.dmarc.status).toBe('unknown');
+      expect(blind.changes).toEqual([]);
+      expect(blind.findings.map((f) => f.code)).toEqual(expect.arrayContaining(['dmarc_unchecked', 'spf_unchecked']));
+      await checkDnsTask.handler(ctx(after, new Date(DAY2.getTime() + 86_400_000)), { orgId: orgC });
+      const c = (await latestDnsCheck(t.db, orgC, 'goodmail.com'))!;
+      expect(c.changes.map((x) => x.kind)).toContain('policy_weakened');
+    } finally {
+      silent.release();
+      await silent.close();
+    }
+  });
+
   it('refuses a payload that is not one', async () => {
     await expect(checkDnsTask.handler(ctx(before, DAY1), { orgId: 1.5 })).rejects.toThrow(/invalid payload/);
   });

@@ -26,7 +26,7 @@ export async function runDnsCheck(
   const [selectors, reported, previous] = await Promise.all([
     seenDkimSelectors(db, orgId, domain, SELECTOR_DAYS),
     reportedPolicy(db, orgId, domain),
-    latestDnsCheck(db, orgId, domain),
+    latestDnsCheck(db, orgId, domain, { known: true }),
   ]);
   const result = await checkDomain(settings, { domain, selectors, reported });
   const changes = diffChecks(domain, previous, result);
