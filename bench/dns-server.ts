@@ -1,5 +1,6 @@
-// A real DNS server on loopback (the dns2 package, UDP) for the reverse DNS tests and `npm run bench:enrich`: it
-// answers from a zone given as data, or computed per name (PTR, A, AAAA records; a name may answer NXDOMAIN,
+// A real DNS server on loopback (the dns2 package, UDP) for the reverse DNS and DNS check tests and `npm run
+// bench:enrich`: it answers from a zone given as data, or computed per name (PTR, A, AAAA, MX, TXT records; a name
+// may answer NXDOMAIN,
 // SERVFAIL, REFUSED, or never), records every query (unless told not to), and can hold its answers until
 // released (to show that nothing waits for DNS).
 import dns2 from 'dns2';
@@ -10,6 +11,10 @@ export interface ZoneEntry {
   PTR?: string[];
   A?: string[];
   AAAA?: string[];
+  /** Mail exchangers (preference 10). */
+  MX?: string[];
+  /** TXT records, each one string (split into 255-octet character-strings as DNS needs). */
+  TXT?: string[];
   /** Answer with this instead of records; 'silent': never answer. */
   fail?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'silent';
 }
@@ -39,11 +44,11 @@ export function reverseName(ip: string): string {
   return `${[...nibbles].reverse().join('.')}.ip6.arpa`;
 }
 
-const TYPE_NAMES: Record<number, string> = { 1: 'A', 12: 'PTR', 28: 'AAAA' };
+const TYPE_NAMES: Record<number, string> = { 1: 'A', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA' };
 
 export async function startDnsServer(
   zone: Zone,
-  options: { hold?: boolean; record?: boolean } = {},
+  options: { hold?: boolean; record?: boolean; /** loopback address to bind (default 127.0.0.1) */ host?: string } = {},
 ): Promise<TestDnsServer> {
   const queries: string[] = [];
   const held: (() => void)[] = [];
@@ -73,21 +78,36 @@ export async function startDnsServer(
     else if (entry.fail === 'REFUSED') response.header.rcode = RCODE.REFUSED;
     else {
       // (the package's types ask for a toBuffer its encoder does not need)
-      const rr = (x: { type: number; domain?: string; address?: string }) =>
-        response.answers.push({ name: q.name, class: Packet.CLASS.IN, ttl: 300, ...x } as dns2.Packet.Resource);
+      const rr = (x: {
+        type: number;
+        domain?: string;
+        address?: string;
+        exchange?: string;
+        priority?: number;
+        data?: string[];
+      }) => response.answers.push({ name: q.name, class: Packet.CLASS.IN, ttl: 300, ...x } as dns2.Packet.Resource);
       if (type === 'PTR') for (const domain of entry.PTR ?? []) rr({ type: Packet.TYPE.PTR, domain });
       if (type === 'A') for (const address of entry.A ?? []) rr({ type: Packet.TYPE.A, address });
       if (type === 'AAAA') for (const address of entry.AAAA ?? []) rr({ type: Packet.TYPE.AAAA, address });
+      if (type === 'MX') for (const exchange of entry.MX ?? []) rr({ type: Packet.TYPE.MX, exchange, priority: 10 });
+      if (type === 'TXT') {
+        for (const text of entry.TXT ?? []) {
+          const data: string[] = [];
+          for (let i = 0; i < text.length; i += 255) data.push(text.slice(i, i + 255));
+          rr({ type: Packet.TYPE.TXT, data: data.length > 0 ? data : [''] });
+        }
+      }
     }
     const answer = () => void send(response).catch(() => undefined);
     if (holding) held.push(answer);
     else answer();
   });
-  await server.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  await server.listen(0, host);
   const port = server.address().port;
   return {
     port,
-    address: `127.0.0.1:${port}`,
+    address: `${host}:${port}`,
     queries,
     release: () => {
       holding = false;

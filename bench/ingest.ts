@@ -305,6 +305,7 @@ const NOOP_HANDLERS: TaskHandlers = {
   'identify-senders': noop,
   'check-alerts': noop,
   notify: noop,
+  'check-dns': noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

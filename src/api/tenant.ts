@@ -17,6 +17,7 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { breakdownRoutes } from './routes/breakdowns.js';
 import { deletionRoutes } from './routes/deletions.js';
+import { dnsRoutes } from './routes/dns.js';
 import { fileRoutes } from './routes/files.js';
 import { geolocationRoutes } from './routes/geolocation.js';
 import { keyRoutes } from './routes/keys.js';
@@ -71,6 +72,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(deletionRoutes, { deps: o.deps });
   await app.register(taskRoutes, { deps: o.deps });
   await app.register(senderRuleRoutes, { deps: o.deps, auth: o.auth });
+  await app.register(dnsRoutes, { deps: o.deps });
   await app.register(userRoutes, { prefix: '/users', auth: o.auth });
   await app.register(keyRoutes, { prefix: '/keys', auth: o.auth });
   await app.register(auditRoutes, { prefix: '/audit', db: o.deps.db });

@@ -152,7 +152,14 @@ function isTimeZone(tz: string): boolean {
  * validating DMARC_SCHEDULE_<TASK> and the file's `schedules:`. Only the names: each task's default schedule
  * is in its file (jobs/tasks/), whose registry checks that it has the same scheduled tasks, in this order.
  */
-export const SCHEDULED_TASKS = ['fetch-imap', 'sweep-pending', 'refresh-rollups', 'retention', 'check-alerts'] as const;
+export const SCHEDULED_TASKS = [
+  'fetch-imap',
+  'sweep-pending',
+  'refresh-rollups',
+  'retention',
+  'check-alerts',
+  'check-dns',
+] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
 /** DMARC_SCHEDULE_<TASK>: the variable that overrides a task's schedule. */
@@ -596,6 +603,7 @@ export const envSchema = z
     DMARC_SCHEDULE_REFRESH_ROLLUPS: schedule('refresh-rollups'),
     DMARC_SCHEDULE_RETENTION: schedule('retention'),
     DMARC_SCHEDULE_CHECK_ALERTS: schedule('check-alerts'),
+    DMARC_SCHEDULE_CHECK_DNS: schedule('check-dns'),
     // -- alerts --
     DMARC_ALERTS_DEBOUNCE: variable(duration().prefault('60s'), {
       description:
@@ -644,7 +652,8 @@ export const envSchema = z
       description: 'reverse DNS of source IPs (PTR, forward-confirmed); off for air-gapped installations',
     }),
     DMARC_DNS_SERVERS: variable(dnsServers().optional(), {
-      description: 'DNS servers for reverse lookups: IP[:port] entries, comma-separated ([IPv6]:port)',
+      description:
+        'DNS servers for reverse lookups and DNS record checks: IP[:port] entries, comma-separated ([IPv6]:port)',
       defaultText: "the system's",
     }),
     DMARC_DNS_TIMEOUT_MS: variable(positiveInt(60_000).prefault('2000'), {
@@ -853,6 +862,7 @@ function assemble(e: EnvValues) {
     'refresh-rollups': e.DMARC_SCHEDULE_REFRESH_ROLLUPS,
     retention: e.DMARC_SCHEDULE_RETENTION,
     'check-alerts': e.DMARC_SCHEDULE_CHECK_ALERTS,
+    'check-dns': e.DMARC_SCHEDULE_CHECK_DNS,
   };
   const scheduleOverrides: Partial<Record<ScheduledTask, string | null>> = {};
   for (const task of SCHEDULED_TASKS) {

@@ -102,6 +102,7 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
     warmCache: safe(warmer.all),
     enricher: d.enricher,
     alerts: d.config.alerts,
+    dns: d.config.enrich.dns,
     sink: reportStoredSink({
       cache: d.cache,
       warmup,

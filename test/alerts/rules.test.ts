@@ -50,6 +50,7 @@ describe.each(availableEngines())('alert rule types on %s', (engine) => {
       'missing_reports',
       'policy_weakened',
       'ingest_failing',
+      'dns_change',
     ]);
     expect(ruleTypeNamed('failure_rate')!.params.parse({})).toEqual({
       threshold: 0.1,

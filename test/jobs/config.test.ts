@@ -47,6 +47,7 @@ describe('jobs configuration', () => {
       'refresh-rollups': '30 3 * * *',
       retention: '0 4 * * *',
       'check-alerts': '0 * * * *',
+      'check-dns': '20 4 * * *',
     });
     expect(c.jobs.lockDurationMs + c.jobs.stalledIntervalMs).toBeLessThan(60_000);
     expect(c.imap).toEqual([]);
@@ -221,6 +222,7 @@ alerts: {}
       'refresh-rollups': '0 1 * * *',
       retention: '0 4 * * *',
       'check-alerts': '0 * * * *',
+      'check-dns': '20 4 * * *',
     });
 
     const json = path.join(dir, 'dmarc.json');

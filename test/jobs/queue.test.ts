@@ -43,6 +43,7 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     'identify-senders': none,
     'check-alerts': none,
     notify: none,
+    'check-dns': none,
     ...over,
   };
 }

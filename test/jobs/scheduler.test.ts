@@ -35,6 +35,7 @@ describe('schedules', () => {
       ['refresh-rollups', '30 3 * * *', null],
       ['retention', '0 4 * * *', null],
       ['check-alerts', '0 * * * *', null],
+      ['check-dns', '20 4 * * *', null],
     ]);
     expect(listSchedules(loadConfig(IMAP))[0]!.cron).toBe('*/15 * * * *');
   });
@@ -46,6 +47,7 @@ describe('schedules', () => {
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 4 * * *'],
       ['check-alerts', '0 * * * *'],
+      ['check-dns', '20 4 * * *'],
     ]);
     expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
     expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
@@ -80,6 +82,7 @@ describe('schedules', () => {
       ['refresh-rollups', true, 2],
       ['retention', false, 0],
       ['check-alerts', true, 2],
+      ['check-dns', true, 2],
     ]);
     const human = await runCli(['schedule', 'list'], {});
     expect(human.code).toBe(0);
@@ -212,11 +215,12 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const a = scheduler(qa, config);
     const b = scheduler(qb, config);
     await Promise.all([a.start(), b.start()]);
-    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 3, 'none']);
-    expect(b.activeSchedules).toBe(3);
+    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 4, 'none']);
+    expect(b.activeSchedules).toBe(4);
     const bull = (qa.queue as BullMqQueue).queue;
     expect((await bull.getJobSchedulers(0, -1)).map((j) => [j.key, j.name, j.pattern]).sort()).toEqual([
       ['check-alerts', 'check-alerts', '0 * * * *'],
+      ['check-dns', 'check-dns', '20 4 * * *'],
       ['retention', 'retention', '0 4 * * *'],
       ['sweep-pending', 'sweep-pending', '* * * * * *'],
     ]);
@@ -227,7 +231,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(await (qb.queue as BullMqQueue).syncJobSchedulers(await again.recurringJobs())).toEqual({
       upserted: [],
       removed: [],
-      unchanged: ['sweep-pending', 'retention', 'check-alerts'],
+      unchanged: ['sweep-pending', 'retention', 'check-alerts', 'check-dns'],
     });
 
     const started = Date.now();
@@ -265,7 +269,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       expect(r.queuedAt.getTime()).toBe(Number(/(\d+)$/.exec(r.id)![1]));
       expect(r.startedAt!.getTime()).toBeGreaterThanOrEqual(r.queuedAt.getTime());
     }
-    expect(await bull.getJobSchedulersCount()).toBe(3);
+    expect(await bull.getJobSchedulersCount()).toBe(4);
   });
 
   it('follows the configuration: a schedule turned off is removed with its next job, a changed one updated', async () => {
@@ -278,6 +282,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const all = await bull.getJobSchedulers(0, -1);
     expect(all.map((j) => j.key).sort()).toEqual([
       'check-alerts',
+      'check-dns',
       'fetch-imap-first',
       'fetch-imap-second-box',
       'refresh-rollups',
@@ -293,6 +298,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const delayed = async () => (await bull.getDelayed()).map((j) => j.id!.replace(/:\d+$/, '')).sort();
     expect(await delayed()).toEqual([
       'repeat:check-alerts',
+      'repeat:check-dns',
       'repeat:fetch-imap-first',
       'repeat:fetch-imap-second-box',
       'repeat:refresh-rollups',
@@ -313,17 +319,19 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const now = await bull.getJobSchedulers(0, -1);
     expect(now.map((j) => [j.key, j.pattern]).sort()).toEqual([
       ['check-alerts', '0 * * * *'],
+      ['check-dns', '20 4 * * *'],
       ['fetch-imap-first', '*/15 * * * *'],
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 5 * * *'],
     ]);
     expect(await delayed()).toEqual([
       'repeat:check-alerts',
+      'repeat:check-dns',
       'repeat:fetch-imap-first',
       'repeat:refresh-rollups',
       'repeat:retention',
     ]);
-    expect(second.activeSchedules).toBe(4);
+    expect(second.activeSchedules).toBe(5);
 
     // without any mailbox, fetch-imap is off too
     await second.stop();
@@ -331,6 +339,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     await none.start();
     expect((await bull.getJobSchedulers(0, -1)).map((j) => j.key).sort()).toEqual([
       'check-alerts',
+      'check-dns',
       'refresh-rollups',
       'retention',
     ]);

@@ -51,6 +51,15 @@ describe('organisation in the URL', () => {
     expect(matchRoute('/alerting/channels').page).toBe('channels');
     expect(matchRoute('/alerting/abc').page).toBe('not-found');
     expect(matchRoute('/alerts').page).toBe('not-found');
+    // a domain's DNS records
+    expect(matchRoute('/domains/example.com/dns')).toEqual({ page: 'domain-dns', params: { domain: 'example.com' } });
+    expect(matchRoute('/o/acme/domains/ex%2Dample.com/dns')).toEqual({
+      page: 'domain-dns',
+      params: { domain: 'ex-ample.com' },
+    });
+    expect(matchRoute('/domains/%E2/dns')).toEqual({ page: 'domain-dns', params: { domain: '%E2' } });
+    expect(matchRoute('/domains/example.com').page).toBe('not-found');
+    expect(matchRoute('/domains//dns').page).toBe('not-found');
   });
 
   it('puts app paths inside the prefix, and leaves others alone', () => {

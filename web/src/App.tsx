@@ -35,6 +35,7 @@ import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
 import { Senders } from './pages/Senders';
 import { SourcePage } from './pages/SourcePage';
+import { DomainDns } from './pages/DomainDns';
 import { Sources } from './pages/Sources';
 import { Suppressions } from './pages/Suppressions';
 import { Tasks } from './pages/Tasks';
@@ -83,6 +84,7 @@ const TITLES: Record<PageName, string> = {
   report: 'Report',
   sources: 'Sources',
   source: 'Source',
+  'domain-dns': 'DNS records',
   senders: 'Senders',
   upload: 'Upload',
   tasks: 'Ingestion',
@@ -170,6 +172,7 @@ function Shell({
   else if (page === 'users') body = <Users />;
   else if (page === 'keys') body = <Keys />;
   else if (page === 'source') body = <SourcePage ip={params.ip ?? ''} />;
+  else if (page === 'domain-dns') body = <DomainDns domain={params.domain ?? ''} />;
   else if (page === 'not-found')
     body = (
       <div class="state">

@@ -2,6 +2,7 @@
 // once. Adding a type is adding its file and its line below; the API, the evaluation and the documentation read
 // this list. (`anomaly` joins when anomaly detection exists: a type is listed only when it works.)
 import type { RuleType } from './define.js';
+import { dnsChangeRule } from './dns-change.js';
 import { failureRateRule } from './failure-rate.js';
 import { ingestFailingRule } from './ingest-failing.js';
 import { missingReportsRule } from './missing-reports.js';
@@ -18,6 +19,7 @@ export const RULE_TYPES = [
   missingReportsRule,
   policyWeakenedRule,
   ingestFailingRule,
+  dnsChangeRule,
 ] as const;
 
 export type RuleTypeName = (typeof RULE_TYPES)[number]['name'];

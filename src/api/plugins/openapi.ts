@@ -45,6 +45,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'ingest', description: 'Upload and ingested files' },
         { name: 'stats', description: 'Aliases kept for older clients' },
         { name: 'tasks', description: 'Background tasks: their runs, IMAP fetches, the queue monitor' },
+        { name: 'dns', description: "DNS checks of a domain's records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)" },
       ],
     },
   });

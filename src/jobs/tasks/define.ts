@@ -5,6 +5,7 @@
 // that task files, the registry and the queue port depend on this module and not on each other in a circle.
 import type { AnalyticsCache } from '../../analytics/cache.js';
 import type { AlertsConfig, ImapMailboxConfig, JobsConfig } from '../../config/jobs.js';
+import type { DnsCheckSettings } from '../../enrich/dns/resolver.js';
 import type { SourceEnricher } from '../../enrich/enricher.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import { AppError } from '../../model/errors.js';
@@ -62,6 +63,8 @@ export interface TaskContext {
   enricher?: SourceEnricher;
   /** Alert evaluation and notification settings (defaults when absent). */
   alerts?: AlertsConfig;
+  /** The resolver of the DNS record checks (check-dns; the system's servers when absent). */
+  dns?: DnsCheckSettings;
   /** The clock of tasks that decide by the time (alert evaluation); default: the system's. */
   now?: () => Date;
   log?: TaskLog;

@@ -5,6 +5,7 @@
 // check below says so).
 import { SCHEDULED_TASKS, type ScheduledTask } from '../../config/jobs.js';
 import { checkAlertsTask } from './check-alerts.js';
+import { checkDnsTask } from './check-dns.js';
 import type { TaskDefinition } from './define.js';
 import { enrichSourcesTask } from './enrich-sources.js';
 import { fetchImapTask } from './fetch-imap.js';
@@ -26,6 +27,7 @@ export const TASKS = [
   identifySendersTask,
   checkAlertsTask,
   notifyTask,
+  checkDnsTask,
 ] as const;
 
 export type AnyTask = (typeof TASKS)[number];

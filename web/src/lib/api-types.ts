@@ -3010,7 +3010,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
           name?: string;
         };
         header?: never;
@@ -3029,7 +3029,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -3097,7 +3097,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -3349,6 +3349,443 @@ export interface paths {
         500: components['responses']['Problem'];
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/domains/{domain}/dns': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The latest DNS check of the domain: its records as found, the findings and what changed
+     * @description Checked daily by the check-dns task, and on demand (POST .../dns/check). A domain never checked answers checked: false with a message.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domain: string;
+              /** @description false: the domain was never checked (check is null) */
+              checked: boolean;
+              message: string | null;
+              check: {
+                id: number;
+                domain: string;
+                /** Format: date-time */
+                checkedAt: string;
+                trigger: 'scheduled' | 'manual';
+                /** @description sha256 of what is published: equal digests, nothing changed */
+                digest: string;
+                counts: {
+                  error: number;
+                  warning: number;
+                  info: number;
+                };
+                /** @description Most severe first */
+                findings: {
+                  /** @description Stable machine-readable code, e.g. spf_too_many_lookups */
+                  code: string;
+                  severity: 'error' | 'warning' | 'info';
+                  /** @description What is wrong and what to do, in plain English */
+                  text: string;
+                  record?: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                }[];
+                /** @description Against the check before (none for the first) */
+                changes: {
+                  kind:
+                    | 'policy_weakened'
+                    | 'policy_strengthened'
+                    | 'record_removed'
+                    | 'record_added'
+                    | 'spf_broken'
+                    | 'spf_fixed'
+                    | 'selector_gone'
+                    | 'record_changed';
+                  severity: 'error' | 'warning' | 'info';
+                  record: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                  text: string;
+                }[];
+                records: {
+                  dmarc: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                    tags: {
+                      [key: string]: string;
+                    } | null;
+                    rua: {
+                      uri: string;
+                      domain: string | null;
+                      /** @description Outside the policy domain (RFC 7489 §7.1) */
+                      external: boolean;
+                      authorised: boolean | null;
+                    }[];
+                    ruf: {
+                      uri: string;
+                      domain: string | null;
+                      /** @description Outside the policy domain (RFC 7489 §7.1) */
+                      external: boolean;
+                      authorised: boolean | null;
+                    }[];
+                  };
+                  spf: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                    lookups: number | null;
+                    voidLookups: number | null;
+                    all: string | null;
+                    includes: string[];
+                    loops: string[];
+                    missingIncludes: string[];
+                    uncheckedIncludes: string[];
+                    nestedErrors: string[];
+                    usesPtr: boolean;
+                  };
+                  dkim: {
+                    selector: string;
+                    domain: string;
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    keyType: string | null;
+                    bits: number | null;
+                    revoked: boolean;
+                    /** @description Messages signed with it in the reports of the domain's latest 30 report days */
+                    messages: number;
+                    failure?: string;
+                  }[];
+                  mtaSts: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                  };
+                  tlsRpt: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                  };
+                  bimi: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                  };
+                };
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/domains/{domain}/dns/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The domain's DNS checks, newest first, with what each changed */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+          /** @description Only the checks that found a change */
+          changes?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                /** Format: date-time */
+                checkedAt: string;
+                trigger: 'scheduled' | 'manual';
+                digest: string;
+                errors: number;
+                warnings: number;
+                changes: {
+                  kind:
+                    | 'policy_weakened'
+                    | 'policy_strengthened'
+                    | 'record_removed'
+                    | 'record_added'
+                    | 'spf_broken'
+                    | 'spf_fixed'
+                    | 'selector_gone'
+                    | 'record_changed';
+                  severity: 'error' | 'warning' | 'info';
+                  record: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                  text: string;
+                }[];
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/domains/{domain}/dns/check': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Check the domain's DNS records now
+     * @description Looks up the records (DMARC, SPF with its includes, the DKIM selectors the reports show, MTA-STS, TLS-RPT, BIMI), keeps the check in the history and answers it. At most 10 per minute per caller; a DNS failure is a finding ("could not check"), not an error.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              domain: string;
+              /** Format: date-time */
+              checkedAt: string;
+              trigger: 'scheduled' | 'manual';
+              /** @description sha256 of what is published: equal digests, nothing changed */
+              digest: string;
+              counts: {
+                error: number;
+                warning: number;
+                info: number;
+              };
+              /** @description Most severe first */
+              findings: {
+                /** @description Stable machine-readable code, e.g. spf_too_many_lookups */
+                code: string;
+                severity: 'error' | 'warning' | 'info';
+                /** @description What is wrong and what to do, in plain English */
+                text: string;
+                record?: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+              }[];
+              /** @description Against the check before (none for the first) */
+              changes: {
+                kind:
+                  | 'policy_weakened'
+                  | 'policy_strengthened'
+                  | 'record_removed'
+                  | 'record_added'
+                  | 'spf_broken'
+                  | 'spf_fixed'
+                  | 'selector_gone'
+                  | 'record_changed';
+                severity: 'error' | 'warning' | 'info';
+                record: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                text: string;
+              }[];
+              records: {
+                dmarc: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                  tags: {
+                    [key: string]: string;
+                  } | null;
+                  rua: {
+                    uri: string;
+                    domain: string | null;
+                    /** @description Outside the policy domain (RFC 7489 §7.1) */
+                    external: boolean;
+                    authorised: boolean | null;
+                  }[];
+                  ruf: {
+                    uri: string;
+                    domain: string | null;
+                    /** @description Outside the policy domain (RFC 7489 §7.1) */
+                    external: boolean;
+                    authorised: boolean | null;
+                  }[];
+                };
+                spf: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                  lookups: number | null;
+                  voidLookups: number | null;
+                  all: string | null;
+                  includes: string[];
+                  loops: string[];
+                  missingIncludes: string[];
+                  uncheckedIncludes: string[];
+                  nestedErrors: string[];
+                  usesPtr: boolean;
+                };
+                dkim: {
+                  selector: string;
+                  domain: string;
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  keyType: string | null;
+                  bits: number | null;
+                  revoked: boolean;
+                  /** @description Messages signed with it in the reports of the domain's latest 30 report days */
+                  messages: number;
+                  failure?: string;
+                }[];
+                mtaSts: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                };
+                tlsRpt: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                };
+                bimi: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                };
+              };
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -4002,7 +4439,7 @@ export interface paths {
     put?: never;
     /**
      * Create an alert rule
-     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
+     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing, dns_change. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
      */
     post: {
       parameters: {
@@ -8116,7 +8553,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
           name?: string;
         };
         header?: never;
@@ -8138,7 +8575,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -8208,7 +8645,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -8469,6 +8906,449 @@ export interface paths {
         500: components['responses']['Problem'];
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/domains/{domain}/dns': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The latest DNS check of the domain: its records as found, the findings and what changed
+     * @description Checked daily by the check-dns task, and on demand (POST .../dns/check). A domain never checked answers checked: false with a message.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domain: string;
+              /** @description false: the domain was never checked (check is null) */
+              checked: boolean;
+              message: string | null;
+              check: {
+                id: number;
+                domain: string;
+                /** Format: date-time */
+                checkedAt: string;
+                trigger: 'scheduled' | 'manual';
+                /** @description sha256 of what is published: equal digests, nothing changed */
+                digest: string;
+                counts: {
+                  error: number;
+                  warning: number;
+                  info: number;
+                };
+                /** @description Most severe first */
+                findings: {
+                  /** @description Stable machine-readable code, e.g. spf_too_many_lookups */
+                  code: string;
+                  severity: 'error' | 'warning' | 'info';
+                  /** @description What is wrong and what to do, in plain English */
+                  text: string;
+                  record?: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                }[];
+                /** @description Against the check before (none for the first) */
+                changes: {
+                  kind:
+                    | 'policy_weakened'
+                    | 'policy_strengthened'
+                    | 'record_removed'
+                    | 'record_added'
+                    | 'spf_broken'
+                    | 'spf_fixed'
+                    | 'selector_gone'
+                    | 'record_changed';
+                  severity: 'error' | 'warning' | 'info';
+                  record: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                  text: string;
+                }[];
+                records: {
+                  dmarc: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                    tags: {
+                      [key: string]: string;
+                    } | null;
+                    rua: {
+                      uri: string;
+                      domain: string | null;
+                      /** @description Outside the policy domain (RFC 7489 §7.1) */
+                      external: boolean;
+                      authorised: boolean | null;
+                    }[];
+                    ruf: {
+                      uri: string;
+                      domain: string | null;
+                      /** @description Outside the policy domain (RFC 7489 §7.1) */
+                      external: boolean;
+                      authorised: boolean | null;
+                    }[];
+                  };
+                  spf: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                    lookups: number | null;
+                    voidLookups: number | null;
+                    all: string | null;
+                    includes: string[];
+                    loops: string[];
+                    missingIncludes: string[];
+                    uncheckedIncludes: string[];
+                    nestedErrors: string[];
+                    usesPtr: boolean;
+                  };
+                  dkim: {
+                    selector: string;
+                    domain: string;
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    keyType: string | null;
+                    bits: number | null;
+                    revoked: boolean;
+                    /** @description Messages signed with it in the reports of the domain's latest 30 report days */
+                    messages: number;
+                    failure?: string;
+                  }[];
+                  mtaSts: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                  };
+                  tlsRpt: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                  };
+                  bimi: {
+                    /** @description The name looked up, e.g. _dmarc.example.com */
+                    name: string;
+                    /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                    status: 'found' | 'missing' | 'unknown';
+                    /** @description The records of the kind as published (two is itself a finding) */
+                    records: string[];
+                    /** @description Why the status is unknown */
+                    failure?: string;
+                  };
+                };
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/domains/{domain}/dns/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The domain's DNS checks, newest first, with what each changed */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+          /** @description Only the checks that found a change */
+          changes?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                /** Format: date-time */
+                checkedAt: string;
+                trigger: 'scheduled' | 'manual';
+                digest: string;
+                errors: number;
+                warnings: number;
+                changes: {
+                  kind:
+                    | 'policy_weakened'
+                    | 'policy_strengthened'
+                    | 'record_removed'
+                    | 'record_added'
+                    | 'spf_broken'
+                    | 'spf_fixed'
+                    | 'selector_gone'
+                    | 'record_changed';
+                  severity: 'error' | 'warning' | 'info';
+                  record: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                  text: string;
+                }[];
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/domains/{domain}/dns/check': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Check the domain's DNS records now
+     * @description Looks up the records (DMARC, SPF with its includes, the DKIM selectors the reports show, MTA-STS, TLS-RPT, BIMI), keeps the check in the history and answers it. At most 10 per minute per caller; a DNS failure is a finding ("could not check"), not an error.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              domain: string;
+              /** Format: date-time */
+              checkedAt: string;
+              trigger: 'scheduled' | 'manual';
+              /** @description sha256 of what is published: equal digests, nothing changed */
+              digest: string;
+              counts: {
+                error: number;
+                warning: number;
+                info: number;
+              };
+              /** @description Most severe first */
+              findings: {
+                /** @description Stable machine-readable code, e.g. spf_too_many_lookups */
+                code: string;
+                severity: 'error' | 'warning' | 'info';
+                /** @description What is wrong and what to do, in plain English */
+                text: string;
+                record?: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+              }[];
+              /** @description Against the check before (none for the first) */
+              changes: {
+                kind:
+                  | 'policy_weakened'
+                  | 'policy_strengthened'
+                  | 'record_removed'
+                  | 'record_added'
+                  | 'spf_broken'
+                  | 'spf_fixed'
+                  | 'selector_gone'
+                  | 'record_changed';
+                severity: 'error' | 'warning' | 'info';
+                record: 'dmarc' | 'spf' | 'dkim' | 'mta_sts' | 'tls_rpt' | 'bimi';
+                text: string;
+              }[];
+              records: {
+                dmarc: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                  tags: {
+                    [key: string]: string;
+                  } | null;
+                  rua: {
+                    uri: string;
+                    domain: string | null;
+                    /** @description Outside the policy domain (RFC 7489 §7.1) */
+                    external: boolean;
+                    authorised: boolean | null;
+                  }[];
+                  ruf: {
+                    uri: string;
+                    domain: string | null;
+                    /** @description Outside the policy domain (RFC 7489 §7.1) */
+                    external: boolean;
+                    authorised: boolean | null;
+                  }[];
+                };
+                spf: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                  lookups: number | null;
+                  voidLookups: number | null;
+                  all: string | null;
+                  includes: string[];
+                  loops: string[];
+                  missingIncludes: string[];
+                  uncheckedIncludes: string[];
+                  nestedErrors: string[];
+                  usesPtr: boolean;
+                };
+                dkim: {
+                  selector: string;
+                  domain: string;
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  keyType: string | null;
+                  bits: number | null;
+                  revoked: boolean;
+                  /** @description Messages signed with it in the reports of the domain's latest 30 report days */
+                  messages: number;
+                  failure?: string;
+                }[];
+                mtaSts: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                };
+                tlsRpt: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                };
+                bimi: {
+                  /** @description The name looked up, e.g. _dmarc.example.com */
+                  name: string;
+                  /** @description found; missing (the DNS says there is none); unknown (the DNS did not answer: see failure) */
+                  status: 'found' | 'missing' | 'unknown';
+                  /** @description The records of the kind as published (two is itself a finding) */
+                  records: string[];
+                  /** @description Why the status is unknown */
+                  failure?: string;
+                };
+              };
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -9153,7 +10033,7 @@ export interface paths {
     put?: never;
     /**
      * Create an alert rule
-     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
+     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing, dns_change. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
      */
     post: {
       parameters: {

@@ -11,6 +11,7 @@ export type PageName =
   | 'report'
   | 'sources'
   | 'source'
+  | 'domain-dns'
   | 'senders'
   | 'upload'
   | 'tasks'
@@ -72,6 +73,16 @@ export function matchRoute(pathname: string): Route {
   if (report) return { page: 'report', params: { id: report[1]! } };
   const source = /^\/sources\/([0-9A-Fa-f.:]{2,45})$/.exec(p);
   if (source) return { page: 'source', params: { ip: source[1]! } };
+  const dns = /^\/domains\/([^/]{1,253})\/dns$/.exec(p);
+  if (dns) {
+    let domain = dns[1]!;
+    try {
+      domain = decodeURIComponent(domain);
+    } catch {
+      // a malformed escape: the name as written (the API answers that it is no domain name)
+    }
+    return { page: 'domain-dns', params: { domain } };
+  }
   const alert = /^\/alerting\/(\d{1,15})$/.exec(p);
   if (alert) return { page: 'alert', params: { id: alert[1]! } };
   const org = /^\/settings\/organizations\/([^/]+)$/.exec(p);

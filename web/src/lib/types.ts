@@ -95,3 +95,9 @@ export type SuppressionItem = ItemOf<'/api/alerts/suppressions'>;
 export type NewSuppression = BodyOf<'/api/alerts/suppressions', 'post'>;
 export type ChannelItem = ItemOf<'/api/alerts/channels'>;
 export type ChannelTest = ResponseOf<'/api/alerts/channels/{id}/test', 'post'>;
+
+// DNS checks
+export type DnsLatest = ResponseOf<'/api/domains/{domain}/dns'>;
+export type DnsCheck = ResponseOf<'/api/domains/{domain}/dns/check', 'post'>;
+export type DnsFinding = DnsCheck['findings'][number];
+export type DnsHistoryItem = ItemOf<'/api/domains/{domain}/dns/history'>;
