@@ -12,6 +12,7 @@ export type PageName =
   | 'sources'
   | 'source'
   | 'senders'
+  | 'domain'
   | 'upload'
   | 'tasks'
   | 'alerts'
@@ -29,6 +30,22 @@ export type PageName =
 export interface Route {
   page: PageName;
   params: Record<string, string>;
+}
+
+/** A policy domain in a path (/domains/<domain>): letters, digits, hyphens, underscores and dots. */
+export const DOMAIN_PATTERN = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
+
+/** The Domain page of a policy domain. */
+export function domainHref(domain: string): string {
+  return `/domains/${encodeURIComponent(domain)}`;
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Organisation slugs as the server allows them. */
@@ -72,6 +89,11 @@ export function matchRoute(pathname: string): Route {
   if (report) return { page: 'report', params: { id: report[1]! } };
   const source = /^\/sources\/([0-9A-Fa-f.:]{2,45})$/.exec(p);
   if (source) return { page: 'source', params: { ip: source[1]! } };
+  const domain = /^\/domains\/([^/]{1,253})$/.exec(p);
+  if (domain) {
+    const name = decodeSegment(domain[1]!).toLowerCase();
+    if (DOMAIN_PATTERN.test(name)) return { page: 'domain', params: { domain: name } };
+  }
   const alert = /^\/alerting\/(\d{1,15})$/.exec(p);
   if (alert) return { page: 'alert', params: { id: alert[1]! } };
   const org = /^\/settings\/organizations\/([^/]+)$/.exec(p);
