@@ -45,7 +45,9 @@ const ClassItem = Type.Object({
   class: ClassT,
   messages: Type.Integer(),
   sources: Type.Integer({ description: 'Distinct source addresses' }),
-  senders: Type.Integer({ description: 'Distinct senders' }),
+  senders: Type.Integer({
+    description: 'Distinct senders (0 for aligned: only failing mail has its sender resolved here)',
+  }),
   share: Nullable(Type.Number({ description: "Share of the domain's messages, 0..1" })),
   topSenders: Type.Array(
     Type.Object({
@@ -55,7 +57,7 @@ const ClassItem = Type.Object({
       messages: Type.Integer(),
       sources: Type.Integer(),
     }),
-    { description: 'The most messages first, at most 20' },
+    { description: 'The most messages first, at most 20 (empty for aligned: see /api/rollup/senders)' },
   ),
   evidence: Type.Array(
     Type.Object({

@@ -2300,10 +2300,10 @@ export interface paths {
                 messages: number;
                 /** @description Distinct source addresses */
                 sources: number;
-                /** @description Distinct senders */
+                /** @description Distinct senders (0 for aligned: only failing mail has its sender resolved here) */
                 senders: number;
                 share: number | null;
-                /** @description The most messages first, at most 20 */
+                /** @description The most messages first, at most 20 (empty for aligned: see /api/rollup/senders) */
                 topSenders: {
                   /** @description Sender key (the `sender` filter of the other routes) */
                   key: string;
@@ -7559,10 +7559,10 @@ export interface paths {
                 messages: number;
                 /** @description Distinct source addresses */
                 sources: number;
-                /** @description Distinct senders */
+                /** @description Distinct senders (0 for aligned: only failing mail has its sender resolved here) */
                 senders: number;
                 share: number | null;
-                /** @description The most messages first, at most 20 */
+                /** @description The most messages first, at most 20 (empty for aligned: see /api/rollup/senders) */
                 topSenders: {
                   /** @description Sender key (the `sender` filter of the other routes) */
                   key: string;
