@@ -2,6 +2,7 @@
 // a new report invalidates), an unknown domain (404), bad input (400), roles (viewer may read, anonymous 401)
 // and organisations (each sees its own records and senders only).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAppPath } from '../../src/api/plugins/web.js';
 import { runIdentification } from '../../src/enrich/identify-sources.js';
 import { upsertEnrichments } from '../../src/store/ip-enrichment.js';
 import { adviceReportXml } from '../support/advice-report.js';
@@ -172,5 +173,14 @@ describe.each(availableEngines())('advice API on %s', (engine) => {
     const def = await api.inject('/api/domains/example.com/advice');
     expect(def.json<AdviceBody>().messages).toBe(9_080);
     expectProblem(await api.app.inject({ url: '/api/orgs/default/domains/example.com/advice', headers: b }), 404);
+  });
+});
+
+describe('the server answers the Domain page with the app', () => {
+  it('serves /domains/<domain> (dots and all), not a missing file', () => {
+    expect(isAppPath('/domains/example.com')).toBe(true);
+    expect(isAppPath('/o/acme/domains/mail.example.org')).toBe(true);
+    expect(isAppPath('/domains/example.com/x.js')).toBe(false);
+    expect(isAppPath('/robots.txt')).toBe(false);
   });
 });

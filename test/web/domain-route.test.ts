@@ -29,13 +29,3 @@ describe('domain page route', () => {
     }
   });
 });
-
-describe('the server answers the Domain page with the app', () => {
-  it('serves /domains/<domain> (dots and all), not a missing file', async () => {
-    const { isAppPath } = await import('../../src/api/plugins/web.js');
-    expect(isAppPath('/domains/example.com')).toBe(true);
-    expect(isAppPath('/o/acme/domains/mail.example.org')).toBe(true);
-    expect(isAppPath('/domains/example.com/x.js')).toBe(false);
-    expect(isAppPath('/robots.txt')).toBe(false);
-  });
-});
