@@ -44,6 +44,8 @@ export function DomainTabs({ domain, current }: { domain: string; current: 'read
   );
 }
 
+const plural = (n: number, word: string): string => `${formatNumber(n)} ${word}${n === 1 ? '' : 's'}`;
+
 /** The Sources page for a class's sender (the failing or passing messages, as the class is). */
 function sourcesHref(domain: string, cls: AdviceClassItem['class'], senderKey: string, range: string): string {
   const q = new URLSearchParams({ domain, sender: senderKey, dmarc: cls === 'aligned' ? 'pass' : 'fail' });
@@ -297,8 +299,9 @@ function ClassSenders({
   return (
     <div class="drill" role="region" aria-label={`Senders of ${CLASS_LABELS[item.class]}`} data-testid="class-drill">
       <p>
-        <strong>{CLASS_LABELS[item.class]}</strong>: {formatNumber(item.messages)} messages from{' '}
-        {formatNumber(item.sources)} sources ({formatNumber(item.senders)} senders).
+        <strong>{CLASS_LABELS[item.class]}</strong>: {plural(item.messages, 'message')} from{' '}
+        {plural(item.sources, 'source')}
+        {item.class === 'aligned' ? '' : ` (${plural(item.senders, 'sender')})`}.
       </p>
       {item.evidence.length > 0 ? (
         <ul>
