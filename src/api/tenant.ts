@@ -12,6 +12,7 @@ import type { ConcurrencyLimiter } from './concurrency.js';
 import type { AppDeps } from './deps.js';
 import { limitAnalytics } from './plugins/analytics-limits.js';
 import { SLUG_PATTERN } from './plugins/auth.js';
+import { adviceRoutes } from './routes/advice.js';
 import { alertChannelRoutes } from './routes/alert-channels.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
@@ -66,6 +67,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
     await limited.register(breakdownRoutes, { answers: o.answers });
     await limited.register(statsRoutes, { deps: o.deps, answers: o.answers });
     await limited.register(geolocationRoutes, { deps: o.deps, answers: o.answers });
+    await limited.register(adviceRoutes, { deps: o.deps });
   });
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });

@@ -57,8 +57,11 @@ describe('organisation in the URL', () => {
       page: 'domain-dns',
       params: { domain: 'ex-ample.com' },
     });
-    expect(matchRoute('/domains/%E2/dns')).toEqual({ page: 'domain-dns', params: { domain: '%E2' } });
-    expect(matchRoute('/domains/example.com').page).toBe('not-found');
+    // what is no domain name (a malformed escape, a space) is no page of one
+    expect(matchRoute('/domains/%E2/dns').page).toBe('not-found');
+    expect(matchRoute('/domains/a%20b/dns').page).toBe('not-found');
+    expect(matchRoute('/domains/Example.COM/dns').params).toEqual({ domain: 'example.com' });
+    expect(matchRoute('/domains/example.com').page).toBe('domain');
     expect(matchRoute('/domains//dns').page).toBe('not-found');
   });
 

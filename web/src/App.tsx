@@ -34,6 +34,7 @@ import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
 import { Senders } from './pages/Senders';
+import { DomainPage } from './pages/DomainPage';
 import { SourcePage } from './pages/SourcePage';
 import { DomainDns } from './pages/DomainDns';
 import { Sources } from './pages/Sources';
@@ -52,7 +53,7 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
-  { href: '/', label: 'Overview', pages: ['overview'], role: 'viewer' },
+  { href: '/', label: 'Overview', pages: ['overview', 'domain', 'domain-dns'], role: 'viewer' },
   { href: '/reports', label: 'Reports', pages: ['reports', 'report'], role: 'viewer' },
   { href: '/senders', label: 'Senders', pages: ['senders'], role: 'viewer' },
   { href: '/sources', label: 'Sources', pages: ['sources', 'source'], role: 'viewer' },
@@ -86,6 +87,7 @@ const TITLES: Record<PageName, string> = {
   source: 'Source',
   'domain-dns': 'DNS records',
   senders: 'Senders',
+  domain: 'Domain',
   upload: 'Upload',
   tasks: 'Ingestion',
   alerts: 'Alerts',
@@ -189,6 +191,7 @@ function Shell({
   else if (page === 'reports') body = <Reports filters={filters} span={span} />;
   else if (page === 'sources') body = <Sources filters={filters} span={span} />;
   else if (page === 'senders') body = <Senders filters={filters} span={span} />;
+  else if (page === 'domain') body = <DomainPage domain={params.domain ?? ''} filters={filters} span={span} />;
   else body = <Overview filters={filters} span={span} choices={choices} />;
 
   return (

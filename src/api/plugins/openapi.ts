@@ -41,6 +41,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'users', description: "The organisation's members (its admins)" },
         { name: 'organizations', description: 'Organisations and their members (service providers)' },
         { name: 'analytics', description: 'Figures from the rollups (cached)' },
+        { name: 'advice', description: 'Enforcement readiness per domain: why mail fails, what p=reject would block' },
         { name: 'reports', description: 'Reports and records' },
         { name: 'ingest', description: 'Upload and ingested files' },
         { name: 'stats', description: 'Aliases kept for older clients' },

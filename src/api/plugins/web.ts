@@ -50,9 +50,10 @@ export function isAppPath(urlPath: string): boolean {
   // Under /o/<slug>, the same pages as at the root (the app tells an organisation the user cannot enter).
   const page = p.replace(ORG_PREFIX, '') || '/';
   // A missing file (robots.txt, a stale asset) is a 404, not the app; a source's page
-  // (/sources/192.0.2.1) has dots and is the app's.
+  // (/sources/192.0.2.1) and a domain's (/domains/example.com) have dots and are the app's.
   const last = page.slice(page.lastIndexOf('/') + 1);
   if (page === `/sources/${last}` && net.isIP(last) !== 0) return true;
+  if (page === `/domains/${last}` && /^[A-Za-z0-9_.-]{1,253}$/.test(last)) return true;
   return !last.includes('.');
 }
 

@@ -39,6 +39,17 @@ const serviceSchema = z.strictObject({
   spf: z.array(domain).default([]),
   asns: z.array(asn).default([]),
   note: z.string().optional(),
+  /**
+   * How to make this service's mail align for a customer's domain, where known: `dkim` (sign with the customer's
+   * domain), `spf` (a return-path under it). `{domain}` stands for the customer's domain. Advice only: not used
+   * by identification (and not part of the catalogue version).
+   */
+  fix: z
+    .strictObject({
+      dkim: z.string().trim().min(1).max(300).optional(),
+      spf: z.string().trim().min(1).max(300).optional(),
+    })
+    .optional(),
 });
 
 const sharedSchema = z.strictObject({

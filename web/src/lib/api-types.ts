@@ -2231,6 +2231,194 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/domains/{domain}/advice': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Enforcement readiness of a domain: why its mail fails, what p=quarantine/reject would block
+     * @description Classification of every message of the period (aligned, legitimate_unaligned, forwarded, spoofing, own_infrastructure: they sum to the messages), the simulation of quarantine and reject at full enforcement, the verdict (ready, ready_with_exceptions, not_ready), the blocking senders with their fix and the staged plan. Thresholds and rules: docs/advice.md.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+        };
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domain: string;
+              from: string | null;
+              to: string | null;
+              messages: number;
+              verdict: 'ready' | 'ready_with_exceptions' | 'not_ready';
+              legitimateFailRate: number | null;
+              notes: string[];
+              thresholds: {
+                ready: number;
+                exceptions: number;
+                minMessages: number;
+                forwardedNote: number;
+              };
+              published: {
+                p: string | null;
+                sp: string | null;
+                np: string | null;
+                pct: number | null;
+                testing: string | null;
+                adkim: string | null;
+                aspf: string | null;
+              } | null;
+              /** @description Every class, in a fixed order; they sum to messages */
+              classification: {
+                class: 'aligned' | 'legitimate_unaligned' | 'forwarded' | 'spoofing' | 'own_infrastructure';
+                messages: number;
+                /** @description Distinct source addresses */
+                sources: number;
+                /** @description Distinct senders (0 for aligned: only failing mail has its sender resolved here) */
+                senders: number;
+                share: number | null;
+                /** @description The most messages first, at most 20 (empty for aligned: see /api/rollup/senders) */
+                topSenders: {
+                  /** @description Sender key (the `sender` filter of the other routes) */
+                  key: string;
+                  sender: string;
+                  type: string;
+                  messages: number;
+                  sources: number;
+                }[];
+                evidence: {
+                  /** @description dkim_aligned, spf_aligned, not_ours, own, override:<reason>, own_dkim_unaligned, gateway, approved, service_own_domain, service_unauthenticated, hosting_network, unidentified */
+                  why: string;
+                  /** @description The same in words */
+                  reason: string;
+                  messages: number;
+                }[];
+              }[];
+              simulation: {
+                /**
+                 * @description pct=100, t=n (see docs/advice.md)
+                 * @enum {string}
+                 */
+                model: 'full_enforcement';
+                quarantine: {
+                  /** @description Every DMARC-failing message of the period: legitimate + other */
+                  messages: number;
+                  /** @description Of them, from approved or known services and own servers */
+                  legitimate: number;
+                  /** @description Of them, forwarded mail and spoofing */
+                  other: number;
+                  /** @description Of them, From a subdomain of the policy domain (sp applies) */
+                  subdomains: {
+                    legitimate: number;
+                    other: number;
+                  };
+                  /** @description Of other, forwarded or sent through lists */
+                  forwarded: number;
+                  /** @description Messages whose reporter applied a local override (forwarded, ...) */
+                  overridden: number;
+                };
+                reject: {
+                  /** @description Every DMARC-failing message of the period: legitimate + other */
+                  messages: number;
+                  /** @description Of them, from approved or known services and own servers */
+                  legitimate: number;
+                  /** @description Of them, forwarded mail and spoofing */
+                  other: number;
+                  /** @description Of them, From a subdomain of the policy domain (sp applies) */
+                  subdomains: {
+                    legitimate: number;
+                    other: number;
+                  };
+                  /** @description Of other, forwarded or sent through lists */
+                  forwarded: number;
+                  /** @description Messages whose reporter applied a local override (forwarded, ...) */
+                  overridden: number;
+                };
+                bySender: {
+                  key: string;
+                  sender: string;
+                  class: 'aligned' | 'legitimate_unaligned' | 'forwarded' | 'spoofing' | 'own_infrastructure';
+                  legitimate: boolean;
+                  messages: number;
+                }[];
+                byReporter: {
+                  reporter: string;
+                  legitimate: number;
+                  other: number;
+                }[];
+              };
+              /** @description Legitimate senders whose mail fails, the most first */
+              blocking: {
+                key: string;
+                sender: string;
+                class: 'legitimate_unaligned' | 'own_infrastructure';
+                /** @description Its DMARC-failing messages */
+                messages: number;
+                /** @description Share of the domain's messages */
+                share: number;
+                reason: string;
+                fix: string;
+              }[];
+              plan: {
+                step: number;
+                id: 'monitor' | 'quarantine_testing' | 'quarantine' | 'reject_testing' | 'reject';
+                policy: 'none' | 'quarantine' | 'reject';
+                /** @description The DMARC record's policy tags for the step */
+                record: string;
+                description: string;
+                status: 'done' | 'current' | 'safe_now' | 'blocked' | 'later';
+                /** @description Whether the verdict allows the step today */
+                safe: boolean;
+                /** @description What to fix before the step */
+                requires: string[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/domains': {
     parameters: {
       query?: never;
@@ -7745,6 +7933,196 @@ export interface paths {
         429: components['responses']['Problem'];
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/domains/{domain}/advice': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Enforcement readiness of a domain: why its mail fails, what p=quarantine/reject would block
+     * @description Classification of every message of the period (aligned, legitimate_unaligned, forwarded, spoofing, own_infrastructure: they sum to the messages), the simulation of quarantine and reject at full enforcement, the verdict (ready, ready_with_exceptions, not_ready), the blocking senders with their fix and the staged plan. Thresholds and rules: docs/advice.md.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+        };
+        header?: never;
+        path: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domain: string;
+              from: string | null;
+              to: string | null;
+              messages: number;
+              verdict: 'ready' | 'ready_with_exceptions' | 'not_ready';
+              legitimateFailRate: number | null;
+              notes: string[];
+              thresholds: {
+                ready: number;
+                exceptions: number;
+                minMessages: number;
+                forwardedNote: number;
+              };
+              published: {
+                p: string | null;
+                sp: string | null;
+                np: string | null;
+                pct: number | null;
+                testing: string | null;
+                adkim: string | null;
+                aspf: string | null;
+              } | null;
+              /** @description Every class, in a fixed order; they sum to messages */
+              classification: {
+                class: 'aligned' | 'legitimate_unaligned' | 'forwarded' | 'spoofing' | 'own_infrastructure';
+                messages: number;
+                /** @description Distinct source addresses */
+                sources: number;
+                /** @description Distinct senders (0 for aligned: only failing mail has its sender resolved here) */
+                senders: number;
+                share: number | null;
+                /** @description The most messages first, at most 20 (empty for aligned: see /api/rollup/senders) */
+                topSenders: {
+                  /** @description Sender key (the `sender` filter of the other routes) */
+                  key: string;
+                  sender: string;
+                  type: string;
+                  messages: number;
+                  sources: number;
+                }[];
+                evidence: {
+                  /** @description dkim_aligned, spf_aligned, not_ours, own, override:<reason>, own_dkim_unaligned, gateway, approved, service_own_domain, service_unauthenticated, hosting_network, unidentified */
+                  why: string;
+                  /** @description The same in words */
+                  reason: string;
+                  messages: number;
+                }[];
+              }[];
+              simulation: {
+                /**
+                 * @description pct=100, t=n (see docs/advice.md)
+                 * @enum {string}
+                 */
+                model: 'full_enforcement';
+                quarantine: {
+                  /** @description Every DMARC-failing message of the period: legitimate + other */
+                  messages: number;
+                  /** @description Of them, from approved or known services and own servers */
+                  legitimate: number;
+                  /** @description Of them, forwarded mail and spoofing */
+                  other: number;
+                  /** @description Of them, From a subdomain of the policy domain (sp applies) */
+                  subdomains: {
+                    legitimate: number;
+                    other: number;
+                  };
+                  /** @description Of other, forwarded or sent through lists */
+                  forwarded: number;
+                  /** @description Messages whose reporter applied a local override (forwarded, ...) */
+                  overridden: number;
+                };
+                reject: {
+                  /** @description Every DMARC-failing message of the period: legitimate + other */
+                  messages: number;
+                  /** @description Of them, from approved or known services and own servers */
+                  legitimate: number;
+                  /** @description Of them, forwarded mail and spoofing */
+                  other: number;
+                  /** @description Of them, From a subdomain of the policy domain (sp applies) */
+                  subdomains: {
+                    legitimate: number;
+                    other: number;
+                  };
+                  /** @description Of other, forwarded or sent through lists */
+                  forwarded: number;
+                  /** @description Messages whose reporter applied a local override (forwarded, ...) */
+                  overridden: number;
+                };
+                bySender: {
+                  key: string;
+                  sender: string;
+                  class: 'aligned' | 'legitimate_unaligned' | 'forwarded' | 'spoofing' | 'own_infrastructure';
+                  legitimate: boolean;
+                  messages: number;
+                }[];
+                byReporter: {
+                  reporter: string;
+                  legitimate: number;
+                  other: number;
+                }[];
+              };
+              /** @description Legitimate senders whose mail fails, the most first */
+              blocking: {
+                key: string;
+                sender: string;
+                class: 'legitimate_unaligned' | 'own_infrastructure';
+                /** @description Its DMARC-failing messages */
+                messages: number;
+                /** @description Share of the domain's messages */
+                share: number;
+                reason: string;
+                fix: string;
+              }[];
+              plan: {
+                step: number;
+                id: 'monitor' | 'quarantine_testing' | 'quarantine' | 'reject_testing' | 'reject';
+                policy: 'none' | 'quarantine' | 'reject';
+                /** @description The DMARC record's policy tags for the step */
+                record: string;
+                description: string;
+                status: 'done' | 'current' | 'safe_now' | 'blocked' | 'later';
+                /** @description Whether the verdict allows the step today */
+                safe: boolean;
+                /** @description What to fix before the step */
+                requires: string[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;

@@ -13,6 +13,7 @@ export type PageName =
   | 'source'
   | 'domain-dns'
   | 'senders'
+  | 'domain'
   | 'upload'
   | 'tasks'
   | 'alerts'
@@ -30,6 +31,22 @@ export type PageName =
 export interface Route {
   page: PageName;
   params: Record<string, string>;
+}
+
+/** A policy domain in a path (/domains/<domain>): letters, digits, hyphens, underscores and dots. */
+export const DOMAIN_PATTERN = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
+
+/** The Domain page of a policy domain. */
+export function domainHref(domain: string): string {
+  return `/domains/${encodeURIComponent(domain)}`;
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Organisation slugs as the server allows them. */
@@ -75,13 +92,13 @@ export function matchRoute(pathname: string): Route {
   if (source) return { page: 'source', params: { ip: source[1]! } };
   const dns = /^\/domains\/([^/]{1,253})\/dns$/.exec(p);
   if (dns) {
-    let domain = dns[1]!;
-    try {
-      domain = decodeURIComponent(domain);
-    } catch {
-      // a malformed escape: the name as written (the API answers that it is no domain name)
-    }
-    return { page: 'domain-dns', params: { domain } };
+    const name = decodeSegment(dns[1]!).toLowerCase();
+    if (DOMAIN_PATTERN.test(name)) return { page: 'domain-dns', params: { domain: name } };
+  }
+  const domain = /^\/domains\/([^/]{1,253})$/.exec(p);
+  if (domain) {
+    const name = decodeSegment(domain[1]!).toLowerCase();
+    if (DOMAIN_PATTERN.test(name)) return { page: 'domain', params: { domain: name } };
   }
   const alert = /^\/alerting\/(\d{1,15})$/.exec(p);
   if (alert) return { page: 'alert', params: { id: alert[1]! } };

@@ -49,6 +49,9 @@ export type SourceDetail = ResponseOf<'/api/sources/{ip}'>;
 export type SenderRule = ItemOf<'/api/domains/{domain}/senders'>;
 export type NewSenderRule = BodyOf<'/api/domains/{domain}/senders', 'put'>;
 export type About = ResponseOf<'/api/about'>;
+export type Advice = ResponseOf<'/api/domains/{domain}/advice'>;
+export type AdviceClassItem = Advice['classification'][number];
+export type AdvicePlanStep = Advice['plan'][number];
 
 // Reports and records
 export type ReportItem = ItemOf<'/api/reports'>;

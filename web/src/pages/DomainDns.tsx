@@ -5,6 +5,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
+import { DomainTabs } from '../components/DomainTabs';
 import { ActionError, Badge, Breakable, Empty, ErrorBox, Loading, PageHeader, Pager } from '../components/ui';
 import { formatDateTime, formatNumber, plural } from '../lib/format';
 import { ApiError, describeError } from '../lib/problem';
@@ -293,13 +294,16 @@ export function DomainDns({ domain }: { domain: string }): JSX.Element {
   };
 
   const header = (
-    <PageHeader title={`DNS records of ${domain}`}>
-      {canCheck ? (
-        <button type="button" onClick={() => void checkNow()} disabled={busy}>
-          {busy ? 'Checking…' : 'Check now'}
-        </button>
-      ) : null}
-    </PageHeader>
+    <>
+      <PageHeader title={`DNS records of ${domain}`}>
+        {canCheck ? (
+          <button type="button" onClick={() => void checkNow()} disabled={busy}>
+            {busy ? 'Checking…' : 'Check now'}
+          </button>
+        ) : null}
+      </PageHeader>
+      <DomainTabs domain={domain} current="dns" />
+    </>
   );
 
   if (latest.state === 'error' && !latest.data) {

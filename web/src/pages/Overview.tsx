@@ -21,6 +21,7 @@ import {
   volumeOption,
 } from '../charts/options';
 import { useApp, useLoad } from '../context';
+import { domainHref as domainPageHref } from '../lib/routes';
 import { ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
 import {
   apiQuery,
@@ -271,7 +272,9 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
   const sourceHref = (ip: string | null): string | undefined =>
     ip ? `/sources${withParams(here, { ip })}` : undefined;
   const reporterHref = (org: string): string => `/reports${withFilters('', { ...filters, org })}`;
-  const domainHref = (domain: string): string => `/${withFilters(here, { ...filters, domain })}`;
+  // a domain's page (readiness), for the same period where it has one of the presets
+  const domainHref = (domain: string): string =>
+    `${domainPageHref(domain)}${filters.range !== '30d' && filters.range !== 'custom' && filters.range !== 'none' ? `?range=${filters.range}` : ''}`;
   const countryHref = (country: string): string => `/${withFilters(here, { ...filters, country })}`;
   const mailDomains = domains.data?.items.filter((d) => d.messages > 0) ?? [];
   const busy = tl?.filter((p) => p.messages > 0) ?? [];
@@ -515,7 +518,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
         <Chart
           id="domains"
           title="Compliance per domain"
-          description="Share of each domain's messages passing DMARC (the 15 domains with the most mail, the most first; each labelled with its volume, and faint when it has too little mail to judge). Click a domain to filter the dashboard to it."
+          description="Share of each domain's messages passing DMARC (the 15 domains with the most mail, the most first; each labelled with its volume, and faint when it has too little mail to judge). Click a domain for its page: is it ready for p=reject, and what blocks it."
           option={options.domains}
           empty={empty ?? fixedRate}
           height={Math.max(200, 60 + 36 * (domains.data ? mailDomains.length : 6))}
