@@ -17,6 +17,7 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { breakdownRoutes } from './routes/breakdowns.js';
 import { deletionRoutes } from './routes/deletions.js';
+import { exportPdfRoutes } from './routes/export-pdf.js';
 import { fileRoutes } from './routes/files.js';
 import { geolocationRoutes } from './routes/geolocation.js';
 import { keyRoutes } from './routes/keys.js';
@@ -65,6 +66,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
     await limited.register(breakdownRoutes, { answers: o.answers });
     await limited.register(statsRoutes, { deps: o.deps, answers: o.answers });
     await limited.register(geolocationRoutes, { deps: o.deps, answers: o.answers });
+    await limited.register(exportPdfRoutes, { deps: o.deps });
   });
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });

@@ -43,6 +43,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'analytics', description: 'Figures from the rollups (cached)' },
         { name: 'reports', description: 'Reports and records' },
         { name: 'ingest', description: 'Upload and ingested files' },
+        { name: 'exports', description: 'Reports to hand on: the PDF report' },
         { name: 'stats', description: 'Aliases kept for older clients' },
         { name: 'tasks', description: 'Background tasks: their runs, IMAP fetches, the queue monitor' },
       ],
