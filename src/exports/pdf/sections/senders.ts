@@ -41,7 +41,7 @@ export function drawSenders(r: ReportDocument, d: ReportData): void {
     ],
     d.senders.map((s) => [
       s.sender,
-      s.type,
+      s.type.replace(/_/g, ' '),
       verdictText(s.verdict),
       num(s.messages),
       num(s.dmarcFail),
