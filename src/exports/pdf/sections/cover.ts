@@ -146,7 +146,24 @@ function changeColor(c: Card): string {
   return (c.change.direction === 'up') === c.upIsGood ? COLOR.pass : COLOR.fail;
 }
 
-const arrow = (c: Change): string => (c.direction === 'up' ? '▲ ' : c.direction === 'down' ? '▼ ' : '');
+/** A small triangle (vectors: the text fonts have no arrow glyph) pointing the way the figure moved. */
+function arrow(r: ReportDocument, c: Change, x: number, y: number, color: string): number {
+  if (c.direction !== 'up' && c.direction !== 'down') return 0;
+  const pts: [number, number][] =
+    c.direction === 'up'
+      ? [
+          [x, y + 7],
+          [x + 3.5, y + 1.5],
+          [x + 7, y + 7],
+        ]
+      : [
+          [x, y + 2],
+          [x + 3.5, y + 7.5],
+          [x + 7, y + 2],
+        ];
+  r.doc.polygon(...pts).fill(color);
+  return 10;
+}
 
 export function drawHeadline(r: ReportDocument, d: ReportData): void {
   r.heading(
@@ -169,7 +186,8 @@ export function drawHeadline(r: ReportDocument, d: ReportData): void {
     r.doc.rect(x, y, 3, h).fill(COLOR.brand);
     r.line(c.label, x + 10, y + 8, w - 16, { size: 8, color: COLOR.muted });
     r.line(c.value, x + 10, y + 21, w - 16, { size: 16, role: 'bold' });
-    r.line(`${arrow(c.change)}${c.change.text}`, x + 10, y + 45, w - 16, { size: 7.5, color: changeColor(c) });
+    const dx = arrow(r, c.change, x + 10, y + 45, changeColor(c));
+    r.line(c.change.text, x + 10 + dx, y + 45, w - 16 - dx, { size: 7.5, color: changeColor(c) });
   });
   r.y += 2 * (h + gap) + 8;
   r.subheading('This period against the previous one');
