@@ -49,6 +49,9 @@ export interface Meta {
 
 const ELLIPSIS = '…';
 
+/** Text widths by style and text, for every document of the process (the fonts never change). */
+const WIDTHS = new Map<string, number>();
+
 export class ReportDocument {
   readonly doc: PDFKit.PDFDocument;
   /** Where the next block starts on the current page. */
@@ -118,13 +121,19 @@ export class ReportDocument {
     this.doc.font(name).fontSize(size);
   }
 
-  /** The width of a text in the given style, over its font runs. */
+  /** The width of a text in the given style, over its font runs (remembered: fontkit's shaping is costly). */
   measure(text: string, style: TextStyle = {}): number {
     const size = style.size ?? 9;
-    let w = 0;
-    for (const r of fontRuns(text, style.role)) {
-      this.fontOf(r.font, size);
-      w += this.doc.widthOfString(r.text);
+    const key = `${style.role ?? 'regular'}|${size}|${text}`;
+    let w = WIDTHS.get(key);
+    if (w === undefined) {
+      w = 0;
+      for (const r of fontRuns(text, style.role)) {
+        this.fontOf(r.font, size);
+        w += this.doc.widthOfString(r.text);
+      }
+      if (WIDTHS.size >= 100_000) WIDTHS.clear();
+      WIDTHS.set(key, w);
     }
     return w;
   }
@@ -133,14 +142,12 @@ export class ReportDocument {
   fit(text: string, width: number, style: TextStyle = {}): string {
     if (this.measure(text, style) <= width) return text;
     const chars = [...text];
-    let lo = 0;
-    let hi = chars.length;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (this.measure(chars.slice(0, mid).join('') + ELLIPSIS, style) <= width) lo = mid;
-      else hi = mid - 1;
-    }
-    return chars.slice(0, lo).join('').trimEnd() + ELLIPSIS;
+    // an estimate from the average character width first, then a few steps either way
+    let n = Math.max(0, Math.min(chars.length - 1, Math.floor((chars.length * width) / this.measure(text, style)) - 1));
+    const fits = (k: number) => this.measure(chars.slice(0, k).join('').trimEnd() + ELLIPSIS, style) <= width;
+    while (n > 0 && !fits(n)) n -= 1;
+    while (n + 1 < chars.length && fits(n + 1)) n += 1;
+    return chars.slice(0, n).join('').trimEnd() + ELLIPSIS;
   }
 
   /** One line of text at (x, y) (top of the line), cut to `width`, in runs of the fonts that have its glyphs. */
@@ -159,29 +166,40 @@ export class ReportDocument {
     for (const r of fontRuns(shown, style.role)) {
       this.fontOf(r.font, size);
       this.doc.text(r.text, cx, y, { lineBreak: false });
-      cx += this.doc.widthOfString(r.text);
+      cx += this.measure(r.text, style);
     }
   }
 
   /** Lines of at most `width`, broken at spaces (a word longer than a line is broken anywhere). */
   wrap(text: string, width: number, style: TextStyle = {}): string[] {
+    if (!text.includes('\n') && this.measure(text, style) <= width) return [text];
+    const space = this.measure(' ', style);
     const lines: string[] = [];
     for (const para of text.split('\n')) {
       let cur = '';
+      let curW = 0;
       for (const word of para.split(/ +/)) {
-        const next = cur === '' ? word : `${cur} ${word}`;
-        if (this.measure(next, style) <= width) {
-          cur = next;
+        const w = this.measure(word, style);
+        if (cur === '' && w <= width) {
+          cur = word;
+          curW = w;
+          continue;
+        }
+        if (cur !== '' && curW + space + w <= width) {
+          cur = `${cur} ${word}`;
+          curW += space + w;
           continue;
         }
         if (cur !== '') lines.push(cur);
         cur = word;
-        while (this.measure(cur, style) > width) {
+        curW = w;
+        while (curW > width) {
+          const head = this.fit(cur, width, style).slice(0, -1);
+          const cutAt = Math.max(1, [...head].length);
           const chars = [...cur];
-          let n = chars.length - 1;
-          while (n > 1 && this.measure(chars.slice(0, n).join(''), style) > width) n -= 1;
-          lines.push(chars.slice(0, n).join(''));
-          cur = chars.slice(n).join('');
+          lines.push(chars.slice(0, cutAt).join(''));
+          cur = chars.slice(cutAt).join('');
+          curW = this.measure(cur, style);
         }
       }
       lines.push(cur);
