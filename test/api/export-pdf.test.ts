@@ -2,6 +2,7 @@
 // routes answer, one organisation's data only, any member may read it (viewer), bad filters are 400 problems.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachment } from '../../src/api/routes/export-pdf.js';
+import { availableEngines } from '../support/db.js';
 import { DEFAULT_ORG_ID, createOrg } from '../support/org.js';
 import { DOMAIN, PERIOD, datasetFiles, flat, pdfInfo, pdfText, seedDataset } from '../exports/pdf-support.js';
 import { expectProblem, getJson, startApi, type TestApi } from './helpers.js';
@@ -26,13 +27,13 @@ function orgBFile(): { name: string; bytes: Buffer } {
   };
 }
 
-describe('GET /api/export/report.pdf', () => {
+describe.each(availableEngines())('GET /api/export/report.pdf on %s', (engine) => {
   let api: TestApi;
   let viewer: string;
   let viewerB: string;
 
   beforeAll(async () => {
-    api = await startApi('pglite');
+    api = await startApi(engine);
     await seedDataset(api, { orgId: DEFAULT_ORG_ID, files: datasetFiles('api') });
     const orgB = await createOrg(api.db, 'rival', 'Rival Corp');
     await createOrg(api.db, 'empty-org', 'Empty Org');
