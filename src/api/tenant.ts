@@ -19,6 +19,7 @@ import { auditRoutes } from './routes/audit.js';
 import { breakdownRoutes } from './routes/breakdowns.js';
 import { deletionRoutes } from './routes/deletions.js';
 import { dnsRoutes } from './routes/dns.js';
+import { exportPdfRoutes } from './routes/export-pdf.js';
 import { fileRoutes } from './routes/files.js';
 import { geolocationRoutes } from './routes/geolocation.js';
 import { keyRoutes } from './routes/keys.js';
@@ -68,6 +69,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
     await limited.register(statsRoutes, { deps: o.deps, answers: o.answers });
     await limited.register(geolocationRoutes, { deps: o.deps, answers: o.answers });
     await limited.register(adviceRoutes, { deps: o.deps });
+    await limited.register(exportPdfRoutes, { deps: o.deps });
   });
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });

@@ -44,6 +44,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'advice', description: 'Enforcement readiness per domain: why mail fails, what p=reject would block' },
         { name: 'reports', description: 'Reports and records' },
         { name: 'ingest', description: 'Upload and ingested files' },
+        { name: 'exports', description: 'Reports to hand on: the PDF report' },
         { name: 'stats', description: 'Aliases kept for older clients' },
         { name: 'tasks', description: 'Background tasks: their runs, IMAP fetches, the queue monitor' },
         { name: 'dns', description: "DNS checks of a domain's records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)" },

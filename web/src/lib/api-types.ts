@@ -2419,6 +2419,80 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/export/report.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The PDF report for the filters: figures, charts, what fails and why, the published policy
+     * @description The same filters as the analytics routes (domain optional: all domains). The period is the one of /api/rollup/trends: from..to, without them the 30 days ending with the last day that has data; its headline figures are compared with the previous period of the same length. A domain the organisation has no reports for is a 400; a filter that matches no report gives a short PDF saying so.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The report (an attachment) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/pdf': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/domains': {
     parameters: {
       query?: never;
@@ -8111,6 +8185,83 @@ export interface paths {
                 requires: string[];
               }[];
             };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/export/report.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The PDF report for the filters: figures, charts, what fails and why, the published policy
+     * @description The same filters as the analytics routes (domain optional: all domains). The period is the one of /api/rollup/trends: from..to, without them the 30 days ending with the last day that has data; its headline figures are compared with the previous period of the same length. A domain the organisation has no reports for is a 400; a filter that matches no report gives a short PDF saying so.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The report (an attachment) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/pdf': string;
           };
         };
         400: components['responses']['Problem'];
