@@ -190,7 +190,10 @@ describe.each(availableEngines())('CSV exports over the corpus on %s', (engine) 
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
     }
     // without record-level filters, the reports' figures are the summary's
-    for (const f of [{}, { domain }, { from: '2024-01-01', to: '2024-12-31' }, { org: reporter }]) {
+    for (const f of [{}, { domain }, { from: '2024-01-01', to: '2024-12-31' }, { org: reporter }] as Record<
+      string,
+      string
+    >[]) {
       const summary = await getJson<Figures>(api, `/api/rollup/summary${qs(f)}`);
       const rows = readCsv(await api.inject(`/api/export/reports.csv${qs(f)}`));
       expect(rows.length).toBe(summary.reports);
