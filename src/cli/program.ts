@@ -3,6 +3,7 @@ import { environmentHelp } from '../config/help.js';
 import { apiCommand } from './commands/api.js';
 import { deleteCommand } from './commands/delete.js';
 import { enrichCommand } from './commands/enrich.js';
+import { exportCommand } from './commands/export.js';
 import { fetchCommand } from './commands/fetch.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -32,7 +33,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .option('--database-url <url>', 'PostgreSQL URL instead of the embedded database (env DATABASE_URL)')
     .option(
       '--org <slug>',
-      'organisation that import, reprocess, delete, summary, enrich and senders act in (env DMARC_ORG, default: default)',
+      'organisation that import, reprocess, delete, summary, export, enrich and senders act in (env DMARC_ORG, default: default)',
     )
     .showHelpAfterError('(run with --help for usage)')
     // every variable, from the configuration's one schema (descriptions, defaults, secrets)
@@ -47,6 +48,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     importCommand(),
     parseCommand(),
     summaryCommand(),
+    exportCommand(),
     reprocessCommand(),
     deleteCommand(),
     enrichCommand(),
