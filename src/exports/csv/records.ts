@@ -11,7 +11,7 @@ import {
   type ScopedFilter,
 } from '../../analytics/filters.js';
 import type { Queryable } from '../../store/database.js';
-import { joinList, type Column } from './cells.js';
+import { LIST_SEPARATOR, type Column } from './cells.js';
 import { keysetPages, type ExportKind, type PageOptions } from './stream.js';
 
 export interface RecordRow {
@@ -21,8 +21,8 @@ export interface RecordRow {
   external_id: string;
   domain: string;
   day: string | null;
-  begin_at: Date | null;
-  end_at: Date | null;
+  begin_at: string | null;
+  end_at: string | null;
   source_ip: string | null;
   count: number;
   disposition: string | null;
@@ -31,30 +31,39 @@ export interface RecordRow {
   header_from: string | null;
   envelope_from: string | null;
   envelope_to: string | null;
-  reason_types: string[];
-  reason_comments: (string | null)[];
-  dkim_domains: string[];
-  dkim_selectors: (string | null)[];
-  dkim_results: string[];
-  spf_domains: string[];
-  spf_scopes: (string | null)[];
-  spf_results: string[];
+  // the lists as one text each, joined by the database (cheaper than parsing arrays here)
+  reason_types: string;
+  reason_comments: string;
+  dkim_domains: string;
+  dkim_selectors: string;
+  dkim_results: string;
+  spf_domains: string;
+  spf_scopes: string;
+  spf_results: string;
 }
 
+/** A list column as one cell: its values joined by LIST_SEPARATOR, a NULL value as nothing. */
+const joined = (col: string): string => `array_to_string(c.${col}, '${LIST_SEPARATOR}', '') AS ${col}`;
+/** A UTC time as ISO 8601 text, as iso() writes it (whole seconds: no fraction). */
+export const isoSql = (col: string): string =>
+  `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN extract(microseconds FROM ${col}) % 1000000 = 0 THEN 'Z' ELSE '.' || to_char(${col} AT TIME ZONE 'UTC', 'US') || 'Z' END`;
+
 const COLUMNS_SQL = `c.report_id, c.idx, r.reporter_org, r.report_id AS external_id, r.domain,
-  to_char(r.day, 'YYYY-MM-DD') AS day, r.begin_at, r.end_at, host(c.source_ip) AS source_ip, c.count,
-  c.disposition, c.dkim, c.spf, c.header_from, c.envelope_from, c.envelope_to, c.reason_types, c.reason_comments,
-  c.dkim_domains, c.dkim_selectors, c.dkim_results, c.spf_domains, c.spf_scopes, c.spf_results`;
+  to_char(r.day, 'YYYY-MM-DD') AS day, ${isoSql('r.begin_at')} AS begin_at, ${isoSql('r.end_at')} AS end_at,
+  host(c.source_ip) AS source_ip, c.count, c.disposition, c.dkim, c.spf, c.header_from, c.envelope_from,
+  c.envelope_to, ${['reason_types', 'reason_comments', 'dkim_domains', 'dkim_selectors', 'dkim_results', 'spf_domains', 'spf_scopes', 'spf_results'].map(joined).join(', ')}`;
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString().replace('.000Z', 'Z') : null);
 
+const PASS_IN_LIST = new RegExp(`(^|${LIST_SEPARATOR})pass(${LIST_SEPARATOR}|$)`, 'i');
+
 /**
  * aligned: the policy-evaluated result is pass; not_aligned: an auth result passed, but not for an aligned domain;
- * fail: no auth result passed.
+ * fail: no auth result passed. `results`: the auth results, joined by LIST_SEPARATOR.
  */
-export function alignment(policy: string | null, results: readonly string[]): 'aligned' | 'not_aligned' | 'fail' {
+export function alignment(policy: string | null, results: string): 'aligned' | 'not_aligned' | 'fail' {
   if (policy === 'pass') return 'aligned';
-  return results.some((r) => r.toLowerCase() === 'pass') ? 'not_aligned' : 'fail';
+  return PASS_IN_LIST.test(results) ? 'not_aligned' : 'fail';
 }
 
 export const RECORD_COLUMNS: readonly Column<RecordRow>[] = [
@@ -64,8 +73,8 @@ export const RECORD_COLUMNS: readonly Column<RecordRow>[] = [
   { name: 'report_id', type: 'text', get: (r) => r.external_id },
   { name: 'domain', type: 'text', get: (r) => r.domain },
   { name: 'date', type: 'text', get: (r) => r.day },
-  { name: 'begin', type: 'text', get: (r) => iso(r.begin_at) },
-  { name: 'end', type: 'text', get: (r) => iso(r.end_at) },
+  { name: 'begin', type: 'text', get: (r) => r.begin_at },
+  { name: 'end', type: 'text', get: (r) => r.end_at },
   { name: 'source_ip', type: 'text', get: (r) => r.source_ip },
   { name: 'count', type: 'number', get: (r) => r.count },
   { name: 'disposition', type: 'text', get: (r) => r.disposition },
@@ -77,14 +86,14 @@ export const RECORD_COLUMNS: readonly Column<RecordRow>[] = [
   { name: 'header_from', type: 'text', get: (r) => r.header_from },
   { name: 'envelope_from', type: 'text', get: (r) => r.envelope_from },
   { name: 'envelope_to', type: 'text', get: (r) => r.envelope_to },
-  { name: 'override_reasons', type: 'text', get: (r) => joinList(r.reason_types) },
-  { name: 'override_comments', type: 'text', get: (r) => joinList(r.reason_comments) },
-  { name: 'dkim_domains', type: 'text', get: (r) => joinList(r.dkim_domains) },
-  { name: 'dkim_selectors', type: 'text', get: (r) => joinList(r.dkim_selectors) },
-  { name: 'dkim_results', type: 'text', get: (r) => joinList(r.dkim_results) },
-  { name: 'spf_domains', type: 'text', get: (r) => joinList(r.spf_domains) },
-  { name: 'spf_scopes', type: 'text', get: (r) => joinList(r.spf_scopes) },
-  { name: 'spf_results', type: 'text', get: (r) => joinList(r.spf_results) },
+  { name: 'override_reasons', type: 'text', get: (r) => r.reason_types },
+  { name: 'override_comments', type: 'text', get: (r) => r.reason_comments },
+  { name: 'dkim_domains', type: 'text', get: (r) => r.dkim_domains },
+  { name: 'dkim_selectors', type: 'text', get: (r) => r.dkim_selectors },
+  { name: 'dkim_results', type: 'text', get: (r) => r.dkim_results },
+  { name: 'spf_domains', type: 'text', get: (r) => r.spf_domains },
+  { name: 'spf_scopes', type: 'text', get: (r) => r.spf_scopes },
+  { name: 'spf_results', type: 'text', get: (r) => r.spf_results },
 ];
 
 interface RecordKey {
