@@ -84,7 +84,17 @@ export function ExportMenu({
 
   return (
     <div class="export-menu">
-      <details ref={ref}>
+      <details
+        ref={ref}
+        onToggle={(e) => {
+          // opens towards the side with room: leftwards from a menu at the right of the page, else rightwards
+          const d = e.currentTarget;
+          const list = d.querySelector<HTMLElement>('.export-items');
+          const summary = d.querySelector('summary');
+          if (!d.open || !list || !summary) return;
+          list.classList.toggle('from-left', summary.getBoundingClientRect().right < list.offsetWidth);
+        }}
+      >
         <summary aria-haspopup="menu">Export</summary>
         <ul class="export-items" aria-label="Export what this page shows">
           {choices.map((c) =>
