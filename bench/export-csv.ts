@@ -4,7 +4,7 @@
 // what it was before the export. Then an export the client drops after 1 MB: the server stops reading (its
 // memory does not grow, its next answer is prompt). Prints figures; never asserts on them.
 //
-// Options: --records N (default 1,000,000), --runs N (2), --fresh.
+// Options: --records N (default 1,000,000), --runs N (2), --only TEXT (the exports whose URL holds it), --fresh.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,7 +88,8 @@ async function main(): Promise<void> {
       '/api/export/reports.csv',
       '/api/export/sources.csv',
     ];
-    for (const route of exports) {
+    const only = arg('only', '');
+    for (const route of exports.filter((r) => r.includes(only))) {
       for (let i = 0; i < runs; i++) {
         const r = await download(`${server.url}${route}`, token, pid);
         const line =
