@@ -20,6 +20,7 @@ import { breakdownRoutes } from './routes/breakdowns.js';
 import { deletionRoutes } from './routes/deletions.js';
 import { dnsRoutes } from './routes/dns.js';
 import { exportPdfRoutes } from './routes/export-pdf.js';
+import { exportCsvRoutes } from './routes/exports-csv.js';
 import { fileRoutes } from './routes/files.js';
 import { geolocationRoutes } from './routes/geolocation.js';
 import { keyRoutes } from './routes/keys.js';
@@ -74,6 +75,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });
   await app.register(deletionRoutes, { deps: o.deps });
+  await app.register(exportCsvRoutes, { deps: o.deps });
   await app.register(taskRoutes, { deps: o.deps });
   await app.register(senderRuleRoutes, { deps: o.deps, auth: o.auth });
   await app.register(dnsRoutes, { deps: o.deps });

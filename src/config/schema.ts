@@ -521,6 +521,9 @@ export const envSchema = z
     DMARC_RATE_LIMIT_PER_MINUTE: variable(positiveInt().prefault('600'), {
       description: 'requests per minute per user/API key (authenticated) or per IP (anonymous)',
     }),
+    DMARC_EXPORT_RATE_PER_MINUTE: variable(positiveInt().prefault('10'), {
+      description: 'exports (CSV, NDJSON, PDF) per minute per user, besides the general limit',
+    }),
     DMARC_LOGIN_MAX_FAILURES: variable(positiveInt().prefault('10'), {
       description:
         'login attempts per 15 minutes per account and client address before 429 (5 times that per address, 10 times per account)',
@@ -982,6 +985,8 @@ function assemble(e: EnvValues) {
     security: {
       /** Requests per minute per user/API key (authenticated) or per IP (anonymous). */
       rateLimitPerMinute: e.DMARC_RATE_LIMIT_PER_MINUTE,
+      /** Exports (CSV, NDJSON, PDF) per minute per user, counted apart from the general limit. */
+      exportRatePerMinute: e.DMARC_EXPORT_RATE_PER_MINUTE,
       /**
        * Login attempts per 15 minutes per (account, address) before 429; per address across accounts 5 times
        * that, per account across addresses 10 times that (see auth/login-limits.ts).

@@ -108,6 +108,8 @@ export const ErrorCodes = {
   // ---- too many (429) ----
   too_many_failures: { status: 429, title: 'Too many failed logins', exit: failure },
   rate_limited: { status: 429, title: 'Too Many Requests', exit: failure },
+  /** A user's exports (CSV, NDJSON, PDF) past DMARC_EXPORT_RATE_PER_MINUTE. */
+  export_rate_limited: { status: 429, title: 'Too many exports', exit: failure },
 
   // ---- the server's side (500, 503) ----
   internal_error: { status: 500, title: 'Internal Server Error', exit: failure },

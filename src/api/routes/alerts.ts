@@ -88,7 +88,7 @@ const deliveryJson = (d: AlertDelivery) => ({
 });
 
 /** The states a `state` filter names: a comma-separated list, or 'unresolved'. */
-function statesOf(text: string | undefined): AlertState[] | undefined {
+export function statesOf(text: string | undefined): AlertState[] | undefined {
   if (text === undefined) return undefined;
   const list = text
     .split(',')

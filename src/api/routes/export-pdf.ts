@@ -2,6 +2,7 @@
 // period): cover, headline figures with their change, charts, tables of what fails and why, the published policy.
 // A tenant route like the analytics routes (a viewer may read it); the answer is an attachment whose file name
 // says the domain and the period. The export rate limit (src/api/export-rate-limit.ts) attaches to this route.
+import { exportRateLimit } from '../export-rate-limit.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { renderReport } from '../../exports/pdf/report.js';
@@ -19,10 +20,13 @@ export function attachment(fileName: string): string {
 }
 
 export const exportPdfRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  // one per-user budget with the CSV exports (DMARC_EXPORT_RATE_PER_MINUTE)
+  const limited = exportRateLimit(app, deps.config.security.exportRatePerMinute);
   app.get(
     '/export/report.pdf',
     {
       config: { role: 'viewer' },
+      preHandler: limited,
       schema: {
         tags: ['exports'],
         summary: 'The PDF report for the filters: figures, charts, what fails and why, the published policy',

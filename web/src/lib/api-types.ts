@@ -3255,6 +3255,383 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/export/reports.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export reports as CSV or NDJSON, with the analytics filters
+     * @description One row per report matching the filters (as GET /api/reports), oldest stored first. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description reports: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/export/records.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export records as CSV or NDJSON, with the analytics filters
+     * @description One row per record of the matching reports, with its DKIM and SPF results, domains and selectors, override reasons, disposition and alignment, in storage order. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description records: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/export/sources.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export sources as CSV or NDJSON, with the analytics filters
+     * @description One row per source address (as GET /api/rollup/sources), in address order. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description sources: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/export/senders.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export senders as CSV or NDJSON, with the analytics filters
+     * @description One row per sender (as GET /api/rollup/senders), most messages first. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description senders: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/export/alerts.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export alerts as CSV or NDJSON, with the alerts list filters
+     * @description One row per alert (as GET /api/alerts), newest first. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Comma-separated states (open, acknowledged, resolved), or unresolved (open and acknowledged) */
+          state?: string;
+          /** @description info < warning < critical */
+          severity?: 'info' | 'warning' | 'critical';
+          /** @description Policy domain */
+          domain?: string;
+          /** @description Rule id */
+          rule?: number;
+          /** @description Only alerts whose latest breach was (not) suppressed */
+          suppressed?: boolean;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description alerts: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tasks': {
     parameters: {
       query?: never;
@@ -9060,6 +9437,398 @@ export interface paths {
         500: components['responses']['Problem'];
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/export/reports.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export reports as CSV or NDJSON, with the analytics filters
+     * @description One row per report matching the filters (as GET /api/reports), oldest stored first. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description reports: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/export/records.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export records as CSV or NDJSON, with the analytics filters
+     * @description One row per record of the matching reports, with its DKIM and SPF results, domains and selectors, override reasons, disposition and alignment, in storage order. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description records: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/export/sources.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export sources as CSV or NDJSON, with the analytics filters
+     * @description One row per source address (as GET /api/rollup/sources), in address order. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description sources: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/export/senders.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export senders as CSV or NDJSON, with the analytics filters
+     * @description One row per sender (as GET /api/rollup/senders), most messages first. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Instead of from/to: all = every report, with a readable period or not (for trends: the whole span of the data); none = only the reports without a readable period (no begin date), which no date range holds. Without period, from or to, lists and figures cover every report too. */
+          period?: 'all' | 'none';
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description senders: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/export/alerts.csv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export alerts as CSV or NDJSON, with the alerts list filters
+     * @description One row per alert (as GET /api/alerts), newest first. Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Comma-separated states (open, acknowledged, resolved), or unresolved (open and acknowledged) */
+          state?: string;
+          /** @description info < warning < critical */
+          severity?: 'info' | 'warning' | 'critical';
+          /** @description Policy domain */
+          domain?: string;
+          /** @description Rule id */
+          rule?: number;
+          /** @description Only alerts whose latest breach was (not) suppressed */
+          suppressed?: boolean;
+          /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
+          format?: 'csv' | 'json';
+          /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
+          bom?: boolean;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description alerts: a CSV file (or NDJSON with format=json), sent as an attachment */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': string;
+            'application/x-ndjson': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;

@@ -92,6 +92,35 @@ export class Api {
     return data as T;
   }
 
+  /**
+   * A file answer (an export) as a Blob with the name the server gives in Content-Disposition, with the session's
+   * token and the same one refresh on 401 as JSON requests; an error answer is an ApiError.
+   */
+  async download(
+    path: string,
+    query?: Query,
+    signal?: AbortSignal,
+    retried = false,
+  ): Promise<{ blob: Blob; name: string }> {
+    const url = orgPath(buildUrl(path, query), this.org);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: this.session.authHeaders(), credentials: 'same-origin', signal });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      throw new ApiError(toProblem(0, null, 'Network error'));
+    }
+    if (res.status === 401 && !retried && (await this.session.onUnauthorized())) {
+      return this.download(path, query, signal, true);
+    }
+    if (!res.ok) {
+      const data: unknown = await res.json().catch(() => null);
+      throw new ApiError(toProblem(res.status, data, res.statusText));
+    }
+    const m = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '');
+    return { blob: await res.blob(), name: m?.[1] ?? path.split('/').pop() ?? 'export' };
+  }
+
   /** Multipart upload of files in the field `files`, reporting progress (0..1) of the bytes sent. */
   upload<T>(path: string, files: File[], onProgress: (fraction: number) => void): Promise<T> {
     return this.sendFiles<T>(orgPath(path, this.org), files, onProgress);

@@ -4,6 +4,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
+import { ExportMenu } from '../components/ExportMenu';
 import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader, Pager } from '../components/ui';
 import { withParams } from '../lib/filters';
 import { formatDateTime, formatNumber, plural } from '../lib/format';
@@ -172,6 +173,10 @@ export function Alerts(): JSX.Element {
   return (
     <>
       <PageHeader title="Alerts">
+        <ExportMenu
+          query={{ state: query.state, severity: query.severity, domain: query.domain }}
+          choices={[{ kind: 'alerts', label: 'Alerts' }]}
+        />
         {hasRole(user, 'analyst') ? (
           <button type="button" onClick={() => void evaluate()}>
             Check now

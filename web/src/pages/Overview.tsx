@@ -21,6 +21,7 @@ import {
   volumeOption,
 } from '../charts/options';
 import { useApp, useLoad } from '../context';
+import { ExportMenu } from '../components/ExportMenu';
 import { domainHref as domainPageHref } from '../lib/routes';
 import { ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
 import {
@@ -378,7 +379,18 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
 
   return (
     <>
-      <PageHeader title="Overview" />
+      <PageHeader title="Overview">
+        <ExportMenu
+          query={q}
+          pdf
+          choices={[
+            { kind: 'reports', label: 'Reports' },
+            { kind: 'records', label: 'Records' },
+            { kind: 'sources', label: 'Sources' },
+            { kind: 'senders', label: 'Senders' },
+          ]}
+        />
+      </PageHeader>
       {trends.state === 'error' ? <ErrorBox error={trends.error} retry={trends.reload} /> : null}
       {t ? (
         <Headline t={t} showChange={filters.range !== 'all' && filters.range !== 'none'} />

@@ -4,6 +4,7 @@ import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { RecordsTable } from '../components/RecordsTable';
+import { ExportMenu } from '../components/ExportMenu';
 import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
 import { apiQuery, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
 import { formatDate, formatDateTime, formatNumber, formatPercent, plural } from '../lib/format';
@@ -55,7 +56,16 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
 
   return (
     <>
-      <PageHeader title="Reports" />
+      <PageHeader title="Reports">
+        {/* the override-reason filter is the reports list's own: the exports take the analytics filters */}
+        <ExportMenu
+          query={{ ...apiQuery(filters, span), disposition, source_ip: ip }}
+          choices={[
+            { kind: 'reports', label: 'Reports' },
+            { kind: 'records', label: 'Their records' },
+          ]}
+        />
+      </PageHeader>
       {disposition || ip || reason ? (
         <p class="active-extra">
           {disposition ? (

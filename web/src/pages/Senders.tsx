@@ -4,6 +4,7 @@
 // domain without one.
 import { Fragment, type JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
+import { ExportMenu } from '../components/ExportMenu';
 import { useApp, useLoad } from '../context';
 import {
   ActionError,
@@ -179,6 +180,7 @@ export function Senders({ filters, span }: { filters: Filters; span: DateSpan | 
   return (
     <>
       <PageHeader title="Senders">
+        <ExportMenu query={base} choices={[{ kind: 'senders', label: 'Senders' }]} />
         <p class="field-hint">
           Who sends mail as {filters.domain ?? 'your domains'}: known services, groups of unknown sources (by reverse
           DNS domain, else network), and your own servers.

@@ -4,6 +4,7 @@ import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { RecordsTable } from '../components/RecordsTable';
+import { ExportMenu } from '../components/ExportMenu';
 import { Breakable, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
 import { apiQuery, withParams, type DateSpan, type Filters } from '../lib/filters';
 import { formatDate, formatNumber, formatPercent } from '../lib/format';
@@ -202,6 +203,7 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
   return (
     <>
       <PageHeader title="Sources">
+        <ExportMenu query={apiQuery(filters, span)} choices={[{ kind: 'sources', label: 'Sources' }]} />
         <form
           class="source-search"
           role="search"

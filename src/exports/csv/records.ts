@@ -1,0 +1,134 @@
+// records.csv: one row per record of the filtered reports, with its auth results, override reasons, disposition
+// and alignment — in storage order (report, then record), keyset-paged on the records' primary key.
+import {
+  Params,
+  recordConditions,
+  reportConditions,
+  reportLevel,
+  rollupConditions,
+  rollupTable,
+  where,
+  type ScopedFilter,
+} from '../../analytics/filters.js';
+import type { Queryable } from '../../store/database.js';
+import { LIST_SEPARATOR, type Column } from './cells.js';
+import { keysetPages, type ExportKind, type PageOptions } from './stream.js';
+
+export interface RecordRow {
+  report_id: number;
+  idx: number;
+  reporter_org: string;
+  reporter: string;
+  external_id: string;
+  domain: string;
+  day: string | null;
+  begin_at: string | null;
+  end_at: string | null;
+  source_ip: string | null;
+  count: number;
+  disposition: string | null;
+  dkim: string | null;
+  spf: string | null;
+  header_from: string | null;
+  envelope_from: string | null;
+  envelope_to: string | null;
+  // the lists as one text each, joined by the database (cheaper than parsing arrays here)
+  reason_types: string;
+  reason_comments: string;
+  dkim_domains: string;
+  dkim_selectors: string;
+  dkim_results: string;
+  spf_domains: string;
+  spf_scopes: string;
+  spf_results: string;
+}
+
+/** A list column as one cell: its values joined by LIST_SEPARATOR, a NULL value as nothing. */
+const joined = (col: string): string => `array_to_string(c.${col}, '${LIST_SEPARATOR}', '') AS ${col}`;
+/** A UTC time as ISO 8601 text, as iso() writes it (whole seconds: no fraction). */
+export const isoSql = (col: string): string =>
+  `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN extract(microseconds FROM ${col}) % 1000000 = 0 THEN 'Z' ELSE '.' || to_char(${col} AT TIME ZONE 'UTC', 'US') || 'Z' END`;
+
+const COLUMNS_SQL = `c.report_id, c.idx, r.reporter_org, r.reporter, r.report_id AS external_id, r.domain,
+  to_char(r.day, 'YYYY-MM-DD') AS day, ${isoSql('r.begin_at')} AS begin_at, ${isoSql('r.end_at')} AS end_at,
+  host(c.source_ip) AS source_ip, c.count, c.disposition, c.dkim, c.spf, c.header_from, c.envelope_from,
+  c.envelope_to, ${['reason_types', 'reason_comments', 'dkim_domains', 'dkim_selectors', 'dkim_results', 'spf_domains', 'spf_scopes', 'spf_results'].map(joined).join(', ')}`;
+
+export const iso = (d: Date | null): string | null => (d ? d.toISOString().replace('.000Z', 'Z') : null);
+
+const PASS_IN_LIST = new RegExp(`(^|${LIST_SEPARATOR})pass(${LIST_SEPARATOR}|$)`, 'i');
+
+/**
+ * aligned: the policy-evaluated result is pass; not_aligned: an auth result passed, but not for an aligned domain;
+ * fail: no auth result passed. `results`: the auth results, joined by LIST_SEPARATOR.
+ */
+export function alignment(policy: string | null, results: string): 'aligned' | 'not_aligned' | 'fail' {
+  if (policy === 'pass') return 'aligned';
+  return PASS_IN_LIST.test(results) ? 'not_aligned' : 'fail';
+}
+
+export const RECORD_COLUMNS: readonly Column<RecordRow>[] = [
+  { name: 'report', type: 'number', get: (r) => r.report_id },
+  { name: 'record', type: 'number', get: (r) => r.idx },
+  { name: 'reporter', type: 'text', get: (r) => r.reporter },
+  { name: 'reporter_org', type: 'text', get: (r) => r.reporter_org },
+  { name: 'report_id', type: 'text', get: (r) => r.external_id },
+  { name: 'domain', type: 'text', get: (r) => r.domain },
+  { name: 'date', type: 'text', get: (r) => r.day },
+  { name: 'begin', type: 'text', get: (r) => r.begin_at },
+  { name: 'end', type: 'text', get: (r) => r.end_at },
+  { name: 'source_ip', type: 'text', get: (r) => r.source_ip },
+  { name: 'count', type: 'number', get: (r) => r.count },
+  { name: 'disposition', type: 'text', get: (r) => r.disposition },
+  { name: 'dmarc', type: 'text', get: (r) => (r.dkim === 'pass' || r.spf === 'pass' ? 'pass' : 'fail') },
+  { name: 'policy_dkim', type: 'text', get: (r) => r.dkim },
+  { name: 'policy_spf', type: 'text', get: (r) => r.spf },
+  { name: 'dkim_alignment', type: 'text', get: (r) => alignment(r.dkim, r.dkim_results) },
+  { name: 'spf_alignment', type: 'text', get: (r) => alignment(r.spf, r.spf_results) },
+  { name: 'header_from', type: 'text', get: (r) => r.header_from },
+  { name: 'envelope_from', type: 'text', get: (r) => r.envelope_from },
+  { name: 'envelope_to', type: 'text', get: (r) => r.envelope_to },
+  { name: 'override_reasons', type: 'text', get: (r) => r.reason_types },
+  { name: 'override_comments', type: 'text', get: (r) => r.reason_comments },
+  { name: 'dkim_domains', type: 'text', get: (r) => r.dkim_domains },
+  { name: 'dkim_selectors', type: 'text', get: (r) => r.dkim_selectors },
+  { name: 'dkim_results', type: 'text', get: (r) => r.dkim_results },
+  { name: 'spf_domains', type: 'text', get: (r) => r.spf_domains },
+  { name: 'spf_scopes', type: 'text', get: (r) => r.spf_scopes },
+  { name: 'spf_results', type: 'text', get: (r) => r.spf_results },
+];
+
+interface RecordKey {
+  r: number;
+  i: number;
+}
+
+function fetchPage(db: Queryable, f: ScopedFilter) {
+  return async (after: RecordKey | undefined, limit: number): Promise<RecordRow[]> => {
+    const p = new Params();
+    const cond = [...reportConditions(reportLevel(f), p), ...recordConditions(f, p)];
+    if (after) cond.push(`(c.report_id, c.idx) > (${p.add(after.r)}::int8, ${p.add(after.i)}::int4)`);
+    const res = await db.query<RecordRow>(
+      `SELECT ${COLUMNS_SQL} FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}
+       ORDER BY c.report_id, c.idx LIMIT ${p.add(limit)}`,
+      p.values,
+    );
+    return res.rows;
+  };
+}
+
+export const recordsExport: ExportKind<ScopedFilter, RecordRow> = {
+  name: 'records',
+  columns: RECORD_COLUMNS,
+  pages: (db: Queryable, f: ScopedFilter, opts: PageOptions) =>
+    keysetPages(fetchPage(db, f), (row) => ({ r: row.report_id, i: row.idx }), opts),
+  // the rollups count records per domain, day, reporter, outcome and source
+  async count(db, f) {
+    const p = new Params();
+    const r = await db.query<{ n: number }>(
+      `SELECT coalesce(sum(records), 0) AS n FROM ${rollupTable(f)} ${where(rollupConditions(f, p))}`,
+      p.values,
+    );
+    return r.rows[0]?.n ?? 0;
+  },
+};
