@@ -16,7 +16,6 @@ import { upsertEnrichments, type NewIpEnrichment } from '../src/store/ip-enrichm
 import { PGliteDatabase } from '../src/store/pglite.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
 import {
-  BENCH_ADMIN,
   DEFAULT_ORG_ID,
   arg,
   benchDbUrl,
@@ -25,6 +24,7 @@ import {
   prepareDataset,
   startBenchServer,
   type Engine,
+  benchLogin,
 } from './dataset.js';
 
 const SERVICES = ['sendgrid.net', 'google.com', 'outlook.com', 'amazonses.com', 'mimecast.com', 'mailgun.net'];
@@ -124,12 +124,7 @@ async function main(): Promise<void> {
   const server = await startBenchServer(engine, dataDir, { DMARC_CACHE_TTL_SECONDS: '0' });
   const rows: string[] = [];
   try {
-    const login = await fetch(`${server.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(BENCH_ADMIN),
-    });
-    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const token = await benchLogin(server);
     await run(`${server.url}${routes[0]}`, token, 1, 2); // warm-up
     for (const route of routes) {
       const first = await fetch(`${server.url}${route}`, { headers: { authorization: `Bearer ${token}` } });

@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import {
-  BENCH_ADMIN,
   arg,
   flag,
   postgresAvailable,
@@ -18,6 +17,7 @@ import {
   startBenchServer,
   type BenchServer,
   type Engine,
+  benchLogin,
 } from './dataset.js';
 
 interface Row {
@@ -29,16 +29,6 @@ interface Row {
   errors: number;
   /** Uncached only: p50 with one connection, i.e. the time to compute one answer on an idle server. */
   single?: number;
-}
-
-async function login(server: BenchServer): Promise<string> {
-  const r = await fetch(`${server.url}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(BENCH_ADMIN),
-  });
-  if (!r.ok) throw new Error(`login failed: ${r.status} ${await r.text()}`);
-  return ((await r.json()) as { accessToken: string }).accessToken;
 }
 
 function run(url: string, token: string, connections: number, seconds: number): Promise<autocannon.Result> {
@@ -56,7 +46,7 @@ async function measure(
   connections: number,
   seconds: number,
 ): Promise<Row[]> {
-  const token = await login(server);
+  const token = await benchLogin(server);
   const rows: Row[] = [];
   // Let V8 compile the server's hot paths first: otherwise the first route measured pays for it.
   await run(`${server.url}${routes[0]}`, token, connections, 3);

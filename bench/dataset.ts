@@ -207,3 +207,14 @@ export async function startBenchServer(
     },
   };
 }
+
+/** Signs the bench admin in on a bench server; returns its access token. */
+export async function benchLogin(server: BenchServer): Promise<string> {
+  const login = await fetch(`${server.url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_ADMIN),
+  });
+  if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  return ((await login.json()) as { accessToken: string }).accessToken;
+}

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_ADMIN, arg, flag, postgresAvailable, prepareDataset, startBenchServer, type Engine } from './dataset.js';
+import { arg, flag, postgresAvailable, prepareDataset, startBenchServer, type Engine, benchLogin } from './dataset.js';
 
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -72,12 +72,7 @@ async function main(): Promise<void> {
   const pid = server.child.pid!;
   const lines: string[] = [];
   try {
-    const login = await fetch(`${server.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(BENCH_ADMIN),
-    });
-    const token = ((await login.json()) as { accessToken: string }).accessToken;
+    const token = await benchLogin(server);
     // warm-up: the code paths loaded, the first pages' plans made
     await download(`${server.url}/api/export/records.csv`, token, pid, 5 * 1024 * 1024);
     const from = new Date(Date.parse(`${data.last}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
