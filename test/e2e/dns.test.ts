@@ -2,7 +2,7 @@
 // on loopback (DMARC_DNS_SERVERS, 127.0.0.53), a report of yesterday for goodmail.com (DKIM selector s1) and one
 // for nodmarc.com, driven by Chromium. Never checked at first; "Check now" shows the records and no errors; the
 // DMARC record is weakened in the zone and checked again: the history names the change; nodmarc.com shows its
-// errors with what to do; a domain of no report and a bad name say so; a viewer sees everything but "Check now".
+// errors with what to do; a domain of no report says so and a bad name is no page; a viewer sees everything but "Check now".
 // Every page at 1,280 and 1,920 px, screenshots in test-output/e2e/dns-*.png. No console errors.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -152,11 +152,12 @@ describe.skipIf(!haveChromium)('the DNS records page in Chromium', () => {
     await shot('errors');
   });
 
-  it('a domain of no report and a bad name say so', async () => {
+  it('a domain of no report says so; a bad name is no page', async () => {
     await page.goto(`${server.url}/domains/unknown-domain.com/dns`);
     await page.getByText('This organisation receives no reports for unknown-domain.com.').waitFor();
+    // what is no domain name is no domain's page
     await page.goto(`${server.url}/domains/${encodeURIComponent('bad_name!')}/dns`);
-    await page.getByText('is not a domain name').waitFor();
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   });
 
   it('a viewer sees the records and the history, and no "Check now"', async () => {
