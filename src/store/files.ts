@@ -1,6 +1,10 @@
 // Repository of ingested files: one row per file or message that entered, plus its original bytes.
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Queryable } from './database.js';
+
+const gzip = promisify(gzipCb);
+const gunzip = promisify(gunzipCb);
 
 export type FileSource = 'upload' | 'imap' | 'cli' | 'api';
 export type FileStatus = 'pending' | 'processing' | 'processed' | 'duplicate' | 'unsupported' | 'failed';
@@ -56,7 +60,8 @@ export async function insertFileIfNew(tx: Queryable, f: NewFile): Promise<number
   if (id === undefined) return undefined;
   // Plain XML/MIME shrinks 10-20x; already-compressed containers are kept as they are.
   const compress = !isCompressed(f.bytes) && f.bytes.byteLength > 512;
-  const data = compress ? gzipSync(f.bytes, { level: 6 }) : f.bytes;
+  // (on the thread pool: a large upload compressed on the event loop would hold every other request)
+  const data = compress ? await gzip(f.bytes, { level: 6 }) : f.bytes;
   await tx.query('INSERT INTO file_contents (file_id, encoding, data) VALUES ($1, $2, $3)', [
     id,
     compress ? 'gzip' : 'identity',
@@ -95,7 +100,7 @@ export async function getFileBytes(db: Queryable, orgId: number, id: number): Pr
   );
   const row = r.rows[0];
   if (!row) return undefined;
-  return row.encoding === 'gzip' ? gunzipSync(row.data) : row.data;
+  return row.encoding === 'gzip' ? await gunzip(row.data) : row.data;
 }
 
 /** Claims a file for processing. */
