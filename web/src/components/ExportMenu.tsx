@@ -128,7 +128,7 @@ export function ExportMenu({
                 disabled={busy !== null}
                 onClick={() => void download('report.pdf', '/api/export/report.pdf', query, 'the PDF report')}
               >
-                PDF report <span class="export-format">figures, charts, what fails</span>
+                Report with charts <span class="export-format">PDF</span>
               </button>
             </li>
           ) : null}
