@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
+import { load } from './load.js';
 import {
   arg,
   flag,
@@ -31,14 +31,6 @@ interface Row {
   single?: number;
 }
 
-function run(url: string, token: string, connections: number, seconds: number): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } }, (err, result) =>
-      err ? reject(err) : resolve(result),
-    );
-  });
-}
-
 async function measure(
   server: BenchServer,
   routes: string[],
@@ -49,13 +41,13 @@ async function measure(
   const token = await benchLogin(server);
   const rows: Row[] = [];
   // Let V8 compile the server's hot paths first: otherwise the first route measured pays for it.
-  await run(`${server.url}${routes[0]}`, token, connections, 3);
+  await load(`${server.url}${routes[0]}`, token, connections, 3);
   for (const route of routes) {
     const url = `${server.url}${route}`;
     const first = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     if (!first.ok) throw new Error(`${route}: ${first.status} ${await first.text()}`);
-    const r = await run(url, token, connections, seconds);
-    const single = mode === 'uncached' ? (await run(url, token, 1, 3)).latency.p50 : undefined;
+    const r = await load(url, token, connections, seconds);
+    const single = mode === 'uncached' ? (await load(url, token, 1, 3)).latency.p50 : undefined;
     rows.push({
       route,
       mode,

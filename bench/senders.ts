@@ -10,10 +10,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { runIdentification } from '../src/enrich/identify-sources.js';
 import type { Database } from '../src/store/database.js';
-import { upsertEnrichments, type NewIpEnrichment } from '../src/store/ip-enrichment.js';
+import type { NewIpEnrichment } from '../src/store/ip-enrichment.js';
 import { PGliteDatabase } from '../src/store/pglite.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
 import {
@@ -27,6 +25,8 @@ import {
   type Engine,
   benchLogin,
 } from './dataset.js';
+import { enrichAndIdentify } from './identified-sources.js';
+import { load } from './load.js';
 
 const SERVICES = ['sendgrid.net', 'google.com', 'outlook.com', 'amazonses.com', 'mcsv.net', 'mailgun.net'];
 const COUNTRIES = ['US', 'DE', 'FR', 'GB', 'NL', 'IE', 'JP', 'BR', 'IN', 'SE', 'CA', 'AU'];
@@ -53,10 +53,7 @@ function enrichmentOf(ip: string, n: number): NewIpEnrichment {
   };
 }
 
-async function enrichAndIdentify(db: Database): Promise<void> {
-  const have = await db.query<{ n: number }>('SELECT count(*)::int8 AS n FROM source_senders WHERE org_id = $1', [
-    DEFAULT_ORG_ID,
-  ]);
+async function addRules(db: Database): Promise<void> {
   // the rules every run (a run may have been interrupted after the identification)
   await db.query(
     `INSERT INTO sender_rules (org_id, domain, kind, value, verdict, name) VALUES
@@ -66,29 +63,6 @@ async function enrichAndIdentify(db: Database): Promise<void> {
      ON CONFLICT DO NOTHING`,
     [DEFAULT_ORG_ID],
   );
-  if (have.rows[0]!.n > 0) return;
-  const ips = await db.query<{ ip: string }>(
-    'SELECT DISTINCT host(source_ip) AS ip FROM rollup_source_daily WHERE org_id = $1 AND source_ip IS NOT NULL',
-    [DEFAULT_ORG_ID],
-  );
-  let t0 = Date.now();
-  const rows = ips.rows.map((r, i) => enrichmentOf(r.ip, i));
-  for (let i = 0; i < rows.length; i += 10_000) await upsertEnrichments(db, rows.slice(i, i + 10_000));
-  console.log(
-    `enriched ${rows.length.toLocaleString('en-US')} addresses in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  t0 = Date.now();
-  const r = await runIdentification(db, { orgId: DEFAULT_ORG_ID, scope: 'all' });
-  console.log(`identified ${r.identified.toLocaleString('en-US')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  await db.query('ANALYZE');
-}
-
-function run(url: string, token: string, connections: number, seconds: number): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } }, (err, res) =>
-      err ? reject(err) : resolve(res),
-    );
-  });
 }
 
 async function main(): Promise<void> {
@@ -106,7 +80,8 @@ async function main(): Promise<void> {
       ? await PostgresDatabase.open(benchDbUrl())
       : await PGliteDatabase.open(path.join(dataDir, 'pgdata'));
   try {
-    await enrichAndIdentify(db);
+    await addRules(db);
+    await enrichAndIdentify(db, enrichmentOf);
     const n = await db.query<{ ips: number; senders: number }>(
       `SELECT (SELECT count(*) FROM source_senders)::int8 AS ips,
          (SELECT count(DISTINCT sender_key) FROM source_senders)::int8 AS senders`,
@@ -131,12 +106,12 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     const token = await benchLogin(server);
-    await run(`${server.url}${routes[0]}`, token, 2, 3); // warm-up
+    await load(`${server.url}${routes[0]}`, token, 2, 3); // warm-up
     for (const route of routes) {
       const first = await fetch(`${server.url}${route}`, { headers: { authorization: `Bearer ${token}` } });
       if (!first.ok) throw new Error(`${route}: ${first.status} ${await first.text()}`);
-      const alone = await run(`${server.url}${route}`, token, 1, seconds);
-      const busy = await run(`${server.url}${route}`, token, 10, seconds);
+      const alone = await load(`${server.url}${route}`, token, 1, seconds);
+      const busy = await load(`${server.url}${route}`, token, 10, seconds);
       const line = `| \`${route}\` | ${alone.latency.p50} ms | ${alone.latency.p99} ms | ${busy.latency.p50} ms | ${busy.latency.p99} ms | ${busy.requests.average.toFixed(0)} |`;
       console.log(line);
       rows.push(line);

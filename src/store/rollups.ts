@@ -188,16 +188,18 @@ export async function lockRollups(tx: Queryable): Promise<void> {
   await tx.query('LOCK TABLE rollup_source_daily, rollup_daily IN EXCLUSIVE MODE');
 }
 
-/** Rebuilds one slice inside the caller's transaction, which holds lockRollups. */
-export async function rebuildSliceIn(tx: Queryable, s: RollupSlice): Promise<void> {
-  const params = [s.orgId, s.domain, s.day, s.reporter];
-  await tx.query(`DELETE FROM rollup_daily WHERE ${SLICE('')}`, params);
-  await tx.query(`DELETE FROM rollup_source_daily WHERE ${SLICE('')}`, params);
+/**
+ * Replaces both rollups' rows matching `where` (a condition on the rollup tables' columns, prefixed by the alias
+ * given) with the rows counted from the records of the reports it matches.
+ */
+async function rebuildWhere(tx: Queryable, where: (alias: string) => string, params: unknown[]): Promise<void> {
+  await tx.query(`DELETE FROM rollup_daily WHERE ${where('')}`, params);
+  await tx.query(`DELETE FROM rollup_source_daily WHERE ${where('')}`, params);
   const counters = ROLLUP_COUNTERS.join(', ');
   await tx.query(
     `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, ${counters})
      SELECT r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf, ${COUNTERS_FROM_RECORDS}
-     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
+     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${where('r.')}
      GROUP BY r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf`,
     params,
   );
@@ -206,16 +208,21 @@ export async function rebuildSliceIn(tx: Queryable, s: RollupSlice): Promise<voi
        ${counters})
      SELECT r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf,
        ${COUNTERS_FROM_RECORDS}
-     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${SLICE('r.')}
+     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${where('r.')}
      GROUP BY r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf`,
     params,
   );
 }
 
+/** Rebuilds one slice inside the caller's transaction, which holds lockRollups. */
+export async function rebuildSliceIn(tx: Queryable, s: RollupSlice): Promise<void> {
+  await rebuildWhere(tx, SLICE, [s.orgId, s.domain, s.day, s.reporter]);
+}
+
 /** Every slice that has reports or rollup rows (a full rebuild walks these). */
 export async function listRollupSlices(db: Queryable, orgId?: number): Promise<RollupSlice[]> {
   const r = await db.query<RollupSlice>(
-    `SELECT org_id AS "orgId", domain, to_char(day, 'YYYY-MM-DD') AS day, reporter AS "reporter" FROM (
+    `SELECT org_id AS "orgId", domain, to_char(day, 'YYYY-MM-DD') AS day, reporter FROM (
        SELECT org_id, domain, day, reporter FROM reports
        UNION SELECT org_id, domain, day, reporter FROM rollup_daily
        UNION SELECT org_id, domain, day, reporter FROM rollup_source_daily) s
@@ -233,27 +240,8 @@ export async function listRollupSlices(db: Queryable, orgId?: number): Promise<R
  */
 export async function rebuildReportersIn(tx: Queryable, orgId: number, reporters: readonly string[]): Promise<void> {
   if (reporters.length === 0) return;
-  const params = [orgId, reporters];
   const mine = (alias: string): string => `${alias}org_id = $1 AND ${alias}reporter = ANY($2::text[])`;
-  await tx.query(`DELETE FROM rollup_daily WHERE ${mine('')}`, params);
-  await tx.query(`DELETE FROM rollup_source_daily WHERE ${mine('')}`, params);
-  const counters = ROLLUP_COUNTERS.join(', ');
-  await tx.query(
-    `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, ${counters})
-     SELECT r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf, ${COUNTERS_FROM_RECORDS}
-     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${mine('r.')}
-     GROUP BY r.org_id, r.domain, r.day, r.reporter, c.disposition, c.dkim, c.spf`,
-    params,
-  );
-  await tx.query(
-    `INSERT INTO rollup_source_daily (org_id, domain, day, reporter, source_ip, disposition, dkim, spf,
-       ${counters})
-     SELECT r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf,
-       ${COUNTERS_FROM_RECORDS}
-     FROM reports r JOIN records c ON c.report_id = r.id WHERE ${mine('r.')}
-     GROUP BY r.org_id, r.domain, r.day, r.reporter, c.source_ip, c.disposition, c.dkim, c.spf`,
-    params,
-  );
+  await rebuildWhere(tx, mine, [orgId, reporters]);
   // Override reasons are per report: they follow their report's new name.
   await tx.query(
     `UPDATE report_reasons x SET reporter = r.reporter FROM reports r
