@@ -17,6 +17,7 @@ export async function createAuthService(
     secret: await loadJwtSecret(config),
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
     loginMaxFailures: config.security.loginMaxFailures,
     maxKeysPerUser: config.security.maxKeysPerUser,
     failures: redis

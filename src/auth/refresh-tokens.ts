@@ -1,5 +1,9 @@
 // Refresh tokens: opaque random strings, stored as SHA-256, rotated on every use. A token that was already
-// exchanged and is presented again means it was copied: its whole family (the login session) is revoked.
+// exchanged and is presented again means it was copied: its whole family (the login session) is revoked —
+// unless it comes back within a short grace period of its use. That is the browser, not a thief: a page that
+// navigated away while its refresh was in flight (the server rotated, the new cookie never arrived), or two
+// requests that refreshed at once. Within the grace period it gets a fresh token of the same family (the
+// "reuse interval" of Auth0, the "grace period" of Okta).
 import crypto from 'node:crypto';
 import type { Database, Queryable } from '../store/database.js';
 import type { Clock } from './clock.js';
@@ -15,6 +19,8 @@ export class RefreshTokens {
     private readonly db: Database,
     private readonly ttlSeconds: number,
     private readonly clock: Clock,
+    /** Seconds after its use during which a token may be presented again; 0: never. */
+    private readonly reuseGraceSeconds = 0,
   ) {}
 
   private async insert(tx: Queryable, userId: number, family: string, orgId: number | null): Promise<string> {
@@ -66,7 +72,13 @@ export class RefreshTokens {
       const row = r.rows[0];
       if (!row) return { ok: false, reason: 'unknown' };
       const now = this.clock.now();
+      const live = row.revoked_at === null && row.expires_at.getTime() > now.getTime();
       if (row.used_at !== null) {
+        if (live && now.getTime() - row.used_at.getTime() <= this.reuseGraceSeconds * 1000) {
+          // the same client again (see above): a sibling token of the same family
+          const sibling = await this.insert(tx, row.user_id, row.family, row.org_id);
+          return { ok: true, userId: row.user_id, token: sibling, family: row.family, orgId: row.org_id };
+        }
         // Theft detection: the token was already exchanged; whoever holds the newer one loses it too.
         await tx.query('UPDATE refresh_tokens SET revoked_at = $2 WHERE family = $1 AND revoked_at IS NULL', [
           row.family,

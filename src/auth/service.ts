@@ -78,6 +78,8 @@ export interface AuthOptions {
   secret: Uint8Array;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Seconds a used refresh token may come back without ending its session (refresh-tokens.ts); 0 unless set. */
+  refreshReuseGraceSeconds?: number;
   /** Attempts per (account, address) and 15 minutes; the other login budgets are multiples (login-limits.ts). */
   loginMaxFailures: number;
   /** API keys a user may hold at once (default 20). */
@@ -160,7 +162,12 @@ export class AuthService {
   ) {
     this.clock = options.clock ?? systemClock;
     this.access = new AccessTokens(options.secret, options.accessTokenTtlSeconds, this.clock);
-    this.refresh = new RefreshTokens(db, options.refreshTokenTtlSeconds, this.clock);
+    this.refresh = new RefreshTokens(
+      db,
+      options.refreshTokenTtlSeconds,
+      this.clock,
+      options.refreshReuseGraceSeconds ?? 0,
+    );
     this.keys = new ApiKeys(db, this.clock);
     this.failures = options.failures ?? new MemoryFailureCounter(this.clock);
     this.cost = options.bcryptCost ?? BCRYPT_COST;

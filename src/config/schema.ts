@@ -506,6 +506,16 @@ export const envSchema = z
     DMARC_REFRESH_TOKEN_TTL_SECONDS: variable(positiveInt().prefault(String(7 * 24 * 3600)), {
       description: 'lifetime of a refresh token, in seconds',
     }),
+    DMARC_REFRESH_REUSE_GRACE_SECONDS: variable(
+      text(
+        (t) => (/^\s*\d+\s*$/.test(t) && Number(t) <= 300 ? Number(t) : undefined),
+        'expected a whole number of seconds from 0 to 300',
+      ).prefault('30'),
+      {
+        description:
+          'seconds after its use during which a refresh token may be presented again (a page that navigated away mid-refresh) without ending the session; 0: never',
+      },
+    ),
     DMARC_ADMIN_EMAIL: variable(
       text((t) => (z.email().safeParse(t).success ? t : undefined), 'expected an e-mail address').optional(),
       {
@@ -978,6 +988,7 @@ function assemble(e: EnvValues) {
       jwtSecret: e.JWT_SECRET ?? null,
       accessTokenTtlSeconds: e.DMARC_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.DMARC_REFRESH_TOKEN_TTL_SECONDS,
+      refreshReuseGraceSeconds: e.DMARC_REFRESH_REUSE_GRACE_SECONDS,
       /** First admin, created on first start when there are no users. */
       adminEmail: e.DMARC_ADMIN_EMAIL ?? null,
       adminPassword: e.DMARC_ADMIN_PASSWORD ?? null,

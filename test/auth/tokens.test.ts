@@ -75,9 +75,29 @@ describe.each(availableEngines())('tokens on %s', (engine) => {
     expect(r3.cookies.find((c) => c.name === 'dmarc_refresh')?.value).toBe(r3.json<SessionBody>().refreshToken);
   });
 
-  it('re-use of an already rotated refresh token revokes its whole family', async () => {
+  it('a rotated token presented again within 30 s (a page that navigated away mid-refresh) keeps the session', async () => {
     const s1 = (await login('viewer@example.com')).json<SessionBody>();
     const s2 = (await refresh(s1.refreshToken)).json<SessionBody>();
+    x.clock.advance(29);
+    const again = await refresh(undefined, s1.refreshToken); // the old cookie: the new one never arrived
+    expect(again.statusCode).toBe(200);
+    const s3 = again.json<SessionBody>();
+    expect(s3.refreshToken).not.toBe(s2.refreshToken);
+    expect((await me(s3.accessToken)).statusCode).toBe(200);
+    // both successors live on in the same session, each once
+    expect((await refresh(s2.refreshToken)).statusCode).toBe(200);
+    expect((await refresh(s3.refreshToken)).statusCode).toBe(200);
+    const audit = await x.t.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM audit_log WHERE action = 'refresh_token_reuse' AND actor_id = $1`,
+      [s1.user.id],
+    );
+    expect(Number(audit.rows[0]!.n)).toBe(0);
+  });
+
+  it('re-use of an already rotated refresh token after the grace period revokes its whole family', async () => {
+    const s1 = (await login('viewer@example.com')).json<SessionBody>();
+    const s2 = (await refresh(s1.refreshToken)).json<SessionBody>();
+    x.clock.advance(31);
     const stolen = await refresh(s1.refreshToken);
     expect(stolen.statusCode).toBe(401);
     // the legitimate newer token of the same family is dead too

@@ -42,6 +42,8 @@ describe('configuration', () => {
     expect(parseByteSize('1g')).toBe(1024 ** 3);
     expect(parseByteSize('123')).toBe(123);
     expect(parseByteSize('12 parsecs')).toBeUndefined();
+    expect(loadConfig({}).auth.refreshReuseGraceSeconds).toBe(30);
+    expect(loadConfig({ DMARC_REFRESH_REUSE_GRACE_SECONDS: '0' }).auth.refreshReuseGraceSeconds).toBe(0);
     expect(loadConfig({ DMARC_MAX_INPUT_BYTES: '10MiB' }).limits.maxInputBytes).toBe(10 * 1024 * 1024);
   });
 
@@ -53,6 +55,9 @@ describe('configuration', () => {
     ['DMARC_MAX_ZIP_ENTRIES', '-3'],
     ['DMARC_MAX_COMPRESSION_RATIO', '1.5'],
     ['DMARC_LOG_LEVEL', 'loud'],
+    ['DMARC_REFRESH_REUSE_GRACE_SECONDS', '301'],
+    ['DMARC_REFRESH_REUSE_GRACE_SECONDS', '-1'],
+    ['DMARC_REFRESH_REUSE_GRACE_SECONDS', '5s'],
   ])('refuses %s=%s with a one-line error naming the variable', (name, value) => {
     let err: unknown;
     try {

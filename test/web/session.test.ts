@@ -181,6 +181,22 @@ describe('Session', () => {
     expect(h.session.authHeaders()).toEqual({ authorization: 'Bearer access-2' });
   });
 
+  it('a scheduled refresh that fires while a 401 refresh is in flight shares its request', async () => {
+    let release: (r: Response) => void = () => undefined;
+    const h = harness({
+      '/auth/refresh': [() => json(200, tokenBody(1)), () => new Promise<Response>((r) => (release = r))],
+    });
+    await h.session.start();
+    const a = h.session.onUnauthorized();
+    await h.tick(); // the timer fires meanwhile: no second request with the same refresh token
+    release(json(200, tokenBody(2)));
+    expect(await a).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.calls.filter((c) => c.url === '/auth/refresh')).toHaveLength(2);
+    expect(h.session.state.status).toBe('signed-in');
+    expect(h.session.authHeaders()).toEqual({ authorization: 'Bearer access-2' });
+  });
+
   it('ends the session (expired) when a refresh is refused', async () => {
     const h = harness({
       '/auth/refresh': [() => json(200, tokenBody(1)), () => json(401, { status: 401, detail: 'revoked' })],

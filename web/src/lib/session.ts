@@ -67,6 +67,8 @@ export interface SessionDeps {
   hint?: { get(): boolean; set(on: boolean): void };
 }
 
+type RefreshResult = 'ok' | 'refused' | 'no-auth' | 'network';
+
 const OPEN_USER: User = { id: 0, email: '', name: 'Open access (authentication not enabled)', role: 'admin' };
 
 function isTokenResponse(v: unknown): v is TokenResponse {
@@ -78,7 +80,7 @@ export class Session {
   private token: string | null = null;
   private expiresAt = 0;
   private timer: unknown = null;
-  private inflight: Promise<boolean> | null = null;
+  private inflight: Promise<RefreshResult> | null = null;
   private listeners = new Set<(s: SessionState) => void>();
   state: SessionState = { status: 'starting' };
 
@@ -109,7 +111,7 @@ export class Session {
       this.set({ status: 'signed-out' });
       return;
     }
-    const r = await this.callRefresh();
+    const r = await this.refreshOnce();
     if (r === 'ok') return;
     if (r === 'no-auth') {
       this.deps.hint?.set(true);
@@ -174,17 +176,23 @@ export class Session {
   }
 
   /** Single-flight refresh: true when a new access token was obtained. */
-  refresh(): Promise<boolean> {
-    this.inflight ??= this.callRefresh()
-      .then((r) => r === 'ok')
-      .finally(() => {
-        this.inflight = null;
-      });
+  async refresh(): Promise<boolean> {
+    return (await this.refreshOnce()) === 'ok';
+  }
+
+  /**
+   * Every refresh of this tab — at load, on a 401, on the timer — is this one request while it is in flight:
+   * two at once would present the same refresh token twice.
+   */
+  private refreshOnce(): Promise<RefreshResult> {
+    this.inflight ??= this.callRefresh().finally(() => {
+      this.inflight = null;
+    });
     return this.inflight;
   }
 
-  private async callRefresh(): Promise<'ok' | 'refused' | 'no-auth' | 'network'> {
-    const run = async (): Promise<'ok' | 'refused' | 'no-auth' | 'network'> => {
+  private async callRefresh(): Promise<RefreshResult> {
+    const run = async (): Promise<RefreshResult> => {
       let res: Response;
       try {
         res = await this.deps.fetch('/auth/refresh', {
@@ -226,7 +234,7 @@ export class Session {
   }
 
   private async scheduled(attempt: number): Promise<void> {
-    const r = await this.callRefresh();
+    const r = await this.refreshOnce();
     if (r === 'ok') return;
     if (r === 'network') {
       const left = this.expiresAt - this.deps.now();
