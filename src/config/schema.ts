@@ -598,6 +598,10 @@ export const envSchema = z
     DMARC_TASK_HISTORY_DAYS: variable(positiveInt(3650).prefault('14'), {
       description: 'days of task runs kept in the history (GET /api/tasks)',
     }),
+    DMARC_DNS_HISTORY_DAYS: variable(positiveInt(36500).prefault('90'), {
+      description:
+        'DNS checks that found nothing new are kept this many days; checks that recorded a change, and the first and latest of each domain, are kept as long as the domain',
+    }),
     DMARC_RETENTION_DAYS: variable(
       text((t) => {
         const w = t.trim().toLowerCase();
@@ -941,6 +945,8 @@ function assemble(e: EnvValues) {
       staleAfterMs: e.DMARC_SWEEP_STALE_AFTER,
       /** Task runs kept in the history (GET /api/tasks). */
       historyDays: e.DMARC_TASK_HISTORY_DAYS,
+      /** DNS checks without changes older than this are deleted by the retention task (see pruneDnsChecks). */
+      dnsHistoryDays: e.DMARC_DNS_HISTORY_DAYS,
       /** Reports older than this many days are deleted by the retention task; null keeps everything. */
       retentionDays: e.DMARC_RETENTION_DAYS,
       /**

@@ -1,6 +1,6 @@
 // dns_checks: the DNS checks of an organisation's policy domains (migration 010), and what a check reads of the
 // organisation's data: its domains, the DKIM selectors its reports show, the policy its reports show as published.
-// Every statement names the organisation.
+// Every statement names the organisation, except the retention sweep (platform-wide, per organisation and domain).
 import type { DnsChange, DnsCheck, DnsRecords, Finding } from '../model/dns-checks.js';
 import type { Queryable } from './database.js';
 
@@ -121,6 +121,30 @@ export async function dnsCheckHistory(
   }));
   const more = rows.rows.length > page.limit;
   return { items, total: Number(count.rows[0]?.n ?? 0), nextBeforeId: more ? items[items.length - 1]!.id : null };
+}
+
+/**
+ * Retention of the DNS history: a daily check that found what the one before found says nothing once it is old.
+ * Deletes the checks older than `days` that recorded no change, except the first and the latest of each domain
+ * (where its history starts, and what is published now), so that the history keeps every change with its date.
+ * In batches, to hold no long lock. Returns the number deleted.
+ */
+export async function pruneDnsChecks(db: Queryable, days: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - days * 86_400_000);
+  let deleted = 0;
+  for (;;) {
+    const r = await db.query(
+      `DELETE FROM dns_checks WHERE id IN (
+         SELECT c.id FROM dns_checks c
+         WHERE c.checked_at < $1 AND c.changes = '[]'::jsonb
+           AND EXISTS (SELECT 1 FROM dns_checks o WHERE o.org_id = c.org_id AND o.domain = c.domain AND o.id < c.id)
+           AND EXISTS (SELECT 1 FROM dns_checks o WHERE o.org_id = c.org_id AND o.domain = c.domain AND o.id > c.id)
+         ORDER BY c.id LIMIT 1000)`,
+      [cutoff],
+    );
+    deleted += r.rowCount;
+    if (r.rowCount < 1000) return deleted;
+  }
 }
 
 /** The policy domains of the organisation (registered when a report for one is stored). */

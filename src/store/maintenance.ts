@@ -1,6 +1,7 @@
 // Scheduled maintenance of the stored data: the retention sweep (platform-wide) and the stale-file query of the
 // pending sweep (platform-wide or one organisation's) (the rollup check/repair is in rollups.ts). Plain SQL, the same on PGlite and PostgreSQL.
 import type { Database, Queryable } from './database.js';
+import { pruneDnsChecks } from './dns-checks.js';
 import type { FileRef } from './files.js';
 import { pruneTaskRuns } from './task-runs.js';
 
@@ -34,6 +35,8 @@ export interface RetentionResult {
   files: number;
   refreshTokens: number;
   taskRuns: number;
+  /** DNS checks that recorded no change, past DMARC_DNS_HISTORY_DAYS. */
+  dnsChecks: number;
 }
 
 const BATCH = 500;
@@ -55,7 +58,7 @@ async function tableExists(db: Queryable, table: string): Promise<boolean> {
  */
 export async function applyRetention(
   db: Database,
-  opts: { retentionDays: number | null; historyDays: number; now?: Date },
+  opts: { retentionDays: number | null; historyDays: number; dnsHistoryDays?: number; now?: Date },
 ): Promise<RetentionResult> {
   const out: RetentionResult = {
     cutoff: null,
@@ -65,6 +68,7 @@ export async function applyRetention(
     files: 0,
     refreshTokens: 0,
     taskRuns: 0,
+    dnsChecks: 0,
   };
   const orgs = new Set<number>();
   if (opts.retentionDays !== null) {
@@ -106,6 +110,7 @@ export async function applyRetention(
     out.refreshTokens = (await db.query('DELETE FROM refresh_tokens WHERE expires_at < now()')).rowCount;
   }
   out.taskRuns = await pruneTaskRuns(db, opts.historyDays);
+  if (opts.dnsHistoryDays !== undefined) out.dnsChecks = await pruneDnsChecks(db, opts.dnsHistoryDays, opts.now);
   out.orgIds = [...orgs].sort((a, b) => a - b);
   return out;
 }

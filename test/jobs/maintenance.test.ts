@@ -151,4 +151,50 @@ describe.each(availableEngines())('maintenance on %s', (engine) => {
     expect(await count(t, 'refresh_tokens')).toBe(1);
     await queue.close();
   });
+
+  it('retention keeps every DNS check that recorded a change, and the first and latest of each domain', async () => {
+    const other = (
+      await t.db.query<{ id: number }>(`INSERT INTO organizations (slug, name) VALUES ('other', 'Other') RETURNING id`)
+    ).rows[0]!.id;
+    // [org, domain, age in days, changed]
+    const checks: [number, string, number, boolean][] = [
+      [DEFAULT_ORG_ID, 'a.example', 200, false], // first: kept
+      [DEFAULT_ORG_ID, 'a.example', 150, false], // old, unchanged: deleted
+      [DEFAULT_ORG_ID, 'a.example', 120, true], // a change: kept
+      [DEFAULT_ORG_ID, 'a.example', 100, false], // deleted
+      [DEFAULT_ORG_ID, 'a.example', 10, false], // recent: kept
+      [DEFAULT_ORG_ID, 'a.example', 1, false], // latest: kept
+      [DEFAULT_ORG_ID, 'b.example', 300, false], // first and latest: kept
+      [other, 'a.example', 200, false], // the other organisation's own first: kept
+      [other, 'a.example', 150, false], // deleted
+      [other, 'a.example', 140, false], // its latest: kept
+    ];
+    for (const [org, domain, age, changed] of checks) {
+      await t.db.query(
+        `INSERT INTO dns_checks (org_id, domain, checked_at, trigger, records, changes, digest)
+         VALUES ($1, $2, $3, 'scheduled', '{}'::jsonb, $4::jsonb, $5)`,
+        [org, domain, new Date(NOW.getTime() - age * DAY * 1000), changed ? '[{"kind":"x"}]' : '[]', 'a'.repeat(64)],
+      );
+    }
+    const r = await applyRetention(t.db, { retentionDays: null, historyDays: 14, dnsHistoryDays: 90, now: NOW });
+    expect(r.dnsChecks).toBe(3);
+    const left = await t.db.query<{ org: number; domain: string; age: number }>(
+      `SELECT org_id AS org, domain, round(extract(epoch FROM $1::timestamptz - checked_at) / 86400)::int AS age
+       FROM dns_checks ORDER BY org_id, domain, checked_at`,
+      [NOW],
+    );
+    expect(left.rows.map((x) => [x.org, x.domain, x.age])).toEqual([
+      [DEFAULT_ORG_ID, 'a.example', 200],
+      [DEFAULT_ORG_ID, 'a.example', 120],
+      [DEFAULT_ORG_ID, 'a.example', 10],
+      [DEFAULT_ORG_ID, 'a.example', 1],
+      [DEFAULT_ORG_ID, 'b.example', 300],
+      [other, 'a.example', 200],
+      [other, 'a.example', 140],
+    ]);
+    // a second run finds nothing more
+    expect(
+      (await applyRetention(t.db, { retentionDays: null, historyDays: 14, dnsHistoryDays: 90, now: NOW })).dnsChecks,
+    ).toBe(0);
+  });
 });

@@ -1,6 +1,6 @@
 // retention: deletes the reports (records, rollup rows, files) older than DMARC_RETENTION_DAYS, expired refresh
-// tokens and task history older than DMARC_TASK_HISTORY_DAYS; invalidates the caches of the organisations
-// whose reports went.
+// tokens, task history older than DMARC_TASK_HISTORY_DAYS and unchanged DNS checks older than
+// DMARC_DNS_HISTORY_DAYS; invalidates the caches of the organisations whose reports went.
 import { applyRetention } from '../../store/maintenance.js';
 import { defineTask } from './define.js';
 
@@ -8,12 +8,13 @@ export type RetentionPayload = Record<string, never>;
 
 export const retentionTask = defineTask<RetentionPayload>()({
   name: 'retention',
-  description: 'delete data older than the retention age, expired refresh tokens, old task history',
+  description: 'delete data older than the retention age, expired refresh tokens, old task history and DNS checks',
   defaultSchedule: '0 4 * * *',
   handler: async (ctx) => {
     const r = await applyRetention(ctx.db, {
       retentionDays: ctx.jobs.retentionDays,
       historyDays: ctx.jobs.historyDays,
+      dnsHistoryDays: ctx.jobs.dnsHistoryDays,
     });
     const { orgIds, ...counts } = r;
     if (r.reports > 0 || r.files > 0) {
