@@ -5,6 +5,7 @@
 // cron expression is refused with the server's reason, a good one listed and edited; a webhook channel (a local
 // HTTP server) is added, tested and named in the rule; a viewer changes nothing. Every page at 1,280 and 1,920 px,
 // screenshots in test-output/e2e/alerts-*.png. No console errors.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,15 +29,15 @@ const haveChromium = chromiumAvailable();
 /** A local HTTP server standing in for a webhook receiver: it answers 200 and keeps what it was sent. */
 async function recordingServer(): Promise<{
   url: string;
-  requests: { headers: http.IncomingHttpHeaders; body: string }[];
+  requests: { path: string; headers: http.IncomingHttpHeaders; body: string }[];
   close: () => Promise<void>;
 }> {
-  const requests: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const requests: { path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   const srv = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      requests.push({ headers: req.headers, body });
+      requests.push({ path: req.url ?? '/', headers: req.headers, body });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
@@ -248,6 +249,26 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
     await page.getByText('Test: delivered').waitFor();
     expect(hook.requests.length).toBe(1);
     expect(hook.requests[0]!.headers['x-dmarc-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    // edited: a new name and address; the signing secret, left empty, keeps its value
+    await page.getByRole('button', { name: 'Edit ops hook' }).click();
+    await page.getByRole('heading', { name: 'Edit “ops hook”' }).waitFor();
+    expect(await page.getByLabel('Signing secret').inputValue()).toBe('');
+    await page.getByLabel('Name').fill('ops hook 2');
+    await page.getByLabel('Webhook URL').fill(`${hook.url}/hook/TOKEN-456`);
+    await page.getByRole('button', { name: 'Save channel' }).click();
+    await page.getByRole('heading', { name: 'New channel' }).waitFor();
+    await page.locator('table.data td', { hasText: 'ops hook 2' }).waitFor();
+    expect(await page.getByText(/^Test:/).count()).toBe(0); // the old test's outcome went with the change
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.getByText('Test: delivered').waitFor();
+    const second = hook.requests[1]!;
+    expect(second.path).toBe('/hook/TOKEN-456');
+    const signed = crypto.createHmac('sha256', 's3cret-s3cret-s3cret').update(second.body).digest('hex');
+    expect(second.headers['x-dmarc-signature']).toBe(`sha256=${signed}`);
+    await page.getByRole('button', { name: 'Edit ops hook 2' }).click();
+    await page.getByLabel('Name').fill('ops hook');
+    await page.getByRole('button', { name: 'Save channel' }).click();
+    await page.locator('table.data td', { hasText: /^ops hook$/ }).waitFor();
     await shot('channels');
     await page.goto(`${server.url}/alerting/rules`);
     await page.getByRole('button', { name: 'Edit' }).click();

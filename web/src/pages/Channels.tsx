@@ -1,6 +1,7 @@
 // Notification channels (admins): where alerts are sent — e-mail, Slack, Discord, Microsoft Teams, a signed
-// webhook — with their settings shown masked as the API answers them, a test message on demand, enable/disable and
-// delete. A server without the channel routes (GET /api/alerts/channels answers 404) says so instead.
+// webhook — with their settings shown masked as the API answers them, a test message on demand, editing,
+// enable/disable and delete. Editing never shows a stored secret: a webhook address or signing secret left empty
+// keeps its value (the API's PATCH keeps config keys left out). A server without the channel routes (GET /api/alerts/channels answers 404) says so instead.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
@@ -42,7 +43,14 @@ interface Draft {
 }
 const EMPTY: Draft = { name: '', type: 'slack', url: '', secret: '', to: '' };
 
-export function channelBody(d: Draft): { body?: Record<string, unknown>; errors: Record<string, string> } {
+/**
+ * The request body of the form, or what is wrong with it. `editing`: a change of that channel — an empty webhook
+ * address or secret then keeps the stored one (left out of the body), and the type is the channel's.
+ */
+export function channelBody(
+  d: Draft,
+  editing?: boolean,
+): { body?: Record<string, unknown>; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   if (!d.name.trim()) errors.name = 'is required';
   let config: Record<string, unknown>;
@@ -56,14 +64,27 @@ export function channelBody(d: Draft): { body?: Record<string, unknown>; errors:
     }
     config = { to };
   } else {
-    if (!/^https?:\/\/\S+$/i.test(d.url.trim())) errors['config.url'] = 'must be an https:// (or http://) address';
-    config = { url: d.url.trim() };
-    if (d.type === 'webhook') {
+    config = {};
+    if (!(editing && d.url.trim() === '')) {
+      if (!/^https?:\/\/\S+$/i.test(d.url.trim())) errors['config.url'] = 'must be an https:// (or http://) address';
+      config.url = d.url.trim();
+    }
+    if (d.type === 'webhook' && !(editing && d.secret === '')) {
       if (d.secret.length < 16) errors['config.secret'] = 'must have at least 16 characters';
       config.secret = d.secret;
     }
   }
-  return Object.keys(errors).length ? { errors } : { body: { name: d.name.trim(), type: d.type, config }, errors };
+  if (Object.keys(errors).length) return { errors };
+  const body: Record<string, unknown> = editing
+    ? { name: d.name.trim(), config }
+    : { name: d.name.trim(), type: d.type, config };
+  return { body, errors };
+}
+
+/** The form filled with a channel's editable settings (secrets stay on the server: empty means unchanged). */
+export function draftOf(c: ChannelItem): Draft {
+  const to = Array.isArray(c.config.to) ? (c.config.to as unknown[]).map(String).join(', ') : '';
+  return { name: c.name, type: c.type as ChannelType, url: '', secret: '', to };
 }
 
 function FieldError({ id, message }: { id: string; message: string | undefined }): JSX.Element | null {
@@ -84,6 +105,7 @@ export function Channels(): JSX.Element {
   const admin = hasRole(user, 'admin');
   const list = useChannels(admin);
   const [draft, setDraft] = useState<Draft>(EMPTY);
+  const [editing, setEditing] = useState<ChannelItem | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [tests, setTests] = useState<Record<number, string>>({});
@@ -109,16 +131,30 @@ export function Channels(): JSX.Element {
       setMessage(describeError(err));
     }
   };
-  const create = async (e: Event): Promise<void> => {
+  const startEdit = (c: ChannelItem): void => {
+    setEditing(c);
+    setDraft(draftOf(c));
+    setErrors({});
+    setMessage(null);
+  };
+  const stopEdit = (): void => {
+    setEditing(null);
+    setDraft(EMPTY);
+    setErrors({});
+  };
+  const save = async (e: Event): Promise<void> => {
     e.preventDefault();
     setMessage(null);
-    const { body, errors: local } = channelBody(draft);
+    const { body, errors: local } = channelBody(draft, editing !== null);
     setErrors(local);
     if (!body) return;
     setBusy(true);
     try {
-      await api.post('/api/alerts/channels', body);
-      setDraft(EMPTY);
+      if (editing) await api.patch(`/api/alerts/channels/${editing.id}`, body);
+      else await api.post('/api/alerts/channels', body);
+      // a test outcome was about the settings before the change
+      if (editing) setTests(({ [editing.id]: _old, ...rest }) => rest);
+      stopEdit();
       list.reload();
     } catch (err) {
       const fields: Record<string, string> = {};
@@ -154,8 +190,8 @@ export function Channels(): JSX.Element {
       ) : (
         <>
           <section class="card detail" aria-labelledby="ch-form-h">
-            <h2 id="ch-form-h">New channel</h2>
-            <form class="grid-form" noValidate onSubmit={(e) => void create(e)}>
+            <h2 id="ch-form-h">{editing ? `Edit “${editing.name}”` : 'New channel'}</h2>
+            <form class="grid-form" noValidate onSubmit={(e) => void save(e)}>
               <label>
                 Name
                 <input
@@ -168,7 +204,11 @@ export function Channels(): JSX.Element {
               </label>
               <label>
                 Type
-                <select value={draft.type} onChange={(e) => set({ type: e.currentTarget.value as ChannelType })}>
+                <select
+                  value={draft.type}
+                  disabled={editing !== null}
+                  onChange={(e) => set({ type: e.currentTarget.value as ChannelType })}
+                >
                   {CHANNEL_TYPES.map((t) => (
                     <option key={t.value} value={t.value}>
                       {t.label}
@@ -193,7 +233,9 @@ export function Channels(): JSX.Element {
                   <input
                     type="url"
                     value={draft.url}
-                    placeholder="https://hooks.slack.com/services/…"
+                    placeholder={
+                      editing ? `unchanged: ${String(editing.config.url ?? '')}` : 'https://hooks.slack.com/services/…'
+                    }
                     onInput={(e) => set({ url: e.currentTarget.value })}
                     {...described('config.url')}
                   />
@@ -206,6 +248,7 @@ export function Channels(): JSX.Element {
                   <input
                     type="password"
                     autoComplete="off"
+                    placeholder={editing ? 'unchanged' : undefined}
                     value={draft.secret}
                     onInput={(e) => set({ secret: e.currentTarget.value })}
                     {...described('config.secret')}
@@ -213,9 +256,16 @@ export function Channels(): JSX.Element {
                   <FieldError id="err-config.secret" message={errors['config.secret']} />
                 </label>
               ) : null}
-              <button type="submit" disabled={busy}>
-                Add channel
-              </button>
+              <div class="row-actions">
+                <button type="submit" disabled={busy}>
+                  {editing ? 'Save channel' : 'Add channel'}
+                </button>
+                {editing ? (
+                  <button type="button" class="secondary" onClick={stopEdit}>
+                    Cancel
+                  </button>
+                ) : null}
+              </div>
             </form>
             <p class="hint">
               Webhook addresses and secrets are kept on the server and shown masked. A webhook's body is signed:
@@ -257,6 +307,14 @@ export function Channels(): JSX.Element {
                             <button
                               type="button"
                               class="secondary"
+                              aria-label={`Edit ${c.name}`}
+                              onClick={() => startEdit(c)}
+                            >
+                              Edit
+                            </button>
+                            <button
+                              type="button"
+                              class="secondary"
                               onClick={() =>
                                 void act(() => api.patch(`/api/alerts/channels/${c.id}`, { enabled: !c.enabled }))
                               }
@@ -268,6 +326,7 @@ export function Channels(): JSX.Element {
                               class="danger"
                               onClick={() => {
                                 if (window.confirm(`Delete the channel “${c.name}”? Rules stop naming it.`)) {
+                                  if (editing?.id === c.id) stopEdit();
                                   void act(() => api.delete(`/api/alerts/channels/${c.id}`));
                                 }
                               }}
