@@ -286,7 +286,7 @@ function toRecord(r: RecordRow): RecordItem {
  * The report (alias r) has a record with this override reason that also matches the filter's outcome and
  * source conditions: from the per-report reasons rollup, or from the records when a network is asked for.
  */
-function reasonCondition(f: ScopedFilter, reason: string, p: Params): string {
+export function reasonCondition(f: ScopedFilter, reason: string, p: Params): string {
   if (needsSourceRollup(f)) {
     const c = [`x.report_id = r.id`, `${p.add(reason)} = ANY(x.reason_types)`, ...recordConditions(f, p, 'x')];
     return `EXISTS (SELECT 1 FROM records x WHERE ${c.join(' AND ')})`;

@@ -203,6 +203,32 @@ describe.each(availableEngines())('CSV exports over the corpus on %s', (engine) 
     }
   });
 
+  it("reports.csv and records.csv take the reports list's override-reason filter", async () => {
+    const reasons = await api.db.query<{ reason: string }>(
+      `SELECT DISTINCT lower(t) AS reason FROM records, unnest(reason_types) AS t ORDER BY 1`,
+    );
+    expect(reasons.rows.length).toBeGreaterThan(0);
+    for (const { reason } of reasons.rows) {
+      const filters: Record<string, string>[] = [
+        { reason },
+        { reason: reason.toUpperCase(), dmarc: 'fail' },
+        { reason, domain },
+      ];
+      for (const f of filters) {
+        const list = await getJson<{ total: number }>(api, `/api/reports${qs({ ...f, limit: '1' })}`);
+        const reports = readCsv(await api.inject(`/api/export/reports.csv${qs(f)}`));
+        expect(reports.length, JSON.stringify(f)).toBe(list.total);
+        const records = await getJson<{ total: number }>(api, `/api/records${qs({ ...f, limit: '1' })}`);
+        const rows = readCsv(await api.inject(`/api/export/records.csv${qs(f)}`));
+        expect(rows.length, JSON.stringify(f)).toBe(records.total);
+        for (const x of rows)
+          expect(x.override_reasons!.toLowerCase().split('; '), JSON.stringify(f)).toContain(reason);
+      }
+    }
+    // the other exports have no such filter
+    expectProblem(await api.inject('/api/export/sources.csv?reason=forwarded'), 400);
+  });
+
   it('sources.csv and senders.csv: the items of the rollups, summing to the summary', async () => {
     interface Src {
       sourceIp: string | null;
@@ -288,6 +314,8 @@ describe.each(availableEngines())('CSV exports over the corpus on %s', (engine) 
       ['records', 'format=xml', 'format'],
       ['reports', 'limit=10', 'limit'],
       ['records', 'sender=%20', 'sender'],
+      ['records', 'reason=', 'reason'],
+      ['reports', 'reason=a*', 'reason'],
       ['alerts', 'state=sleeping', 'state'],
       ['alerts', 'severity=huge', 'severity'],
       ['alerts', 'domain=not%20a%20domain', 'domain'],

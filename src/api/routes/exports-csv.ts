@@ -6,11 +6,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { normaliseDomain } from '../../alerts/validation.js';
 import { CONTENT_TYPES, type ExportFormat } from '../../exports/csv/cells.js';
 import {
   ANALYTICS_EXPORTS,
+  REASON_EXPORTS,
   attachmentHeader,
   exportChunks,
   exportColumns,
@@ -39,6 +40,25 @@ const formatProperties = {
 };
 
 const ExportQuery = Type.Object({ ...filterProperties, ...formatProperties }, { additionalProperties: false });
+
+/** Reports and records also take the reports list's override-reason filter (GET /api/reports?reason=). */
+const ReasonExportQuery = Type.Object(
+  {
+    ...filterProperties,
+    reason: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[^*]+$',
+        description:
+          'Only records with this policy-override reason (reports: with such a record), e.g. forwarded; ' +
+          'case-insensitive',
+      }),
+    ),
+    ...formatProperties,
+  },
+  { additionalProperties: false },
+);
 
 const AlertsExportQuery = Type.Object(
   {
@@ -111,15 +131,16 @@ export const exportCsvRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
           ...base,
           summary: `Export ${name} as CSV or NDJSON, with the analytics filters`,
           description: `${DESCRIPTIONS[name]} Columns: docs/exports.md. Counts against DMARC_EXPORT_RATE_PER_MINUTE.`,
-          querystring: ExportQuery,
+          querystring: REASON_EXPORTS.includes(name) ? ReasonExportQuery : ExportQuery,
           produces: ['text/csv', 'application/x-ndjson'],
           response: exportResponse(name),
         },
       },
       async (req, reply) => {
-        const { format, bom, ...filters } = req.query;
+        const { format, bom, reason, ...filters } = req.query as Static<typeof ReasonExportQuery>;
         const f = scopedFilter(orgOf(req), filters);
-        return send(req, reply, { name, filter: f }, format === 'json' ? 'ndjson' : 'csv', bom === true, f);
+        const filter = { ...f, ...(reason?.trim() ? { reason: reason.trim().toLowerCase() } : {}) };
+        return send(req, reply, { name, filter }, format === 'json' ? 'ndjson' : 'csv', bom === true, f);
       },
     );
   }

@@ -17,16 +17,27 @@ export type AnalyticsExportName = (typeof ANALYTICS_EXPORTS)[number];
 export const EXPORT_NAMES = [...ANALYTICS_EXPORTS, 'alerts'] as const;
 export type ExportName = (typeof EXPORT_NAMES)[number];
 
-export const ANALYTICS_EXPORT_KINDS: Record<AnalyticsExportName, ExportKind<ScopedFilter, unknown>> = {
-  reports: reportsExport as ExportKind<ScopedFilter, unknown>,
-  records: recordsExport as ExportKind<ScopedFilter, unknown>,
-  sources: sourcesExport as ExportKind<ScopedFilter, unknown>,
-  senders: sendersExport as ExportKind<ScopedFilter, unknown>,
+/**
+ * The analytics filters, and for reports and records the reports list's own override-reason filter (as GET
+ * /api/reports?reason= and /api/records?reason=; the other exports ignore it).
+ */
+export interface ExportFilter extends ScopedFilter {
+  reason?: string;
+}
+
+export const ANALYTICS_EXPORT_KINDS: Record<AnalyticsExportName, ExportKind<ExportFilter, unknown>> = {
+  reports: reportsExport as ExportKind<ExportFilter, unknown>,
+  records: recordsExport as ExportKind<ExportFilter, unknown>,
+  sources: sourcesExport as ExportKind<ExportFilter, unknown>,
+  senders: sendersExport as ExportKind<ExportFilter, unknown>,
 };
+
+/** The exports that take the override-reason filter. */
+export const REASON_EXPORTS: readonly AnalyticsExportName[] = ['reports', 'records'];
 
 /** What to export: an analytics export with the analytics filters, or the alerts with the alerts list's. */
 export type ExportRequest =
-  { name: AnalyticsExportName; filter: ScopedFilter } | { name: 'alerts'; filter: AlertFilter };
+  { name: AnalyticsExportName; filter: ExportFilter } | { name: 'alerts'; filter: AlertFilter };
 
 /** The export's text chunks (see encodeExport). */
 export function exportChunks(db: Queryable, req: ExportRequest, opts: EncodeOptions): AsyncGenerator<string> {

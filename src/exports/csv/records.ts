@@ -103,10 +103,12 @@ interface RecordKey {
   i: number;
 }
 
-function fetchPage(db: Queryable, f: ScopedFilter) {
+function fetchPage(db: Queryable, f: ScopedFilter & { reason?: string }) {
   return async (after: RecordKey | undefined, limit: number): Promise<RecordRow[]> => {
     const p = new Params();
     const cond = [...reportConditions(reportLevel(f), p), ...recordConditions(f, p)];
+    // the records with that override reason (as GET /api/records?reason=)
+    if (f.reason !== undefined) cond.push(`${p.add(f.reason)} = ANY(c.reason_types)`);
     if (after) cond.push(`(c.report_id, c.idx) > (${p.add(after.r)}::int8, ${p.add(after.i)}::int4)`);
     const res = await db.query<RecordRow>(
       `SELECT ${COLUMNS_SQL} FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}
@@ -117,14 +119,27 @@ function fetchPage(db: Queryable, f: ScopedFilter) {
   };
 }
 
-export const recordsExport: ExportKind<ScopedFilter, RecordRow> = {
+export const recordsExport: ExportKind<ScopedFilter & { reason?: string }, RecordRow> = {
   name: 'records',
   columns: RECORD_COLUMNS,
-  pages: (db: Queryable, f: ScopedFilter, opts: PageOptions) =>
+  pages: (db: Queryable, f: ScopedFilter & { reason?: string }, opts: PageOptions) =>
     keysetPages(fetchPage(db, f), (row) => ({ r: row.report_id, i: row.idx }), opts),
   // the rollups count records per domain, day, reporter, outcome and source
   async count(db, f) {
     const p = new Params();
+    if (f.reason !== undefined) {
+      // no rollup counts records by override reason: count the matching rows
+      const cond = [
+        ...reportConditions(reportLevel(f), p),
+        ...recordConditions(f, p),
+        `${p.add(f.reason)} = ANY(c.reason_types)`,
+      ];
+      const n = await db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM records c JOIN reports r ON r.id = c.report_id ${where(cond)}`,
+        p.values,
+      );
+      return Number(n.rows[0]?.n ?? 0);
+    }
     const r = await db.query<{ n: number }>(
       `SELECT coalesce(sum(records), 0) AS n FROM ${rollupTable(f)} ${where(rollupConditions(f, p))}`,
       p.values,

@@ -3,6 +3,7 @@
 // keyset-paged on the report id.
 import { Params, reportConditions, where, type ScopedFilter } from '../../analytics/filters.js';
 import type { PolicyColumns } from '../../analytics/policy.js';
+import { reasonCondition } from '../../analytics/reports.js';
 import type { Queryable } from '../../store/database.js';
 import { joinList, type Column } from './cells.js';
 import { iso } from './records.js';
@@ -72,14 +73,21 @@ export const REPORT_COLUMNS: readonly Column<ReportRow>[] = [
   { name: 'received_at', type: 'text', get: (r) => iso(r.created_at) },
 ];
 
-export const reportsExport: ExportKind<ScopedFilter, ReportRow> = {
+/** The filter's conditions on the reports (alias r), with the reports list's override-reason filter. */
+function conditions(f: ScopedFilter & { reason?: string }, p: Params): string[] {
+  const cond = reportConditions(f, p);
+  if (f.reason !== undefined) cond.push(reasonCondition(f, f.reason, p));
+  return cond;
+}
+
+export const reportsExport: ExportKind<ScopedFilter & { reason?: string }, ReportRow> = {
   name: 'reports',
   columns: REPORT_COLUMNS,
   pages: (db, f, opts) =>
     keysetPages(
       async (after: number | undefined, limit) => {
         const p = new Params();
-        const cond = reportConditions(f, p);
+        const cond = conditions(f, p);
         if (after !== undefined) cond.push(`r.id > ${p.add(after)}::int8`);
         const res = await db.query<ReportRow>(
           `SELECT ${COLUMNS_SQL} FROM reports r ${where(cond)} ORDER BY r.id LIMIT ${p.add(limit)}`,
@@ -92,7 +100,7 @@ export const reportsExport: ExportKind<ScopedFilter, ReportRow> = {
     ),
   async count(db: Queryable, f) {
     const p = new Params();
-    const r = await db.query<{ n: number }>(`SELECT count(*) AS n FROM reports r ${where(reportConditions(f, p))}`, [
+    const r = await db.query<{ n: number }>(`SELECT count(*) AS n FROM reports r ${where(conditions(f, p))}`, [
       ...p.values,
     ]);
     return r.rows[0]?.n ?? 0;

@@ -3297,6 +3297,8 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded; case-insensitive */
+          reason?: string;
           /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
           format?: 'csv' | 'json';
           /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
@@ -3376,6 +3378,8 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded; case-insensitive */
+          reason?: string;
           /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
           format?: 'csv' | 'json';
           /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
@@ -9484,6 +9488,8 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded; case-insensitive */
+          reason?: string;
           /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
           format?: 'csv' | 'json';
           /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */
@@ -9566,6 +9572,8 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded; case-insensitive */
+          reason?: string;
           /** @description csv (RFC 4180, UTF-8, header row) or json: NDJSON, one object per line with the same columns */
           format?: 'csv' | 'json';
           /** @description CSV only: start with a UTF-8 byte order mark, for Excel (default false) */

@@ -57,9 +57,8 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
   return (
     <>
       <PageHeader title="Reports">
-        {/* the override-reason filter is the reports list's own: the exports take the analytics filters */}
         <ExportMenu
-          query={{ ...apiQuery(filters, span), disposition, source_ip: ip }}
+          query={{ ...apiQuery(filters, span), disposition, source_ip: ip, reason }}
           choices={[
             { kind: 'reports', label: 'Reports' },
             { kind: 'records', label: 'Their records' },
