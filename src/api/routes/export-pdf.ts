@@ -8,16 +8,11 @@ import { Type } from 'typebox';
 import { renderReport } from '../../exports/pdf/report.js';
 import { listOrgDomains } from '../../store/organizations.js';
 import type { AppDeps } from '../deps.js';
+import { attachmentDisposition } from '../download.js';
 import { scopedFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
 import { validationProblem } from '../problem.js';
 import { FilterQuery, problemResponses } from '../schemas/common.js';
-
-/** Content-Disposition with an ASCII file name (the renderer makes it ASCII) and its RFC 5987 twin. */
-export function attachment(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 export const exportPdfRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   // one per-user budget with the CSV exports (DMARC_EXPORT_RATE_PER_MINUTE)
@@ -62,7 +57,7 @@ export const exportPdfRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
       });
       return reply
         .type('application/pdf')
-        .header('content-disposition', attachment(pdf.fileName))
+        .header('content-disposition', attachmentDisposition(pdf.fileName))
         .header('cache-control', 'private, no-store')
         .send(pdf.pdf);
     },

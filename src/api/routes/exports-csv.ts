@@ -12,13 +12,13 @@ import { CONTENT_TYPES, type ExportFormat } from '../../exports/csv/cells.js';
 import {
   ANALYTICS_EXPORTS,
   REASON_EXPORTS,
-  attachmentHeader,
   exportChunks,
   exportColumns,
   exportFileName,
   type ExportRequest,
 } from '../../exports/csv/index.js';
 import type { AppDeps } from '../deps.js';
+import { attachmentDisposition } from '../download.js';
 import { exportRateLimit } from '../export-rate-limit.js';
 import { scopedFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
@@ -116,7 +116,7 @@ export const exportCsvRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     req.log.debug({ export: what.name, format, columns: exportColumns(what.name).length }, 'export started');
     return reply
       .header('content-type', CONTENT_TYPES[format])
-      .header('content-disposition', attachmentHeader(exportFileName(what.name, fileFilter, format)))
+      .header('content-disposition', attachmentDisposition(exportFileName(what.name, fileFilter, format)))
       .header('cache-control', 'no-store')
       .send(Readable.from(chunks, { objectMode: false }));
   }

@@ -89,8 +89,3 @@ export function exportFileName(
   else period = 'all-time';
   return `dmarc-${name}-${domain}-${period}.${EXTENSIONS[format]}`;
 }
-
-/** Content-Disposition for a download of that name (ASCII by construction; RFC 6266). */
-export function attachmentHeader(fileName: string): string {
-  return `attachment; filename="${fileName}"`;
-}
