@@ -145,6 +145,10 @@ describe.each(availableEngines())('advice API on %s', (engine) => {
       '/api/domains/example.com/advice?period=all&from=2026-01-01',
       '/api/domains/example.com/advice?period=sometimes',
       '/api/domains/example.com/advice?domain=example.org',
+      // what is no domain name (as on the DNS and sender rule routes)
+      '/api/domains/not_a%20domain/advice',
+      '/api/domains/localhost/advice',
+      '/api/domains/%3Cimg%3E.example/advice',
     ];
     for (const url of bad) expectProblem(await api.inject(url), 400);
     // a path parameter past the router's limit: a problem body too, not a crash

@@ -7,17 +7,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { adviceAnswer } from '../../analytics/advice/advice.js';
 import { ADVICE_CLASSES } from '../../analytics/advice/classify.js';
-import { orgHasDomain } from '../../store/sender-rules.js';
 import { answer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
 import { toAnalyticsFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
-import { HttpProblem } from '../problem.js';
+import { POLICY_DOMAIN_PARAM, policyDomainOf } from '../policy-domain.js';
 import { DateString, Nullable, filterProperties, problemResponses } from '../schemas/common.js';
 
-const DomainParams = Type.Object({
-  domain: Type.String({ minLength: 1, maxLength: 253, description: 'A policy domain of the organisation' }),
-});
+const DomainParams = Type.Object({ domain: Type.String(POLICY_DOMAIN_PARAM) });
 
 const AdviceQuery = Type.Object(
   { from: filterProperties.from, to: filterProperties.to, period: filterProperties.period },
@@ -164,10 +161,7 @@ export const adviceRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
     async (req, reply) => {
       const org = orgOf(req);
       const f = toAnalyticsFilter(req.query);
-      const domain = req.params.domain.trim().toLowerCase().replace(/\.$/, '');
-      if (!(await orgHasDomain(deps.db, org.id, domain))) {
-        throw new HttpProblem(404, 'domain_not_found', `no reports for ${domain} in this organisation`);
-      }
+      const domain = await policyDomainOf(deps.db, org.id, req.params.domain);
       return answer(reply, await compute({ orgId: org.id, domain, from: f.from, to: f.to, period: f.period }));
     },
   );

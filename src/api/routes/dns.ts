@@ -5,20 +5,16 @@
 // one check of a domain at a time — a second request while one runs gets the same answer).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { normaliseHostName } from '../../enrich/base-domain.js';
 import { runDnsCheck } from '../../enrich/dns/run-check.js';
 import { dnsCheckHistory, latestDnsCheck, type StoredDnsCheck } from '../../store/dns-checks.js';
-import { orgHasDomain } from '../../store/sender-rules.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
 import { orgOf } from '../plugins/auth.js';
-import { HttpProblem } from '../problem.js';
+import { POLICY_DOMAIN_PARAM, policyDomainOf } from '../policy-domain.js';
 import { paginationProperties, problemResponses } from '../schemas/common.js';
 import { DnsCheckT, DnsHistoryPage, LatestDnsAnswer } from '../schemas/dns.js';
 
-const DomainParams = Type.Object({
-  domain: Type.String({ minLength: 1, maxLength: 253, description: 'A policy domain of the organisation' }),
-});
+const DomainParams = Type.Object({ domain: Type.String(POLICY_DOMAIN_PARAM) });
 
 const HistoryQuery = Type.Object(
   {
@@ -51,19 +47,7 @@ export const dnsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
   /** Checks running now, by organisation and domain: a second request waits for the same one. */
   const running = new Map<string, Promise<StoredDnsCheck>>();
 
-  /** The domain of the path: 400 when it is no domain name, 404 when the organisation has no reports for it. */
-  async function domainOf(orgId: number, raw: string): Promise<string> {
-    const d = normaliseHostName(raw);
-    if (d === null || !d.includes('.')) {
-      throw new HttpProblem(400, 'validation_failed', `domain: '${raw.slice(0, 60)}' is not a domain name`, [
-        { field: 'domain', message: 'must be a domain name such as example.com' },
-      ]);
-    }
-    if (!(await orgHasDomain(deps.db, orgId, d))) {
-      throw new HttpProblem(404, 'domain_not_found', `no reports for ${d} in this organisation`);
-    }
-    return d;
-  }
+  const domainOf = (orgId: number, raw: string): Promise<string> => policyDomainOf(deps.db, orgId, raw);
 
   app.get(
     '/domains/:domain/dns',

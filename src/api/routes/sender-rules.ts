@@ -9,11 +9,12 @@ import { Type } from 'typebox';
 import type { AuthService } from '../../auth/service.js';
 import { describeRule, parseSenderRule } from '../../enrich/senders/rules.js';
 import { queueIdentification } from '../../jobs/tasks/identify-senders.js';
-import { deleteSenderRule, orgHasDomain, putSenderRule, senderRulesFor } from '../../store/sender-rules.js';
+import { deleteSenderRule, putSenderRule, senderRulesFor } from '../../store/sender-rules.js';
 import type { StoredSenderRule } from '../../store/sender-rules.js';
 import type { AppDeps } from '../deps.js';
 import { orgOf, principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
+import { policyDomainOf } from '../policy-domain.js';
 import { Nullable, problemResponses } from '../schemas/common.js';
 
 const ALL_DOMAINS = '*';
@@ -81,14 +82,10 @@ export const senderRuleRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; auth: 
 ) => {
   const base = { tags: ['senders'] };
 
-  /** The domain of the path: null for every domain; a domain the organisation has no reports for is a 404. */
+  /** The domain of the path: null for every domain; else as policyDomainOf (400 / 404). */
   async function domainOf(orgId: number, raw: string): Promise<string | null> {
     if (raw === ALL_DOMAINS) return null;
-    const d = raw.trim().toLowerCase().replace(/\.$/, '');
-    if (!(await orgHasDomain(deps.db, orgId, d))) {
-      throw new HttpProblem(404, 'domain_not_found', `no reports for ${d} in this organisation`);
-    }
-    return d;
+    return policyDomainOf(deps.db, orgId, raw);
   }
 
   /** After a change: the audit log, fresh answers, and the senders identified again. */
