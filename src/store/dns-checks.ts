@@ -147,12 +147,6 @@ export async function pruneDnsChecks(db: Queryable, days: number, now = new Date
   }
 }
 
-/** The policy domains of the organisation (registered when a report for one is stored). */
-export async function orgDomainNames(db: Queryable, orgId: number): Promise<string[]> {
-  const r = await db.query<{ name: string }>('SELECT name FROM domains WHERE org_id = $1 ORDER BY name', [orgId]);
-  return r.rows.map((x) => x.name);
-}
-
 /**
  * The DKIM selectors the domain's reports of its latest `days` report days show for it or its subdomains, busiest
  * first (the latest report day, not today: a domain whose reports paused keeps its selectors).

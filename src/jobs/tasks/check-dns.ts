@@ -5,8 +5,7 @@
 // is a finding of the check, never a failed run.
 import { runDnsCheck } from '../../enrich/dns/run-check.js';
 import type { DnsCheckSettings } from '../../enrich/dns/resolver.js';
-import { orgDomainNames } from '../../store/dns-checks.js';
-import { listOrgs } from '../../store/organizations.js';
+import { listOrgDomains, listOrgs } from '../../store/organizations.js';
 import { queueAlertCheck } from './check-alerts.js';
 import { PermanentTaskError, defineTask, enqueueTask } from './define.js';
 
@@ -41,7 +40,7 @@ export const checkDnsTask = defineTask<CheckDnsPayload>()({
       throw new PermanentTaskError(`check-dns: invalid payload ${JSON.stringify(payload).slice(0, 200)}`);
     }
     const settings = ctx.dns ?? DEFAULT_DNS_CHECK_SETTINGS;
-    const domains = await orgDomainNames(ctx.db, orgId);
+    const domains = (await listOrgDomains(ctx.db, orgId)).map((d) => d.name);
     let changed = 0;
     let errors = 0;
     let next = 0;
