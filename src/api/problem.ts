@@ -84,6 +84,21 @@ function messageOf(e: AjvError): string {
   return e.message ?? 'is invalid';
 }
 
+/**
+ * ioredis's errors for a command that could not reach the server: no offline queue while disconnected, retries
+ * spent, or the connection closed under the command (a reply error from a live server is not one of them).
+ */
+export function isRedisUnreachable(err: unknown): boolean {
+  const unreachable = (e: unknown): boolean =>
+    e instanceof Error &&
+    (e.name === 'MaxRetriesPerRequestError' ||
+      /^Stream isn't writeable and enableOfflineQueue options is false$|^Reached the max retries per request limit|^Connection is closed\.$/.test(
+        e.message,
+      ));
+  // one level of cause: an error that wraps the Redis one
+  return unreachable(err) || (err instanceof Error && unreachable(err.cause));
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, problemBody(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
@@ -118,6 +133,13 @@ export function registerProblemHandlers(app: FastifyInstance): void {
           'the answer took too long to compute (DMARC_API_STATEMENT_TIMEOUT); try again shortly or narrow the filters',
         ),
       );
+    }
+    // Redis went away while the process runs (commands fail at once, never queue: src/runtime/redis.ts): the
+    // request could not be answered now, which is a 503 to retry, not a server defect.
+    if (isRedisUnreachable(err)) {
+      req.log.warn({ err: err.message }, 'request failed: Redis does not answer');
+      reply.header('retry-after', '5');
+      return sendProblem(reply, problemBody(503, 'redis_unavailable', 'Redis does not answer; try again shortly'));
     }
     // The framework's own errors (body parsing, multipart limits): not AppErrors, mapped by status.
     const status = err.statusCode ?? 500;

@@ -43,11 +43,12 @@ export class ApiKeys {
     orgId: number,
     name: string,
     expiresAt: Date | null,
+    q: Queryable = this.db,
   ): Promise<{ key: string; record: ApiKey }> {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     const prefix = Array.from(crypto.randomBytes(8), (b) => alphabet[b % alphabet.length]).join('');
     const key = `dmarc_${prefix}_${crypto.randomBytes(32).toString('base64url')}`;
-    const r = await this.db.query<ApiKey>(
+    const r = await q.query<ApiKey>(
       `INSERT INTO api_keys (user_id, org_id, name, prefix, key_hash, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
       [userId, orgId, name, prefix, sha256(key), this.clock.now(), expiresAt],
@@ -55,9 +56,17 @@ export class ApiKeys {
     return { key, record: r.rows[0]! };
   }
 
+  /**
+   * Within a transaction: holds the user's row until it ends, so that key creations of one user take turns
+   * (each counts the keys the previous one made; parallel requests would all count the same and all insert).
+   */
+  async lockOwner(tx: Queryable, userId: number): Promise<void> {
+    await tx.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [userId]);
+  }
+
   /** Keys of the user that still work (not revoked, not expired), in every organisation. */
-  async countLive(userId: number): Promise<number> {
-    const r = await this.db.query<{ n: number }>(
+  async countLive(userId: number, q: Queryable = this.db): Promise<number> {
+    const r = await q.query<{ n: number }>(
       `SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL
          AND (expires_at IS NULL OR expires_at > $2)`,
       [userId, this.clock.now()],

@@ -521,13 +521,16 @@ export class AuthService {
     expiresAt: Date | null,
   ): Promise<{ key: string; record: ApiKey }> {
     const max = this.options.maxKeysPerUser ?? 20;
-    if ((await this.keys.countLive(userId)) >= max) {
-      throw new AppError(
-        'too_many_keys',
-        `you hold ${max} API keys already (DMARC_MAX_KEYS_PER_USER): revoke one you no longer use first`,
-      );
-    }
-    return this.keys.create(userId, orgId, name, expiresAt);
+    return this.db.transaction(async (tx) => {
+      await this.keys.lockOwner(tx, userId);
+      if ((await this.keys.countLive(userId, tx)) >= max) {
+        throw new AppError(
+          'too_many_keys',
+          `you hold ${max} API keys already (DMARC_MAX_KEYS_PER_USER): revoke one you no longer use first`,
+        );
+      }
+      return this.keys.create(userId, orgId, name, expiresAt, tx);
+    });
   }
 
   /** The owner of a live key with this visible prefix (rate limits count per user, whatever the key). */

@@ -113,6 +113,25 @@ describe.each(combos)('hardening on %s with %s limits', (engine, store) => {
     await expect(x.auth.createApiKey(user, 1, 'now it fits', null)).resolves.toBeDefined();
   });
 
+  it('parallel key creations of one user stop at DMARC_MAX_KEYS_PER_USER (each counts the keys made before it)', async () => {
+    const { user: u } = await x.auth.createUser({
+      email: 'parallel-keys@example.com',
+      name: 'parallel keys',
+      password: TEST_PASSWORD,
+      member: { orgId: 1, role: 'viewer' },
+    });
+    const headers = { ...bearer(await x.auth.access.sign(u.id)), 'content-type': 'application/json' };
+    // 30 requests at once (under the user's 40 a minute): on PostgreSQL each has its own connection
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        x.app.inject({ method: 'POST', url: '/api/keys', headers, payload: JSON.stringify({ name: `p${i}` }) }),
+      ),
+    );
+    const statuses = answers.map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([...Array<number>(20).fill(201), ...Array<number>(10).fill(409)]);
+    expect(await x.auth.keys.countLive(u.id)).toBe(20);
+  });
+
   it('rate-limits anonymous requests per IP, failed authentications included', async () => {
     let status = 0;
     for (let i = 0; i < 45 && status !== 429; i++) {

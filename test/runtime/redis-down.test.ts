@@ -1,7 +1,8 @@
 // Redis down, with the real `dmarc` processes. At start (REDIS_URL on a port nobody listens on): serve, api,
 // worker and scheduler end at once with one line naming Redis (no password) and the catalogue's exit status,
 // before the database is opened. While running (a redis-server of the test's own, killed): /health stays 200,
-// /ready answers 503 naming Redis, no log line claims another scheduler, and SIGTERM ends the process by itself.
+// /ready answers 503 naming Redis, routes that need Redis answer 503 redis_unavailable (not 500), no log line
+// claims another scheduler, and SIGTERM ends the process by itself.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +17,8 @@ import { servicesRequired } from '../support/services.js';
 
 const SECRET = `pw-${crypto.randomBytes(6).toString('hex')}`;
 const JWT_SECRET = crypto.randomBytes(48).toString('base64url');
+const ADMIN_EMAIL = 'admin@example.com';
+const ADMIN_PASSWORD = `Adm1n-${crypto.randomBytes(9).toString('base64url')}`;
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'dmarc-redis-down-'));
@@ -82,6 +85,8 @@ describe.runIf(haveRedisServer)('Redis going away while dmarc serve runs (embedd
       DATABASE_URL: '',
       DMARC_DATA_DIR: dataDir,
       DMARC_QUEUE_PREFIX: 'redisdown',
+      DMARC_ADMIN_EMAIL: ADMIN_EMAIL,
+      DMARC_ADMIN_PASSWORD: ADMIN_PASSWORD,
       HOST: '127.0.0.1',
       PORT: String(port),
     });
@@ -97,6 +102,16 @@ describe.runIf(haveRedisServer)('Redis going away while dmarc serve runs (embedd
   it('/health stays 200, /ready answers 503 naming Redis, SIGTERM ends the process by itself', async () => {
     const before = await get(`${base}/ready`);
     expect(before).toMatchObject({ status: 200, body: { status: 'ready', database: 'pglite', redis: 'ok' } });
+    const login = () =>
+      fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+        signal: AbortSignal.timeout(5000),
+      });
+    const session = await login();
+    expect(session.status).toBe(200);
+    const { accessToken } = (await session.json()) as { accessToken: string };
 
     await redis.kill();
     // every answer comes (within get's 5 s): none hangs waiting for Redis
@@ -107,6 +122,25 @@ describe.runIf(haveRedisServer)('Redis going away while dmarc serve runs (embedd
     expect(ready.body).toMatchObject({ status: 503, code: 'redis_unavailable', title: 'Redis unavailable' });
     expect(String(ready.body.detail)).toMatch(/^Redis does not answer/);
     for (let i = 0; i < 3; i++) expect(await get(`${base}/health`)).toEqual({ status: 200, body: { status: 'ok' } });
+
+    // what needs Redis (the shared analytics cache, the login failure counters) answers 503 to retry, not 500;
+    // what does not (lists read from the database) still answers
+    const summary = await fetch(`${base}/api/rollup/summary`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(summary.status).toBe(503);
+    expect(summary.headers.get('retry-after')).toBe('5');
+    expect(await summary.json()).toMatchObject({ status: 503, code: 'redis_unavailable' });
+    const refused = await login();
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ code: 'redis_unavailable' });
+    const files = await fetch(`${base}/api/files`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(files.status).toBe(200);
+    expect(child.output()).not.toMatch(/"level":50/);
 
     // ends by itself (code 0), long before stop()'s SIGKILL
     expect(await child.stop(60_000)).toBe(0);
