@@ -1,7 +1,7 @@
 // The daily series a forecast is fitted on, from the rollups: one domain of one organisation, messages and DMARC
 // passes per day over the last HISTORY_DAYS days that end with the domain's last day of data. Days without
 // reports inside that span are zeros (no mail reported); reports without a readable period have no day and are
-// left out, as on the timeline.
+// left out, as on the timeline. Sums as float8: exact below 2^53 messages, and cheaper than numeric sums.
 import type { Queryable } from '../../store/database.js';
 import { passesDmarc } from '../../store/dmarc-sql.js';
 
@@ -18,6 +18,7 @@ export interface DailySeries {
 }
 
 interface Row {
+  /** YYYY-MM-DD (dates are read as text: type-parsers.ts). */
   day: string;
   messages: number;
   dmarc_pass: number;
@@ -32,8 +33,8 @@ export function addDays(day: string, n: number): string {
 export async function dailySeries(db: Queryable, orgId: number, domain: string): Promise<DailySeries> {
   const r = await db.query<Row>(
     `WITH last AS (SELECT max(day) AS day FROM rollup_daily WHERE org_id = $1 AND domain = $2)
-     SELECT to_char(d.day, 'YYYY-MM-DD') AS day, sum(d.messages) AS messages,
-       coalesce(sum(d.messages) FILTER (WHERE ${passesDmarc('d')}), 0) AS dmarc_pass
+     SELECT d.day, sum(d.messages::float8) AS messages,
+       coalesce(sum(d.messages::float8) FILTER (WHERE ${passesDmarc('d')}), 0) AS dmarc_pass
      FROM rollup_daily d, last
      WHERE d.org_id = $1 AND d.domain = $2 AND d.day > last.day - $3::int
      GROUP BY d.day ORDER BY d.day`,
