@@ -1,5 +1,6 @@
 // `npm run bench:forecast`: forecasts for 100 domains (messages and DMARC failure share, 7 days ahead), on an
-// in-memory PGlite migrated as `dmarc serve` migrates it, holding 26 weeks of daily rollups per domain (a weekly
+// in-memory PGlite and, when a server answers (BENCH_POSTGRES_URL), on PostgreSQL in a database of its own
+// (dmarc_bench_forecast, made afresh), both migrated as `dmarc serve` migrates them, holding 26 weeks of daily rollups per domain (a weekly
 // pattern, a trend and noise, generated here). Prints, per run, the time of the model alone (fit + forecast +
 // backtest) and of the whole uncached answer (rollup query + model), for all 100 domains one after the other;
 // never asserts on them.
@@ -9,9 +10,11 @@ import { forecastDomain, type ForecastMetric } from '../src/analytics/forecast/d
 import { forecastSeries } from '../src/analytics/forecast/forecast.js';
 import { MESSAGES_BOUNDS, SHARE_BOUNDS } from '../src/analytics/forecast/intervals.js';
 import { dailySeries, failureShares, type DailySeries } from '../src/analytics/forecast/series.js';
+import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { PGliteDatabase } from '../src/store/pglite.js';
-import { DEFAULT_ORG_ID, arg } from './dataset.js';
+import { PostgresDatabase } from '../src/store/postgres.js';
+import { DEFAULT_ORG_ID, adminQuery, arg, benchDbUrl, postgresAvailable } from './dataset.js';
 
 const DOMAINS = Number(arg('domains', '100'));
 const DAYS = Number(arg('days', '182'));
@@ -22,9 +25,8 @@ const ms = (t0: number) => performance.now() - t0;
 const fmt = (v: number) => `${v.toFixed(0)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function main(): Promise<void> {
-  const db = await PGliteDatabase.open(undefined);
-  try {
+async function bench(engine: string, db: Database): Promise<void> {
+  {
     await migrate(db);
     // per domain and day: one passing and one failing rollup row; weekdays busy, weekends quiet, each domain its
     // own size, trend and failure share; a deterministic pseudo-noise from the day and domain numbers
@@ -46,11 +48,12 @@ async function main(): Promise<void> {
        FROM g, (VALUES ('pass', 'pass'), ('fail', 'fail')) v(dkim, spf)`,
       [DEFAULT_ORG_ID, DOMAINS, DAYS],
     );
+    await db.query('ANALYZE rollup_daily');
     const domains = Array.from({ length: DOMAINS }, (_, i) => `bench${i + 1}.example`);
     const series = new Map<string, DailySeries>();
     for (const d of domains) series.set(d, await dailySeries(db, DEFAULT_ORG_ID, d));
     console.log(
-      `${DOMAINS} domains × ${series.get(domains[0]!)!.days.length} days of rollups (PGlite in memory), ` +
+      `${engine}: ${DOMAINS} domains × ${series.get(domains[0]!)!.days.length} days of rollups, ` +
         `${METRICS.length} metrics, 7 days ahead; ${RUNS} runs`,
     );
     const model: number[] = [];
@@ -80,11 +83,31 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `median: model only ${fmt(median(model))}, query + model ${fmt(median(whole))} for ${DOMAINS} domains × ` +
+      `${engine} median: model only ${fmt(median(model))}, query + model ${fmt(median(whole))} for ${DOMAINS} domains × ` +
         `${METRICS.length} metrics; methods ${JSON.stringify(Object.fromEntries(methods))}`,
     );
+  }
+}
+
+async function main(): Promise<void> {
+  const lite = await PGliteDatabase.open(undefined);
+  try {
+    await bench('PGlite (in memory)', lite);
   } finally {
-    await db.close();
+    await lite.close();
+  }
+  if (!(await postgresAvailable())) {
+    console.log('PostgreSQL: no server at BENCH_POSTGRES_URL, skipped');
+    return;
+  }
+  process.env.BENCH_DB_NAME = 'dmarc_bench_forecast';
+  await adminQuery('DROP DATABASE IF EXISTS dmarc_bench_forecast');
+  await adminQuery('CREATE DATABASE dmarc_bench_forecast');
+  const pgdb = await PostgresDatabase.open(benchDbUrl());
+  try {
+    await bench('PostgreSQL', pgdb);
+  } finally {
+    await pgdb.close();
   }
 }
 

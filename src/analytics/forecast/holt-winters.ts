@@ -51,11 +51,17 @@ function initialStates(y: ArrayLike<number>, m: number): { level: number; trend:
   return { level, trend, seasonal };
 }
 
+type States = ReturnType<typeof initialStates>;
+
 /** Runs the recursions over the series; the squared errors of the first season (the initialisation's) are left out. */
-export function runHoltWinters(y: ArrayLike<number>, m: number, p: HoltWintersParams): Omit<HoltWintersFit, 'sigma2'> {
-  const init = initialStates(y, m);
+export function runHoltWinters(
+  y: ArrayLike<number>,
+  m: number,
+  p: HoltWintersParams,
+  init: States = initialStates(y, m),
+): Omit<HoltWintersFit, 'sigma2'> {
   let { level, trend } = init;
-  const seasonal = init.seasonal;
+  const seasonal = Float64Array.from(init.seasonal);
   let sse = 0;
   for (let t = 0; t < y.length; t++) {
     const slot = t % m;
@@ -78,8 +84,11 @@ const paramsOf = (x: readonly number[]): HoltWintersParams => ({
 /** The fitted model; the series needs at least two full seasons (2m observations). */
 export function fitHoltWinters(y: ArrayLike<number>, m: number): HoltWintersFit {
   if (y.length < 2 * m) throw new RangeError(`Holt–Winters needs at least ${2 * m} observations, got ${y.length}`);
-  const best = minimiseOnUnitCube((x) => runHoltWinters(y, m, paramsOf(x)).sse, 3);
-  const run = runHoltWinters(y, m, paramsOf(best.x));
+  // one typed copy and one initialisation for the few hundred runs of the search
+  const series = Float64Array.from(y);
+  const init = initialStates(series, m);
+  const best = minimiseOnUnitCube((x) => runHoltWinters(series, m, paramsOf(x), init).sse, 3);
+  const run = runHoltWinters(series, m, paramsOf(best.x), init);
   // residual variance with the three smoothing weights as spent degrees of freedom
   const dof = Math.max(1, y.length - m - 3);
   return { ...run, sigma2: run.sse / dof };

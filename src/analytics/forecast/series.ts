@@ -32,11 +32,12 @@ export function addDays(day: string, n: number): string {
 
 export async function dailySeries(db: Queryable, orgId: number, domain: string): Promise<DailySeries> {
   const r = await db.query<Row>(
-    `WITH last AS (SELECT max(day) AS day FROM rollup_daily WHERE org_id = $1 AND domain = $2)
-     SELECT d.day, sum(d.messages::float8) AS messages,
+    // the last day as a scalar subquery: computed once (an init plan), never once per row of a join
+    `SELECT d.day, sum(d.messages::float8) AS messages,
        coalesce(sum(d.messages::float8) FILTER (WHERE ${passesDmarc('d')}), 0) AS dmarc_pass
-     FROM rollup_daily d, last
-     WHERE d.org_id = $1 AND d.domain = $2 AND d.day > last.day - $3::int
+     FROM rollup_daily d
+     WHERE d.org_id = $1 AND d.domain = $2
+       AND d.day > (SELECT max(day) FROM rollup_daily WHERE org_id = $1 AND domain = $2) - $3::int
      GROUP BY d.day ORDER BY d.day`,
     [orgId, domain, HISTORY_DAYS],
   );
