@@ -54,6 +54,8 @@ export function forecastOption(
       name,
       type: 'line',
       stack: name,
+      color: COLORS.pass,
+      itemStyle: { opacity },
       data: [...pad, ...f.points.map((p) => round(p[hi] - p[lo]))],
       lineStyle: { opacity: 0 },
       areaStyle: { color: COLORS.pass, opacity },
@@ -75,7 +77,11 @@ export function forecastOption(
         : `No forecast of the daily ${label}.`,
     ),
     grid: { ...TIME_GRID, top: 36 },
-    legend: { top: 0, textStyle: FONT, data: ['Reported', 'Forecast', '80 % interval', '95 % interval'] },
+    legend: {
+      top: 0,
+      textStyle: FONT,
+      data: ['Reported', 'Forecast', { name: '80 % interval', icon: 'rect' }, { name: '95 % interval', icon: 'rect' }],
+    },
     tooltip: {
       trigger: 'axis',
       confine: true,

@@ -6,18 +6,12 @@ import { useMemo } from 'preact/hooks';
 import { Chart, renderTooltip, type ChartTable } from '../charts/Chart';
 import { forecastOption, formatMetric, type ForecastMetric } from '../charts/forecast';
 import { useApp, useLoad } from '../context';
-import { formatDate, formatNumber } from '../lib/format';
+import { formatDate } from '../lib/format';
 import type { Forecast, Timeline } from '../lib/types';
 import { ErrorBox } from './ui';
 
 /** Reported days shown before the forecast. */
 const HISTORY_SHOWN = 28;
-
-const METHOD: Record<Forecast['method'], string> = {
-  holt_winters: 'Holt–Winters',
-  seasonal_naive: 'seasonal naive',
-  none: 'none',
-};
 
 function minusDays(day: string, n: number): string {
   const d = new Date(`${day}T00:00:00Z`);
@@ -87,8 +81,8 @@ function ForecastChart({ domain, metric }: { domain: string; metric: ForecastMet
     >
       {f && f.points.length > 0 ? (
         <p class="chart-foot" data-method={f.method}>
-          Method: {METHOD[f.method]}
-          {f.history ? `, fitted on ${formatNumber(f.history.days)} days to ${formatDate(f.history.to)}` : ''}. {note}
+          {note}
+          {f.history ? ` Reported data to ${formatDate(f.history.to)}.` : ''}
         </p>
       ) : null}
     </Chart>
