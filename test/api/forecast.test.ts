@@ -68,6 +68,20 @@ describe.each(availableEngines())('forecast API on %s', (engine) => {
         () => 50,
         () => 0,
       ),
+      // reports for days 0..9 and 15..20: the five days between are days without mail
+      ...dailyReports(
+        'gappy.example',
+        10,
+        () => 100,
+        () => 10,
+      ),
+      ...dailyReports(
+        'gappy.example',
+        6,
+        () => 100,
+        () => 30,
+        15,
+      ),
     ]);
     await api.queue.drain();
     const user = async (email: string, orgId: number, role: 'viewer' | 'admin') => {
@@ -164,6 +178,17 @@ describe.each(availableEngines())('forecast API on %s', (engine) => {
     const tiny = (await api.inject('/api/analytics/forecast?domain=tiny.example')).json<ForecastBody>();
     expect(tiny).toMatchObject({ method: 'none', points: [], backtestMae: null, naiveMae: null });
     expect(tiny.note).toContain('Only 5 days');
+  });
+
+  it('fills days without reports with 0 messages; their failure share carries the last known', async () => {
+    const m = (await api.inject('/api/analytics/forecast?domain=gappy.example')).json<ForecastBody>();
+    expect(m.history).toEqual({ from: '2026-01-01', to: '2026-01-21', days: 21 });
+    expect(m.method).toBe('holt_winters');
+    const share = await api.inject('/api/analytics/forecast?domain=gappy.example&metric=failure_rate');
+    const f = share.json<ForecastBody>();
+    expect(f.history!.days).toBe(21);
+    // the share was 0.1, then 0.3 for the last week: never the 0 the empty days would give
+    for (const p of f.points) expect(p.value).toBeGreaterThan(0.1);
   });
 
   it('bad input is a 400 problem; a domain without reports here is a 404', async () => {
