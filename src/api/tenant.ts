@@ -22,6 +22,7 @@ import { dnsRoutes } from './routes/dns.js';
 import { exportPdfRoutes } from './routes/export-pdf.js';
 import { exportCsvRoutes } from './routes/exports-csv.js';
 import { fileRoutes } from './routes/files.js';
+import { forecastRoutes } from './routes/forecast.js';
 import { geolocationRoutes } from './routes/geolocation.js';
 import { keyRoutes } from './routes/keys.js';
 import { organizationRoutes } from './routes/organizations.js';
@@ -70,6 +71,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
     await limited.register(statsRoutes, { deps: o.deps, answers: o.answers });
     await limited.register(geolocationRoutes, { deps: o.deps, answers: o.answers });
     await limited.register(adviceRoutes, { deps: o.deps });
+    await limited.register(forecastRoutes, { deps: o.deps });
     await limited.register(exportPdfRoutes, { deps: o.deps });
   });
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });

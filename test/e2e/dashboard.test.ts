@@ -272,7 +272,18 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     // Every chart's figures as a table, whose links drill down like a click on the chart (keyboard users).
     await page.goto(`${server.url}/?from=${FROM}&to=${TO}`);
     await overviewReady();
-    expect(await page.locator('[data-chart] details.chart-table').count()).toBe(9);
+    expect(await page.locator('[data-chart]:not([data-chart^="forecast-"]) details.chart-table').count()).toBe(9);
+    // the busiest domain's two forecasts: each its figures as a table, or in words why there is none
+    for (const metric of ['messages', 'failure_rate']) {
+      const c = page.locator(`[data-chart="forecast-${metric}"]`);
+      const tables = await c.locator('details.chart-table').count();
+      expect(tables + (await c.locator('[data-chart-empty]').count())).toBe(1);
+      if (tables === 1) {
+        await c.locator('details.chart-table summary').click();
+        expect(await c.locator('.chart-table tbody tr').count()).toBe(7);
+        expect(await c.locator('.chart-foot').textContent()).toMatch(/Holt–Winters|seasonal naive/);
+      }
+    }
     await page.locator('[data-chart="sources"] summary').click();
     const ip = (await page.locator('[data-chart="sources"] .chart-table tbody th a').first().textContent()) ?? '';
     await page.locator('[data-chart="sources"] .chart-table tbody th a').first().click();

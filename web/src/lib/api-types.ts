@@ -2419,6 +2419,98 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/analytics/forecast': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A domain's daily messages or DMARC failure share, forecast with 80 % and 95 % intervals
+     * @description Additive Holt–Winters with a weekly season, its weights fitted by minimising the one-step-ahead squared error; seasonal naive when the history is shorter than two weeks (method and note say so). 404 for a domain without reports in the organisation; a domain whose reports have no readable day answers method 'none' with no points. Method and intervals: docs/forecasts.md.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+          /** @description Daily messages, or the daily DMARC failure share (0..1) */
+          metric?: 'messages' | 'failure_rate';
+          /** @description Days ahead */
+          days?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domain: string;
+              metric: 'messages' | 'failure_rate';
+              /** @description holt_winters from 14 days of history; seasonal_naive with 8 to 13 days (the fallback); none below 8 days or without data (points empty) */
+              method: 'holt_winters' | 'seasonal_naive' | 'none';
+              /** @description Why this method, in words */
+              note: string;
+              history: {
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                from: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                to: string;
+                days: number;
+              } | null;
+              /** @description The days after history.to */
+              points: {
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                value: number;
+                lower80: number;
+                upper80: number;
+                lower95: number;
+                upper95: number;
+              }[];
+              backtestMae: number | null;
+              naiveMae: number | null;
+              params: {
+                alpha: number;
+                beta: number;
+                gamma: number;
+              } | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/export/report.pdf': {
     parameters: {
       query?: never;
@@ -8565,6 +8657,101 @@ export interface paths {
                 /** @description What to fix before the step */
                 requires: string[];
               }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/forecast': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A domain's daily messages or DMARC failure share, forecast with 80 % and 95 % intervals
+     * @description Additive Holt–Winters with a weekly season, its weights fitted by minimising the one-step-ahead squared error; seasonal naive when the history is shorter than two weeks (method and note say so). 404 for a domain without reports in the organisation; a domain whose reports have no readable day answers method 'none' with no points. Method and intervals: docs/forecasts.md.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description A policy domain of the organisation */
+          domain: string;
+          /** @description Daily messages, or the daily DMARC failure share (0..1) */
+          metric?: 'messages' | 'failure_rate';
+          /** @description Days ahead */
+          days?: number;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domain: string;
+              metric: 'messages' | 'failure_rate';
+              /** @description holt_winters from 14 days of history; seasonal_naive with 8 to 13 days (the fallback); none below 8 days or without data (points empty) */
+              method: 'holt_winters' | 'seasonal_naive' | 'none';
+              /** @description Why this method, in words */
+              note: string;
+              history: {
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                from: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                to: string;
+                days: number;
+              } | null;
+              /** @description The days after history.to */
+              points: {
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                value: number;
+                lower80: number;
+                upper80: number;
+                lower95: number;
+                upper95: number;
+              }[];
+              backtestMae: number | null;
+              naiveMae: number | null;
+              params: {
+                alpha: number;
+                beta: number;
+                gamma: number;
+              } | null;
             };
           };
         };

@@ -22,6 +22,7 @@ import {
 } from '../charts/options';
 import { useApp, useLoad } from '../context';
 import { ExportMenu } from '../components/ExportMenu';
+import { ForecastCharts } from '../components/ForecastCharts';
 import { domainHref as domainPageHref } from '../lib/routes';
 import { ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
 import {
@@ -279,6 +280,9 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
   const countryHref = (country: string): string => `/${withFilters(here, { ...filters, country })}`;
   const mailDomains = domains.data?.items.filter((d) => d.messages > 0) ?? [];
   const busy = tl?.filter((p) => p.messages > 0) ?? [];
+  // the forecasts are per domain: the one chosen, else the busiest of the period (they read the domain's latest
+  // data, whatever the other filters)
+  const forecastDomain = filters.range === 'none' ? undefined : (filters.domain ?? mailDomains[0]?.domain);
   const tables: Record<string, ChartTable | null> = {
     volume: tl
       ? {
@@ -443,6 +447,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           onClick={(c) => dayLink(c.dataIndex, false)}
           table={tables.compliance}
         />
+        {forecastDomain ? <ForecastCharts domain={forecastDomain} /> : null}
         {countries.state === 'error' ? (
           <ErrorBox error={countries.error} retry={countries.reload} />
         ) : (
