@@ -1,7 +1,7 @@
 // The policy domain named in a route's path (/domains/:domain/...): the one check of the advice, DNS and sender
 // rule routes, so that each answers a bad or foreign name the same way — 400 when it is no domain name, 404 when
 // the organisation has no reports for it (another organisation's domain included: its existence is not told).
-import { normaliseHostName } from '../enrich/base-domain.js';
+import { isDomainName } from '../parse/aggregate/field-limits.js';
 import type { Queryable } from '../store/database.js';
 import { orgHasDomain } from '../store/sender-rules.js';
 import { HttpProblem } from './problem.js';
@@ -13,8 +13,10 @@ export const POLICY_DOMAIN_PARAM = {
 } as const;
 
 export async function policyDomainOf(db: Queryable, orgId: number, raw: string): Promise<string> {
-  const d = normaliseHostName(raw);
-  if (d === null || !d.includes('.')) {
+  // the parser's own test of a policy domain (field-limits.ts): IDNs in either form pass, markup does not; and
+  // at least two labels (a top-level domain publishes no DMARC policy of its own)
+  const d = raw.trim().toLowerCase().replace(/\.$/, '');
+  if (!isDomainName(d) || !d.includes('.')) {
     throw new HttpProblem(400, 'validation_failed', `domain: '${raw.slice(0, 60)}' is not a domain name`, [
       { field: 'domain', message: 'must be a domain name such as example.com' },
     ]);

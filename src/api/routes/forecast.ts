@@ -5,12 +5,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { forecastAnswer } from '../../analytics/forecast/domain-forecast.js';
-import { isDomainName } from '../../parse/aggregate/field-limits.js';
-import { orgHasDomain } from '../../store/sender-rules.js';
 import { answer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
 import { orgOf } from '../plugins/auth.js';
-import { HttpProblem, validationProblem } from '../problem.js';
+import { policyDomainOf } from '../policy-domain.js';
 import { DateString, Nullable, problemResponses } from '../schemas/common.js';
 
 const ForecastQuery = Type.Object(
@@ -89,13 +87,7 @@ export const forecastRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asyn
     },
     async (req, reply) => {
       const org = orgOf(req);
-      const domain = req.query.domain.trim().toLowerCase().replace(/\.$/, '');
-      if (!isDomainName(domain)) {
-        throw validationProblem([{ field: 'domain', message: `'${req.query.domain}' is not a domain name` }]);
-      }
-      if (!(await orgHasDomain(deps.db, org.id, domain))) {
-        throw new HttpProblem(404, 'domain_not_found', `no reports for ${domain} in this organisation`);
-      }
+      const domain = await policyDomainOf(deps.db, org.id, req.query.domain);
       const metric = req.query.metric ?? 'messages';
       return answer(reply, await compute({ orgId: org.id, domain, metric, days: req.query.days ?? 7 }));
     },
