@@ -120,6 +120,29 @@ const line = ({ key, sender, messages, dmarcFail, complianceRate }: SenderLine):
   complianceRate,
 });
 
+/**
+ * The senders that sent for a domain in the period and not in the NEW_SENDER_LOOKBACK_DAYS before it, domain by
+ * domain (as the new_sender alert rule sees them). A domain without any message before the period is new
+ * altogether: its senders are not news one by one.
+ */
+async function newSenders(db: Queryable, orgId: number, domains: string[], period: DigestPeriod) {
+  const lists: SenderItem[][] = [];
+  for (const domain of domains) {
+    const [now, before] = await Promise.all([
+      senders(db, { orgId, domain, from: period.start, to: period.end }),
+      senders(db, {
+        orgId,
+        domain,
+        from: addDays(period.start, -NEW_SENDER_LOOKBACK_DAYS),
+        to: addDays(period.start, -1),
+      }),
+    ]);
+    const known = new Set(before.filter((x) => x.messages > 0).map((x) => x.key));
+    if (known.size > 0) lists.push(now.filter((x) => x.messages > 0 && !known.has(x.key)));
+  }
+  return [...mergeSenders(lists).values()].sort((a, b) => b.messages - a.messages || byKey(a, b));
+}
+
 export interface DigestInput {
   orgName: string;
   digest: Digest;
@@ -138,18 +161,12 @@ export async function digestData(db: Queryable, input: DigestInput): Promise<Dig
   }));
   const cur = (f: ScopedFilter): ScopedFilter => ({ ...f, from: period.start, to: period.end });
   const prev = (f: ScopedFilter): ScopedFilter => ({ ...f, from: previousPeriod.start, to: previousPeriod.end });
-  const lookback = (f: ScopedFilter): ScopedFilter => ({
-    ...f,
-    from: addDays(period.start, -NEW_SENDER_LOOKBACK_DAYS),
-    to: addDays(period.start, -1),
-  });
 
-  const [t, sumNow, sumBefore, sndNow, sndBefore] = await Promise.all([
+  const [t, sumNow, sumBefore, sndNow] = await Promise.all([
     Promise.all(scopes.map((f) => trends(db, cur(f)))),
     Promise.all(scopes.map((f) => summarise(db, cur(f)))),
     Promise.all(scopes.map((f) => summarise(db, prev(f)))),
     Promise.all(scopes.map((f) => senders(db, cur(f)))),
-    Promise.all(scopes.map((f) => senders(db, lookback(f)))),
   ]);
 
   const previousRates = new Map(
@@ -169,17 +186,12 @@ export async function digestData(db: Queryable, input: DigestInput): Promise<Dig
   const failing = [...now.values()]
     .filter((s) => s.dmarcFail > 0)
     .sort((a, b) => b.dmarcFail - a.dmarcFail || byKey(a, b));
-  // a scope without any message before the period is new altogether: its senders are not news one by one
-  const knownBefore = new Set<string>();
-  const freshScopes = new Set<number>();
-  sndBefore.forEach((list, i) => {
-    if (list.every((s) => s.messages === 0)) freshScopes.add(i);
-    for (const s of list) if (s.messages > 0) knownBefore.add(s.key);
-  });
-  const candidates = mergeSenders(sndNow.filter((_, i) => !freshScopes.has(i)));
-  const fresh = [...candidates.values()]
-    .filter((s) => s.messages > 0 && !knownBefore.has(s.key))
-    .sort((a, b) => b.messages - a.messages || byKey(a, b));
+  const fresh = await newSenders(
+    db,
+    orgId,
+    perDomain.filter((x) => x.messages > 0).map((x) => x.domain),
+    period,
+  );
 
   const alerts = (await listUnresolvedAlerts(db, orgId)).filter(
     (a) => d.domains.length === 0 || a.domain === null || d.domains.includes(a.domain),
