@@ -399,6 +399,7 @@ describe('digests over SMTP', () => {
       digests: 1,
       sent: 1,
       failed: 0,
+      errors: 0,
     });
     now = new Date('2026-01-12T09:15:00Z');
     expect(await handlers['send-digests']({ orgId: DEFAULT_ORG_ID })).toMatchObject({ sent: 0, failed: 0 });

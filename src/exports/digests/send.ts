@@ -122,7 +122,7 @@ export async function runDigest(db: Queryable, s: DigestSettings, digest: Digest
   try {
     prepared = await prepareDigest(db, digest, period);
   } catch (err) {
-    // the claims are released as failures (retried next time), then the task's own retry sees the error
+    // the claims are released as failures (the next run tries them again); the caller logs the error
     for (const run of claimed) {
       await finishRun(db, digest.orgId, run.id, { status: 'failed', error: 'the digest could not be prepared' });
     }

@@ -2,8 +2,8 @@
 // queues one run per organisation with an enabled digest; an organisation's run sends, for each of its enabled
 // digests, the most recent period that is due to each recipient that has not had it (a period missed while the
 // scheduler was down is sent late, once). Sends are claimed in digest_runs first, so that overlapping runs never
-// send the same period twice to a recipient. A digest that cannot be prepared fails the run (retried); a recipient
-// the SMTP server refuses is recorded as failed and tried again by the next runs, a few times.
+// send the same period twice to a recipient. A digest that cannot be prepared is logged and tried again by the
+// next run; a recipient the SMTP server refuses is recorded as failed and tried again by the next runs, a few times.
 import { runDigest } from '../../exports/digests/send.js';
 import { listEnabledDigests, orgsWithDigests } from '../../store/digests.js';
 import { PermanentTaskError, defineTask, enqueueTask } from './define.js';
@@ -37,8 +37,21 @@ export const sendDigestsTask = defineTask<SendDigestsPayload>()({
     let sent = 0;
     let failed = 0;
     const digests = await listEnabledDigests(ctx.db, orgId);
+    let errors = 0;
     for (const d of digests) {
-      const r = await runDigest(ctx.db, settings, d, now);
+      let r;
+      try {
+        r = await runDigest(ctx.db, settings, d, now);
+      } catch (err) {
+        // one digest that cannot be prepared does not hold up the others; its claims are failed, so the next
+        // run tries it again
+        errors++;
+        ctx.log?.error(
+          { orgId, digestId: d.id, error: err instanceof Error ? err.message : String(err) },
+          'digest not prepared',
+        );
+        continue;
+      }
       for (const o of r.outcomes) {
         if (o.status === 'sent') sent++;
         else failed++;
@@ -47,6 +60,6 @@ export const sendDigestsTask = defineTask<SendDigestsPayload>()({
         ctx.log?.warn({ orgId, digestId: d.id, period: r.period }, 'digest not delivered to every recipient');
       }
     }
-    return { orgId, digests: digests.length, sent, failed };
+    return { orgId, digests: digests.length, sent, failed, errors };
   },
 });

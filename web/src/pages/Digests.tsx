@@ -328,7 +328,7 @@ export function Digests(): JSX.Element {
                       <tr key={d.id}>
                         <td>{d.name}</td>
                         <td class="params-cell">{d.recipients.join(', ')}</td>
-                        <td class="params-cell">{d.domains.length ? d.domains.join(', ') : 'all'}</td>
+                        <td>{d.domains.length ? d.domains.join(', ') : 'all'}</td>
                         <td>
                           {d.cadence}, from {String(d.sendHour).padStart(2, '0')}:00 {d.timeZone}
                         </td>
