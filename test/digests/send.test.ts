@@ -3,8 +3,8 @@
 // import), the HTML escaped and the plain text saying the same, the PDF attached (a valid PDF that pdftotext
 // reads) when the digest asks for it and absent otherwise; a period is never sent twice to a recipient (nor by
 // two overlapping runs); a period missed while the scheduler was down is sent late, once; a failed send is
-// tried again a bounded number of times; "send now" sends whatever was sent before; the task sends through the
-// queue with an injected clock.
+// tried again a bounded number of times, and a claim whose sender died is taken over after an hour; "send now"
+// sends whatever was sent before; the task sends through the queue with an injected clock.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -354,6 +354,21 @@ describe('digests over SMTP', () => {
     expect(gone).toHaveLength(1);
     expect(gone[0]).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS });
     expect((await runDigest(x.t.db, settings, g, at(9))).outcomes).toEqual([]);
+  });
+
+  it('a claim left "sending" by a sender that died is taken over after an hour, not before', async () => {
+    const d = await create({ name: 'stale', recipients: ['stale@example.com'], cadence: 'daily', timeZone: 'UTC' });
+    const at = new Date('2026-01-10T09:00:00Z');
+    await x.t.db.query(
+      `INSERT INTO digest_runs (digest_id, org_id, period_start, period_end, recipient, status, claimed_at)
+       VALUES ($1, $2, '2026-01-09', '2026-01-09', 'stale@example.com', 'sending', $3)`,
+      [d.id, DEFAULT_ORG_ID, new Date(at.getTime() - 30 * 60_000)],
+    );
+    expect((await runDigest(x.t.db, settings, d, at)).outcomes).toEqual([]);
+    const later = await runDigest(x.t.db, settings, d, new Date(at.getTime() + 31 * 60_000));
+    expect(later.outcomes.map((o) => o.status)).toEqual(['sent']);
+    expect(await listRuns(x.t.db, DEFAULT_ORG_ID, d.id, 5)).toMatchObject([{ status: 'sent', attempts: 2 }]);
+    expect(mailsTo('stale@example.com')).toHaveLength(1);
   });
 
   it('"send now" sends the last complete period to every recipient whatever was sent; the schedule still sends', async () => {
