@@ -306,6 +306,7 @@ const NOOP_HANDLERS: TaskHandlers = {
   'check-alerts': noop,
   notify: noop,
   'check-dns': noop,
+  'send-digests': noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

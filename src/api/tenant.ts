@@ -18,6 +18,7 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { breakdownRoutes } from './routes/breakdowns.js';
 import { deletionRoutes } from './routes/deletions.js';
+import { digestRoutes } from './routes/digests.js';
 import { dnsRoutes } from './routes/dns.js';
 import { exportPdfRoutes } from './routes/export-pdf.js';
 import { exportCsvRoutes } from './routes/exports-csv.js';
@@ -86,5 +87,6 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(auditRoutes, { prefix: '/audit', db: o.deps.db });
   await app.register(alertsArea, { prefix: '/alerts', deps: o.deps, clock: o.auth.clock });
   await app.register(alertChannelRoutes, { prefix: '/alerts/channels', deps: o.deps, clock: o.auth.clock });
+  await app.register(digestRoutes, { prefix: '/digests', deps: o.deps, clock: o.auth.clock });
   if (o.named) await app.register(organizationRoutes, { auth: o.auth, db: o.deps.db });
 };

@@ -159,6 +159,7 @@ export const SCHEDULED_TASKS = [
   'retention',
   'check-alerts',
   'check-dns',
+  'send-digests',
 ] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
@@ -621,6 +622,7 @@ export const envSchema = z
     DMARC_SCHEDULE_RETENTION: schedule('retention'),
     DMARC_SCHEDULE_CHECK_ALERTS: schedule('check-alerts'),
     DMARC_SCHEDULE_CHECK_DNS: schedule('check-dns'),
+    DMARC_SCHEDULE_SEND_DIGESTS: schedule('send-digests'),
     // -- alerts --
     DMARC_ALERTS_DEBOUNCE: variable(duration().prefault('60s'), {
       description:
@@ -880,6 +882,7 @@ function assemble(e: EnvValues) {
     retention: e.DMARC_SCHEDULE_RETENTION,
     'check-alerts': e.DMARC_SCHEDULE_CHECK_ALERTS,
     'check-dns': e.DMARC_SCHEDULE_CHECK_DNS,
+    'send-digests': e.DMARC_SCHEDULE_SEND_DIGESTS,
   };
   const scheduleOverrides: Partial<Record<ScheduledTask, string | null>> = {};
   for (const task of SCHEDULED_TASKS) {

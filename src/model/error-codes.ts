@@ -56,6 +56,7 @@ export const ErrorCodes = {
   alert_rule_not_found: { status: 404, title: 'Alert rule not found', exit: failure },
   alert_channel_not_found: { status: 404, title: 'Alert channel not found', exit: failure },
   alert_suppression_not_found: { status: 404, title: 'Suppression not found', exit: failure },
+  digest_not_found: { status: 404, title: 'Digest not found', exit: failure },
   /** An organisation the caller cannot enter, whether it exists or not (slugs cannot be probed). */
   organization_not_found: { status: 404, title: 'Organisation not found', exit: failure },
 
@@ -76,7 +77,7 @@ export const ErrorCodes = {
   alert_resolved: { status: 409, title: 'Alert resolved', exit: failure },
   /** Deleting a file a worker is processing right now (its reports would be stored after the delete). */
   file_processing: { status: 409, title: 'File being processed', exit: failure },
-  /** An e-mail channel without an SMTP server (DMARC_SMTP_URL or DMARC_SMTP_HOST). */
+  /** An e-mail channel or a digest without an SMTP server (DMARC_SMTP_URL or DMARC_SMTP_HOST). */
   smtp_not_configured: { status: 409, title: 'No SMTP server configured', exit: usage },
 
   // ---- sizes and media types (413, 415) ----

@@ -48,6 +48,7 @@ describe('jobs configuration', () => {
       retention: '0 4 * * *',
       'check-alerts': '0 * * * *',
       'check-dns': '20 4 * * *',
+      'send-digests': '*/15 * * * *',
     });
     expect(c.jobs.lockDurationMs + c.jobs.stalledIntervalMs).toBeLessThan(60_000);
     expect(c.imap).toEqual([]);
@@ -223,6 +224,7 @@ alerts: {}
       retention: '0 4 * * *',
       'check-alerts': '0 * * * *',
       'check-dns': '20 4 * * *',
+      'send-digests': '*/15 * * * *',
     });
 
     const json = path.join(dir, 'dmarc.json');

@@ -44,6 +44,7 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     'check-alerts': none,
     notify: none,
     'check-dns': none,
+    'send-digests': none,
     ...over,
   };
 }

@@ -36,6 +36,7 @@ describe('schedules', () => {
       ['retention', '0 4 * * *', null],
       ['check-alerts', '0 * * * *', null],
       ['check-dns', '20 4 * * *', null],
+      ['send-digests', '*/15 * * * *', null],
     ]);
     expect(listSchedules(loadConfig(IMAP))[0]!.cron).toBe('*/15 * * * *');
   });
@@ -48,6 +49,7 @@ describe('schedules', () => {
       ['retention', '0 4 * * *'],
       ['check-alerts', '0 * * * *'],
       ['check-dns', '20 4 * * *'],
+      ['send-digests', '*/15 * * * *'],
     ]);
     expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
     expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
@@ -83,6 +85,7 @@ describe('schedules', () => {
       ['retention', false, 0],
       ['check-alerts', true, 2],
       ['check-dns', true, 2],
+      ['send-digests', true, 2],
     ]);
     const human = await runCli(['schedule', 'list'], {});
     expect(human.code).toBe(0);
@@ -215,13 +218,14 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const a = scheduler(qa, config);
     const b = scheduler(qb, config);
     await Promise.all([a.start(), b.start()]);
-    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 4, 'none']);
-    expect(b.activeSchedules).toBe(4);
+    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 5, 'none']);
+    expect(b.activeSchedules).toBe(5);
     const bull = (qa.queue as BullMqQueue).queue;
     expect((await bull.getJobSchedulers(0, -1)).map((j) => [j.key, j.name, j.pattern]).sort()).toEqual([
       ['check-alerts', 'check-alerts', '0 * * * *'],
       ['check-dns', 'check-dns', '20 4 * * *'],
       ['retention', 'retention', '0 4 * * *'],
+      ['send-digests', 'send-digests', '*/15 * * * *'],
       ['sweep-pending', 'sweep-pending', '* * * * * *'],
     ]);
     // a scheduler that starts again with the same configuration changes nothing
@@ -231,7 +235,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(await (qb.queue as BullMqQueue).syncJobSchedulers(await again.recurringJobs())).toEqual({
       upserted: [],
       removed: [],
-      unchanged: ['sweep-pending', 'retention', 'check-alerts', 'check-dns'],
+      unchanged: ['sweep-pending', 'retention', 'check-alerts', 'check-dns', 'send-digests'],
     });
 
     const started = Date.now();
@@ -269,7 +273,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       expect(r.queuedAt.getTime()).toBe(Number(/(\d+)$/.exec(r.id)![1]));
       expect(r.startedAt!.getTime()).toBeGreaterThanOrEqual(r.queuedAt.getTime());
     }
-    expect(await bull.getJobSchedulersCount()).toBe(4);
+    expect(await bull.getJobSchedulersCount()).toBe(5);
   });
 
   it('follows the configuration: a schedule turned off is removed with its next job, a changed one updated', async () => {
@@ -287,6 +291,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'fetch-imap-second-box',
       'refresh-rollups',
       'retention',
+      'send-digests',
       'sweep-pending',
     ]);
     // each mailbox's runs carry its organisation (when it exists)
@@ -303,6 +308,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'repeat:fetch-imap-second-box',
       'repeat:refresh-rollups',
       'repeat:retention',
+      'repeat:send-digests',
       'repeat:sweep-pending',
     ]);
     await first.stop();
@@ -323,6 +329,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       ['fetch-imap-first', '*/15 * * * *'],
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 5 * * *'],
+      ['send-digests', '*/15 * * * *'],
     ]);
     expect(await delayed()).toEqual([
       'repeat:check-alerts',
@@ -330,8 +337,9 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'repeat:fetch-imap-first',
       'repeat:refresh-rollups',
       'repeat:retention',
+      'repeat:send-digests',
     ]);
-    expect(second.activeSchedules).toBe(5);
+    expect(second.activeSchedules).toBe(6);
 
     // without any mailbox, fetch-imap is off too
     await second.stop();
@@ -342,6 +350,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'check-dns',
       'refresh-rollups',
       'retention',
+      'send-digests',
     ]);
   });
 });

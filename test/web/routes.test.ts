@@ -49,6 +49,8 @@ describe('organisation in the URL', () => {
     expect(matchRoute('/alerting/rules').page).toBe('alert-rules');
     expect(matchRoute('/alerting/suppressions').page).toBe('suppressions');
     expect(matchRoute('/alerting/channels').page).toBe('channels');
+    expect(matchRoute('/settings/digests').page).toBe('digests');
+    expect(matchRoute('/o/acme/settings/digests').page).toBe('digests');
     expect(matchRoute('/alerting/abc').page).toBe('not-found');
     expect(matchRoute('/alerts').page).toBe('not-found');
     // a domain's DNS records

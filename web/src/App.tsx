@@ -29,6 +29,7 @@ import { Keys, Users } from './pages/Admin';
 import { AlertRules } from './pages/AlertRules';
 import { AlertView, Alerts } from './pages/Alerts';
 import { Channels } from './pages/Channels';
+import { Digests } from './pages/Digests';
 import { Organization, Organizations } from './pages/Organizations';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
@@ -65,6 +66,7 @@ const NAV: NavItem[] = [
     pages: ['alerts', 'alert', 'alert-rules', 'suppressions', 'channels'],
     role: 'viewer',
   },
+  { href: '/settings/digests', label: 'Digests', pages: ['digests'], role: 'admin' },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
   { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
   {
@@ -95,6 +97,7 @@ const TITLES: Record<PageName, string> = {
   'alert-rules': 'Alert rules',
   suppressions: 'Suppressions',
   channels: 'Notification channels',
+  digests: 'E-mail digests',
   users: 'Users',
   keys: 'API keys',
   organizations: 'Organisations',
@@ -171,6 +174,7 @@ function Shell({
   else if (page === 'alert-rules') body = <AlertRules />;
   else if (page === 'suppressions') body = <Suppressions />;
   else if (page === 'channels') body = <Channels />;
+  else if (page === 'digests') body = <Digests />;
   else if (page === 'users') body = <Users />;
   else if (page === 'keys') body = <Keys />;
   else if (page === 'source') body = <SourcePage ip={params.ip ?? ''} />;

@@ -14,7 +14,8 @@ const config = z
   .strict();
 export type EmailConfig = z.infer<typeof config>;
 
-const escapeHtml = (s: string): string =>
+/** Text as HTML (digests reuse it). */
+export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const COLORS = { info: '#2563eb', warning: '#d97706', critical: '#dc2626' } as const;
@@ -46,7 +47,8 @@ export function emailContent(n: Notification): { subject: string; text: string; 
   return { subject: title, text, html };
 }
 
-function transportOptions(smtp: SmtpSettings, timeoutMs: number) {
+/** nodemailer's transport options for the installation's SMTP server (digests reuse them). */
+export function transportOptions(smtp: SmtpSettings, timeoutMs: number) {
   const timeouts = { connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs };
   if (smtp.url) return { url: smtp.url, ...timeouts };
   return {
@@ -58,7 +60,8 @@ function transportOptions(smtp: SmtpSettings, timeoutMs: number) {
   };
 }
 
-function fromOf(smtp: SmtpSettings): string {
+/** The From address: DMARC_SMTP_FROM, else one at the SMTP host. */
+export function fromOf(smtp: SmtpSettings): string {
   if (smtp.from) return smtp.from;
   const host = smtp.host ?? (smtp.url ? new URL(smtp.url).hostname : 'localhost');
   return `DMARC alerts <dmarc@${host}>`;

@@ -14,6 +14,7 @@ import { notifyTask } from './notify.js';
 import { processFileTask } from './process-file.js';
 import { refreshRollupsTask } from './refresh-rollups.js';
 import { retentionTask } from './retention.js';
+import { sendDigestsTask } from './send-digests.js';
 import { sweepPendingTask } from './sweep-pending.js';
 
 /** Every task, in the order `dmarc schedule list` shows the scheduled ones. */
@@ -28,6 +29,7 @@ export const TASKS = [
   checkAlertsTask,
   notifyTask,
   checkDnsTask,
+  sendDigestsTask,
 ] as const;
 
 export type AnyTask = (typeof TASKS)[number];

@@ -3745,7 +3745,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
           name?: string;
         };
         header?: never;
@@ -3764,7 +3764,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -3832,7 +3832,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -6715,6 +6715,443 @@ export interface paths {
             'application/json': {
               delivered: boolean;
               error: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/digests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The e-mail digests of the organisation, each with its latest scheduled sends */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description E-mail addresses */
+                recipients: string[];
+                /** @description Policy domains of the organisation; empty: all of the organisation's */
+                domains: string[];
+                /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+                cadence: 'daily' | 'weekly' | 'monthly';
+                /** @description IANA time zone, e.g. Europe/Berlin */
+                timeZone: string;
+                /** @description Local hour from which the digest of a completed period is sent (default 8) */
+                sendHour: number;
+                /** @description Attach the PDF report of the period (one per domain when domains are named) */
+                attachPdf: boolean;
+                enabled: boolean;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                /** @description The latest scheduled sends, newest first (at most 20) */
+                runs: {
+                  /** @description Local date (the digest's time zone) */
+                  periodStart: string;
+                  /** @description Local date (the digest's time zone) */
+                  periodEnd: string;
+                  recipient: string;
+                  status: 'sending' | 'sent' | 'failed';
+                  attempts: number;
+                  error: string | null;
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  claimedAt: string;
+                  sentAt: string | null;
+                }[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create an e-mail digest (daily, weekly or monthly, in a time zone) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description E-mail addresses */
+            recipients: string[];
+            /** @description Policy domains of the organisation; empty: all of the organisation's */
+            domains?: string[];
+            /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+            cadence: 'daily' | 'weekly' | 'monthly';
+            /** @description IANA time zone, e.g. Europe/Berlin */
+            timeZone?: string;
+            /** @description Local hour from which the digest of a completed period is sent (default 8) */
+            sendHour?: number;
+            /** @description Attach the PDF report of the period (one per domain when domains are named) */
+            attachPdf?: boolean;
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description E-mail addresses */
+              recipients: string[];
+              /** @description Policy domains of the organisation; empty: all of the organisation's */
+              domains: string[];
+              /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+              cadence: 'daily' | 'weekly' | 'monthly';
+              /** @description IANA time zone, e.g. Europe/Berlin */
+              timeZone: string;
+              /** @description Local hour from which the digest of a completed period is sent (default 8) */
+              sendHour: number;
+              /** @description Attach the PDF report of the period (one per domain when domains are named) */
+              attachPdf: boolean;
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description The latest scheduled sends, newest first (at most 20) */
+              runs: {
+                /** @description Local date (the digest's time zone) */
+                periodStart: string;
+                /** @description Local date (the digest's time zone) */
+                periodEnd: string;
+                recipient: string;
+                status: 'sending' | 'sent' | 'failed';
+                attempts: number;
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                claimedAt: string;
+                sentAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/digests/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One e-mail digest */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description E-mail addresses */
+              recipients: string[];
+              /** @description Policy domains of the organisation; empty: all of the organisation's */
+              domains: string[];
+              /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+              cadence: 'daily' | 'weekly' | 'monthly';
+              /** @description IANA time zone, e.g. Europe/Berlin */
+              timeZone: string;
+              /** @description Local hour from which the digest of a completed period is sent (default 8) */
+              sendHour: number;
+              /** @description Attach the PDF report of the period (one per domain when domains are named) */
+              attachPdf: boolean;
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description The latest scheduled sends, newest first (at most 20) */
+              runs: {
+                /** @description Local date (the digest's time zone) */
+                periodStart: string;
+                /** @description Local date (the digest's time zone) */
+                periodEnd: string;
+                recipient: string;
+                status: 'sending' | 'sent' | 'failed';
+                attempts: number;
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                claimedAt: string;
+                sentAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an e-mail digest (and the record of its sends) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an e-mail digest (fields left out keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description E-mail addresses */
+            recipients?: string[];
+            /** @description Policy domains of the organisation; empty: all of the organisation's */
+            domains?: string[];
+            /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+            cadence?: 'daily' | 'weekly' | 'monthly';
+            /** @description IANA time zone, e.g. Europe/Berlin */
+            timeZone?: string;
+            /** @description Local hour from which the digest of a completed period is sent (default 8) */
+            sendHour?: number;
+            /** @description Attach the PDF report of the period (one per domain when domains are named) */
+            attachPdf?: boolean;
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description E-mail addresses */
+              recipients: string[];
+              /** @description Policy domains of the organisation; empty: all of the organisation's */
+              domains: string[];
+              /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+              cadence: 'daily' | 'weekly' | 'monthly';
+              /** @description IANA time zone, e.g. Europe/Berlin */
+              timeZone: string;
+              /** @description Local hour from which the digest of a completed period is sent (default 8) */
+              sendHour: number;
+              /** @description Attach the PDF report of the period (one per domain when domains are named) */
+              attachPdf: boolean;
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description The latest scheduled sends, newest first (at most 20) */
+              runs: {
+                /** @description Local date (the digest's time zone) */
+                periodStart: string;
+                /** @description Local date (the digest's time zone) */
+                periodEnd: string;
+                recipient: string;
+                status: 'sending' | 'sent' | 'failed';
+                attempts: number;
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                claimedAt: string;
+                sentAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/digests/{id}/send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send the digest of the last complete period to every recipient now
+     * @description Sends whatever was sent before (no deduplication) and records nothing in the digest’s runs: the scheduled send of that period still happens. 409 smtp_not_configured without an SMTP server.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              period: {
+                /** @description Local date (the digest's time zone) */
+                start: string;
+                /** @description Local date (the digest's time zone) */
+                end: string;
+              };
+              outcomes: {
+                recipient: string;
+                status: 'sent' | 'failed';
+                error: string | null;
+              }[];
             };
           };
         };
@@ -10046,7 +10483,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
           name?: string;
         };
         header?: never;
@@ -10068,7 +10505,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -10138,7 +10575,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -13120,6 +13557,457 @@ export interface paths {
             'application/json': {
               delivered: boolean;
               error: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/digests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The e-mail digests of the organisation, each with its latest scheduled sends */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description E-mail addresses */
+                recipients: string[];
+                /** @description Policy domains of the organisation; empty: all of the organisation's */
+                domains: string[];
+                /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+                cadence: 'daily' | 'weekly' | 'monthly';
+                /** @description IANA time zone, e.g. Europe/Berlin */
+                timeZone: string;
+                /** @description Local hour from which the digest of a completed period is sent (default 8) */
+                sendHour: number;
+                /** @description Attach the PDF report of the period (one per domain when domains are named) */
+                attachPdf: boolean;
+                enabled: boolean;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+                /** @description The latest scheduled sends, newest first (at most 20) */
+                runs: {
+                  /** @description Local date (the digest's time zone) */
+                  periodStart: string;
+                  /** @description Local date (the digest's time zone) */
+                  periodEnd: string;
+                  recipient: string;
+                  status: 'sending' | 'sent' | 'failed';
+                  attempts: number;
+                  error: string | null;
+                  /**
+                   * Format: date-time
+                   * @description UTC timestamp (ISO 8601)
+                   */
+                  claimedAt: string;
+                  sentAt: string | null;
+                }[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create an e-mail digest (daily, weekly or monthly, in a time zone) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description E-mail addresses */
+            recipients: string[];
+            /** @description Policy domains of the organisation; empty: all of the organisation's */
+            domains?: string[];
+            /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+            cadence: 'daily' | 'weekly' | 'monthly';
+            /** @description IANA time zone, e.g. Europe/Berlin */
+            timeZone?: string;
+            /** @description Local hour from which the digest of a completed period is sent (default 8) */
+            sendHour?: number;
+            /** @description Attach the PDF report of the period (one per domain when domains are named) */
+            attachPdf?: boolean;
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description E-mail addresses */
+              recipients: string[];
+              /** @description Policy domains of the organisation; empty: all of the organisation's */
+              domains: string[];
+              /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+              cadence: 'daily' | 'weekly' | 'monthly';
+              /** @description IANA time zone, e.g. Europe/Berlin */
+              timeZone: string;
+              /** @description Local hour from which the digest of a completed period is sent (default 8) */
+              sendHour: number;
+              /** @description Attach the PDF report of the period (one per domain when domains are named) */
+              attachPdf: boolean;
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description The latest scheduled sends, newest first (at most 20) */
+              runs: {
+                /** @description Local date (the digest's time zone) */
+                periodStart: string;
+                /** @description Local date (the digest's time zone) */
+                periodEnd: string;
+                recipient: string;
+                status: 'sending' | 'sent' | 'failed';
+                attempts: number;
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                claimedAt: string;
+                sentAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/digests/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One e-mail digest */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description E-mail addresses */
+              recipients: string[];
+              /** @description Policy domains of the organisation; empty: all of the organisation's */
+              domains: string[];
+              /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+              cadence: 'daily' | 'weekly' | 'monthly';
+              /** @description IANA time zone, e.g. Europe/Berlin */
+              timeZone: string;
+              /** @description Local hour from which the digest of a completed period is sent (default 8) */
+              sendHour: number;
+              /** @description Attach the PDF report of the period (one per domain when domains are named) */
+              attachPdf: boolean;
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description The latest scheduled sends, newest first (at most 20) */
+              runs: {
+                /** @description Local date (the digest's time zone) */
+                periodStart: string;
+                /** @description Local date (the digest's time zone) */
+                periodEnd: string;
+                recipient: string;
+                status: 'sending' | 'sent' | 'failed';
+                attempts: number;
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                claimedAt: string;
+                sentAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an e-mail digest (and the record of its sends) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an e-mail digest (fields left out keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description E-mail addresses */
+            recipients?: string[];
+            /** @description Policy domains of the organisation; empty: all of the organisation's */
+            domains?: string[];
+            /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+            cadence?: 'daily' | 'weekly' | 'monthly';
+            /** @description IANA time zone, e.g. Europe/Berlin */
+            timeZone?: string;
+            /** @description Local hour from which the digest of a completed period is sent (default 8) */
+            sendHour?: number;
+            /** @description Attach the PDF report of the period (one per domain when domains are named) */
+            attachPdf?: boolean;
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description E-mail addresses */
+              recipients: string[];
+              /** @description Policy domains of the organisation; empty: all of the organisation's */
+              domains: string[];
+              /** @description daily: the previous day; weekly: the previous ISO week (Monday–Sunday); monthly: the previous month */
+              cadence: 'daily' | 'weekly' | 'monthly';
+              /** @description IANA time zone, e.g. Europe/Berlin */
+              timeZone: string;
+              /** @description Local hour from which the digest of a completed period is sent (default 8) */
+              sendHour: number;
+              /** @description Attach the PDF report of the period (one per domain when domains are named) */
+              attachPdf: boolean;
+              enabled: boolean;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+              /** @description The latest scheduled sends, newest first (at most 20) */
+              runs: {
+                /** @description Local date (the digest's time zone) */
+                periodStart: string;
+                /** @description Local date (the digest's time zone) */
+                periodEnd: string;
+                recipient: string;
+                status: 'sending' | 'sent' | 'failed';
+                attempts: number;
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                claimedAt: string;
+                sentAt: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/orgs/{org}/digests/{id}/send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send the digest of the last complete period to every recipient now
+     * @description Sends whatever was sent before (no deduplication) and records nothing in the digest’s runs: the scheduled send of that period still happens. 409 smtp_not_configured without an SMTP server.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              period: {
+                /** @description Local date (the digest's time zone) */
+                start: string;
+                /** @description Local date (the digest's time zone) */
+                end: string;
+              };
+              outcomes: {
+                recipient: string;
+                status: 'sent' | 'failed';
+                error: string | null;
+              }[];
             };
           };
         };

@@ -21,6 +21,7 @@ export type PageName =
   | 'alert-rules'
   | 'suppressions'
   | 'channels'
+  | 'digests'
   | 'users'
   | 'keys'
   | 'organizations'
@@ -118,6 +119,7 @@ export function matchRoute(pathname: string): Route {
     // Not /users: that path is an alias of the API's /api/users.
     '/settings/users': 'users',
     '/settings/keys': 'keys',
+    '/settings/digests': 'digests',
     '/settings/organizations': 'organizations',
     '/login': 'login',
   };

@@ -101,6 +101,10 @@ export type NewSuppression = BodyOf<'/api/alerts/suppressions', 'post'>;
 export type ChannelItem = ItemOf<'/api/alerts/channels'>;
 export type ChannelTest = ResponseOf<'/api/alerts/channels/{id}/test', 'post'>;
 
+// E-mail digests
+export type DigestItem = ItemOf<'/api/digests'>;
+export type DigestSendResult = ResponseOf<'/api/digests/{id}/send', 'post'>;
+
 // DNS checks
 export type DnsLatest = ResponseOf<'/api/domains/{domain}/dns'>;
 export type DnsCheck = ResponseOf<'/api/domains/{domain}/dns/check', 'post'>;
