@@ -306,6 +306,8 @@ const NOOP_HANDLERS: TaskHandlers = {
   'check-alerts': noop,
   notify: noop,
   'check-dns': noop,
+  'train-model': noop,
+  'detect-anomalies': noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

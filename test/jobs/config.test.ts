@@ -48,6 +48,8 @@ describe('jobs configuration', () => {
       retention: '0 4 * * *',
       'check-alerts': '0 * * * *',
       'check-dns': '20 4 * * *',
+      'train-model': '30 3 * * 0',
+      'detect-anomalies': '50 4 * * *',
     });
     expect(c.jobs.lockDurationMs + c.jobs.stalledIntervalMs).toBeLessThan(60_000);
     expect(c.imap).toEqual([]);
@@ -223,6 +225,8 @@ alerts: {}
       retention: '0 4 * * *',
       'check-alerts': '0 * * * *',
       'check-dns': '20 4 * * *',
+      'train-model': '30 3 * * 0',
+      'detect-anomalies': '50 4 * * *',
     });
 
     const json = path.join(dir, 'dmarc.json');

@@ -44,6 +44,8 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     'check-alerts': none,
     notify: none,
     'check-dns': none,
+    'train-model': none,
+    'detect-anomalies': none,
     ...over,
   };
 }

@@ -36,6 +36,8 @@ describe('schedules', () => {
       ['retention', '0 4 * * *', null],
       ['check-alerts', '0 * * * *', null],
       ['check-dns', '20 4 * * *', null],
+      ['train-model', '30 3 * * 0', null],
+      ['detect-anomalies', '50 4 * * *', null],
     ]);
     expect(listSchedules(loadConfig(IMAP))[0]!.cron).toBe('*/15 * * * *');
   });
@@ -48,6 +50,8 @@ describe('schedules', () => {
       ['retention', '0 4 * * *'],
       ['check-alerts', '0 * * * *'],
       ['check-dns', '20 4 * * *'],
+      ['train-model', '30 3 * * 0'],
+      ['detect-anomalies', '50 4 * * *'],
     ]);
     expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
     expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
@@ -83,6 +87,8 @@ describe('schedules', () => {
       ['retention', false, 0],
       ['check-alerts', true, 2],
       ['check-dns', true, 2],
+      ['train-model', true, 2],
+      ['detect-anomalies', true, 2],
     ]);
     const human = await runCli(['schedule', 'list'], {});
     expect(human.code).toBe(0);
@@ -215,14 +221,16 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const a = scheduler(qa, config);
     const b = scheduler(qb, config);
     await Promise.all([a.start(), b.start()]);
-    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 4, 'none']);
-    expect(b.activeSchedules).toBe(4);
+    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 6, 'none']);
+    expect(b.activeSchedules).toBe(6);
     const bull = (qa.queue as BullMqQueue).queue;
     expect((await bull.getJobSchedulers(0, -1)).map((j) => [j.key, j.name, j.pattern]).sort()).toEqual([
       ['check-alerts', 'check-alerts', '0 * * * *'],
       ['check-dns', 'check-dns', '20 4 * * *'],
+      ['detect-anomalies', 'detect-anomalies', '50 4 * * *'],
       ['retention', 'retention', '0 4 * * *'],
       ['sweep-pending', 'sweep-pending', '* * * * * *'],
+      ['train-model', 'train-model', '30 3 * * 0'],
     ]);
     // a scheduler that starts again with the same configuration changes nothing
     await a.stop();
@@ -231,7 +239,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(await (qb.queue as BullMqQueue).syncJobSchedulers(await again.recurringJobs())).toEqual({
       upserted: [],
       removed: [],
-      unchanged: ['sweep-pending', 'retention', 'check-alerts', 'check-dns'],
+      unchanged: ['sweep-pending', 'retention', 'check-alerts', 'check-dns', 'train-model', 'detect-anomalies'],
     });
 
     const started = Date.now();
@@ -269,7 +277,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       expect(r.queuedAt.getTime()).toBe(Number(/(\d+)$/.exec(r.id)![1]));
       expect(r.startedAt!.getTime()).toBeGreaterThanOrEqual(r.queuedAt.getTime());
     }
-    expect(await bull.getJobSchedulersCount()).toBe(4);
+    expect(await bull.getJobSchedulersCount()).toBe(6);
   });
 
   it('follows the configuration: a schedule turned off is removed with its next job, a changed one updated', async () => {
@@ -283,11 +291,13 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(all.map((j) => j.key).sort()).toEqual([
       'check-alerts',
       'check-dns',
+      'detect-anomalies',
       'fetch-imap-first',
       'fetch-imap-second-box',
       'refresh-rollups',
       'retention',
       'sweep-pending',
+      'train-model',
     ]);
     // each mailbox's runs carry its organisation (when it exists)
     expect(all.find((j) => j.key === 'fetch-imap-first')?.template?.data).toEqual({
@@ -299,11 +309,13 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(await delayed()).toEqual([
       'repeat:check-alerts',
       'repeat:check-dns',
+      'repeat:detect-anomalies',
       'repeat:fetch-imap-first',
       'repeat:fetch-imap-second-box',
       'repeat:refresh-rollups',
       'repeat:retention',
       'repeat:sweep-pending',
+      'repeat:train-model',
     ]);
     await first.stop();
 
@@ -320,18 +332,22 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(now.map((j) => [j.key, j.pattern]).sort()).toEqual([
       ['check-alerts', '0 * * * *'],
       ['check-dns', '20 4 * * *'],
+      ['detect-anomalies', '50 4 * * *'],
       ['fetch-imap-first', '*/15 * * * *'],
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 5 * * *'],
+      ['train-model', '30 3 * * 0'],
     ]);
     expect(await delayed()).toEqual([
       'repeat:check-alerts',
       'repeat:check-dns',
+      'repeat:detect-anomalies',
       'repeat:fetch-imap-first',
       'repeat:refresh-rollups',
       'repeat:retention',
+      'repeat:train-model',
     ]);
-    expect(second.activeSchedules).toBe(5);
+    expect(second.activeSchedules).toBe(7);
 
     // without any mailbox, fetch-imap is off too
     await second.stop();
@@ -340,8 +356,10 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect((await bull.getJobSchedulers(0, -1)).map((j) => j.key).sort()).toEqual([
       'check-alerts',
       'check-dns',
+      'detect-anomalies',
       'refresh-rollups',
       'retention',
+      'train-model',
     ]);
   });
 });

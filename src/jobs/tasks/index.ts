@@ -6,6 +6,7 @@
 import { SCHEDULED_TASKS, type ScheduledTask } from '../../config/jobs.js';
 import { checkAlertsTask } from './check-alerts.js';
 import { checkDnsTask } from './check-dns.js';
+import { detectAnomaliesTask } from './detect-anomalies.js';
 import type { TaskDefinition } from './define.js';
 import { enrichSourcesTask } from './enrich-sources.js';
 import { fetchImapTask } from './fetch-imap.js';
@@ -15,6 +16,7 @@ import { processFileTask } from './process-file.js';
 import { refreshRollupsTask } from './refresh-rollups.js';
 import { retentionTask } from './retention.js';
 import { sweepPendingTask } from './sweep-pending.js';
+import { trainModelTask } from './train-model.js';
 
 /** Every task, in the order `dmarc schedule list` shows the scheduled ones. */
 export const TASKS = [
@@ -28,6 +30,8 @@ export const TASKS = [
   checkAlertsTask,
   notifyTask,
   checkDnsTask,
+  trainModelTask,
+  detectAnomaliesTask,
 ] as const;
 
 export type AnyTask = (typeof TASKS)[number];
