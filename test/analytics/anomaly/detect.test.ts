@@ -8,6 +8,7 @@ import { NoActiveModelError, NoTrainingDataError } from '../../../src/analytics/
 import { trainOrgModel } from '../../../src/analytics/anomaly/train.js';
 import { listAnomalies, predictionsOfIp } from '../../../src/store/ml-predictions.js';
 import { activeModel, getModel, listModels } from '../../../src/store/ml-models.js';
+import { deleteOrg } from '../../../src/store/organizations.js';
 import { storeReports } from '../../alerts/support.js';
 import { openPglite, type TestDatabase } from '../../support/db.js';
 import { DEFAULT_ORG_ID, createOrg } from '../../support/org.js';
@@ -132,5 +133,19 @@ describe('anomaly detection on generated reports', () => {
     const a = await listAnomalies(t.db, DEFAULT_ORG_ID, { anomalousOnly: false, limit: 1000, offset: 0 });
     expect(a.items.some((p) => p.ip.startsWith('192.0.2.'))).toBe(false);
     expect((await listModels(t.db, orgB)).map((m) => m.version)).toEqual([1]);
+  });
+
+  it("deleting an organisation deletes its models and predictions, and no other's", async () => {
+    const count = async (table: string, orgId: number) =>
+      Number(
+        (await t.db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ${table} WHERE org_id = $1`, [orgId]))
+          .rows[0]!.n,
+      );
+    expect(await count('ml_predictions', orgB)).toBeGreaterThan(0);
+    expect(await deleteOrg(t.db, orgB)).toBe(true);
+    expect(await count('ml_models', orgB)).toBe(0);
+    expect(await count('ml_predictions', orgB)).toBe(0);
+    expect(await count('ml_models', DEFAULT_ORG_ID)).toBeGreaterThan(0);
+    expect(await count('ml_predictions', DEFAULT_ORG_ID)).toBeGreaterThan(0);
   });
 });
