@@ -34,6 +34,7 @@ import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
 import { Senders } from './pages/Senders';
+import { Anomalies } from './pages/Anomalies';
 import { DomainPage } from './pages/DomainPage';
 import { SourcePage } from './pages/SourcePage';
 import { DomainDns } from './pages/DomainDns';
@@ -57,6 +58,7 @@ const NAV: NavItem[] = [
   { href: '/reports', label: 'Reports', pages: ['reports', 'report'], role: 'viewer' },
   { href: '/senders', label: 'Senders', pages: ['senders'], role: 'viewer' },
   { href: '/sources', label: 'Sources', pages: ['sources', 'source'], role: 'viewer' },
+  { href: '/anomalies', label: 'Anomalies', pages: ['anomalies'], role: 'viewer' },
   { href: '/upload', label: 'Upload', pages: ['upload'], role: 'analyst' },
   { href: '/tasks', label: 'Ingestion', pages: ['tasks'], role: 'viewer' },
   {
@@ -87,6 +89,7 @@ const TITLES: Record<PageName, string> = {
   source: 'Source',
   'domain-dns': 'DNS records',
   senders: 'Senders',
+  anomalies: 'Anomalies',
   domain: 'Domain',
   upload: 'Upload',
   tasks: 'Ingestion',
@@ -164,6 +167,7 @@ function Shell({
   if (page === 'organizations') body = <Organizations />;
   else if (page === 'organization') body = <Organization slug={params.slug ?? ''} />;
   else if (page === 'report') body = <ReportView id={params.id ?? ''} />;
+  else if (page === 'anomalies') body = <Anomalies />;
   else if (page === 'upload') body = <Upload />;
   else if (page === 'tasks') body = <Tasks />;
   else if (page === 'alerts') body = <Alerts />;

@@ -13,6 +13,7 @@ export type PageName =
   | 'source'
   | 'domain-dns'
   | 'senders'
+  | 'anomalies'
   | 'domain'
   | 'upload'
   | 'tasks'
@@ -108,6 +109,7 @@ export function matchRoute(pathname: string): Route {
     '/reports': 'reports',
     '/sources': 'sources',
     '/senders': 'senders',
+    '/anomalies': 'anomalies',
     '/upload': 'upload',
     '/tasks': 'tasks',
     // Not /alerts: that path is an alias of the API's /api/alerts.

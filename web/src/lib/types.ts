@@ -52,6 +52,7 @@ export type About = ResponseOf<'/api/about'>;
 export type Advice = ResponseOf<'/api/domains/{domain}/advice'>;
 export type AdviceClassItem = Advice['classification'][number];
 export type AdvicePlanStep = Advice['plan'][number];
+export type AnomalyItem = ItemOf<'/api/analytics/anomalies'>;
 
 // Reports and records
 export type ReportItem = ItemOf<'/api/reports'>;
