@@ -111,6 +111,32 @@ describe.skipIf(!haveChromium)('the Anomalies page in Chromium', () => {
     expect(await page.locator('table.data tbody tr').count()).toBe(50);
     await expect(page.locator('.pager-info').textContent()).resolves.toMatch(/of 339/);
     await shot('all');
+  });
+
+  it('the Models page: versions with their figures; train, deploy, delete', async () => {
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${server.url}/settings/models`);
+    const rows = page.locator('table.data tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('active');
+    await page.getByRole('button', { name: 'Train a new version' }).click();
+    await page.getByText('A new version was trained.').waitFor();
+    await page.locator('table.data tbody tr:nth-child(2)').waitFor();
+    expect(await rows.first().textContent()).toMatch(/^2/);
+    await shot('models');
+    await rows.first().getByRole('button', { name: 'Deploy' }).click();
+    await page.getByText('Version 2 is now active.').waitFor();
+    await rows.nth(1).getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Version 1 was deleted.').waitFor();
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+        ).document.querySelectorAll('table.data tbody tr').length === 1,
+    );
+    const list = await api<{ items: { version: number; active: boolean }[] }>('/api/analytics/models');
+    expect(list.items.map((m) => [m.version, m.active])).toEqual([[2, true]]);
     expect(consoleErrors).toEqual([]);
   });
 });

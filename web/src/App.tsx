@@ -35,6 +35,7 @@ import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
 import { Senders } from './pages/Senders';
 import { Anomalies } from './pages/Anomalies';
+import { Models } from './pages/Models';
 import { DomainPage } from './pages/DomainPage';
 import { SourcePage } from './pages/SourcePage';
 import { DomainDns } from './pages/DomainDns';
@@ -68,6 +69,7 @@ const NAV: NavItem[] = [
     role: 'viewer',
   },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
+  { href: '/settings/models', label: 'Models', pages: ['models'], role: 'admin' },
   { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
   {
     href: '/settings/organizations',
@@ -90,6 +92,7 @@ const TITLES: Record<PageName, string> = {
   'domain-dns': 'DNS records',
   senders: 'Senders',
   anomalies: 'Anomalies',
+  models: 'Anomaly models',
   domain: 'Domain',
   upload: 'Upload',
   tasks: 'Ingestion',
@@ -168,6 +171,7 @@ function Shell({
   else if (page === 'organization') body = <Organization slug={params.slug ?? ''} />;
   else if (page === 'report') body = <ReportView id={params.id ?? ''} />;
   else if (page === 'anomalies') body = <Anomalies />;
+  else if (page === 'models') body = <Models />;
   else if (page === 'upload') body = <Upload />;
   else if (page === 'tasks') body = <Tasks />;
   else if (page === 'alerts') body = <Alerts />;

@@ -14,6 +14,7 @@ export type PageName =
   | 'domain-dns'
   | 'senders'
   | 'anomalies'
+  | 'models'
   | 'domain'
   | 'upload'
   | 'tasks'
@@ -120,6 +121,7 @@ export function matchRoute(pathname: string): Route {
     // Not /users: that path is an alias of the API's /api/users.
     '/settings/users': 'users',
     '/settings/keys': 'keys',
+    '/settings/models': 'models',
     '/settings/organizations': 'organizations',
     '/login': 'login',
   };
