@@ -307,6 +307,8 @@ const NOOP_HANDLERS: TaskHandlers = {
   notify: noop,
   'check-dns': noop,
   'send-digests': noop,
+  'train-model': noop,
+  'detect-anomalies': noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

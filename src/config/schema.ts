@@ -160,6 +160,8 @@ export const SCHEDULED_TASKS = [
   'check-alerts',
   'check-dns',
   'send-digests',
+  'train-model',
+  'detect-anomalies',
 ] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
@@ -623,6 +625,17 @@ export const envSchema = z
     DMARC_SCHEDULE_CHECK_ALERTS: schedule('check-alerts'),
     DMARC_SCHEDULE_CHECK_DNS: schedule('check-dns'),
     DMARC_SCHEDULE_SEND_DIGESTS: schedule('send-digests'),
+    DMARC_SCHEDULE_TRAIN_MODEL: schedule('train-model'),
+    DMARC_SCHEDULE_DETECT_ANOMALIES: schedule('detect-anomalies'),
+    // -- anomaly detection --
+    DMARC_ANOMALY_AUTO_ACTIVATE: variable(bool().prefault('false'), {
+      description:
+        "a newly trained anomaly model replaces the active one at once (else an admin deploys it; an organisation's first model is always activated)",
+    }),
+    DMARC_ANOMALY_KEEP_VERSIONS: variable(positiveInt(1000).prefault('5'), {
+      description:
+        'inactive anomaly model versions kept per organisation; older ones are deleted with their predictions',
+    }),
     // -- alerts --
     DMARC_ALERTS_DEBOUNCE: variable(duration().prefault('60s'), {
       description:
@@ -883,6 +896,8 @@ function assemble(e: EnvValues) {
     'check-alerts': e.DMARC_SCHEDULE_CHECK_ALERTS,
     'check-dns': e.DMARC_SCHEDULE_CHECK_DNS,
     'send-digests': e.DMARC_SCHEDULE_SEND_DIGESTS,
+    'train-model': e.DMARC_SCHEDULE_TRAIN_MODEL,
+    'detect-anomalies': e.DMARC_SCHEDULE_DETECT_ANOMALIES,
   };
   const scheduleOverrides: Partial<Record<ScheduledTask, string | null>> = {};
   for (const task of SCHEDULED_TASKS) {
@@ -989,6 +1004,13 @@ function assemble(e: EnvValues) {
       webhookTimeoutMs: e.DMARC_WEBHOOK_TIMEOUT,
       /** The SMTP server of e-mail channels; null: none configured (e-mail channels cannot deliver). */
       smtp: smtpSettings(e),
+    },
+    /** Anomaly detection: activation of new models, versions kept. */
+    anomaly: {
+      /** A newly trained model replaces the active one at once (an organisation's first model always does). */
+      autoActivate: e.DMARC_ANOMALY_AUTO_ACTIVATE,
+      /** Inactive model versions kept per organisation. */
+      keepVersions: e.DMARC_ANOMALY_KEEP_VERSIONS,
     },
     /** IMAP mailboxes reports are fetched from (DMARC_IMAP_* and the DMARC_CONFIG file). */
     imap: [...(envMailboxEntry ? [toMailbox(envMailboxEntry)] : []), ...(file?.imap ?? [])],

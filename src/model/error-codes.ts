@@ -57,6 +57,8 @@ export const ErrorCodes = {
   alert_channel_not_found: { status: 404, title: 'Alert channel not found', exit: failure },
   alert_suppression_not_found: { status: 404, title: 'Suppression not found', exit: failure },
   digest_not_found: { status: 404, title: 'Digest not found', exit: failure },
+  /** An anomaly model the organisation does not have. */
+  model_not_found: { status: 404, title: 'Model not found', exit: failure },
   /** An organisation the caller cannot enter, whether it exists or not (slugs cannot be probed). */
   organization_not_found: { status: 404, title: 'Organisation not found', exit: failure },
 
@@ -79,6 +81,12 @@ export const ErrorCodes = {
   file_processing: { status: 409, title: 'File being processed', exit: failure },
   /** An e-mail channel or a digest without an SMTP server (DMARC_SMTP_URL or DMARC_SMTP_HOST). */
   smtp_not_configured: { status: 409, title: 'No SMTP server configured', exit: usage },
+  /** Training an anomaly model on an organisation (or a window) without mail from any source. */
+  no_training_data: { status: 409, title: 'Nothing to train on', exit: failure },
+  /** Detecting anomalies before any model is active. */
+  no_active_model: { status: 409, title: 'No active model', exit: failure },
+  /** Deleting the organisation's active anomaly model. */
+  model_active: { status: 409, title: 'Model is active', exit: failure },
 
   // ---- sizes and media types (413, 415) ----
   payload_too_large: { status: 413, title: 'Payload Too Large', exit: failure },

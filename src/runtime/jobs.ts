@@ -103,6 +103,7 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
     enricher: d.enricher,
     alerts: d.config.alerts,
     dns: d.config.enrich.dns,
+    anomaly: d.config.anomaly,
     sink: reportStoredSink({
       cache: d.cache,
       warmup,

@@ -51,6 +51,7 @@ describe.each(availableEngines())('alert rule types on %s', (engine) => {
       'policy_weakened',
       'ingest_failing',
       'dns_change',
+      'anomaly',
     ]);
     expect(ruleTypeNamed('failure_rate')!.params.parse({})).toEqual({
       threshold: 0.1,
@@ -64,7 +65,7 @@ describe.each(availableEngines())('alert rule types on %s', (engine) => {
       windowHours: 24,
     });
     for (const name of RULE_TYPE_NAMES) expect(ruleTypeNamed(name)!.params.safeParse({}).success).toBe(true);
-    expect(ruleTypeNamed('anomaly')).toBeUndefined();
+    expect(ruleTypeNamed('anomaly')!.scope).toBe('organisation');
   });
 
   it('bad parameters are refused with the field that is wrong', async () => {

@@ -49,6 +49,8 @@ describe('jobs configuration', () => {
       'check-alerts': '0 * * * *',
       'check-dns': '20 4 * * *',
       'send-digests': '*/15 * * * *',
+      'train-model': '30 3 * * 0',
+      'detect-anomalies': '50 4 * * *',
     });
     expect(c.jobs.lockDurationMs + c.jobs.stalledIntervalMs).toBeLessThan(60_000);
     expect(c.imap).toEqual([]);
@@ -225,6 +227,8 @@ alerts: {}
       'check-alerts': '0 * * * *',
       'check-dns': '20 4 * * *',
       'send-digests': '*/15 * * * *',
+      'train-model': '30 3 * * 0',
+      'detect-anomalies': '50 4 * * *',
     });
 
     const json = path.join(dir, 'dmarc.json');

@@ -45,6 +45,8 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     notify: none,
     'check-dns': none,
     'send-digests': none,
+    'train-model': none,
+    'detect-anomalies': none,
     ...over,
   };
 }

@@ -37,6 +37,8 @@ describe('schedules', () => {
       ['check-alerts', '0 * * * *', null],
       ['check-dns', '20 4 * * *', null],
       ['send-digests', '*/15 * * * *', null],
+      ['train-model', '30 3 * * 0', null],
+      ['detect-anomalies', '50 4 * * *', null],
     ]);
     expect(listSchedules(loadConfig(IMAP))[0]!.cron).toBe('*/15 * * * *');
   });
@@ -50,6 +52,8 @@ describe('schedules', () => {
       ['check-alerts', '0 * * * *'],
       ['check-dns', '20 4 * * *'],
       ['send-digests', '*/15 * * * *'],
+      ['train-model', '30 3 * * 0'],
+      ['detect-anomalies', '50 4 * * *'],
     ]);
     expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
     expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
@@ -86,6 +90,8 @@ describe('schedules', () => {
       ['check-alerts', true, 2],
       ['check-dns', true, 2],
       ['send-digests', true, 2],
+      ['train-model', true, 2],
+      ['detect-anomalies', true, 2],
     ]);
     const human = await runCli(['schedule', 'list'], {});
     expect(human.code).toBe(0);
@@ -218,15 +224,17 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const a = scheduler(qa, config);
     const b = scheduler(qb, config);
     await Promise.all([a.start(), b.start()]);
-    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 5, 'none']);
-    expect(b.activeSchedules).toBe(5);
+    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 7, 'none']);
+    expect(b.activeSchedules).toBe(7);
     const bull = (qa.queue as BullMqQueue).queue;
     expect((await bull.getJobSchedulers(0, -1)).map((j) => [j.key, j.name, j.pattern]).sort()).toEqual([
       ['check-alerts', 'check-alerts', '0 * * * *'],
       ['check-dns', 'check-dns', '20 4 * * *'],
+      ['detect-anomalies', 'detect-anomalies', '50 4 * * *'],
       ['retention', 'retention', '0 4 * * *'],
       ['send-digests', 'send-digests', '*/15 * * * *'],
       ['sweep-pending', 'sweep-pending', '* * * * * *'],
+      ['train-model', 'train-model', '30 3 * * 0'],
     ]);
     // a scheduler that starts again with the same configuration changes nothing
     await a.stop();
@@ -235,7 +243,15 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(await (qb.queue as BullMqQueue).syncJobSchedulers(await again.recurringJobs())).toEqual({
       upserted: [],
       removed: [],
-      unchanged: ['sweep-pending', 'retention', 'check-alerts', 'check-dns', 'send-digests'],
+      unchanged: [
+        'sweep-pending',
+        'retention',
+        'check-alerts',
+        'check-dns',
+        'send-digests',
+        'train-model',
+        'detect-anomalies',
+      ],
     });
 
     const started = Date.now();
@@ -273,7 +289,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       expect(r.queuedAt.getTime()).toBe(Number(/(\d+)$/.exec(r.id)![1]));
       expect(r.startedAt!.getTime()).toBeGreaterThanOrEqual(r.queuedAt.getTime());
     }
-    expect(await bull.getJobSchedulersCount()).toBe(5);
+    expect(await bull.getJobSchedulersCount()).toBe(7);
   });
 
   it('follows the configuration: a schedule turned off is removed with its next job, a changed one updated', async () => {
@@ -287,12 +303,14 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(all.map((j) => j.key).sort()).toEqual([
       'check-alerts',
       'check-dns',
+      'detect-anomalies',
       'fetch-imap-first',
       'fetch-imap-second-box',
       'refresh-rollups',
       'retention',
       'send-digests',
       'sweep-pending',
+      'train-model',
     ]);
     // each mailbox's runs carry its organisation (when it exists)
     expect(all.find((j) => j.key === 'fetch-imap-first')?.template?.data).toEqual({
@@ -304,12 +322,14 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(await delayed()).toEqual([
       'repeat:check-alerts',
       'repeat:check-dns',
+      'repeat:detect-anomalies',
       'repeat:fetch-imap-first',
       'repeat:fetch-imap-second-box',
       'repeat:refresh-rollups',
       'repeat:retention',
       'repeat:send-digests',
       'repeat:sweep-pending',
+      'repeat:train-model',
     ]);
     await first.stop();
 
@@ -326,20 +346,24 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect(now.map((j) => [j.key, j.pattern]).sort()).toEqual([
       ['check-alerts', '0 * * * *'],
       ['check-dns', '20 4 * * *'],
+      ['detect-anomalies', '50 4 * * *'],
       ['fetch-imap-first', '*/15 * * * *'],
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 5 * * *'],
       ['send-digests', '*/15 * * * *'],
+      ['train-model', '30 3 * * 0'],
     ]);
     expect(await delayed()).toEqual([
       'repeat:check-alerts',
       'repeat:check-dns',
+      'repeat:detect-anomalies',
       'repeat:fetch-imap-first',
       'repeat:refresh-rollups',
       'repeat:retention',
       'repeat:send-digests',
+      'repeat:train-model',
     ]);
-    expect(second.activeSchedules).toBe(6);
+    expect(second.activeSchedules).toBe(8);
 
     // without any mailbox, fetch-imap is off too
     await second.stop();
@@ -348,9 +372,11 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     expect((await bull.getJobSchedulers(0, -1)).map((j) => j.key).sort()).toEqual([
       'check-alerts',
       'check-dns',
+      'detect-anomalies',
       'refresh-rollups',
       'retention',
       'send-digests',
+      'train-model',
     ]);
   });
 });

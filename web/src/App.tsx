@@ -35,6 +35,8 @@ import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
 import { Senders } from './pages/Senders';
+import { Anomalies } from './pages/Anomalies';
+import { Models } from './pages/Models';
 import { DomainPage } from './pages/DomainPage';
 import { SourcePage } from './pages/SourcePage';
 import { DomainDns } from './pages/DomainDns';
@@ -58,6 +60,7 @@ const NAV: NavItem[] = [
   { href: '/reports', label: 'Reports', pages: ['reports', 'report'], role: 'viewer' },
   { href: '/senders', label: 'Senders', pages: ['senders'], role: 'viewer' },
   { href: '/sources', label: 'Sources', pages: ['sources', 'source'], role: 'viewer' },
+  { href: '/anomalies', label: 'Anomalies', pages: ['anomalies'], role: 'viewer' },
   { href: '/upload', label: 'Upload', pages: ['upload'], role: 'analyst' },
   { href: '/tasks', label: 'Ingestion', pages: ['tasks'], role: 'viewer' },
   {
@@ -68,6 +71,7 @@ const NAV: NavItem[] = [
   },
   { href: '/settings/digests', label: 'Digests', pages: ['digests'], role: 'admin' },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
+  { href: '/settings/models', label: 'Models', pages: ['models'], role: 'admin' },
   { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
   {
     href: '/settings/organizations',
@@ -89,6 +93,8 @@ const TITLES: Record<PageName, string> = {
   source: 'Source',
   'domain-dns': 'DNS records',
   senders: 'Senders',
+  anomalies: 'Anomalies',
+  models: 'Anomaly models',
   domain: 'Domain',
   upload: 'Upload',
   tasks: 'Ingestion',
@@ -167,6 +173,8 @@ function Shell({
   if (page === 'organizations') body = <Organizations />;
   else if (page === 'organization') body = <Organization slug={params.slug ?? ''} />;
   else if (page === 'report') body = <ReportView id={params.id ?? ''} />;
+  else if (page === 'anomalies') body = <Anomalies />;
+  else if (page === 'models') body = <Models />;
   else if (page === 'upload') body = <Upload />;
   else if (page === 'tasks') body = <Tasks />;
   else if (page === 'alerts') body = <Alerts />;

@@ -1,6 +1,7 @@
 // The registry of rule types: one file per type in this folder (see define.ts for what it exports), listed here
 // once. Adding a type is adding its file and its line below; the API, the evaluation and the documentation read
-// this list. (`anomaly` joins when anomaly detection exists: a type is listed only when it works.)
+// this list.
+import { anomalyRule } from './anomaly.js';
 import type { RuleType } from './define.js';
 import { dnsChangeRule } from './dns-change.js';
 import { failureRateRule } from './failure-rate.js';
@@ -20,6 +21,7 @@ export const RULE_TYPES = [
   policyWeakenedRule,
   ingestFailingRule,
   dnsChangeRule,
+  anomalyRule,
 ] as const;
 
 export type RuleTypeName = (typeof RULE_TYPES)[number]['name'];

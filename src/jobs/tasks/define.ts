@@ -4,6 +4,7 @@
 // backoff, a PermanentTaskError is not. Nothing here imports the registry (index.ts) or the queue adapters, so
 // that task files, the registry and the queue port depend on this module and not on each other in a circle.
 import type { AnalyticsCache } from '../../analytics/cache.js';
+import type { AnomalySettings } from '../../analytics/anomaly/train.js';
 import type { AlertsConfig, ImapMailboxConfig, JobsConfig } from '../../config/jobs.js';
 import type { DnsCheckSettings } from '../../enrich/dns/resolver.js';
 import type { SourceEnricher } from '../../enrich/enricher.js';
@@ -65,6 +66,8 @@ export interface TaskContext {
   alerts?: AlertsConfig;
   /** The resolver of the DNS record checks (check-dns; the system's servers when absent). */
   dns?: DnsCheckSettings;
+  /** Activation and versions of anomaly models (train-model; defaults when absent). */
+  anomaly?: AnomalySettings;
   /** The clock of tasks that decide by the time (alert evaluation); default: the system's. */
   now?: () => Date;
   log?: TaskLog;

@@ -6,6 +6,7 @@
 import { SCHEDULED_TASKS, type ScheduledTask } from '../../config/jobs.js';
 import { checkAlertsTask } from './check-alerts.js';
 import { checkDnsTask } from './check-dns.js';
+import { detectAnomaliesTask } from './detect-anomalies.js';
 import type { TaskDefinition } from './define.js';
 import { enrichSourcesTask } from './enrich-sources.js';
 import { fetchImapTask } from './fetch-imap.js';
@@ -16,6 +17,7 @@ import { refreshRollupsTask } from './refresh-rollups.js';
 import { retentionTask } from './retention.js';
 import { sendDigestsTask } from './send-digests.js';
 import { sweepPendingTask } from './sweep-pending.js';
+import { trainModelTask } from './train-model.js';
 
 /** Every task, in the order `dmarc schedule list` shows the scheduled ones. */
 export const TASKS = [
@@ -30,6 +32,8 @@ export const TASKS = [
   notifyTask,
   checkDnsTask,
   sendDigestsTask,
+  trainModelTask,
+  detectAnomaliesTask,
 ] as const;
 
 export type AnyTask = (typeof TASKS)[number];

@@ -2585,6 +2585,720 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/analytics/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organisation's anomaly models, newest version first, with their figures */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                /** @description 1, 2, 3, ... per organisation */
+                version: number;
+                kind: string;
+                active: boolean;
+                parameters: {
+                  trees: number;
+                  /** @description ψ asked for */
+                  sampleSize: number;
+                  /** @description ψ used: fewer training rows than asked, all of them */
+                  sampleSizeUsed: number;
+                  heightLimit: number;
+                  seed: number;
+                };
+                features: {
+                  name: string;
+                  median: number;
+                  /** @description Median absolute deviation × 1.4826 */
+                  mad: number;
+                  mean: number;
+                  std: number;
+                  /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                  scale: number;
+                }[];
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowFrom: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowTo: string;
+                /** @description Training rows: source IPs × days */
+                samples: number;
+                scoreDistribution: {
+                  min: number;
+                  p50: number;
+                  p90: number;
+                  p95: number;
+                  p99: number;
+                  max: number;
+                  mean: number;
+                };
+                /** @description A score at or above this is anomalous */
+                threshold: number;
+                createdBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                predictions: number;
+                anomalous: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/models/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One model: parameters, features with their training statistics, score distribution, threshold */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              /** @description 1, 2, 3, ... per organisation */
+              version: number;
+              kind: string;
+              active: boolean;
+              parameters: {
+                trees: number;
+                /** @description ψ asked for */
+                sampleSize: number;
+                /** @description ψ used: fewer training rows than asked, all of them */
+                sampleSizeUsed: number;
+                heightLimit: number;
+                seed: number;
+              };
+              features: {
+                name: string;
+                median: number;
+                /** @description Median absolute deviation × 1.4826 */
+                mad: number;
+                mean: number;
+                std: number;
+                /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                scale: number;
+              }[];
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowFrom: string;
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowTo: string;
+              /** @description Training rows: source IPs × days */
+              samples: number;
+              scoreDistribution: {
+                min: number;
+                p50: number;
+                p90: number;
+                p95: number;
+                p99: number;
+                max: number;
+                mean: number;
+              };
+              /** @description A score at or above this is anomalous */
+              threshold: number;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              predictions: number;
+              anomalous: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an inactive model version with its predictions (the active one: 409) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/models/train': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Train a new model version now (Isolation Forest on the source IPs × days of a window)
+     * @description Default window: the 90 days ending with the organisation's last day of data. The organisation's first model is activated; later ones only with DMARC_ANOMALY_AUTO_ACTIVATE, else deploy them. Runs inline (about a second for 100,000 source days). 409 when there is no mail to train on.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            from?: string;
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            to?: string;
+            /** @default 100 */
+            trees?: number;
+            /**
+             * @description ψ
+             * @default 256
+             */
+            sampleSize?: number;
+            /** @default 42 */
+            seed?: number;
+            /** @description Default: the higher of 0.7 and the 99th percentile of the training rows' scores */
+            threshold?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              model: {
+                id: number;
+                /** @description 1, 2, 3, ... per organisation */
+                version: number;
+                kind: string;
+                active: boolean;
+                parameters: {
+                  trees: number;
+                  /** @description ψ asked for */
+                  sampleSize: number;
+                  /** @description ψ used: fewer training rows than asked, all of them */
+                  sampleSizeUsed: number;
+                  heightLimit: number;
+                  seed: number;
+                };
+                features: {
+                  name: string;
+                  median: number;
+                  /** @description Median absolute deviation × 1.4826 */
+                  mad: number;
+                  mean: number;
+                  std: number;
+                  /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                  scale: number;
+                }[];
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowFrom: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowTo: string;
+                /** @description Training rows: source IPs × days */
+                samples: number;
+                scoreDistribution: {
+                  min: number;
+                  p50: number;
+                  p90: number;
+                  p95: number;
+                  p99: number;
+                  max: number;
+                  mean: number;
+                };
+                /** @description A score at or above this is anomalous */
+                threshold: number;
+                createdBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                predictions: number;
+                anomalous: number;
+              };
+              /** @description The new model is the active one */
+              activated: boolean;
+              /** @description Old versions deleted (DMARC_ANOMALY_KEEP_VERSIONS) */
+              pruned: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/models/{id}/deploy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make this version the organisation's active model (the one detection and alerts use) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              /** @description 1, 2, 3, ... per organisation */
+              version: number;
+              kind: string;
+              active: boolean;
+              parameters: {
+                trees: number;
+                /** @description ψ asked for */
+                sampleSize: number;
+                /** @description ψ used: fewer training rows than asked, all of them */
+                sampleSizeUsed: number;
+                heightLimit: number;
+                seed: number;
+              };
+              features: {
+                name: string;
+                median: number;
+                /** @description Median absolute deviation × 1.4826 */
+                mad: number;
+                mean: number;
+                std: number;
+                /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                scale: number;
+              }[];
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowFrom: string;
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowTo: string;
+              /** @description Training rows: source IPs × days */
+              samples: number;
+              scoreDistribution: {
+                min: number;
+                p50: number;
+                p90: number;
+                p95: number;
+                p99: number;
+                max: number;
+                mean: number;
+              };
+              /** @description A score at or above this is anomalous */
+              threshold: number;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              predictions: number;
+              anomalous: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/anomalies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The active model's anomalous sources, highest score first
+     * @description Each with its score, the features it was scored on and why, in words. all=true: every prediction.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description UTC date YYYY-MM-DD
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description UTC date YYYY-MM-DD
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description A policy domain the source sent for */
+          domain?: string;
+          /** @description Every prediction, not only the anomalous ones */
+          all?: boolean;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                ip: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                /** @description Isolation Forest score 2^(−E[h(x)]/c(ψ)): near 1 anomalous, 0.5 and below normal */
+                score: number;
+                anomalous: boolean;
+                modelId: number;
+                modelVersion: number;
+                /** @description The raw feature values and the facts the words quote (messages, domains, country, asn, ptr) */
+                features: {
+                  [key: string]: unknown;
+                };
+                explanation: {
+                  feature: string;
+                  value: number | null;
+                  /** @description Robust z-score: (value − median) / scale */
+                  z: number;
+                  /** @description In words, e.g. "DMARC fails 100% (usual 2%)" */
+                  text: string;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/predictions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The predictions of one source address, newest day first (every model version) */
+    get: {
+      parameters: {
+        query: {
+          /** @description An IPv4 or IPv6 address */
+          ip: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ip: string;
+              items: {
+                ip: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                /** @description Isolation Forest score 2^(−E[h(x)]/c(ψ)): near 1 anomalous, 0.5 and below normal */
+                score: number;
+                anomalous: boolean;
+                modelId: number;
+                modelVersion: number;
+                /** @description The raw feature values and the facts the words quote (messages, domains, country, asn, ptr) */
+                features: {
+                  [key: string]: unknown;
+                };
+                explanation: {
+                  feature: string;
+                  value: number | null;
+                  /** @description Robust z-score: (value − median) / scale */
+                  z: number;
+                  /** @description In words, e.g. "DMARC fails 100% (usual 2%)" */
+                  text: string;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/anomalies/detect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Score the sources of some days with the active model now, and keep the predictions
+     * @description Default: the 7 days ending with the organisation's last day of data. Replaces the active model's predictions of those days. 409 when no model is active.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            from?: string;
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            to?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              modelId: number;
+              version: number;
+              from: string | null;
+              to: string | null;
+              predictions: number;
+              anomalous: number;
+              top: {
+                ip: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                score: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/domains': {
     parameters: {
       query?: never;
@@ -3745,7 +4459,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
           name?: string;
         };
         header?: never;
@@ -3764,7 +4478,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -3832,7 +4546,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -5174,7 +5888,7 @@ export interface paths {
     put?: never;
     /**
      * Create an alert rule
-     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing, dns_change. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
+     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing, dns_change, anomaly. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
      */
     post: {
       parameters: {
@@ -9285,6 +9999,741 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orgs/{org}/analytics/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The organisation's anomaly models, newest version first, with their figures */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                /** @description 1, 2, 3, ... per organisation */
+                version: number;
+                kind: string;
+                active: boolean;
+                parameters: {
+                  trees: number;
+                  /** @description ψ asked for */
+                  sampleSize: number;
+                  /** @description ψ used: fewer training rows than asked, all of them */
+                  sampleSizeUsed: number;
+                  heightLimit: number;
+                  seed: number;
+                };
+                features: {
+                  name: string;
+                  median: number;
+                  /** @description Median absolute deviation × 1.4826 */
+                  mad: number;
+                  mean: number;
+                  std: number;
+                  /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                  scale: number;
+                }[];
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowFrom: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowTo: string;
+                /** @description Training rows: source IPs × days */
+                samples: number;
+                scoreDistribution: {
+                  min: number;
+                  p50: number;
+                  p90: number;
+                  p95: number;
+                  p99: number;
+                  max: number;
+                  mean: number;
+                };
+                /** @description A score at or above this is anomalous */
+                threshold: number;
+                createdBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                predictions: number;
+                anomalous: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/models/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One model: parameters, features with their training statistics, score distribution, threshold */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              /** @description 1, 2, 3, ... per organisation */
+              version: number;
+              kind: string;
+              active: boolean;
+              parameters: {
+                trees: number;
+                /** @description ψ asked for */
+                sampleSize: number;
+                /** @description ψ used: fewer training rows than asked, all of them */
+                sampleSizeUsed: number;
+                heightLimit: number;
+                seed: number;
+              };
+              features: {
+                name: string;
+                median: number;
+                /** @description Median absolute deviation × 1.4826 */
+                mad: number;
+                mean: number;
+                std: number;
+                /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                scale: number;
+              }[];
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowFrom: string;
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowTo: string;
+              /** @description Training rows: source IPs × days */
+              samples: number;
+              scoreDistribution: {
+                min: number;
+                p50: number;
+                p90: number;
+                p95: number;
+                p99: number;
+                max: number;
+                mean: number;
+              };
+              /** @description A score at or above this is anomalous */
+              threshold: number;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              predictions: number;
+              anomalous: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an inactive model version with its predictions (the active one: 409) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/models/train': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Train a new model version now (Isolation Forest on the source IPs × days of a window)
+     * @description Default window: the 90 days ending with the organisation's last day of data. The organisation's first model is activated; later ones only with DMARC_ANOMALY_AUTO_ACTIVATE, else deploy them. Runs inline (about a second for 100,000 source days). 409 when there is no mail to train on.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            from?: string;
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            to?: string;
+            /** @default 100 */
+            trees?: number;
+            /**
+             * @description ψ
+             * @default 256
+             */
+            sampleSize?: number;
+            /** @default 42 */
+            seed?: number;
+            /** @description Default: the higher of 0.7 and the 99th percentile of the training rows' scores */
+            threshold?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              model: {
+                id: number;
+                /** @description 1, 2, 3, ... per organisation */
+                version: number;
+                kind: string;
+                active: boolean;
+                parameters: {
+                  trees: number;
+                  /** @description ψ asked for */
+                  sampleSize: number;
+                  /** @description ψ used: fewer training rows than asked, all of them */
+                  sampleSizeUsed: number;
+                  heightLimit: number;
+                  seed: number;
+                };
+                features: {
+                  name: string;
+                  median: number;
+                  /** @description Median absolute deviation × 1.4826 */
+                  mad: number;
+                  mean: number;
+                  std: number;
+                  /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                  scale: number;
+                }[];
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowFrom: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                windowTo: string;
+                /** @description Training rows: source IPs × days */
+                samples: number;
+                scoreDistribution: {
+                  min: number;
+                  p50: number;
+                  p90: number;
+                  p95: number;
+                  p99: number;
+                  max: number;
+                  mean: number;
+                };
+                /** @description A score at or above this is anomalous */
+                threshold: number;
+                createdBy: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                predictions: number;
+                anomalous: number;
+              };
+              /** @description The new model is the active one */
+              activated: boolean;
+              /** @description Old versions deleted (DMARC_ANOMALY_KEEP_VERSIONS) */
+              pruned: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/models/{id}/deploy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make this version the organisation's active model (the one detection and alerts use) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              /** @description 1, 2, 3, ... per organisation */
+              version: number;
+              kind: string;
+              active: boolean;
+              parameters: {
+                trees: number;
+                /** @description ψ asked for */
+                sampleSize: number;
+                /** @description ψ used: fewer training rows than asked, all of them */
+                sampleSizeUsed: number;
+                heightLimit: number;
+                seed: number;
+              };
+              features: {
+                name: string;
+                median: number;
+                /** @description Median absolute deviation × 1.4826 */
+                mad: number;
+                mean: number;
+                std: number;
+                /** @description One robust unit of the z-scores: the MAD, else the standard deviation, else 1 */
+                scale: number;
+              }[];
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowFrom: string;
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              windowTo: string;
+              /** @description Training rows: source IPs × days */
+              samples: number;
+              scoreDistribution: {
+                min: number;
+                p50: number;
+                p90: number;
+                p95: number;
+                p99: number;
+                max: number;
+                mean: number;
+              };
+              /** @description A score at or above this is anomalous */
+              threshold: number;
+              createdBy: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              predictions: number;
+              anomalous: number;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/anomalies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The active model's anomalous sources, highest score first
+     * @description Each with its score, the features it was scored on and why, in words. all=true: every prediction.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /**
+           * @description UTC date YYYY-MM-DD
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description UTC date YYYY-MM-DD
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description A policy domain the source sent for */
+          domain?: string;
+          /** @description Every prediction, not only the anomalous ones */
+          all?: boolean;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                ip: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                /** @description Isolation Forest score 2^(−E[h(x)]/c(ψ)): near 1 anomalous, 0.5 and below normal */
+                score: number;
+                anomalous: boolean;
+                modelId: number;
+                modelVersion: number;
+                /** @description The raw feature values and the facts the words quote (messages, domains, country, asn, ptr) */
+                features: {
+                  [key: string]: unknown;
+                };
+                explanation: {
+                  feature: string;
+                  value: number | null;
+                  /** @description Robust z-score: (value − median) / scale */
+                  z: number;
+                  /** @description In words, e.g. "DMARC fails 100% (usual 2%)" */
+                  text: string;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/predictions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The predictions of one source address, newest day first (every model version) */
+    get: {
+      parameters: {
+        query: {
+          /** @description An IPv4 or IPv6 address */
+          ip: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ip: string;
+              items: {
+                ip: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                /** @description Isolation Forest score 2^(−E[h(x)]/c(ψ)): near 1 anomalous, 0.5 and below normal */
+                score: number;
+                anomalous: boolean;
+                modelId: number;
+                modelVersion: number;
+                /** @description The raw feature values and the facts the words quote (messages, domains, country, asn, ptr) */
+                features: {
+                  [key: string]: unknown;
+                };
+                explanation: {
+                  feature: string;
+                  value: number | null;
+                  /** @description Robust z-score: (value − median) / scale */
+                  z: number;
+                  /** @description In words, e.g. "DMARC fails 100% (usual 2%)" */
+                  text: string;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/analytics/anomalies/detect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Score the sources of some days with the active model now, and keep the predictions
+     * @description Default: the 7 days ending with the organisation's last day of data. Replaces the active model's predictions of those days. 409 when no model is active.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            from?: string;
+            /**
+             * @description UTC date YYYY-MM-DD
+             * @example 2024-06-13
+             */
+            to?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              modelId: number;
+              version: number;
+              from: string | null;
+              to: string | null;
+              predictions: number;
+              anomalous: number;
+              top: {
+                ip: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                day: string;
+                score: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orgs/{org}/domains': {
     parameters: {
       query?: never;
@@ -10483,7 +11932,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
           name?: string;
         };
         header?: never;
@@ -10505,7 +11954,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -10575,7 +12024,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -11963,7 +13412,7 @@ export interface paths {
     put?: never;
     /**
      * Create an alert rule
-     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing, dns_change. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
+     * @description type: one of failure_rate, volume_change, new_sender, sender_failing, missing_reports, policy_weakened, ingest_failing, dns_change, anomaly. params are checked against the type's parameters (GET /api/alerts/rules/types); omitted ones take their defaults, unknown ones are refused.
      */
     post: {
       parameters: {

@@ -13,6 +13,8 @@ export type PageName =
   | 'source'
   | 'domain-dns'
   | 'senders'
+  | 'anomalies'
+  | 'models'
   | 'domain'
   | 'upload'
   | 'tasks'
@@ -109,6 +111,7 @@ export function matchRoute(pathname: string): Route {
     '/reports': 'reports',
     '/sources': 'sources',
     '/senders': 'senders',
+    '/anomalies': 'anomalies',
     '/upload': 'upload',
     '/tasks': 'tasks',
     // Not /alerts: that path is an alias of the API's /api/alerts.
@@ -120,6 +123,7 @@ export function matchRoute(pathname: string): Route {
     '/settings/users': 'users',
     '/settings/keys': 'keys',
     '/settings/digests': 'digests',
+    '/settings/models': 'models',
     '/settings/organizations': 'organizations',
     '/login': 'login',
   };

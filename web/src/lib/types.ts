@@ -54,6 +54,8 @@ export type About = ResponseOf<'/api/about'>;
 export type Advice = ResponseOf<'/api/domains/{domain}/advice'>;
 export type AdviceClassItem = Advice['classification'][number];
 export type AdvicePlanStep = Advice['plan'][number];
+export type AnomalyItem = ItemOf<'/api/analytics/anomalies'>;
+export type ModelItem = ItemOf<'/api/analytics/models'>;
 
 // Reports and records
 export type ReportItem = ItemOf<'/api/reports'>;
