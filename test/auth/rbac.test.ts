@@ -213,7 +213,8 @@ describe.each(availableEngines())('RBAC matrix on %s', (engine) => {
       }
     }
     expect(failures).toEqual([]);
-  });
+    // every route × every caller, each request real (a train or a PDF among them): minutes on a busy machine
+  }, 300_000);
 
   it('roles are read on every request: a role change or a removal takes effect at once', async () => {
     const { user } = await x.auth.createUser({

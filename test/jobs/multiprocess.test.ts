@@ -113,7 +113,7 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
     }
     expect((await fetch(`http://127.0.0.1:${ports.sched}/health`).then((r) => r.json())) as object).toMatchObject({
       schedules: 'job schedulers',
-      jobSchedulers: 6,
+      jobSchedulers: 8,
       imapIdle: 'none',
     });
     expect(await fetch(`${base}/health`).then((r) => r.json())).toEqual({ status: 'ok' });
@@ -203,7 +203,7 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
     });
     children.push(second);
     await second.waitForOutput(/scheduler running \(8 job schedulers; IMAP IDLE: none\)/);
-    expect(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())).toMatchObject({ jobSchedulers: 6 });
+    expect(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())).toMatchObject({ jobSchedulers: 8 });
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 4000));
     const to = Date.now();
