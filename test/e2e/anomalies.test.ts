@@ -115,7 +115,11 @@ describe.skipIf(!haveChromium)('the Anomalies page in Chromium', () => {
 
   it('the Models page: versions with their figures; train, deploy, delete', async () => {
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${server.url}/settings/models`);
+    // reached from the Anomalies page (the navigation keeps one item for both)
+    await page.goto(`${server.url}/anomalies`);
+    await page.locator('.page-actions').getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'Anomaly models' }).waitFor();
+    expect(await page.locator('#main-nav [aria-current="page"]').textContent()).toBe('Anomalies');
     const rows = page.locator('table.data tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);

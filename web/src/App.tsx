@@ -60,18 +60,18 @@ const NAV: NavItem[] = [
   { href: '/reports', label: 'Reports', pages: ['reports', 'report'], role: 'viewer' },
   { href: '/senders', label: 'Senders', pages: ['senders'], role: 'viewer' },
   { href: '/sources', label: 'Sources', pages: ['sources', 'source'], role: 'viewer' },
-  { href: '/anomalies', label: 'Anomalies', pages: ['anomalies'], role: 'viewer' },
+  // the models are managed from the Anomalies page (a link in its header), not from a top-level item of their own
+  { href: '/anomalies', label: 'Anomalies', pages: ['anomalies', 'models'], role: 'viewer' },
   { href: '/upload', label: 'Upload', pages: ['upload'], role: 'analyst' },
   { href: '/tasks', label: 'Ingestion', pages: ['tasks'], role: 'viewer' },
   {
     href: '/alerting',
     label: 'Alerts',
-    pages: ['alerts', 'alert', 'alert-rules', 'suppressions', 'channels'],
+    // digests are what else the organisation is e-mailed: a tab of the alerting pages (admins)
+    pages: ['alerts', 'alert', 'alert-rules', 'suppressions', 'channels', 'digests'],
     role: 'viewer',
   },
-  { href: '/settings/digests', label: 'Digests', pages: ['digests'], role: 'admin' },
   { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
-  { href: '/settings/models', label: 'Models', pages: ['models'], role: 'admin' },
   { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
   {
     href: '/settings/organizations',
@@ -241,7 +241,7 @@ function Shell({
           </ul>
         </nav>
         <div class="account">
-          <span class="who" title={ctx.user.email}>
+          <span class="who" title={`${ctx.user.email} (${ctx.user.role})`}>
             {ctx.user.name} <span class="role">({ctx.user.role})</span>
           </span>
           {ctx.session.state.status === 'signed-in' ? (

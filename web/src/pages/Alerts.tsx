@@ -34,7 +34,11 @@ export const stateTone = (s: string): 'fail' | 'warn' | 'pass' =>
   s === 'open' ? 'fail' : s === 'acknowledged' ? 'warn' : 'pass';
 
 /** The tabs of the alerting pages. */
-export function AlertTabs({ current }: { current: 'alerts' | 'rules' | 'suppressions' | 'channels' }): JSX.Element {
+export function AlertTabs({
+  current,
+}: {
+  current: 'alerts' | 'rules' | 'suppressions' | 'channels' | 'digests';
+}): JSX.Element {
   const { user } = useApp();
   const tabs = [
     { key: 'alerts', href: '/alerting', label: 'Alerts' },
@@ -43,6 +47,7 @@ export function AlertTabs({ current }: { current: 'alerts' | 'rules' | 'suppress
       ? [
           { key: 'suppressions', href: '/alerting/suppressions', label: 'Suppressions' },
           { key: 'channels', href: '/alerting/channels', label: 'Channels' },
+          { key: 'digests', href: '/settings/digests', label: 'Digests' },
         ]
       : []),
   ];

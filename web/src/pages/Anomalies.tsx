@@ -4,13 +4,14 @@ import type { JSX } from 'preact';
 import { useApp, useLoad } from '../context';
 import { Badge, Empty, ErrorBox, Loading, PageHeader, Pager } from '../components/ui';
 import { formatDate, formatNumber } from '../lib/format';
+import { hasRole } from '../lib/session';
 import type { AnomalyItem, Page } from '../lib/types';
 import { Link, useLocation } from '../router';
 
 const LIMIT = 50;
 
 export function Anomalies(): JSX.Element {
-  const { api } = useApp();
+  const { api, user } = useApp();
   const loc = useLocation();
   const q = new URLSearchParams(loc.search);
   const all = q.get('all') === 'true';
@@ -27,6 +28,7 @@ export function Anomalies(): JSX.Element {
         <Link href={all ? '/anomalies' : '/anomalies?all=true'}>
           {all ? 'Only the anomalous sources' : 'Every scored source'}
         </Link>
+        {hasRole(user, 'admin') ? <Link href="/settings/models">Models</Link> : null}
       </PageHeader>
       <p class="state">
         Sources whose day the active Isolation Forest model isolates in few splits (score near 1), with why in words.

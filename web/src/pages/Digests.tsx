@@ -6,6 +6,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
+import { AlertTabs } from './Alerts';
 import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { DigestItem, DigestSendResult } from '../lib/types';
@@ -127,6 +128,7 @@ export function Digests(): JSX.Element {
     return (
       <>
         <PageHeader title="E-mail digests" />
+        <AlertTabs current="digests" />
         <p class="state">Managing digests needs the admin role.</p>
       </>
     );
@@ -190,6 +192,7 @@ export function Digests(): JSX.Element {
   return (
     <>
       <PageHeader title="E-mail digests" />
+      <AlertTabs current="digests" />
       <ActionError message={message} />
       {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
       {list.data === undefined ? (

@@ -5,6 +5,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
+import { Link } from '../router';
 import { formatDate, formatDateTime, formatNumber } from '../lib/format';
 import { describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
@@ -54,6 +55,7 @@ export function Models(): JSX.Element {
   return (
     <>
       <PageHeader title="Anomaly models">
+        <Link href="/anomalies">Anomalies</Link>
         <button type="button" disabled={busy} onClick={() => void train()}>
           {busy ? 'Working…' : 'Train a new version'}
         </button>
