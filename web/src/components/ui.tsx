@@ -190,3 +190,12 @@ export function Breakable({ text, after }: { text: string; after: string }): JSX
     </>
   );
 }
+
+/** A form field's error, named by the field's aria-describedby (id), announced when it appears. */
+export function FieldError({ id, message }: { id: string; message: string | undefined }): JSX.Element | null {
+  return message ? (
+    <span class="field-error" id={id} role="alert">
+      {message}
+    </span>
+  ) : null;
+}

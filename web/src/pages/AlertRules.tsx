@@ -5,7 +5,7 @@
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
+import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
 import { formatDateTime, plural } from '../lib/format';
 import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
@@ -158,14 +158,6 @@ function serverErrors(err: unknown): { fields: Record<string, string>; message: 
   const fields: Record<string, string> = {};
   if (err instanceof ApiError) for (const e of err.problem.errors ?? []) fields[e.field] = e.message;
   return { fields, message: describeError(err) };
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }): JSX.Element | null {
-  return message ? (
-    <span class="field-error" id={id} role="alert">
-      {message}
-    </span>
-  ) : null;
 }
 
 function RuleForm({

@@ -5,7 +5,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
+import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
 import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { ChannelItem, ChannelTest } from '../lib/types';
@@ -85,14 +85,6 @@ export function channelBody(
 export function draftOf(c: ChannelItem): Draft {
   const to = Array.isArray(c.config.to) ? (c.config.to as unknown[]).map(String).join(', ') : '';
   return { name: c.name, type: c.type as ChannelType, url: '', secret: '', to };
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }): JSX.Element | null {
-  return message ? (
-    <span class="field-error" id={id} role="alert">
-      {message}
-    </span>
-  ) : null;
 }
 
 const configText = (c: Record<string, unknown>): string =>

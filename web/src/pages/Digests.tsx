@@ -5,7 +5,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
+import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
 import { AlertTabs } from './Alerts';
 import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
@@ -86,14 +86,6 @@ const draftOf = (d: DigestItem): Draft => ({
   sendHour: String(d.sendHour),
   attachPdf: d.attachPdf,
 });
-
-function FieldError({ id, message }: { id: string; message: string | undefined }): JSX.Element | null {
-  return message ? (
-    <span class="field-error" id={id} role="alert">
-      {message}
-    </span>
-  ) : null;
-}
 
 const ZONES: string[] = (() => {
   const f = (Intl as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf;

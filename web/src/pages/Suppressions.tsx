@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
-import { ActionError, Badge, Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
+import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
 import { formatDateTime } from '../lib/format';
 import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
@@ -83,14 +83,6 @@ export function bodyOfSuppression(d: Draft): { body?: Record<string, unknown>; e
     body.durationMinutes = n;
   }
   return Object.keys(errors).length ? { errors } : { body, errors };
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }): JSX.Element | null {
-  return message ? (
-    <span class="field-error" id={id} role="alert">
-      {message}
-    </span>
-  ) : null;
 }
 
 /** The form's draft of a stored suppression. */
