@@ -144,3 +144,32 @@ export async function lastPredictedDay(db: Queryable, orgId: number, modelId: nu
   );
   return r.rows[0]?.day ?? null;
 }
+
+/** An address's most anomalous day under the active model: what the sources table marks. */
+export interface SourceAnomaly {
+  score: number;
+  day: string;
+}
+
+/**
+ * For each of these addresses, its highest-scoring anomalous day under the active model within from..to (either
+ * open), of the domain when one is named; addresses without one are absent. One statement for a page of sources.
+ */
+export async function anomaliesOfIps(
+  db: Queryable,
+  orgId: number,
+  ips: readonly string[],
+  q: { from?: string; to?: string; domain?: string },
+): Promise<Map<string, SourceAnomaly>> {
+  if (ips.length === 0) return new Map();
+  const r = await db.query<{ ip: string; score: number; day: string }>(
+    `SELECT DISTINCT ON (p.ip) host(p.ip) AS ip, p.score, to_char(p.day, 'YYYY-MM-DD') AS day
+     FROM ml_predictions p JOIN ml_models m ON m.id = p.model_id AND m.org_id = p.org_id AND m.active
+     WHERE p.org_id = $1 AND p.anomalous AND p.ip = ANY($2::inet[])
+       AND ($3::date IS NULL OR p.day >= $3::date) AND ($4::date IS NULL OR p.day <= $4::date)
+       AND ($5::text IS NULL OR p.features->'domains' ? $5::text)
+     ORDER BY p.ip, p.score DESC, p.day DESC`,
+    [orgId, ips, q.from ?? null, q.to ?? null, q.domain ?? null],
+  );
+  return new Map(r.rows.map((x) => [x.ip, { score: Number(x.score), day: x.day }]));
+}

@@ -20,6 +20,9 @@ interface Model {
   predictions: number;
   anomalous: number;
 }
+interface SourcePage {
+  items: { sourceIp: string | null; anomaly: { score: number; day: string } | null }[];
+}
 interface Prediction {
   ip: string;
   day: string;
@@ -141,6 +144,25 @@ describe.each(availableEngines())('anomaly routes on %s', (engine) => {
     expect(normal.items.every((p) => !p.anomalous)).toBe(true);
     // the model's figures count its predictions
     expect((await get(`/api/analytics/models/${first.id}`)).json()).toMatchObject({ anomalous: 3 });
+    // the sources table marks the anomalous addresses, in the period and domain asked (both of its routes)
+    for (const route of ['/api/rollup/sources', '/api/stats/by-source-ip']) {
+      const marks = async (q: string) =>
+        (await get(`${route}?limit=100&${q}`))
+          .json<SourcePage>()
+          .items.filter((s) => s.anomaly !== null)
+          .map((s) => s.sourceIp)
+          .sort();
+      expect(await marks('from=2026-02-10&to=2026-03-02')).toEqual([...INJECTED_IPS].sort());
+      expect(await marks('to=2026-03-01')).toEqual([]);
+      expect(await marks('domain=other.example')).toEqual([]);
+      expect(await marks('period=none')).toEqual([]);
+    }
+    const one = (await get('/api/rollup/sources?limit=100')).json<SourcePage>().items;
+    const injected = one.find((s) => s.sourceIp === INJECTED_IPS[0])!;
+    expect(injected.anomaly).toEqual({
+      day: '2026-03-02',
+      score: page.items.find((p) => p.ip === INJECTED_IPS[0])!.score,
+    });
   });
 
   it('deploys a new version, refuses to delete the active one (409), deletes an old one', async () => {
@@ -224,6 +246,14 @@ describe.each(availableEngines())('anomaly routes on %s', (engine) => {
     ).toMatchObject({
       items: [],
     });
+    // B's sources are marked by B's own predictions only, not by A's (the same addresses send for both)
+    const bMarked = (await get('/api/orgs/org-b/rollup/sources?limit=100', tokens.adminB))
+      .json<SourcePage>()
+      .items.filter((s) => s.anomaly !== null)
+      .map((s) => s.sourceIp)
+      .sort();
+    expect(bMarked).toEqual([...new Set(bAll.items.filter((p) => p.anomalous).map((p) => p.ip))].sort());
+    expect(bMarked.some((ip) => INJECTED_IPS.includes(ip ?? ''))).toBe(false);
     // a member of A naming B: 404
     expectProblem(await get('/api/orgs/org-b/analytics/models'), 404);
   });

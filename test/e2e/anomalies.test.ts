@@ -2,7 +2,7 @@
 // senders, then three new addresses sending thousands of messages failing DKIM and SPF on the last day), a model
 // trained and the days scored through the API, driven by Chromium: the three injected sources are the rows, highest
 // score first, with the words and a link to each source's page; "every scored source" lists the normal ones too.
-// At 1,280 and 1,920 px without horizontal overflow; screenshots in test-output/e2e/anomalies-*.png. No console errors.
+// The Sources table marks the three. At 1,280 and 1,920 px without horizontal overflow; screenshots in test-output/e2e/anomalies-*.png. No console errors.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -103,6 +103,22 @@ describe.skipIf(!haveChromium)('the Anomalies page in Chromium', () => {
     await page.locator('table.data tbody tr td:first-child a').first().click();
     await page.waitForURL(/\/sources\/203\.0\.113\.\d+$/);
     await page.locator('h1').waitFor();
+  });
+
+  it('the Sources table marks the anomalous sources, and the mark leads to the Anomalies page', async () => {
+    await page.goto(`${server.url}/sources?from=2026-02-10&to=2026-03-02`);
+    await page.locator('table.sources tbody tr').first().waitFor();
+    const marked = await page
+      .locator('table.sources tbody tr')
+      .filter({ has: page.locator('.anomaly-mark') })
+      .locator('td:first-child a:not(.anomaly-mark)')
+      .allTextContents();
+    expect(marked.sort()).toEqual([...INJECTED_IPS].sort());
+    const mark = page.locator('.anomaly-mark').first();
+    expect(await mark.getAttribute('title')).toMatch(/^Anomalous on .+: score 0\.\d\d$/);
+    await shot('sources');
+    await mark.click();
+    await page.waitForURL(/\/anomalies$/);
   });
 
   it('every scored source: the normal ones follow, in pages', async () => {

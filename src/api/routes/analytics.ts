@@ -8,6 +8,7 @@ import type { AnalyticsAnswers } from '../../analytics/answers.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
 import { scopedFilter } from '../filters.js';
+import { withAnomalies } from '../source-anomalies.js';
 import { orgOf } from '../plugins/auth.js';
 import { HttpProblem, validationProblem } from '../problem.js';
 import {
@@ -55,6 +56,16 @@ export const SourceItem = Type.Object({
   ptr: Nullable(Type.String({ description: 'Reverse DNS name' })),
   sender: Type.String({ description: 'Its sender (see /api/rollup/senders), for its first policy domain' }),
   senderKey: Type.String(),
+  anomaly: Nullable(
+    Type.Object(
+      { score: Type.Number(), day: DateString },
+      {
+        description:
+          "The active anomaly model's highest-scoring anomalous day of the address in the period (of the domain " +
+          'asked), null when it found none (see /api/analytics/anomalies)',
+      },
+    ),
+  ),
 });
 
 const Confidence = Nullable(
@@ -364,7 +375,11 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers
     async (req, reply) => {
       const { sort, order, limit, cursor, ...filters } = req.query;
       const f = scopedFilter(orgOf(req), filters);
-      return pageAnswer(reply, await h.sources(f, { sort, order, limit, offset: offsetOf(cursor) }));
+      return withAnomalies(
+        deps.db,
+        f,
+        pageAnswer(reply, await h.sources(f, { sort, order, limit, offset: offsetOf(cursor) })),
+      );
     },
   );
 

@@ -9,6 +9,7 @@ import { sweepPendingKey, sweepPendingTask } from '../../jobs/tasks/sweep-pendin
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
 import { scopedFilter } from '../filters.js';
+import { withAnomalies } from '../source-anomalies.js';
 import { orgOf } from '../plugins/auth.js';
 import {
   Figures,
@@ -98,8 +99,9 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: An
       },
     },
     async (req, reply) => {
-      const { limit, cursor, ...f } = req.query;
-      return pageAnswer(reply, await h.sources(scopedFilter(orgOf(req), f), { limit, offset: offsetOf(cursor) }));
+      const { limit, cursor, ...q } = req.query;
+      const f = scopedFilter(orgOf(req), q);
+      return withAnomalies(deps.db, f, pageAnswer(reply, await h.sources(f, { limit, offset: offsetOf(cursor) })));
     },
   );
 

@@ -795,6 +795,14 @@ export interface paths {
                 /** @description Its sender (see /api/rollup/senders), for its first policy domain */
                 sender: string;
                 senderKey: string;
+                anomaly: {
+                  score: number;
+                  /**
+                   * @description UTC date YYYY-MM-DD
+                   * @example 2024-06-13
+                   */
+                  day: string;
+                } | null;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;
@@ -1928,6 +1936,14 @@ export interface paths {
                 /** @description Its sender (see /api/rollup/senders), for its first policy domain */
                 sender: string;
                 senderKey: string;
+                anomaly: {
+                  score: number;
+                  /**
+                   * @description UTC date YYYY-MM-DD
+                   * @example 2024-06-13
+                   */
+                  day: string;
+                } | null;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;
@@ -8155,6 +8171,14 @@ export interface paths {
                 /** @description Its sender (see /api/rollup/senders), for its first policy domain */
                 sender: string;
                 senderKey: string;
+                anomaly: {
+                  score: number;
+                  /**
+                   * @description UTC date YYYY-MM-DD
+                   * @example 2024-06-13
+                   */
+                  day: string;
+                } | null;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;
@@ -9323,6 +9347,14 @@ export interface paths {
                 /** @description Its sender (see /api/rollup/senders), for its first policy domain */
                 sender: string;
                 senderKey: string;
+                anomaly: {
+                  score: number;
+                  /**
+                   * @description UTC date YYYY-MM-DD
+                   * @example 2024-06-13
+                   */
+                  day: string;
+                } | null;
               }[];
               /** @description Items matching the filters, all pages */
               total: number;

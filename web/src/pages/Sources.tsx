@@ -5,7 +5,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { RecordsTable } from '../components/RecordsTable';
 import { ExportMenu } from '../components/ExportMenu';
-import { Breakable, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
+import { Badge, Breakable, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
 import { apiQuery, withParams, type DateSpan, type Filters } from '../lib/filters';
 import { formatDate, formatNumber, formatPercent } from '../lib/format';
 import type { Page, RecordItem, SourceItem, Summary } from '../lib/types';
@@ -284,9 +284,23 @@ export function Sources({ filters, span }: { filters: Filters; span: DateSpan | 
                   <tr key={s.sourceIp ?? 'none'}>
                     <td class="mono ip">
                       {s.sourceIp ? (
-                        <Link href={`/sources/${s.sourceIp}`}>
-                          <Breakable text={s.sourceIp} after=":" />
-                        </Link>
+                        <>
+                          <Link href={`/sources/${s.sourceIp}`}>
+                            <Breakable text={s.sourceIp} after=":" />
+                          </Link>
+                          {s.anomaly ? (
+                            <>
+                              {' '}
+                              <Link
+                                href="/anomalies"
+                                class="anomaly-mark"
+                                title={`Anomalous on ${formatDate(s.anomaly.day)}: score ${s.anomaly.score.toFixed(2)}`}
+                              >
+                                <Badge tone="fail">anomalous</Badge>
+                              </Link>
+                            </>
+                          ) : null}
+                        </>
                       ) : (
                         '(no source IP)'
                       )}
