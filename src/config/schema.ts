@@ -419,6 +419,10 @@ export const envSchema = z
       secret: true,
       defaultText: 'unset: embedded PGlite',
     }),
+    DMARC_PGLITE_THREAD: variable(bool().prefault('true'), {
+      description:
+        "run the embedded database in a thread of its own, so that a long statement (a large report's rollups) does not hold up the server's requests; false: in the process's main thread",
+    }),
     // -- limits of one input file --
     DMARC_MAX_INPUT_BYTES: variable(byteSize().prefault(formatBytes(DEFAULT_UNPACK_LIMITS.maxInputBytes)), {
       description: 'largest accepted input file',
@@ -882,7 +886,7 @@ function smtpSettings(e: EnvValues): {
 }
 
 const postgres = (url: string) => ({ kind: 'postgres' as const, url });
-const pglite = (dir: string) => ({ kind: 'pglite' as const, dir });
+const pglite = (dir: string, thread: boolean) => ({ kind: 'pglite' as const, dir, thread });
 
 function assemble(e: EnvValues) {
   const dataDir = path.resolve(e.DMARC_DATA_DIR);
@@ -908,7 +912,7 @@ function assemble(e: EnvValues) {
   return {
     /** Absolute path of the data directory (embedded database, generated secrets). */
     dataDir,
-    database: e.DATABASE_URL ? postgres(e.DATABASE_URL) : pglite(path.join(dataDir, 'pgdata')),
+    database: e.DATABASE_URL ? postgres(e.DATABASE_URL) : pglite(path.join(dataDir, 'pgdata'), e.DMARC_PGLITE_THREAD),
     /** Hard limits applied while unpacking one input file. */
     limits: {
       maxInputBytes: e.DMARC_MAX_INPUT_BYTES,

@@ -16,7 +16,9 @@ export async function openDatabase(
   const db =
     config.database.kind === 'postgres'
       ? await (await import('./postgres.js')).PostgresDatabase.open(config.database.url)
-      : await (await import('./pglite.js')).PGliteDatabase.open(config.database.dir, { log });
+      : config.database.thread
+        ? await (await import('./pglite-thread.js')).PGliteThreadDatabase.open(config.database.dir, { log })
+        : await (await import('./pglite.js')).PGliteDatabase.open(config.database.dir, { log });
   if (options.migrate !== false) {
     try {
       if (!(await schemaIsCurrent(db))) await (await import('./migrate.js')).migrate(db);

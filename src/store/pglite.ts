@@ -1,12 +1,10 @@
 // Embedded PostgreSQL (PGlite, WASM) in the data dir. Single connection: PGlite serialises queries itself,
 // and its transaction() holds the connection for the whole callback.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
-import lockfile from 'proper-lockfile';
 import type { Database, QueryResult, Queryable } from './database.js';
 import { TEXT_PARSERS } from './type-parsers.js';
-import { DatabaseUnavailableError } from './errors.js';
+import { lockDataDir, openFailure } from './pglite-data-dir.js';
 
 interface Runner {
   query<T>(sql: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: T[]; affectedRows?: number }>;
@@ -24,72 +22,6 @@ function wrap(runner: Runner): Queryable {
       await runner.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([payload]) });
     },
   };
-}
-
-/** Who holds the lock: written beside proper-lockfile's lock directory, read when the lock is refused. */
-interface LockOwner {
-  pid: number;
-  hostname: string;
-}
-
-const STALE_MS = 30_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is just not ours
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Takes the data directory's lock. A lock left by a process that died (kill -9, a crash) within the last 30 s,
- * before proper-lockfile would call it stale, is taken over when its owner — on this host — no longer runs.
- */
-async function lockDataDir(dir: string, log?: { warn(msg: string): void }): Promise<() => Promise<void>> {
-  const lockDir = `${dir}.lock`;
-  const ownerFile = `${lockDir}.owner`;
-  const take = async (): Promise<() => Promise<void>> => {
-    const release = await lockfile.lock(dir, { lockfilePath: lockDir, stale: STALE_MS, update: 10_000 });
-    const owner: LockOwner = { pid: process.pid, hostname: os.hostname() };
-    await fs.writeFile(ownerFile, JSON.stringify(owner)).catch(() => undefined);
-    return async () => {
-      await fs.rm(ownerFile, { force: true });
-      await release();
-    };
-  };
-  try {
-    return await take();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-  }
-  let owner: LockOwner | undefined;
-  try {
-    owner = JSON.parse(await fs.readFile(ownerFile, 'utf8')) as LockOwner;
-  } catch {
-    owner = undefined;
-  }
-  const dead =
-    owner !== undefined && owner.hostname === os.hostname() && owner.pid !== process.pid && !alive(owner.pid);
-  if (!dead) {
-    throw new DatabaseUnavailableError(
-      `the embedded database at ${dir} is in use by another dmarc process` +
-        (owner ? ` (pid ${owner.pid} on ${owner.hostname})` : '') +
-        '; stop it (or point DATABASE_URL at PostgreSQL to run several processes)',
-    );
-  }
-  await fs.rm(lockDir, { recursive: true, force: true });
-  await fs.rm(ownerFile, { force: true });
-  log?.warn(
-    `the embedded database's lock was held by process ${owner!.pid}, which no longer runs (it was killed or crashed): taken over`,
-  );
-  try {
-    return await take();
-  } catch {
-    throw new DatabaseUnavailableError(`the embedded database at ${dir} is in use by another dmarc process`);
-  }
 }
 
 export class PGliteDatabase implements Database {
@@ -127,13 +59,7 @@ export class PGliteDatabase implements Database {
     } catch (err) {
       await release?.();
       if (dir === undefined) throw err;
-      // PGlite (WASM) reports a damaged or foreign data directory as "Aborted(). Build with -sASSERTIONS..."
-      const reason = err instanceof Error && !/Aborted\(\)/.test(err.message) ? `: ${err.message.split('\n')[0]}` : '';
-      throw new DatabaseUnavailableError(
-        `the embedded database in ${dir} cannot be opened${reason}. It may be damaged (a full disk, files changed ` +
-          'by hand) or written by another PGlite version. Restore the directory from a backup, or move it away to ' +
-          'start with an empty database (dmarc import re-reads report files).',
-      );
+      throw openFailure(dir, err);
     }
   }
 

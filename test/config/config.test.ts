@@ -19,8 +19,10 @@ describe('configuration', () => {
   it('defaults to embedded PGlite in ./data', () => {
     const c = loadConfig({});
     expect(c.dataDir).toBe(path.resolve('data'));
-    expect(c.database).toEqual({ kind: 'pglite', dir: path.resolve('data', 'pgdata') });
+    expect(c.database).toEqual({ kind: 'pglite', dir: path.resolve('data', 'pgdata'), thread: true });
     expect(c.limits.maxInputBytes).toBe(50 * 1024 * 1024);
+    expect(loadConfig({ DMARC_PGLITE_THREAD: 'false' }).database).toMatchObject({ kind: 'pglite', thread: false });
+    expect(() => loadConfig({ DMARC_PGLITE_THREAD: 'sometimes' })).toThrow(/DMARC_PGLITE_THREAD/);
   });
 
   it('uses PostgreSQL when DATABASE_URL is set; flags override env', () => {
@@ -239,7 +241,7 @@ describe('the schema', () => {
 
   it('infers the Config type (checked by the type checker)', () => {
     expectTypeOf<Config['database']>().toEqualTypeOf<
-      { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string }
+      { kind: 'pglite'; dir: string; thread: boolean } | { kind: 'postgres'; url: string }
     >();
     expectTypeOf<Config['server']['port']>().toEqualTypeOf<number>();
     expectTypeOf<Config['logLevel']>().toEqualTypeOf<

@@ -7,10 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PGliteDatabase } from '../../src/store/pglite.js';
+import { PGliteThreadDatabase } from '../../src/store/pglite-thread.js';
 import { startDmarc } from '../jobs/support.js';
 import { freePort } from '../support/redis-server.js';
 
-describe('the embedded database lock', () => {
+// (both ways of running PGlite share the data directory's lock and its errors)
+describe.each([
+  ['in the main thread', PGliteDatabase],
+  ['in a thread of its own', PGliteThreadDatabase],
+] as const)('the embedded database lock, %s', (_, Engine) => {
   let base: string;
   let dir: string;
   beforeEach(async () => {
@@ -31,13 +36,13 @@ describe('the embedded database lock', () => {
   }
 
   it('a lock left by a process that no longer runs is taken over at once, and the log says so', async () => {
-    const first = await PGliteDatabase.open(dir);
+    const first = await Engine.open(dir);
     await first.query('CREATE TABLE kept (n int)');
     await first.query('INSERT INTO kept VALUES (42)');
     await first.close();
     const pid = await lockOfDeadProcess();
     const warnings: string[] = [];
-    const db = await PGliteDatabase.open(dir, { log: { warn: (m) => warnings.push(m) } });
+    const db = await Engine.open(dir, { log: { warn: (m) => warnings.push(m) } });
     try {
       expect((await db.query<{ n: number }>('SELECT n FROM kept')).rows).toEqual([{ n: 42 }]);
       expect(warnings.join('\n')).toMatch(new RegExp(`held by process ${pid}, which no longer runs`));
@@ -47,9 +52,9 @@ describe('the embedded database lock', () => {
   });
 
   it('a lock held by a live process is refused, naming the process', async () => {
-    const db = await PGliteDatabase.open(dir);
+    const db = await Engine.open(dir);
     try {
-      await expect(PGliteDatabase.open(dir)).rejects.toThrow(
+      await expect(Engine.open(dir)).rejects.toThrow(
         new RegExp(`in use by another dmarc process \\(pid ${process.pid} on `),
       );
     } finally {
@@ -58,11 +63,11 @@ describe('the embedded database lock', () => {
   });
 
   it('a damaged database says what is wrong and what to do', async () => {
-    const db = await PGliteDatabase.open(dir);
+    const db = await Engine.open(dir);
     await db.query('CREATE TABLE t (n int)');
     await db.close();
     await fs.writeFile(path.join(dir, 'global', 'pg_control'), Buffer.alloc(100));
-    const err = await PGliteDatabase.open(dir).then(
+    const err = await Engine.open(dir).then(
       () => undefined,
       (e: unknown) => e as Error,
     );

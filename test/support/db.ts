@@ -5,6 +5,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { Database } from '../../src/store/database.js';
 import { PGliteDatabase } from '../../src/store/pglite.js';
+import { PGliteThreadDatabase } from '../../src/store/pglite-thread.js';
 import { PostgresDatabase } from '../../src/store/postgres.js';
 import { POSTGRES_ADMIN_URL, withDatabaseName } from './services.js';
 
@@ -17,9 +18,19 @@ export interface TestDatabase {
 
 export type Engine = 'pglite' | 'postgres';
 
+/**
+ * The suites run on PGlite in the test's own thread (fast to start); DMARC_TEST_PGLITE_THREAD=1 runs them on
+ * PGlite in a thread of its own instead, as the servers do (test/store/pglite-thread.test.ts covers it always).
+ */
+const THREADED = process.env.DMARC_TEST_PGLITE_THREAD === '1';
+
 export async function openPglite(): Promise<TestDatabase> {
   const bytes = await fs.readFile(inject('pgliteTemplate'));
-  const db = await PGliteDatabase.open(undefined, { loadDataDir: new Blob([bytes]) });
+  const db = THREADED
+    ? await PGliteThreadDatabase.open(undefined, {
+        loadDataDir: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      })
+    : await PGliteDatabase.open(undefined, { loadDataDir: new Blob([bytes]) });
   return { db, drop: () => db.close() };
 }
 
