@@ -49,7 +49,8 @@ function exactlyOne(ctx: z.RefinementCtx, what: string, ...given: unknown[]): vo
 const common = {
   name: z.string().min(1).max(100).optional(),
   org: orgSlug().optional(),
-  batchSize: z.number().int().min(1).max(1000).optional(),
+  /** Messages listed per page and imported per round (moved after each round). */
+  batchSize: z.number().int().min(1).max(500).optional(),
 };
 
 // ---- Microsoft Graph ----

@@ -12,7 +12,6 @@ import { readSecret, readSecretFile } from './secrets.js';
 import type { MailMessage, MailSource, SourceOptions } from './source.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/gmail.modify';
-const PAGE_SIZE = 100;
 const MAX_LISTED = 5000;
 
 interface ServiceAccountKey {
@@ -127,7 +126,7 @@ class GmailSource implements MailSource {
     const out: MailMessage[] = [];
     let pageToken: string | undefined;
     do {
-      const q = new URLSearchParams({ labelIds: label, maxResults: String(PAGE_SIZE) });
+      const q = new URLSearchParams({ labelIds: label, maxResults: String(this.m.batchSize) });
       if (pageToken) q.set('pageToken', pageToken);
       const page = (await this.call({ method: 'GET', url: `${this.base}/messages?${q.toString()}` })) as {
         messages?: { id: string }[];

@@ -25,8 +25,6 @@ const WELL_KNOWN = new Set([
   'msgfolderroot',
 ]);
 
-/** Messages listed per page. */
-const PAGE_SIZE = 50;
 /** Messages listed per run at most (the rest next run: processed ones leave the folder). */
 const MAX_LISTED = 5000;
 
@@ -171,7 +169,7 @@ class GraphSource implements MailSource {
 
   async list(): Promise<MailMessage[]> {
     const folder = await this.folderId(this.m.folder, false);
-    const query = new URLSearchParams({ $select: 'id', $top: String(PAGE_SIZE), $orderby: 'receivedDateTime' });
+    const query = new URLSearchParams({ $select: 'id', $top: String(this.m.batchSize), $orderby: 'receivedDateTime' });
     if (this.m.markRead) query.set('$filter', 'isRead eq false');
     let url: string | undefined = `${this.base}/mailFolders/${encodeURIComponent(folder)}/messages?${query.toString()}`;
     const out: MailMessage[] = [];

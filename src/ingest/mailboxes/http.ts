@@ -141,7 +141,7 @@ export async function request(
       throw new MailboxError(`${service}: ${requestName(r)} failed: ${cause} (after ${failures} attempts)`);
     }
     if (res.ok) {
-      if (want === 'json') return (await res.json());
+      if (want === 'json') return await res.json();
       if (want === 'bytes') return new Uint8Array(await res.arrayBuffer());
       await res.body?.cancel();
       return undefined;
