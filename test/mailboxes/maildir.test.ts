@@ -10,7 +10,10 @@ import { MemoryCache } from '../../src/analytics/cache.js';
 import type { MaildirMailboxConfig } from '../../src/config/jobs.js';
 import { fetchAllMailboxes } from '../../src/ingest/mailboxes/fetch.js';
 import { MaildirWatcher } from '../../src/ingest/mailboxes/maildir.js';
+import { loadJobsConfig } from '../../src/config/jobs.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
+import type { EnqueueOptions, JobQueue, TaskName } from '../../src/jobs/queue.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
 import { taskHandlers } from '../../src/jobs/tasks.js';
 import { queueImapFetches } from '../../src/jobs/tasks/fetch-imap.js';
 import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
@@ -157,6 +160,46 @@ describe('Maildir and folder mailboxes', () => {
       await watcher.stop();
       await queue.close();
     }
+  });
+
+  it('the scheduler watches the Maildir mailboxes with watch on, queues their fetch in their organisation, and stops', async () => {
+    const watched = await maildir('maildir', { name: 'watched', org: 'beta' });
+    const unwatched = await maildir('folder', { name: 'scanned', watch: false });
+    const queued: { name: TaskName; payload: unknown; options?: EnqueueOptions }[] = [];
+    const queue: JobQueue = {
+      kind: 'in-process',
+      enqueue: (name, payload, options) => {
+        queued.push({ name, payload, options });
+        return Promise.resolve('x');
+      },
+      start: () => undefined,
+      close: () => Promise.resolve(),
+      drain: () => Promise.resolve(),
+    };
+    const running = new Map<string, () => void>();
+    const s = new Scheduler({
+      queue,
+      config: {
+        jobs: loadJobsConfig({ DMARC_SCHEDULE_FETCH_IMAP: 'off' }).jobs,
+        imap: [],
+        mailboxes: [watched, unwatched],
+      },
+      orgIdOf: (slug) => Promise.resolve(slug === 'beta' ? 7 : undefined),
+      folderWatcher: (m, onMail) => ({
+        start: () => void running.set(m.name, onMail),
+        stop: () => Promise.resolve(void running.delete(m.name)),
+      }),
+    });
+    await s.start();
+    expect([...running.keys()]).toEqual(['watched']);
+    running.get('watched')!();
+    await waitFor('the queued fetch', () => queued.some((q) => q.name === 'fetch-imap'), 5000);
+    expect(queued.find((q) => q.name === 'fetch-imap')).toMatchObject({
+      payload: { mailbox: 'watched', orgId: 7 },
+      options: { dedupeKey: 'fetch-imap-watched' },
+    });
+    await s.stop();
+    expect(running.size).toBe(0);
   });
 
   // one `dmarc` process (tsx, PGlite migrating): slow on a busy machine

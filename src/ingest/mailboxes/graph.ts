@@ -169,8 +169,10 @@ class GraphSource implements MailSource {
 
   async list(): Promise<MailMessage[]> {
     const folder = await this.folderId(this.m.folder, false);
-    const query = new URLSearchParams({ $select: 'id', $top: String(this.m.batchSize), $orderby: 'receivedDateTime' });
+    const query = new URLSearchParams({ $select: 'id', $top: String(this.m.batchSize) });
+    // (Graph refuses $orderby on a property its $filter does not name first: unread ones in its default order)
     if (this.m.markRead) query.set('$filter', 'isRead eq false');
+    else query.set('$orderby', 'receivedDateTime');
     let url: string | undefined = `${this.base}/mailFolders/${encodeURIComponent(folder)}/messages?${query.toString()}`;
     const out: MailMessage[] = [];
     while (url && out.length < MAX_LISTED) {
