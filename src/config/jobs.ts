@@ -21,3 +21,14 @@ export function loadJobsConfig(env: Record<string, string>): {
   const { jobs, imap, alerts } = loadConfig(env);
   return { jobs, imap, alerts };
 }
+
+/** A Microsoft Graph, Gmail API or Maildir mailbox (DMARC_CONFIG's graph, gmail, maildir). */
+export type OtherMailboxConfig = Config['mailboxes'][number];
+export type GraphMailboxConfig = Extract<OtherMailboxConfig, { type: 'graph' }>;
+export type GmailMailboxConfig = Extract<OtherMailboxConfig, { type: 'gmail' }>;
+export type MaildirMailboxConfig = Extract<OtherMailboxConfig, { type: 'maildir' }>;
+/** What every mailbox has: its name (unique) and its organisation's slug. */
+export interface MailboxRef {
+  name: string;
+  org: string;
+}

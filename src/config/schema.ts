@@ -9,6 +9,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_UNPACK_LIMITS } from '../parse/types.js';
+import { gmailEntry, graphEntry, maildirEntry } from './mailboxes.js';
 import {
   OFF_WORDS,
   formatBytes,
@@ -296,6 +297,9 @@ const fileSchedules = z.record(z.string(), z.union([z.string(), z.boolean()])).t
 export const configFileSchema = z
   .object({
     imap: z.array(mailboxEntry).optional(),
+    graph: z.array(graphEntry).optional(),
+    gmail: z.array(gmailEntry).optional(),
+    maildir: z.array(maildirEntry).optional(),
     schedules: fileSchedules.optional(),
   })
   // other sections belong to other parts of the program
@@ -333,7 +337,13 @@ const configFile = () =>
       }
       return z.NEVER;
     }
-    return { file, imap: parsed.data.imap ?? [], schedules: parsed.data.schedules ?? {} };
+    const d = parsed.data;
+    return {
+      file,
+      imap: d.imap ?? [],
+      mailboxes: [...(d.graph ?? []), ...(d.gmail ?? []), ...(d.maildir ?? [])],
+      schedules: d.schedules ?? {},
+    };
   });
 
 // ---- IP enrichment ----
@@ -580,7 +590,7 @@ export const envSchema = z
     ),
     // -- background work --
     DMARC_CONFIG: variable(configFile().optional(), {
-      description: 'JSON or YAML file: several IMAP mailboxes (imap: [...]), schedules',
+      description: 'JSON or YAML file: mailboxes (imap, graph, gmail, maildir: [...]), schedules',
     }),
     DMARC_JOB_ATTEMPTS: variable(positiveInt(100).prefault('5'), {
       description: 'runs of a task before it is failed for good (the first run included)',
@@ -846,6 +856,10 @@ function checkAcrossVariables(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): vo
       if (seen.has(name)) issue('DMARC_CONFIG', `two IMAP mailboxes are named '${name}'`);
       seen.add(name);
     }
+    for (const name of (e.DMARC_CONFIG?.mailboxes ?? []).map((m) => m.name)) {
+      if (seen.has(name)) issue('DMARC_CONFIG', `two mailboxes are named '${name}'`);
+      seen.add(name);
+    }
   }
 }
 
@@ -1018,6 +1032,8 @@ function assemble(e: EnvValues) {
     },
     /** IMAP mailboxes reports are fetched from (DMARC_IMAP_* and the DMARC_CONFIG file). */
     imap: [...(envMailboxEntry ? [toMailbox(envMailboxEntry)] : []), ...(file?.imap ?? [])],
+    /** The other mailboxes (DMARC_CONFIG's graph, gmail, maildir: see config/mailboxes.ts), fetched with IMAP's. */
+    mailboxes: file?.mailboxes ?? [],
     auth: {
       /** HS256 key; null = embedded mode generates one in the data dir (see auth/secret.ts). */
       jwtSecret: e.JWT_SECRET ?? null,

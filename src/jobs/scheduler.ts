@@ -11,7 +11,7 @@
 // holder renews, and only the holder watches; another one stands by and takes over when the holder dies.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ImapMailboxConfig, JobsConfig } from '../config/jobs.js';
+import type { ImapMailboxConfig, JobsConfig, MaildirMailboxConfig, OtherMailboxConfig } from '../config/jobs.js';
 import { errorText } from './history.js';
 import { workerIdentity, type JobQueue, type JobSchedulerStore, type RecurringJob } from './queue.js';
 import { listSchedules, nextRuns, runsOfSlot, type ScheduleItem } from './schedules.js';
@@ -92,7 +92,7 @@ export type IdleState = 'none' | 'active' | 'standing by' | 'no lease';
 
 export interface SchedulerOptions {
   queue: JobQueue;
-  config: { jobs: JobsConfig; imap: ImapMailboxConfig[] };
+  config: { jobs: JobsConfig; imap: ImapMailboxConfig[]; mailboxes?: OtherMailboxConfig[] };
   /** The id of an organisation by its slug (the runs of a mailbox carry its organisation). */
   orgIdOf?: (slug: string) => Promise<number | undefined>;
   /** Distributed mode: the queue's own job schedulers run the schedules; absent: timers in this process. */
@@ -105,6 +105,8 @@ export interface SchedulerOptions {
   leaseCheckMs?: number;
   /** Builds the IMAP IDLE watcher of a mailbox with `idle` set. */
   watcher?: (m: ImapMailboxConfig, onMail: () => void) => MailWatcher;
+  /** Builds the watcher of a Maildir mailbox with `watch` set (every scheduler process watches: no lease). */
+  folderWatcher?: (m: MaildirMailboxConfig, onMail: () => void) => MailWatcher;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -118,6 +120,7 @@ export class Scheduler {
   private leaseUnknown = false;
   private leaseTimer: NodeJS.Timeout | undefined;
   private watchers: MailWatcher[] = [];
+  private folderWatchers: MailWatcher[] = [];
   private readonly items: ScheduleItem[];
   private readonly idleMailboxes: ImapMailboxConfig[];
 
@@ -144,7 +147,11 @@ export class Scheduler {
   }
 
   private get env(): ScheduleEnv {
-    return { imap: this.o.config.imap, orgIdOf: this.o.orgIdOf ?? (() => Promise.resolve(undefined)) };
+    return {
+      imap: this.o.config.imap,
+      mailboxes: this.o.config.mailboxes,
+      orgIdOf: this.o.orgIdOf ?? (() => Promise.resolve(undefined)),
+    };
   }
 
   async start(): Promise<void> {
@@ -164,6 +171,7 @@ export class Scheduler {
       if (this.o.lock) await this.checkLease();
       else this.watch();
     }
+    this.watchFolders();
   }
 
   // ---- distributed: the queue's job schedulers ----
@@ -275,6 +283,22 @@ export class Scheduler {
     }
   }
 
+  /** Maildir mailboxes: a new file queues a fetch of its mailbox (a fetch queued already is not queued twice). */
+  private watchFolders(): void {
+    const make = this.o.folderWatcher;
+    if (!make) return;
+    for (const m of this.o.config.mailboxes ?? []) {
+      if (m.type !== 'maildir' || !m.watch) continue;
+      const w = make(m, () => {
+        queueImapFetches(this.o.queue, [m], (x) => this.env.orgIdOf(x.org)).catch((err: unknown) =>
+          this.o.log?.warn({ mailbox: m.name, err: errorText(err) }, 'could not queue a mailbox fetch'),
+        );
+      });
+      w.start();
+      this.folderWatchers.push(w);
+    }
+  }
+
   private async unwatch(): Promise<void> {
     this.watching = false;
     const w = this.watchers;
@@ -291,6 +315,9 @@ export class Scheduler {
     this.timers.clear();
     const held = this.watching;
     await this.unwatch();
+    const folders = this.folderWatchers;
+    this.folderWatchers = [];
+    await Promise.all(folders.map((w) => w.stop()));
     if (held && this.o.lock) await this.o.lock.release().catch(() => undefined);
   }
 }

@@ -2,7 +2,7 @@
 // DMARC_CONFIG file's schedules; config/ parses and validates those) or else the task's own default (its file in
 // tasks/). What `dmarc schedule list` prints, and what the schedulers run.
 import { CronExpressionParser } from 'cron-parser';
-import type { ImapMailboxConfig, JobsConfig } from '../config/jobs.js';
+import type { ImapMailboxConfig, JobsConfig, OtherMailboxConfig } from '../config/jobs.js';
 import { scheduleVariable } from '../config/jobs.js';
 import type { ScheduleEnv, ScheduledRun } from './tasks/define.js';
 import { SCHEDULED_TASK_DEFINITIONS, type ScheduledTaskName, type TaskPayloads } from './tasks/index.js';
@@ -28,12 +28,18 @@ export function resolveSchedules(
   ) as Record<ScheduledTaskName, string | null>;
 }
 
-export function listSchedules(config: { jobs: JobsConfig; imap: ImapMailboxConfig[] }): ScheduleItem[] {
+export function listSchedules(config: {
+  jobs: JobsConfig;
+  imap: ImapMailboxConfig[];
+  mailboxes?: OtherMailboxConfig[];
+}): ScheduleItem[] {
   const crons = resolveSchedules(config.jobs);
   return SCHEDULED_TASK_DEFINITIONS.map((t) => {
     const cron = crons[t.name];
     const disabledBecause =
-      cron === null ? 'disabled in the configuration' : (t.unavailableBecause?.({ imap: config.imap }) ?? null);
+      cron === null
+        ? 'disabled in the configuration'
+        : (t.unavailableBecause?.({ imap: config.imap, mailboxes: config.mailboxes }) ?? null);
     return { task: t.name, cron: disabledBecause ? null : cron, disabledBecause, description: t.description };
   });
 }

@@ -14,6 +14,7 @@ export function taskHandlers(ctx: TaskContext): TaskHandlers {
     ...ctx,
     jobs: ctx.jobs ?? defaults!.jobs,
     imap: ctx.imap ?? [],
+    mailboxes: ctx.mailboxes ?? [],
     alerts: ctx.alerts ?? defaults!.alerts,
     now: ctx.now ?? (() => new Date()),
   };

@@ -127,6 +127,10 @@ export const ErrorCodes = {
   route_without_role: { status: 500, title: 'Route without a role', exit: failure },
   task_failed_permanently: { status: 500, title: 'Task failed permanently', exit: failure },
   imap_credential_unavailable: { status: 500, title: 'IMAP credential unavailable', exit: failure },
+  /** A Graph, Gmail or Maildir mailbox's secret (file, environment variable, key) cannot be read. */
+  mailbox_credential_unavailable: { status: 500, title: 'Mailbox credential unavailable', exit: failure },
+  /** A Graph or Gmail request failed for good (after its retries), or a Maildir could not be read. */
+  mailbox_unavailable: { status: 502, title: 'Mailbox unavailable', exit: failure },
   /** The shipped sender catalogue (src/enrich/senders/catalogue.json) breaks one of its rules. */
   sender_catalogue_invalid: { status: 500, title: 'Sender catalogue invalid', exit: failure },
   service_unavailable: { status: 503, title: 'Service Unavailable', exit: failure },

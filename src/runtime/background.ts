@@ -9,6 +9,7 @@ import type { AnalyticsCache } from '../analytics/cache.js';
 import type { Config } from '../config/index.js';
 import { SourceEnricher } from '../enrich/enricher.js';
 import { IdleWatcher } from '../ingest/imap/idle.js';
+import { MaildirWatcher } from '../ingest/mailboxes/maildir.js';
 import { errorText } from '../jobs/history.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { queueStaleIdentifications } from '../jobs/tasks/identify-senders.js';
@@ -88,6 +89,7 @@ export async function startBackground(
       // the runs of a mailbox are its organisation's (looked up when queued, or when the job schedulers are synced)
       orgIdOf: async (slug) => (await findOrgBySlug(db, slug))?.id,
       watcher: (m, onMail) => new IdleWatcher(m, onMail, log),
+      folderWatcher: (m, onMail) => new MaildirWatcher(m, onMail, log),
       log,
     });
     await scheduler.start();

@@ -98,6 +98,7 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
     limits: d.config.limits,
     jobs: d.config.jobs,
     imap: d.config.imap,
+    mailboxes: d.config.mailboxes,
     log: d.log,
     warmCache: safe(warmer.all),
     enricher: d.enricher,

@@ -6,7 +6,7 @@ import type { Queryable } from './database.js';
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
 
-export type FileSource = 'upload' | 'imap' | 'cli' | 'api';
+export type FileSource = 'upload' | 'imap' | 'cli' | 'api' | 'graph' | 'gmail' | 'maildir';
 export type FileStatus = 'pending' | 'processing' | 'processed' | 'duplicate' | 'unsupported' | 'failed';
 
 export interface IngestedFile {

@@ -30,7 +30,7 @@ describe('schedules', () => {
   it('lists the scheduled tasks; fetch-imap is off without a mailbox', () => {
     const off = listSchedules(loadConfig({}));
     expect(off.map((s) => [s.task, s.cron, s.disabledBecause])).toEqual([
-      ['fetch-imap', null, 'no IMAP mailbox is configured'],
+      ['fetch-imap', null, 'no IMAP mailbox is configured, nor a Graph, Gmail or Maildir one'],
       ['sweep-pending', '*/5 * * * *', null],
       ['refresh-rollups', '30 3 * * *', null],
       ['retention', '0 4 * * *', null],

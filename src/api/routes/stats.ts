@@ -125,7 +125,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; answers: An
       const queued = [
         await enqueueTask(deps.queue, sweepPendingTask, { orgId: org.id }, { dedupeKey: sweepPendingKey(org.id) }),
       ];
-      const mailboxes = deps.config.imap.filter((m) => m.org === org.slug);
+      const mailboxes = [...deps.config.imap, ...deps.config.mailboxes].filter((m) => m.org === org.slug);
       if (mailboxes.length > 0) queued.push(...(await queueImapFetches(deps.queue, mailboxes, () => org.id)));
       return reply.code(202).send({ queued });
     },

@@ -183,17 +183,17 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     },
     async (req, reply) => {
       const { mailbox } = req.body;
-      const all = deps.config.imap.filter((m) => m.org === orgOf(req).slug);
+      const all = [...deps.config.imap, ...deps.config.mailboxes].filter((m) => m.org === orgOf(req).slug);
       if (all.length === 0) {
         throw new HttpProblem(
           409,
           'imap_not_configured',
-          'no IMAP mailbox is configured for this organisation (DMARC_IMAP_HOST, ... or the DMARC_CONFIG file)',
+          'no mailbox is configured for this organisation (DMARC_IMAP_HOST, ... or the DMARC_CONFIG file)',
         );
       }
       const mailboxes = mailbox === undefined ? all : all.filter((m) => m.name === mailbox);
       if (mailboxes.length === 0) {
-        throw new HttpProblem(404, 'mailbox_not_found', `no IMAP mailbox named '${mailbox}' is configured`);
+        throw new HttpProblem(404, 'mailbox_not_found', `no mailbox named '${mailbox}' is configured`);
       }
       const org = orgOf(req);
       const queued = await queueImapFetches(deps.queue, mailboxes, () => org.id);

@@ -38,7 +38,9 @@ function printHuman(s: FetchSummary): void {
 
 export function fetchCommand(): Command {
   return new Command('fetch')
-    .description('fetch new DMARC reports from the configured IMAP mailboxes now, and store them')
+    .description(
+      'fetch new DMARC reports from the configured mailboxes (IMAP, Graph, Gmail, Maildir) now, and store them',
+    )
     .option('--mailbox <name>', 'only this mailbox (see DMARC_CONFIG); default: all of them')
     .option(
       '--json',
@@ -46,28 +48,33 @@ export function fetchCommand(): Command {
     )
     .addHelpText(
       'after',
-      '\nMailboxes come from DMARC_IMAP_* or the DMARC_CONFIG file. Messages with reports are moved to the processed\n' +
-        'folder (or marked seen), messages without a readable report to the invalid folder.\n' +
+      '\nMailboxes come from DMARC_IMAP_* or the DMARC_CONFIG file (imap, graph, gmail, maildir). Messages with reports\n' +
+        'are moved to the processed folder (or marked seen/read, or relabelled), messages without a readable report to\n' +
+        'the invalid folder.\n' +
         'Exit status 1 only when a mailbox could not be reached or read.',
     )
     .action(async (opts: { mailbox?: string; json?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
-      if (config.imap.length === 0) {
-        throw new CliError('no IMAP mailbox is configured: set DMARC_IMAP_HOST, DMARC_IMAP_USER, ... or DMARC_CONFIG');
-      }
-      const mailboxes = opts.mailbox ? config.imap.filter((m) => m.name === opts.mailbox) : config.imap;
-      if (mailboxes.length === 0) {
+      const all = [...config.imap, ...config.mailboxes];
+      if (all.length === 0) {
         throw new CliError(
-          `no IMAP mailbox named '${opts.mailbox}'; configured: ${config.imap.map((m) => m.name).join(', ')}`,
+          'no IMAP mailbox is configured, nor a Graph, Gmail or Maildir one: set DMARC_IMAP_HOST, DMARC_IMAP_USER, ... or DMARC_CONFIG',
         );
       }
-      const [{ fetchMailboxes }, { findOrgBySlug }] = await Promise.all([
-        import('../../ingest/imap/fetch.js'),
+      const pick = <M extends { name: string }>(list: M[]) =>
+        opts.mailbox ? list.filter((m) => m.name === opts.mailbox) : list;
+      const imap = pick(config.imap);
+      const others = pick(config.mailboxes);
+      if (imap.length + others.length === 0) {
+        throw new CliError(`no mailbox named '${opts.mailbox}'; configured: ${all.map((m) => m.name).join(', ')}`);
+      }
+      const [{ fetchAllMailboxes }, { findOrgBySlug }] = await Promise.all([
+        import('../../ingest/mailboxes/fetch.js'),
         import('../../store/organizations.js'),
       ]);
       const summary: FetchSummary = await withReportSink(config, (sink) =>
         withDatabase(config, (db) =>
-          fetchMailboxes(db, mailboxes, {
+          fetchAllMailboxes(db, imap, others, {
             limits: config.limits,
             staleAfterMs: config.jobs.staleAfterMs,
             orgOf: async (m) => (await findOrgBySlug(db, m.org))?.id,

@@ -7,35 +7,22 @@
 // next run finds its bytes already known (same SHA-256) and only moves it. A message whose file another process
 // is processing right now is left for the next run.
 import type { ImapFlow } from 'imapflow';
-import type { ImapMailboxConfig } from '../../config/jobs.js';
+import type { ImapMailboxConfig, MailboxRef } from '../../config/jobs.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
-import { isRecentlyClaimed } from '../../store/files.js';
 import { emptyImportSummary, type ImportSummary } from '../import-files.js';
-import { intakeFile } from '../intake.js';
-import { processFile, type ProcessResult } from '../process-file.js';
+import {
+  addToSummary,
+  emptyMailboxSummary,
+  importMessage,
+  type Decision,
+  type MailboxSummary,
+  type Tally,
+} from '../mailboxes/import-message.js';
 import { connectMailbox, describeImapError, folderPath, type ConnectOptions } from './connect.js';
 
-export interface MailboxSummary {
-  name: string;
-  folder: string;
-  /** Unseen messages looked at. */
-  messages: number;
-  imported: number;
-  duplicates: number;
-  unsupported: number;
-  failed: number;
-  reports: number;
-  records: number;
-  movedToProcessed: number;
-  markedSeen: number;
-  movedToInvalid: number;
-  /** Left in the folder for the next run (being processed elsewhere, or the database failed). */
-  leftForLater: number;
-  /** The mailbox could not be reached or read; null when it was. */
-  error: string | null;
-}
+export type { MailboxSummary };
 
 /** `dmarc import`'s summary (every message counts as a file) plus one entry per mailbox. */
 export interface FetchSummary extends ImportSummary {
@@ -47,95 +34,18 @@ export interface FetchOptions {
   /** A message whose file has been pending/processing for less than this is being handled elsewhere. */
   staleAfterMs: number;
   /** The organisation a mailbox's reports go to; a mailbox whose organisation does not exist is not read. */
-  orgOf: (m: ImapMailboxConfig) => Promise<number | undefined>;
+  orgOf: (m: MailboxRef) => Promise<number | undefined>;
   sink: ReportStoredSink;
   connect?: ConnectOptions;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
-type Decision = 'processed' | 'invalid' | 'leave';
-
 /** Bytes of message sources fetched in one command at most. */
 const FETCH_BUDGET_BYTES = 32 * 1024 * 1024;
-
-function emptyMailboxSummary(m: ImapMailboxConfig): MailboxSummary {
-  return {
-    name: m.name,
-    folder: m.folder,
-    messages: 0,
-    imported: 0,
-    duplicates: 0,
-    unsupported: 0,
-    failed: 0,
-    reports: 0,
-    records: 0,
-    movedToProcessed: 0,
-    markedSeen: 0,
-    movedToInvalid: 0,
-    leftForLater: 0,
-    error: null,
-  };
-}
 
 function messageName(m: ImapMailboxConfig, uid: number, subject: string | undefined): string {
   const s = (subject ?? '').replace(/[\r\n\t]+/g, ' ').trim();
   return `imap ${m.name} ${m.folder} uid ${uid}${s ? ` - ${s}` : ''}`.slice(0, 240) + '.eml';
-}
-
-interface Tally {
-  s: MailboxSummary;
-  failures: ImportSummary['failures'];
-}
-
-/** Imports one raw message and decides where it goes. */
-async function importMessage(
-  db: Database,
-  orgId: number,
-  bytes: Uint8Array,
-  name: string,
-  o: FetchOptions,
-  t: Tally,
-): Promise<Decision> {
-  const intake = await intakeFile(db, { orgId, bytes, name, source: 'imap', contentType: 'message/rfc822' });
-  if (intake.duplicate) {
-    const f = intake.existing;
-    if (f.status === 'processed' || f.status === 'duplicate') {
-      t.s.duplicates++;
-      return 'processed';
-    }
-    if (f.status === 'unsupported') {
-      t.s.unsupported++;
-      return 'invalid';
-    }
-    if (await isRecentlyClaimed(db, orgId, f.id, o.staleAfterMs)) {
-      t.s.leftForLater++;
-      return 'leave';
-    }
-    // failed before, or left pending/processing by a crash: run it again (the pipeline is idempotent)
-  }
-  const r: ProcessResult = await processFile(db, { orgId, fileId: intake.fileId }, { limits: o.limits, sink: o.sink });
-  t.s.reports += r.reportsStored;
-  t.s.records += r.recordCount;
-  if (r.storageFailed) {
-    t.s.leftForLater++;
-    t.failures.push({ file: name, error: `not stored, left in the mailbox for the next run: ${r.error}` });
-    return 'leave';
-  }
-  switch (r.status) {
-    case 'processed':
-      t.s.imported++;
-      return 'processed';
-    case 'duplicate':
-      t.s.duplicates++;
-      return 'processed';
-    case 'unsupported':
-      t.s.unsupported++;
-      return 'invalid';
-    default:
-      t.s.failed++;
-      t.failures.push({ file: name, error: r.error ?? 'no report found in the message' });
-      return 'invalid';
-  }
 }
 
 class FolderMaker {
@@ -238,7 +148,7 @@ async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions,
               decisions.set(msg.uid, 'invalid');
               continue;
             }
-            decisions.set(msg.uid, await importMessage(db, orgId, msg.source, name, o, t));
+            decisions.set(msg.uid, await importMessage(db, orgId, msg.source, name, 'imap', o, t));
           }
           // expunged meanwhile by someone else: nothing to do
           for (const x of group) if (!got.has(x.uid)) decisions.delete(x.uid);
@@ -281,18 +191,10 @@ export async function fetchMailboxes(
 ): Promise<FetchSummary> {
   const summary: FetchSummary = { ...emptyImportSummary(), mailboxes: [] };
   for (const m of mailboxes) {
-    const t: Tally = { s: emptyMailboxSummary(m), failures: [] };
+    const t: Tally = { s: emptyMailboxSummary(m.name, m.folder), failures: [] };
     await fetchMailbox(db, m, o, t);
     summary.mailboxes.push(t.s);
-    summary.files += t.s.messages;
-    summary.imported += t.s.imported;
-    summary.duplicates += t.s.duplicates;
-    summary.unsupported += t.s.unsupported;
-    summary.failed += t.s.failed;
-    summary.reports += t.s.reports;
-    summary.records += t.s.records;
-    summary.failures.push(...t.failures.map((f) => ({ file: `${m.name}: ${f.file}`, error: f.error })));
-    if (t.s.error) summary.failures.push({ file: m.name, error: t.s.error });
+    addToSummary(summary, t);
     o.log?.[t.s.error ? 'warn' : 'info'](
       { mailbox: m.name, ...t.s, failures: undefined },
       t.s.error ? 'IMAP mailbox could not be fetched' : 'IMAP mailbox fetched',

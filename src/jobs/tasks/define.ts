@@ -5,7 +5,7 @@
 // that task files, the registry and the queue port depend on this module and not on each other in a circle.
 import type { AnalyticsCache } from '../../analytics/cache.js';
 import type { AnomalySettings } from '../../analytics/anomaly/train.js';
-import type { AlertsConfig, ImapMailboxConfig, JobsConfig } from '../../config/jobs.js';
+import type { AlertsConfig, ImapMailboxConfig, JobsConfig, OtherMailboxConfig } from '../../config/jobs.js';
 import type { DnsCheckSettings } from '../../enrich/dns/resolver.js';
 import type { SourceEnricher } from '../../enrich/enricher.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
@@ -56,6 +56,8 @@ export interface TaskContext {
   jobs?: JobsConfig;
   /** Mailboxes fetch-imap reads (none when absent). */
   imap?: ImapMailboxConfig[];
+  /** Graph, Gmail and Maildir mailboxes (fetch-imap fetches them with the IMAP ones). */
+  mailboxes?: OtherMailboxConfig[];
   /** Told of every stored report: invalidates the organisation's cache, schedules a warm-up, ... */
   sink: ReportStoredSink;
   /** Fills the analytics cache with the answers the dashboard asks first, for every organisation; returns how many. */
@@ -84,6 +86,8 @@ export interface RunContext extends TaskContext {
 /** What a scheduled task needs to know to make the runs of one time slot. */
 export interface ScheduleEnv {
   imap: ImapMailboxConfig[];
+  /** The Graph, Gmail and Maildir mailboxes (absent: none). */
+  mailboxes?: OtherMailboxConfig[];
   /** The id of an organisation by its slug (undefined: there is none). */
   orgIdOf(slug: string): Promise<number | undefined>;
 }
@@ -110,7 +114,7 @@ export interface TaskDefinition<N extends string = string, P = unknown, S extend
   /** A scheduled task: the jobs one time slot consists of (default: one, with an empty payload, keyed by name). */
   scheduledRuns?(env: ScheduleEnv): Promise<ScheduledRun<P>[]>;
   /** A scheduled task: why it cannot run with this configuration (e.g. no mailbox), or null. */
-  unavailableBecause?(config: { imap: ImapMailboxConfig[] }): string | null;
+  unavailableBecause?(config: { imap: ImapMailboxConfig[]; mailboxes?: OtherMailboxConfig[] }): string | null;
 }
 
 /**

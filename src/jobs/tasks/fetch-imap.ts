@@ -1,9 +1,11 @@
-// fetch-imap: fetches new reports from one IMAP mailbox (by name), or from all of them. Scheduled as one run per
-// mailbox; also queued by POST /api/tasks/ingest and /api/ingest/trigger, and by IMAP IDLE when new mail arrives.
+// fetch-imap: fetches new reports from one mailbox (by name), or from all of them: IMAP, and the Graph, Gmail and
+// Maildir mailboxes (the name stays for the schedule variable DMARC_SCHEDULE_FETCH_IMAP and existing jobs). Scheduled as one run per
+// mailbox; also queued by POST /api/tasks/ingest and /api/ingest/trigger, and by IMAP IDLE or a Maildir watch when new mail arrives.
 // A mailbox's reports go to the organisation of its `org` slug, and so does its run: the payload carries that
 // organisation's id (resolved by whoever queues it: the route knows the caller's, the scheduler asks the database).
-import type { ImapMailboxConfig } from '../../config/jobs.js';
-import { fetchMailboxes, type FetchSummary } from '../../ingest/imap/fetch.js';
+import type { MailboxRef } from '../../config/jobs.js';
+import type { FetchSummary } from '../../ingest/imap/fetch.js';
+import { fetchAllMailboxes } from '../../ingest/mailboxes/fetch.js';
 import { findOrgBySlug } from '../../store/organizations.js';
 import { PermanentTaskError, defineTask, enqueueTask, type ScheduledRun, type TaskQueue } from './define.js';
 
@@ -27,7 +29,7 @@ export function slug(text: string): string {
  * platform-wide and reads nothing). Its key is the dedupe key (one fetch of a mailbox at a time) and the
  * schedule's id.
  */
-export function fetchImapRun(m: ImapMailboxConfig, orgId: number | undefined): ScheduledRun<FetchImapPayload> {
+export function fetchImapRun(m: MailboxRef, orgId: number | undefined): ScheduledRun<FetchImapPayload> {
   return {
     key: `fetch-imap-${slug(m.name)}`,
     payload: orgId === undefined ? { mailbox: m.name } : { mailbox: m.name, orgId },
@@ -40,8 +42,8 @@ export function fetchImapRun(m: ImapMailboxConfig, orgId: number | undefined): S
  */
 export function queueImapFetches(
   queue: TaskQueue,
-  mailboxes: ImapMailboxConfig[],
-  orgIdOf: (m: ImapMailboxConfig) => number | undefined | Promise<number | undefined>,
+  mailboxes: MailboxRef[],
+  orgIdOf: (m: MailboxRef) => number | undefined | Promise<number | undefined>,
 ): Promise<string[]> {
   return Promise.all(
     mailboxes.map(async (m) => {
@@ -59,29 +61,39 @@ export function compactFetchSummary(s: FetchSummary): object {
 
 export const fetchImapTask = defineTask<FetchImapPayload>()({
   name: 'fetch-imap',
-  description: 'fetch new reports from the IMAP mailboxes',
+  description: 'fetch new reports from the mailboxes (IMAP, Microsoft Graph, Gmail, Maildir)',
   defaultSchedule: '*/15 * * * *',
-  unavailableBecause: ({ imap }) => (imap.length === 0 ? 'no IMAP mailbox is configured' : null),
+  unavailableBecause: ({ imap, mailboxes = [] }) =>
+    imap.length + mailboxes.length === 0 ? 'no IMAP mailbox is configured, nor a Graph, Gmail or Maildir one' : null,
   orgOf: (p) => p.orgId ?? null,
-  scheduledRuns: ({ imap, orgIdOf }) => Promise.all(imap.map(async (m) => fetchImapRun(m, await orgIdOf(m.org)))),
+  scheduledRuns: ({ imap, mailboxes = [], orgIdOf }) =>
+    Promise.all([...imap, ...mailboxes].map(async (m) => fetchImapRun(m, await orgIdOf(m.org)))),
   handler: async (ctx, { mailbox, orgId }) => {
-    const orgOf = async (m: ImapMailboxConfig) => (await findOrgBySlug(ctx.db, m.org))?.id;
-    let mailboxes = mailbox === undefined ? ctx.imap : ctx.imap.filter((m) => m.name === mailbox);
-    if (mailboxes.length === 0) {
+    const orgOf = async (m: MailboxRef) => (await findOrgBySlug(ctx.db, m.org))?.id;
+    const pick = <M extends MailboxRef>(list: M[]) =>
+      mailbox === undefined ? list : list.filter((m) => m.name === mailbox);
+    let imap = pick(ctx.imap);
+    let others = pick(ctx.mailboxes ?? []);
+    if (imap.length + others.length === 0) {
       if (mailbox === undefined) return { mailboxes: 0 };
-      throw new PermanentTaskError(`no IMAP mailbox named '${mailbox}' is configured`);
+      throw new PermanentTaskError(`no mailbox named '${mailbox}' is configured`);
     }
     if (orgId !== undefined) {
       // a run of one organisation reads only that organisation's mailboxes
-      const own: ImapMailboxConfig[] = [];
-      for (const m of mailboxes) if ((await orgOf(m)) === orgId) own.push(m);
-      if (own.length === 0) {
+      const own = async <M extends MailboxRef>(list: M[]) => {
+        const out: M[] = [];
+        for (const m of list) if ((await orgOf(m)) === orgId) out.push(m);
+        return out;
+      };
+      imap = await own(imap);
+      others = await own(others);
+      if (imap.length + others.length === 0) {
         if (mailbox === undefined) return { mailboxes: 0 };
-        throw new PermanentTaskError(`the IMAP mailbox '${mailbox}' is not organisation ${orgId}'s`);
+        const what = ctx.imap.some((m) => m.name === mailbox) ? 'IMAP mailbox' : 'mailbox';
+        throw new PermanentTaskError(`the ${what} '${mailbox}' is not organisation ${orgId}'s`);
       }
-      mailboxes = own;
     }
-    const summary = await fetchMailboxes(ctx.db, mailboxes, {
+    const summary = await fetchAllMailboxes(ctx.db, imap, others, {
       limits: ctx.limits,
       staleAfterMs: ctx.jobs.staleAfterMs,
       orgOf,

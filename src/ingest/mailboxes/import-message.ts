@@ -1,0 +1,130 @@
+// What every mailbox type (IMAP, Microsoft Graph, Gmail, Maildir) shares: a raw message goes through intake (kept
+// with its SHA-256) and the pipeline, and the outcome says where the message goes — the processed folder, the
+// invalid one, or nowhere yet (left for the next run). Intake dedupes by content hash, so a message imported
+// before a crash that kept it from being moved is only moved by the next run, never imported twice.
+import type { ReportStoredSink } from '../../events/report-stored.js';
+import type { UnpackLimits } from '../../parse/types.js';
+import type { Database } from '../../store/database.js';
+import { isRecentlyClaimed, type FileSource } from '../../store/files.js';
+import type { ImportSummary } from '../import-files.js';
+import { intakeFile } from '../intake.js';
+import { processFile, type ProcessResult } from '../process-file.js';
+
+export interface MailboxSummary {
+  name: string;
+  folder: string;
+  /** New messages looked at. */
+  messages: number;
+  imported: number;
+  duplicates: number;
+  unsupported: number;
+  failed: number;
+  reports: number;
+  records: number;
+  movedToProcessed: number;
+  /** Marked seen/read (IMAP markSeen, Graph markRead) instead of moved. */
+  markedSeen: number;
+  movedToInvalid: number;
+  /** Left in the folder for the next run (being processed elsewhere, or the database failed). */
+  leftForLater: number;
+  /** The mailbox could not be reached or read; null when it was. */
+  error: string | null;
+}
+
+export type Decision = 'processed' | 'invalid' | 'leave';
+
+export interface Tally {
+  s: MailboxSummary;
+  failures: ImportSummary['failures'];
+}
+
+export interface ImportOptions {
+  limits: UnpackLimits;
+  /** A message whose file has been pending/processing for less than this is being handled elsewhere. */
+  staleAfterMs: number;
+  sink: ReportStoredSink;
+}
+
+export function emptyMailboxSummary(name: string, folder: string): MailboxSummary {
+  return {
+    name,
+    folder,
+    messages: 0,
+    imported: 0,
+    duplicates: 0,
+    unsupported: 0,
+    failed: 0,
+    reports: 0,
+    records: 0,
+    movedToProcessed: 0,
+    markedSeen: 0,
+    movedToInvalid: 0,
+    leftForLater: 0,
+    error: null,
+  };
+}
+
+/** Imports one raw message (RFC 822 bytes) and decides where it goes. */
+export async function importMessage(
+  db: Database,
+  orgId: number,
+  bytes: Uint8Array,
+  name: string,
+  source: FileSource,
+  o: ImportOptions,
+  t: Tally,
+): Promise<Decision> {
+  const intake = await intakeFile(db, { orgId, bytes, name, source, contentType: 'message/rfc822' });
+  if (intake.duplicate) {
+    const f = intake.existing;
+    if (f.status === 'processed' || f.status === 'duplicate') {
+      t.s.duplicates++;
+      return 'processed';
+    }
+    if (f.status === 'unsupported') {
+      t.s.unsupported++;
+      return 'invalid';
+    }
+    if (await isRecentlyClaimed(db, orgId, f.id, o.staleAfterMs)) {
+      t.s.leftForLater++;
+      return 'leave';
+    }
+    // failed before, or left pending/processing by a crash: run it again (the pipeline is idempotent)
+  }
+  const r: ProcessResult = await processFile(db, { orgId, fileId: intake.fileId }, { limits: o.limits, sink: o.sink });
+  t.s.reports += r.reportsStored;
+  t.s.records += r.recordCount;
+  if (r.storageFailed) {
+    t.s.leftForLater++;
+    t.failures.push({ file: name, error: `not stored, left in the mailbox for the next run: ${r.error}` });
+    return 'leave';
+  }
+  switch (r.status) {
+    case 'processed':
+      t.s.imported++;
+      return 'processed';
+    case 'duplicate':
+      t.s.duplicates++;
+      return 'processed';
+    case 'unsupported':
+      t.s.unsupported++;
+      return 'invalid';
+    default:
+      t.s.failed++;
+      t.failures.push({ file: name, error: r.error ?? 'no report found in the message' });
+      return 'invalid';
+  }
+}
+
+/** Adds one mailbox's tally to the run's summary. */
+export function addToSummary(summary: ImportSummary, t: Tally): void {
+  summary.files += t.s.messages;
+  summary.imported += t.s.imported;
+  summary.duplicates += t.s.duplicates;
+  summary.unsupported += t.s.unsupported;
+  summary.failed += t.s.failed;
+  summary.reports += t.s.reports;
+  summary.records += t.s.records;
+  summary.failures.push(...t.failures.map((f) => ({ file: `${t.s.name}: ${f.file}`, error: f.error })));
+  if (t.s.error) summary.failures.push({ file: t.s.name, error: t.s.error });
+}
