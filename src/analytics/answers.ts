@@ -13,6 +13,8 @@ import type { ScopedFilter } from './filters.js';
 import { sources, type SourceSort } from './sources.js';
 import { summarise, type SummaryFigures } from './summary.js';
 import { timeline, type Interval } from './timeline.js';
+import { summariseTls } from './tls-summary.js';
+import type { TlsFilter } from './tls-filter.js';
 import { trends } from './trends.js';
 import type { Database, Queryable } from '../store/database.js';
 
@@ -102,6 +104,9 @@ export function analyticsAnswers(db: Database, cache: AnalyticsCache, options: A
       c('source', { orgId }, { ip }, async (q) => (await sourceDetail(q, orgId, ip)) ?? null),
 
     alignment: (f: ScopedFilter) => c('alignment', f, {}, (q) => alignment(q, f)),
+
+    tlsSummary: ({ orgId, ...rest }: TlsFilter) =>
+      c('tls-summary', { orgId }, rest, (q) => summariseTls(q, { orgId, ...rest })),
 
     trends: (f: ScopedFilter) => c('trends', f, {}, (q) => trends(q, f)),
 

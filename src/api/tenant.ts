@@ -33,6 +33,7 @@ import { reportRoutes } from './routes/reports.js';
 import { senderRuleRoutes } from './routes/sender-rules.js';
 import { statsRoutes } from './routes/stats.js';
 import { taskRoutes } from './routes/tasks.js';
+import { tlsRoutes } from './routes/tls.js';
 import { userRoutes } from './routes/users.js';
 
 export interface TenantOptions {
@@ -80,6 +81,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
     await limited.register(anomalyRoutes, { deps: o.deps });
   });
   await app.register(reportRoutes, { deps: o.deps, answers: o.answers });
+  await app.register(tlsRoutes, { deps: o.deps, answers: o.answers });
   await app.register(fileRoutes, { deps: o.deps, sink: o.sink });
   await app.register(deletionRoutes, { deps: o.deps });
   await app.register(exportCsvRoutes, { deps: o.deps });

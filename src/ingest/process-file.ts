@@ -38,7 +38,6 @@ export interface ProcessResult extends FileOutcome {
 
 /** Kinds the unpacker recognises for which no kind is registered yet. */
 const UNSUPPORTED_LABEL: Record<UnsupportedKind, string> = {
-  smtp_tls: 'SMTP TLS report (RFC 8460)',
   forensic: 'DMARC failure report (RFC 6591)',
 };
 

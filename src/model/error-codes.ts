@@ -113,6 +113,8 @@ export const ErrorCodes = {
   invalid_domain: { status: 422, title: 'Policy domain is not a domain name', exit: failure },
   field_too_long: { status: 422, title: 'Report field too long', exit: failure },
   too_many_records: { status: 422, title: 'Too many records in one report', exit: failure },
+  not_tlsrpt: { status: 422, title: 'Not an SMTP TLS report', exit: failure },
+  invalid_tlsrpt: { status: 422, title: 'Invalid SMTP TLS report', exit: failure },
 
   // ---- too many (429) ----
   too_many_failures: { status: 429, title: 'Too many failed logins', exit: failure },

@@ -31,12 +31,14 @@ export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
 export type ByteSource = () => AsyncIterable<Uint8Array>;
 
 /** Kinds of report we recognise but do not ingest yet (a later issue does). */
-export type UnsupportedKind = 'smtp_tls' | 'forensic';
+export type UnsupportedKind = 'forensic';
 
 /** One thing found inside an input file, after unwrapping mail, mbox, zip and gzip layers. */
 export type UnpackedPart =
   /** An XML document: probably an aggregate report; the XML parser decides. */
   | { type: 'xml'; name: string; open: ByteSource }
+  /** JSON recognised as an SMTP TLS report (RFC 8460); the TLS parser checks its fields. */
+  | { type: 'tlsrpt'; name: string; open: ByteSource }
   /** A report of a kind we recognise but do not store yet. */
   | { type: 'unsupported'; name: string; kind: UnsupportedKind }
   /** A member/attachment/message that could not be read; the error says why. */
@@ -61,7 +63,9 @@ export type ParseFailureCode =
   | 'missing_domain'
   | 'invalid_domain'
   | 'field_too_long'
-  | 'too_many_records';
+  | 'too_many_records'
+  | 'not_tlsrpt'
+  | 'invalid_tlsrpt';
 
 /**
  * The start of every message about content that is plainly not a report (a README, a spreadsheet, a web page, a

@@ -46,6 +46,21 @@ export function retentionCutoff(days: number, now = new Date()): string {
   return new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** SMTP TLS reports past the cutoff (their policies and failure details go with them, ON DELETE CASCADE). */
+async function deleteOldTlsReports(db: Database, cutoff: string, orgs: Set<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r = await db.query<{ org_id: number }>(
+      `DELETE FROM tls_reports WHERE id IN (SELECT id FROM tls_reports WHERE day < $1::date ORDER BY id LIMIT $2)
+       RETURNING org_id`,
+      [cutoff, BATCH],
+    );
+    for (const x of r.rows) orgs.add(Number(x.org_id));
+    total += r.rowCount;
+    if (r.rowCount === 0) return total;
+  }
+}
+
 async function tableExists(db: Queryable, table: string): Promise<boolean> {
   const r = await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [`public.${table}`]);
   return r.rows[0]?.found === true;
@@ -91,6 +106,7 @@ export async function applyRetention(
       out.reports += n;
       if (n === 0) break;
     }
+    out.reports += await deleteOldTlsReports(db, cutoff, orgs);
     await db.query('DELETE FROM rollup_daily WHERE day < $1::date', [cutoff]);
     await db.query('DELETE FROM rollup_source_daily WHERE day < $1::date', [cutoff]);
     for (;;) {
@@ -99,6 +115,7 @@ export async function applyRetention(
            SELECT f.id FROM ingested_files f
            WHERE f.received_at < $1::date AND f.status NOT IN ('pending', 'processing')
              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.file_id = f.id)
+             AND NOT EXISTS (SELECT 1 FROM tls_reports t WHERE t.file_id = f.id)
            ORDER BY f.id LIMIT $2)`,
         [cutoff, BATCH],
       );

@@ -50,8 +50,10 @@ describe('dmarc CLI', () => {
     // the new reports' source IPs were enriched after the files (reverse DNS is off in the tests)
     expect(s.enriched).toBeGreaterThan(0);
     const truth = distinctCorpusReports();
-    expect(s.reports).toBe(truth.length);
-    expect(s.records).toBe(truth.reduce((a, x) => a + x.records, 0));
+    // SMTP TLS reports are stored too: one per identity; a TLS report's "records" are its policies
+    const tls = distinctTlsReports();
+    expect(s.reports).toBe(truth.length + tls.length);
+    expect(s.records).toBe(truth.reduce((a, x) => a + x.records, 0) + tls.reduce((a, x) => a + x.policies, 0));
     const files = (await fs.readdir(CORPUS_DIR, { recursive: true, withFileTypes: true })).filter(
       (e) => e.isFile() && !e.name.startsWith('.'),
     );
@@ -124,7 +126,20 @@ describe('dmarc CLI', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l.status)).toEqual(['ok', 'ok', 'failed', 'unsupported', 'failed']);
+    expect(lines.map((l) => l.status)).toEqual(['ok', 'ok', 'failed', 'ok', 'failed']);
+    // the TLS report in RFC 8460's own field names
+    const tls = (lines[3]!.tlsReports as Record<string, unknown>[])[0]!;
+    expect(tls).toMatchObject({
+      part: 'rfc8460.json',
+      'organization-name': 'Company-X',
+      'report-id': '5065427c-23d3-47ca-b6e0-946ea0e8c4be',
+      'date-range': { 'start-datetime': '2016-04-01T00:00:00Z', 'end-datetime': '2016-04-01T23:59:59Z' },
+      domain: 'company-y.example',
+    });
+    const policy = (tls.policies as Record<string, Record<string, unknown>>[])[0]!;
+    expect(policy.policy).toMatchObject({ 'policy-type': 'sts', 'policy-domain': 'company-y.example' });
+    expect(policy.summary).toEqual({ 'total-successful-session-count': 5326, 'total-failure-session-count': 303 });
+    expect(lines[0]!.tlsReports).toEqual([]);
     const nice = (lines[0]!.reports as Record<string, unknown>[])[0]!;
     expect(nice).toMatchObject({
       orgName: 'google.com',
@@ -171,10 +186,27 @@ describe('dmarc CLI', () => {
   });
 });
 
-/** Corpus TLS-RPT and failure-report files, counting byte-identical copies once (they are duplicates). */
+/** The corpus's SMTP TLS reports that name a policy domain, one per identity (reporter, id, domain, start). */
+function distinctTlsReports(): { policies: number }[] {
+  const byIdentity = new Map<string, { policies: number }>();
+  for (const row of rows.filter((x) => x.kind === 'smtp_tls')) {
+    const e = row.expected as {
+      organization_name: string;
+      report_id: string;
+      start: string;
+      policies: number;
+      policy_domains: string[];
+    };
+    if (e.policy_domains.length === 0) continue;
+    byIdentity.set(`${e.organization_name}|${e.report_id}|${e.policy_domains[0]}|${e.start}`, { policies: e.policies });
+  }
+  return [...byIdentity.values()];
+}
+
+/** Corpus failure-report files, counting byte-identical copies once (they are duplicates). */
 async function distinctUnsupportedFiles(): Promise<number> {
   const hashes = new Set<string>();
-  for (const row of rows.filter((x) => x.kind === 'smtp_tls' || x.kind === 'forensic')) {
+  for (const row of rows.filter((x) => x.kind === 'forensic')) {
     hashes.add(
       crypto
         .createHash('sha256')

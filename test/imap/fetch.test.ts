@@ -297,6 +297,30 @@ describe.runIf(installed)('IMAP ingestion against Dovecot', () => {
     expect(await counts(m.folder, m.processedFolder)).toEqual([0, 3]);
   });
 
+  it('TLS-RPT mail is processed like aggregate mail, also a message an older version kept as unsupported', async () => {
+    const { m } = mailbox();
+    await append(m.folder, [
+      await corpus('mail-auth/rpt02.eml'),
+      await corpus('parsedmarc/google.com_smtp_tls_report.eml'),
+    ]);
+    const [, older] = await sources(m.folder);
+    // an older version took the second one in and, not knowing the kind, recorded it as unsupported
+    const b = await intakeFile(t.db, { orgId: DEFAULT_ORG_ID, bytes: older!, name: 'old', source: 'imap' });
+    await t.db.query(
+      `UPDATE ingested_files SET status = 'unsupported', kind = 'smtp_tls', status_changed_at = now() - interval '1 hour'
+       WHERE id = $1`,
+      [b.fileId],
+    );
+    const s = await fetchMailboxes(t.db, [m], opts());
+    expect(s).toMatchObject({ files: 2, imported: 2, unsupported: 0, failed: 0, reports: 2 });
+    expect(s.mailboxes[0]).toMatchObject({ movedToProcessed: 2, movedToInvalid: 0 });
+    expect(await counts(m.folder, m.processedFolder)).toEqual([0, 2]);
+    const tls = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tls_reports WHERE org_id = $1', [
+      DEFAULT_ORG_ID,
+    ]);
+    expect(tls.rows[0]!.n).toBe(2);
+  });
+
   it('a message whose file another process is working on right now is left for the next run', async () => {
     const { m } = mailbox();
     await append(m.folder, [await corpus('mail-auth/101.eml')]);

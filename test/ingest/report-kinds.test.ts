@@ -100,7 +100,7 @@ describe.each(availableEngines())('report kinds, the report-stored sink and orga
       expect(kindOf(parts[0]!)).toBe(aggregateKind);
       expect(kindOf(parts[0]!)?.kind).toBe('aggregate');
       // what the unpacker recognises without a registered kind is no kind's
-      expect(kindOf({ type: 'unsupported', name: 'tls.json', kind: 'smtp_tls' })).toBeUndefined();
+      expect(kindOf({ type: 'unsupported', name: 'arf.eml', kind: 'forensic' })).toBeUndefined();
 
       const intake = await intakeFile(t.db, { orgId: DEFAULT_ORG_ID, bytes, name: 'kind.zip', source: 'cli' });
       const ref = { orgId: DEFAULT_ORG_ID, fileId: intake.fileId };

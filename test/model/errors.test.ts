@@ -89,6 +89,8 @@ describe('AppError', () => {
       invalid_domain: true,
       field_too_long: true,
       too_many_records: true,
+      not_tlsrpt: true,
+      invalid_tlsrpt: true,
     };
     for (const code of Object.keys(all)) expect(isErrorCode(code), code).toBe(true);
   });

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { formatBytes } from '../../config/parse-values.js';
 import type { ParsedFile } from '../../parse/parse-file.js';
+import { tlsReportRfcJson } from '../../parse/tls/rfc-json.js';
 import { EXIT } from '../errors.js';
 
 interface Line {
@@ -12,6 +13,7 @@ interface Line {
   recovered: boolean;
   kinds?: string[];
   reports: ParsedFile['reports'];
+  tlsReports: ParsedFile['tlsReports'];
 }
 
 /**
@@ -22,6 +24,12 @@ function reportJson(r: ParsedFile['reports'][number]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) out[k === 'reporterOrg' ? 'orgName' : k] = v;
   return out;
+}
+
+/** A TLS report as `parse --json` prints it: RFC 8460's field names, and where it sat in the file. */
+function tlsJson(r: ParsedFile['tlsReports'][number]): Record<string, unknown> {
+  const { part, ...report } = r;
+  return { part, ...tlsReportRfcJson(report) };
 }
 
 function date(s: number | null): string {
@@ -39,13 +47,25 @@ function printHuman(l: Line): void {
     );
     for (const w of r.warnings) console.log(`    warning: ${w}`);
   }
+  for (const r of l.tlsReports) {
+    const ok = r.policies.reduce((a, p) => a + p.successfulSessions, 0);
+    const failed = r.policies.reduce((a, p) => a + p.failedSessions, 0);
+    console.log(
+      `  ${r.part}: ${r.organizationName} SMTP TLS report ${r.reportId} for ${r.domain}, ${date(r.start)} .. ${date(r.end)}, ` +
+        `${r.policies.length} policies, ${ok} successful and ${failed} failed sessions`,
+    );
+    for (const w of r.warnings) console.log(`    warning: ${w}`);
+  }
 }
 
 export function parseCommand(): Command {
   return new Command('parse')
     .description('parse report files without storing them (shows why a file fails)')
-    .argument('<file...>', 'files to parse (xml, gz, zip, eml, mbox)')
-    .option('--json', 'one JSON object per line per file: {file, status, error, recovered, reports:[...]}')
+    .argument('<file...>', 'files to parse (xml, json, gz, zip, eml, mbox)')
+    .option(
+      '--json',
+      'one JSON object per line per file: {file, status, error, recovered, reports:[...], tlsReports:[...]}',
+    )
     .action(async (files: string[], opts: { json?: boolean }) => {
       const config = loadConfig();
       const { parseFile } = await import('../../parse/parse-file.js');
@@ -61,6 +81,7 @@ export function parseCommand(): Command {
               error: `file is larger than the limit of ${formatBytes(config.limits.maxInputBytes)} (DMARC_MAX_INPUT_BYTES)`,
               recovered: false,
               reports: [],
+              tlsReports: [],
             };
           } else {
             const parsed = await parseFile(await fs.readFile(file), file.split(/[\\/]/).pop() ?? file, config.limits);
@@ -70,6 +91,7 @@ export function parseCommand(): Command {
               error: parsed.error,
               recovered: parsed.recovered,
               reports: parsed.reports,
+              tlsReports: parsed.tlsReports,
             };
             if (parsed.unsupportedKinds.length > 0) line.kinds = parsed.unsupportedKinds;
           }
@@ -82,10 +104,18 @@ export function parseCommand(): Command {
             error: code === 'ENOENT' ? 'no such file or directory' : `cannot read file: ${code}`,
             recovered: false,
             reports: [],
+            tlsReports: [],
           };
         }
         if (line.status === 'failed') failed++;
-        if (opts.json) console.log(JSON.stringify({ ...line, reports: line.reports.map(reportJson) }));
+        if (opts.json)
+          console.log(
+            JSON.stringify({
+              ...line,
+              reports: line.reports.map(reportJson),
+              tlsReports: line.tlsReports.map(tlsJson),
+            }),
+          );
         else printHuman(line);
       }
       process.exitCode = failed > 0 ? EXIT.failure : EXIT.ok;

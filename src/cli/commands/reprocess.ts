@@ -42,15 +42,19 @@ export function reprocessCommand(): Command {
     .option('--failed', 're-process every file whose status is failed (but those that failed again before)')
     .option('--all-failed', 'with --failed: also the files that failed again when re-processed before')
     .option('--pending', 're-process files left pending or processing (e.g. after a crash)')
+    .option(
+      '--unsupported',
+      'run the files kept as unsupported through the current report kinds (kinds supported now are stored)',
+    )
     .option('--json', 'print one JSON object: {files, processed, failed, reports, records, results:[...]}')
     .action(
       async (
         ids: number[] | undefined,
-        opts: { failed?: boolean; allFailed?: boolean; pending?: boolean; json?: boolean },
+        opts: { failed?: boolean; allFailed?: boolean; pending?: boolean; unsupported?: boolean; json?: boolean },
         cmd: Command,
       ) => {
-        if (!opts.failed && !opts.pending && (!ids || ids.length === 0)) {
-          throw new CliError('nothing to re-process: give file ids, --failed or --pending');
+        if (!opts.failed && !opts.pending && !opts.unsupported && (!ids || ids.length === 0)) {
+          throw new CliError('nothing to re-process: give file ids, --failed, --pending or --unsupported');
         }
         const config = configFrom(cmd);
         const [{ processFile }, { getFile, listFilesByStatus }] = await Promise.all([
@@ -74,6 +78,10 @@ export function reprocessCommand(): Command {
             }
             if (opts.pending) {
               for (const f of await listFilesByStatus(db, ['pending', 'processing'], orgId)) todo.add(f.fileId);
+            }
+            if (opts.unsupported) {
+              // generic: whatever the registry knows now is stored; the rest stays unsupported
+              for (const f of await listFilesByStatus(db, ['unsupported'], orgId)) todo.add(f.fileId);
             }
             const out: Row[] = [];
             for (const id of [...todo].sort((a, b) => a - b)) {

@@ -81,10 +81,7 @@ export async function importMessage(
       t.s.duplicates++;
       return 'processed';
     }
-    if (f.status === 'unsupported') {
-      t.s.unsupported++;
-      return 'invalid';
-    }
+    // 'unsupported' is not final: the kind may be supported since (a newer version): run it again below
     if (await isRecentlyClaimed(db, orgId, f.id, o.staleAfterMs)) {
       t.s.leftForLater++;
       return 'leave';

@@ -1,5 +1,5 @@
 // What an e-mail (or each message of an mbox) yields: its reports, found by sniffing every leaf part, or one
-// part for the whole message when it declares a report kind we do not dig into (ARF failure reports, TLS-RPT).
+// part for the whole message when it declares a report kind we do not dig into (ARF failure reports).
 import { ParseFailure, type UnpackedPart } from '../types.js';
 import { mentionsTlsRptKeys } from './json.js';
 import { splitMbox } from './mbox.js';
@@ -23,10 +23,6 @@ export async function* unpackMail(source: Source, ctx: WalkContext, explore: Exp
   // ARF: the report is the whole message; its attached original message is evidence, not content to unpack
   if (mail.reportType === 'feedback-report' || mail.hasFeedbackReport) {
     yield unsupportedPart(source.name, 'forensic');
-    return;
-  }
-  if (mail.reportType === 'tlsrpt') {
-    yield unsupportedPart(source.name, 'smtp_tls');
     return;
   }
 
@@ -105,7 +101,12 @@ async function bodyReports(
     const parts = await collect(explore(memorySource(name, depth, Buffer.from(xml, 'utf8')), ctx));
     return parts.filter(isReportPart);
   }
-  if (mentionsTlsRptKeys(mail.text)) return [unsupportedPart(name, 'smtp_tls')];
+  if (mentionsTlsRptKeys(mail.text)) {
+    // the JSON object itself, without the words around it
+    const json = mail.text.slice(mail.text.indexOf('{'), mail.text.lastIndexOf('}') + 1);
+    const parts = await collect(explore(memorySource(name, depth, Buffer.from(json, 'utf8')), ctx));
+    return parts.filter(isReportPart);
+  }
   return [];
 }
 

@@ -4,14 +4,7 @@ import { NOT_A_REPORT, ParseFailure, type UnpackedPart } from '../types.js';
 import { gunzip, inflateZlib } from './gzip.js';
 import { classifyJson } from './json.js';
 import { tooDeep } from './limits.js';
-import {
-  errorPart,
-  failurePart,
-  OTHER_JSON_MESSAGE,
-  UNRECOGNISED_MESSAGE,
-  unsupportedPart,
-  type WalkContext,
-} from './parts.js';
+import { errorPart, failurePart, OTHER_JSON_MESSAGE, UNRECOGNISED_MESSAGE, type WalkContext } from './parts.js';
 import { notAReportReason, SNIFF_BYTES, sniff } from './sniff.js';
 import { childName, memorySource, readAll, readHead, type Head, type Source } from './source.js';
 import { unpackMail, unpackMbox } from './walk-mail.js';
@@ -36,7 +29,7 @@ export async function* explore(source: Source, ctx: WalkContext): AsyncGenerator
     return;
   }
   if (kind === 'json') {
-    yield jsonPart(source.name, head);
+    yield jsonPart(source, head);
     return;
   }
   if (kind === 'empty') {
@@ -79,10 +72,11 @@ export async function* explore(source: Source, ctx: WalkContext): AsyncGenerator
   }
 }
 
-function jsonPart(name: string, head: Head): UnpackedPart {
+function jsonPart(source: Source, head: Head): UnpackedPart {
+  const name = source.name;
   switch (classifyJson(head.bytes, head.complete)) {
     case 'smtp_tls':
-      return unsupportedPart(name, 'smtp_tls');
+      return { type: 'tlsrpt', name, open: source.open };
     case 'other_json':
       return errorPart(name, new ParseFailure('unrecognised', OTHER_JSON_MESSAGE));
     case 'not_json':

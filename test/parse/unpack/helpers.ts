@@ -40,9 +40,9 @@ export function describe(parts: UnpackedPart[]): string {
     .join('; ');
 }
 
-/** Reads an XML part through open() to the end. */
+/** Reads an XML or TLS-RPT part through open() to the end. */
 export async function readPart(part: UnpackedPart): Promise<Buffer> {
-  if (part.type !== 'xml') throw new Error(`not an xml part: ${describe([part])}`);
+  if (part.type !== 'xml' && part.type !== 'tlsrpt') throw new Error(`not a readable part: ${describe([part])}`);
   const chunks: Uint8Array[] = [];
   for await (const chunk of part.open()) chunks.push(chunk);
   return Buffer.concat(chunks);
@@ -50,7 +50,7 @@ export async function readPart(part: UnpackedPart): Promise<Buffer> {
 
 /** Reads an XML part through open(), discarding the bytes; returns the ParseFailure it throws (or null). */
 export async function drainPart(part: UnpackedPart): Promise<{ bytes: number; failure: ParseFailure | null }> {
-  if (part.type !== 'xml') throw new Error(`not an xml part: ${describe([part])}`);
+  if (part.type !== 'xml' && part.type !== 'tlsrpt') throw new Error(`not a readable part: ${describe([part])}`);
   let bytes = 0;
   try {
     for await (const chunk of part.open()) bytes += chunk.length;

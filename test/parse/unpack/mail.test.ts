@@ -60,7 +60,7 @@ function summary(parts: UnpackedPart[]): string[] {
       ? `error ${p.error.code}: ${p.name}`
       : p.type === 'unsupported'
         ? `${p.kind}: ${p.name}`
-        : `xml: ${p.name}`,
+        : `${p.type}: ${p.name}`,
   );
 }
 
@@ -204,14 +204,17 @@ describe('e-mail', () => {
       'multipart/report',
       '; report-type="tlsrpt"',
     );
-    expect(await unpackAll(declared, 'tls.eml')).toEqual([{ type: 'unsupported', name: 'tls.eml', kind: 'smtp_tls' }]);
+    // the declared report's attachment is the report (the text part beside it is passed over)
+    expect(summary(await unpackAll(declared, 'tls.eml'))).toEqual(['tlsrpt: tls.eml > r.json.gz']);
     const undeclared = multipart(
       ['From: tls@example.net', 'Subject: TLS report', 'MIME-Version: 1.0'],
       [attachment('application/octet-stream', zlib.gzipSync(TLS_JSON), 'r.json.gz')],
     );
-    expect(await unpackAll(undeclared, 'u.eml')).toEqual([
-      { type: 'unsupported', name: 'u.eml > r.json.gz', kind: 'smtp_tls' },
-    ]);
+    const parts = await unpackAll(undeclared, 'u.eml');
+    expect(summary(parts)).toEqual(['tlsrpt: u.eml > r.json.gz']);
+    // the part streams the decompressed JSON, afresh on every open
+    expect((await readPart(parts[0]!)).toString('utf8')).toBe(TLS_JSON);
+    expect((await readPart(parts[0]!)).toString('utf8')).toBe(TLS_JSON);
   });
 
   it('reports an e-mail without a report, naming the part types it saw', async () => {
@@ -262,9 +265,10 @@ describe('e-mail', () => {
       ['From: tls@example.net', 'Subject: TLS report', 'Content-Type: text/plain'],
       `Report:\n${TLS_JSON}\n`,
     );
-    expect(await unpackAll(input, 't.eml')).toEqual([
-      { type: 'unsupported', name: 't.eml > message body', kind: 'smtp_tls' },
-    ]);
+    const parts = await unpackAll(input, 't.eml');
+    expect(summary(parts)).toEqual(['tlsrpt: t.eml > message body']);
+    // the JSON object alone, without the words before it
+    expect(JSON.parse((await readPart(parts[0]!)).toString('utf8'))).toEqual(JSON.parse(TLS_JSON));
   });
 
   it('reports an e-mail whose headers exceed what the MIME parser accepts', async () => {

@@ -3835,6 +3835,294 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tls/reports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SMTP TLS reports (RFC 8460) matching the filters, newest period first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Reporting organisation (organization-name), any case */
+          org?: string;
+          /** @description Only reports with a failure detail of this result type, e.g. certificate-expired */
+          result_type?: string;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                fileId: number;
+                /** @description RFC 8460 organization-name */
+                organizationName: string;
+                reportId: string;
+                contactInfo: string | null;
+                /** @description Policy domain */
+                domain: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                begin: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                date: string;
+                policies: number;
+                successfulSessions: number;
+                failedSessions: number;
+                failureShare: number | null;
+                /** @description Result types of its failure details */
+                resultTypes: string[];
+                warnings: number;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                receivedAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tls/reports/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One SMTP TLS report with its policies and their failure details */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description SMTP TLS report id */
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              fileId: number;
+              /** @description RFC 8460 organization-name */
+              organizationName: string;
+              reportId: string;
+              contactInfo: string | null;
+              /** @description Policy domain */
+              domain: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              begin: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              end: string;
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              date: string;
+              policies: number;
+              successfulSessions: number;
+              failedSessions: number;
+              failureShare: number | null;
+              /** @description Result types of its failure details */
+              resultTypes: string[];
+              warnings: number;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              receivedAt: string;
+              partName: string | null;
+              warningMessages: string[];
+              policyList: {
+                /** @description sts, tlsa, no-policy-found (or what the reporter sent) */
+                policyType: string;
+                policyDomain: string | null;
+                policyString: string[];
+                mxHost: string[];
+                successfulSessions: number;
+                failedSessions: number;
+                failureDetails: {
+                  resultType: string;
+                  sendingMtaIp: string | null;
+                  receivingMxHostname: string | null;
+                  receivingMxHelo: string | null;
+                  receivingIp: string | null;
+                  failedSessionCount: number;
+                  additionalInformation: string | null;
+                  failureReasonCode: string | null;
+                }[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tls/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SMTP TLS sessions per policy domain (failure share, by result type) and failures by type per day */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Reporting organisation (organization-name), any case */
+          org?: string;
+          /** @description Only reports with a failure detail of this result type, e.g. certificate-expired */
+          result_type?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domains: {
+                domain: string;
+                reports: number;
+                sessions: number;
+                successfulSessions: number;
+                failedSessions: number;
+                failureShare: number | null;
+                byResultType: {
+                  resultType: string;
+                  failedSessions: number;
+                }[];
+              }[];
+              /** @description Failed sessions per day (report period begin) and result type */
+              series: {
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                date: string;
+                resultType: string;
+                failedSessions: number;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/upload': {
     parameters: {
       query?: never;
@@ -11280,6 +11568,302 @@ export interface paths {
               /** @description Items matching the filters, all pages */
               total: number;
               nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/tls/reports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SMTP TLS reports (RFC 8460) matching the filters, newest period first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Reporting organisation (organization-name), any case */
+          org?: string;
+          /** @description Only reports with a failure detail of this result type, e.g. certificate-expired */
+          result_type?: string;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                fileId: number;
+                /** @description RFC 8460 organization-name */
+                organizationName: string;
+                reportId: string;
+                contactInfo: string | null;
+                /** @description Policy domain */
+                domain: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                begin: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                end: string;
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                date: string;
+                policies: number;
+                successfulSessions: number;
+                failedSessions: number;
+                failureShare: number | null;
+                /** @description Result types of its failure details */
+                resultTypes: string[];
+                warnings: number;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                receivedAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/tls/reports/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One SMTP TLS report with its policies and their failure details */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description SMTP TLS report id */
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              fileId: number;
+              /** @description RFC 8460 organization-name */
+              organizationName: string;
+              reportId: string;
+              contactInfo: string | null;
+              /** @description Policy domain */
+              domain: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              begin: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              end: string;
+              /**
+               * @description UTC date YYYY-MM-DD
+               * @example 2024-06-13
+               */
+              date: string;
+              policies: number;
+              successfulSessions: number;
+              failedSessions: number;
+              failureShare: number | null;
+              /** @description Result types of its failure details */
+              resultTypes: string[];
+              warnings: number;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              receivedAt: string;
+              partName: string | null;
+              warningMessages: string[];
+              policyList: {
+                /** @description sts, tlsa, no-policy-found (or what the reporter sent) */
+                policyType: string;
+                policyDomain: string | null;
+                policyString: string[];
+                mxHost: string[];
+                successfulSessions: number;
+                failedSessions: number;
+                failureDetails: {
+                  resultType: string;
+                  sendingMtaIp: string | null;
+                  receivingMxHostname: string | null;
+                  receivingMxHelo: string | null;
+                  receivingIp: string | null;
+                  failedSessionCount: number;
+                  additionalInformation: string | null;
+                  failureReasonCode: string | null;
+                }[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/tls/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SMTP TLS sessions per policy domain (failure share, by result type) and failures by type per day */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Policy domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive), on the report period begin, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Reporting organisation (organization-name), any case */
+          org?: string;
+          /** @description Only reports with a failure detail of this result type, e.g. certificate-expired */
+          result_type?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              domains: {
+                domain: string;
+                reports: number;
+                sessions: number;
+                successfulSessions: number;
+                failedSessions: number;
+                failureShare: number | null;
+                byResultType: {
+                  resultType: string;
+                  failedSessions: number;
+                }[];
+              }[];
+              /** @description Failed sessions per day (report period begin) and result type */
+              series: {
+                /**
+                 * @description UTC date YYYY-MM-DD
+                 * @example 2024-06-13
+                 */
+                date: string;
+                resultType: string;
+                failedSessions: number;
+              }[];
             };
           };
         };
