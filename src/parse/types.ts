@@ -31,12 +31,14 @@ export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
 export type ByteSource = () => AsyncIterable<Uint8Array>;
 
 /** Kinds of report we recognise but do not ingest yet (a later issue does). */
-export type UnsupportedKind = 'smtp_tls' | 'forensic';
+export type UnsupportedKind = 'smtp_tls';
 
 /** One thing found inside an input file, after unwrapping mail, mbox, zip and gzip layers. */
 export type UnpackedPart =
   /** An XML document: probably an aggregate report; the XML parser decides. */
   | { type: 'xml'; name: string; open: ByteSource }
+  /** A failure report (RFC 6591 ARF, or the prose some reporters send instead): the whole e-mail's bytes. */
+  | { type: 'arf'; name: string; raw: Uint8Array }
   /** A report of a kind we recognise but do not store yet. */
   | { type: 'unsupported'; name: string; kind: UnsupportedKind }
   /** A member/attachment/message that could not be read; the error says why. */
@@ -61,7 +63,10 @@ export type ParseFailureCode =
   | 'missing_domain'
   | 'invalid_domain'
   | 'field_too_long'
-  | 'too_many_records';
+  | 'too_many_records'
+  | 'arf_no_feedback'
+  | 'arf_unreadable'
+  | 'arf_missing_field';
 
 /**
  * The start of every message about content that is plainly not a report (a README, a spreadsheet, a web page, a

@@ -83,7 +83,7 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
       'accepted',
       'duplicate',
       'unsupported',
-      'unsupported',
+      'accepted', // a failure report (RFC 6591)
       'rejected',
       'rejected',
       'accepted', // it holds XML: its failure is found by the background processing
@@ -94,7 +94,7 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
     expect(acc!.error).toBeNull();
     expect(dup!.error).toBeNull();
     expect(tls!.error).toMatch(/TLS/);
-    expect(arf!.error).toMatch(/failure report/);
+    expect(arf!.error).toBeNull();
     expect(empty!.error).toMatch(/empty/);
     expect(garbage!.error).toMatch(/^not a DMARC report: /);
     // the copy is one file: six distinct files were kept
@@ -130,7 +130,7 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
       expect.objectContaining({ orgName: 'google.com', domain: 'example.com', records: 20, messages: 3047 }),
     ]);
     expect(await file(tls!.fileId)).toMatchObject({ status: 'unsupported', kind: 'smtp_tls', reports: [] });
-    expect(await file(arf!.fileId)).toMatchObject({ status: 'unsupported', kind: 'forensic', reports: [] });
+    expect(await file(arf!.fileId)).toMatchObject({ status: 'processed', kind: 'failure', reportCount: 1 });
     expect(await file(empty!.fileId)).toMatchObject({ status: 'failed', reports: [] });
     const failed = await file(malformed!.fileId);
     expect(failed.status).toBe('failed');

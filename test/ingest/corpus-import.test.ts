@@ -157,8 +157,8 @@ describe.each(availableEngines())('corpus import on %s', (engine) => {
     expect(filesAfter.rows[0]!.n).toBe(filesBefore.rows[0]!.n);
   });
 
-  it('records unsupported report kinds (TLS-RPT, failure reports) as unsupported with the kind named', async () => {
-    for (const row of rows.filter((r) => r.kind === 'smtp_tls' || r.kind === 'forensic')) {
+  it('records unsupported report kinds (TLS-RPT) as unsupported with the kind named', async () => {
+    for (const row of rows.filter((r) => r.kind === 'smtp_tls')) {
       const id = fileIds.get(row.path);
       if (id === undefined) continue;
       const f = (await getFile(t.db, orgId, id))!;

@@ -88,6 +88,9 @@ describe('AppError', () => {
       missing_domain: true,
       invalid_domain: true,
       field_too_long: true,
+      arf_no_feedback: true,
+      arf_unreadable: true,
+      arf_missing_field: true,
       too_many_records: true,
     };
     for (const code of Object.keys(all)) expect(isErrorCode(code), code).toBe(true);

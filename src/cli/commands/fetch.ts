@@ -69,6 +69,7 @@ export function fetchCommand(): Command {
         withDatabase(config, (db) =>
           fetchMailboxes(db, mailboxes, {
             limits: config.limits,
+            failures: config.failures,
             staleAfterMs: config.jobs.staleAfterMs,
             orgOf: async (m) => (await findOrgBySlug(db, m.org))?.id,
             sink,

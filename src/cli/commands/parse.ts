@@ -12,6 +12,7 @@ interface Line {
   recovered: boolean;
   kinds?: string[];
   reports: ParsedFile['reports'];
+  failureReports?: ParsedFile['failureReports'];
 }
 
 /**
@@ -39,6 +40,13 @@ function printHuman(l: Line): void {
     );
     for (const w of r.warnings) console.log(`    warning: ${w}`);
   }
+  for (const r of l.failureReports ?? []) {
+    console.log(
+      `  ${r.part}: failure report (${r.feedbackType ?? '?'}${r.authFailure ? `, ${r.authFailure}` : ''}) for ` +
+        `${r.reportedDomain ?? '?'} from ${r.sourceIp ?? '?'}, arrived ${r.arrivalDate?.toISOString() ?? r.arrivalDateRaw ?? '?'}`,
+    );
+    for (const w of r.warnings) console.log(`    warning: ${w}`);
+  }
 }
 
 export function parseCommand(): Command {
@@ -63,7 +71,12 @@ export function parseCommand(): Command {
               reports: [],
             };
           } else {
-            const parsed = await parseFile(await fs.readFile(file), file.split(/[\\/]/).pop() ?? file, config.limits);
+            const parsed = await parseFile(
+              await fs.readFile(file),
+              file.split(/[\\/]/).pop() ?? file,
+              config.limits,
+              config.failures,
+            );
             line = {
               file,
               status: parsed.status,
@@ -71,6 +84,7 @@ export function parseCommand(): Command {
               recovered: parsed.recovered,
               reports: parsed.reports,
             };
+            if (parsed.failureReports.length > 0) line.failureReports = parsed.failureReports;
             if (parsed.unsupportedKinds.length > 0) line.kinds = parsed.unsupportedKinds;
           }
         } catch (err) {

@@ -9,6 +9,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ImapMailboxConfig } from '../../config/jobs.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
+import type { FailurePrivacy } from '../../parse/failure/privacy.js';
 import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
 import { isRecentlyClaimed } from '../../store/files.js';
@@ -44,6 +45,8 @@ export interface FetchSummary extends ImportSummary {
 
 export interface FetchOptions {
   limits: UnpackLimits;
+  /** What failure reports keep of the original message (default: the privacy defaults). */
+  failures?: FailurePrivacy;
   /** A message whose file has been pending/processing for less than this is being handled elsewhere. */
   staleAfterMs: number;
   /** The organisation a mailbox's reports go to; a mailbox whose organisation does not exist is not read. */
@@ -96,7 +99,15 @@ async function importMessage(
   o: FetchOptions,
   t: Tally,
 ): Promise<Decision> {
-  const intake = await intakeFile(db, { orgId, bytes, name, source: 'imap', contentType: 'message/rfc822' });
+  const intake = await intakeFile(db, {
+    orgId,
+    bytes,
+    name,
+    source: 'imap',
+    contentType: 'message/rfc822',
+    failures: o.failures,
+    limits: o.limits,
+  });
   if (intake.duplicate) {
     const f = intake.existing;
     if (f.status === 'processed' || f.status === 'duplicate') {
@@ -113,7 +124,11 @@ async function importMessage(
     }
     // failed before, or left pending/processing by a crash: run it again (the pipeline is idempotent)
   }
-  const r: ProcessResult = await processFile(db, { orgId, fileId: intake.fileId }, { limits: o.limits, sink: o.sink });
+  const r: ProcessResult = await processFile(
+    db,
+    { orgId, fileId: intake.fileId },
+    { limits: o.limits, sink: o.sink, failures: o.failures },
+  );
   t.s.reports += r.reportsStored;
   t.s.records += r.recordCount;
   if (r.storageFailed) {

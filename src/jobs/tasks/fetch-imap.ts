@@ -83,6 +83,7 @@ export const fetchImapTask = defineTask<FetchImapPayload>()({
     }
     const summary = await fetchMailboxes(ctx.db, mailboxes, {
       limits: ctx.limits,
+      failures: ctx.failures,
       staleAfterMs: ctx.jobs.staleAfterMs,
       orgOf,
       sink: ctx.sink,

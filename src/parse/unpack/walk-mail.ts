@@ -1,5 +1,6 @@
 // What an e-mail (or each message of an mbox) yields: its reports, found by sniffing every leaf part, or one
-// part for the whole message when it declares a report kind we do not dig into (ARF failure reports, TLS-RPT).
+// part for the whole message when it is a report of its own (ARF failure reports) or declares a kind we do not
+// dig into (TLS-RPT).
 import { ParseFailure, type UnpackedPart } from '../types.js';
 import { mentionsTlsRptKeys } from './json.js';
 import { splitMbox } from './mbox.js';
@@ -22,7 +23,7 @@ export async function* unpackMail(source: Source, ctx: WalkContext, explore: Exp
   }
   // ARF: the report is the whole message; its attached original message is evidence, not content to unpack
   if (mail.reportType === 'feedback-report' || mail.hasFeedbackReport) {
-    yield unsupportedPart(source.name, 'forensic');
+    yield { type: 'arf', name: source.name, raw: mail.raw };
     return;
   }
   if (mail.reportType === 'tlsrpt') {
@@ -47,7 +48,7 @@ export async function* unpackMail(source: Source, ctx: WalkContext, explore: Exp
   if (found.some(isReportPart)) {
     yield* found;
   } else if (looksLikeFailureReport(mail)) {
-    yield unsupportedPart(source.name, 'forensic');
+    yield { type: 'arf', name: source.name, raw: mail.raw };
   } else if (found.length > 0) {
     yield* found; // attachments that should have been reports but could not be read
   } else {
