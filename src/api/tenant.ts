@@ -23,6 +23,7 @@ import { digestRoutes } from './routes/digests.js';
 import { dnsRoutes } from './routes/dns.js';
 import { exportPdfRoutes } from './routes/export-pdf.js';
 import { exportCsvRoutes } from './routes/exports-csv.js';
+import { failureRoutes } from './routes/failures.js';
 import { fileRoutes } from './routes/files.js';
 import { forecastRoutes } from './routes/forecast.js';
 import { geolocationRoutes } from './routes/geolocation.js';
@@ -88,6 +89,7 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(taskRoutes, { deps: o.deps });
   await app.register(senderRuleRoutes, { deps: o.deps, auth: o.auth });
   await app.register(dnsRoutes, { deps: o.deps });
+  await app.register(failureRoutes, { deps: o.deps });
   await app.register(userRoutes, { prefix: '/users', auth: o.auth });
   await app.register(keyRoutes, { prefix: '/keys', auth: o.auth });
   await app.register(auditRoutes, { prefix: '/audit', db: o.deps.db });

@@ -641,6 +641,26 @@ export const envSchema = z
     DMARC_SCHEDULE_SEND_DIGESTS: schedule('send-digests'),
     DMARC_SCHEDULE_TRAIN_MODEL: schedule('train-model'),
     DMARC_SCHEDULE_DETECT_ANOMALIES: schedule('detect-anomalies'),
+    // -- failure reports (RFC 6591) --
+    DMARC_FAILURE_KEEP_HEADERS: variable(bool().prefault('false'), {
+      description:
+        "keep every header of a failure report's original message (else only DMARC_FAILURE_HEADERS); bodies are never kept",
+    }),
+    DMARC_FAILURE_HEADERS: variable(
+      text((t) => {
+        const names = t
+          .split(',')
+          .map((n) => n.trim())
+          .filter((n) => n !== '');
+        return names.every((n) => /^[!-9;-~]{1,100}$/.test(n)) ? names : undefined;
+      }, 'expected comma-separated header names such as From,To,Subject,Message-ID').prefault(
+        'From,To,Subject,Message-ID',
+      ),
+      { description: "headers of a failure report's original message kept when DMARC_FAILURE_KEEP_HEADERS is false" },
+    ),
+    DMARC_FAILURE_RETENTION_DAYS: variable(positiveInt(36500).prefault('30'), {
+      description: 'failure reports older than this many days (by arrival) are deleted by the retention task',
+    }),
     // -- anomaly detection --
     DMARC_ANOMALY_AUTO_ACTIVATE: variable(bool().prefault('false'), {
       description:
@@ -994,6 +1014,12 @@ function assemble(e: EnvValues) {
       timezone: e.DMARC_SCHEDULE_TIMEZONE,
       /** PORT when it was set: worker and scheduler processes then answer /health on it. */
       healthPort: e.PORT ?? null,
+    },
+    /** Failure reports (RFC 6591): what of the original message is kept, and for how long. */
+    failures: {
+      keepAllHeaders: e.DMARC_FAILURE_KEEP_HEADERS,
+      headers: e.DMARC_FAILURE_HEADERS,
+      retentionDays: e.DMARC_FAILURE_RETENTION_DAYS,
     },
     /** Enrichment of source IPs (country, AS, reverse DNS; the city database). */
     enrich: {

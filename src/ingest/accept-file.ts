@@ -2,6 +2,7 @@
 // Answering needs only a cheap look: the bytes are known (duplicate), or nothing in them can be a report
 // (rejected / unsupported: decided now, since there is nothing to parse), or they hold a report (accepted, queued).
 import type { ReportStoredSink } from '../events/report-stored.js';
+import type { FailurePrivacy } from '../parse/failure/privacy.js';
 import type { UnpackLimits } from '../parse/types.js';
 import { unpack } from '../parse/unpack/index.js';
 import type { Database } from '../store/database.js';
@@ -34,6 +35,8 @@ export interface AcceptOptions {
   enqueue: EnqueueFile;
   /** Told of reports stored while answering (none today: files with a report are queued). */
   sink: ReportStoredSink;
+  /** What failure reports keep of the original message (default: the privacy defaults). */
+  failures?: FailurePrivacy;
 }
 
 async function holdsReport(bytes: Uint8Array, name: string, limits: UnpackLimits): Promise<boolean> {
@@ -42,7 +45,7 @@ async function holdsReport(bytes: Uint8Array, name: string, limits: UnpackLimits
 }
 
 export async function acceptFile(db: Database, input: AcceptInput, options: AcceptOptions): Promise<AcceptResult> {
-  const intake = await intakeFile(db, input);
+  const intake = await intakeFile(db, { ...input, failures: options.failures, limits: options.limits });
   const ref = { orgId: input.orgId, fileId: intake.fileId };
   if (intake.duplicate) {
     // Known bytes. A copy still waiting (e.g. after a restart) is queued again; nothing else happens.
@@ -54,7 +57,7 @@ export async function acceptFile(db: Database, input: AcceptInput, options: Acce
     return { status: 'accepted', fileId: intake.fileId, error: null };
   }
   // No report of a stored kind: the pipeline only has to record why (an unsupported kind, or unreadable).
-  const r = await processFile(db, ref, { limits: options.limits, sink: options.sink });
+  const r = await processFile(db, ref, { limits: options.limits, sink: options.sink, failures: options.failures });
   return {
     status: r.status === 'unsupported' ? 'unsupported' : 'rejected',
     fileId: intake.fileId,

@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import { formatBytes } from '../config/parse-values.js';
 import type { ReportStoredSink } from '../events/report-stored.js';
+import type { FailurePrivacy } from '../parse/failure/privacy.js';
 import type { UnpackLimits } from '../parse/types.js';
 import type { Database } from '../store/database.js';
 import type { FileSource } from '../store/files.js';
@@ -28,6 +29,8 @@ export interface ImportOptions {
   /** Told of every stored report (cache invalidation etc.). */
   sink: ReportStoredSink;
   source?: FileSource;
+  /** What failure reports keep of the original message (default: the privacy defaults). */
+  failures?: FailurePrivacy;
   /**
    * Files processed at once. With PostgreSQL, 2-4 overlap parsing (here) with storing (in the server);
    * PGlite runs in this thread, so more than 1 gains nothing there.
@@ -90,6 +93,8 @@ async function importOne(db: Database, found: FoundFile, options: ImportOptions,
     bytes,
     name: file.split(/[\\/]/).pop() ?? file,
     source: options.source ?? 'cli',
+    failures: options.failures,
+    limits: options.limits,
   });
   // Same bytes again: nothing new, unless an earlier run stopped before processing them.
   if (intake.duplicate && intake.existing.status !== 'pending') {
@@ -99,7 +104,7 @@ async function importOne(db: Database, found: FoundFile, options: ImportOptions,
   const r = await processFile(
     db,
     { orgId: options.orgId, fileId: intake.fileId },
-    { limits: options.limits, sink: options.sink },
+    { limits: options.limits, sink: options.sink, failures: options.failures },
   );
   s.reports += r.reportsStored;
   s.records += r.recordCount;

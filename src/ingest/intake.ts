@@ -1,7 +1,10 @@
 // Intake: a file enters an organisation. Its bytes are kept with their SHA-256; the same bytes twice in one
 // organisation are one file (another organisation's copy is never looked at).
 import { createHash } from 'node:crypto';
+import { DEFAULT_FAILURE_PRIVACY, type FailurePrivacy } from '../parse/failure/privacy.js';
+import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from '../parse/types.js';
 import type { Database } from '../store/database.js';
+import { keptBytesOf } from './kept-bytes.js';
 import { findFileBySha256, insertFileIfNew, type FileSource, type IngestedFile } from '../store/files.js';
 
 export interface IntakeInput {
@@ -10,6 +13,10 @@ export interface IntakeInput {
   name: string;
   source: FileSource;
   contentType?: string | null;
+  /** What a failure report's kept copy may hold of the original message (default: the privacy defaults). */
+  failures?: FailurePrivacy;
+  /** Limits of the look for failure reports in the file (default: DEFAULT_UNPACK_LIMITS). */
+  limits?: UnpackLimits;
 }
 
 export type IntakeResult =
@@ -23,6 +30,14 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 export async function intakeFile(db: Database, input: IntakeInput): Promise<IntakeResult> {
   const sha256 = sha256Hex(input.bytes);
+  // The hash is of the bytes received (the same file again is a duplicate); what is kept of a failure report
+  // is its copy without the original message's body (kept-bytes.ts).
+  const kept = await keptBytesOf(
+    input.bytes,
+    input.name,
+    input.failures ?? DEFAULT_FAILURE_PRIVACY,
+    input.limits ?? DEFAULT_UNPACK_LIMITS,
+  );
   const id = await db.transaction((tx) =>
     insertFileIfNew(tx, {
       orgId: input.orgId,
@@ -30,7 +45,8 @@ export async function intakeFile(db: Database, input: IntakeInput): Promise<Inta
       source: input.source,
       name: input.name,
       contentType: input.contentType,
-      bytes: input.bytes,
+      bytes: kept,
+      size: input.bytes.byteLength,
     }),
   );
   if (id !== undefined) return { duplicate: false, fileId: id, sha256 };

@@ -2,6 +2,7 @@
 // report in its own transaction → tell the "report stored" sink (after commit) → record the file's outcome
 // (processed | duplicate | unsupported | failed, with reasons).
 import type { ReportStored, ReportStoredSink } from '../events/report-stored.js';
+import { DEFAULT_FAILURE_PRIVACY, type FailurePrivacy } from '../parse/failure/privacy.js';
 import { ParseFailure, type UnpackLimits, type UnsupportedKind } from '../parse/types.js';
 import { problemWithin, unpack } from '../parse/unpack/index.js';
 import { isRetryableTransactionError, type Database } from '../store/database.js';
@@ -23,6 +24,8 @@ export interface ProcessOptions {
   sink: ReportStoredSink;
   /** Records per insert batch. */
   batchSize?: number;
+  /** What failure reports keep of the original message (default: the privacy defaults). */
+  failures?: FailurePrivacy;
 }
 
 export interface ProcessResult extends FileOutcome {
@@ -37,9 +40,7 @@ export interface ProcessResult extends FileOutcome {
 }
 
 /** Kinds the unpacker recognises for which no kind is registered yet. */
-const UNSUPPORTED_LABEL: Record<UnsupportedKind, string> = {
-  forensic: 'DMARC failure report (RFC 6591)',
-};
+const UNSUPPORTED_LABEL: Record<UnsupportedKind, string> = {};
 
 const MAX_ATTEMPTS_PER_REPORT = 3;
 
@@ -82,6 +83,8 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
     fileId,
     batchSize: options.batchSize ?? 2000,
     maxRecords: options.limits.maxRecordsPerReport,
+    limits: options.limits,
+    failures: options.failures ?? DEFAULT_FAILURE_PRIVACY,
   };
 
   try {
@@ -146,7 +149,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
       // After the commit, and outside the storage retries: what a listener does never changes the file's outcome.
       if (event) {
         // the organisation's list of domains (a failure here is retried by the domain's next report)
-        await registerDomain(db, orgId, event.domain).catch(() => undefined);
+        if (event.domain) await registerDomain(db, orgId, event.domain).catch(() => undefined);
         await options.sink.reportStored(event).catch(() => undefined);
       }
     }

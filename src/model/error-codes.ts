@@ -47,6 +47,7 @@ export const ErrorCodes = {
   api_key_not_found: { status: 404, title: 'API key not found', exit: failure },
   file_not_found: { status: 404, title: 'File not found', exit: failure },
   report_not_found: { status: 404, title: 'Report not found', exit: failure },
+  failure_report_not_found: { status: 404, title: 'Failure report not found', exit: failure },
   source_not_found: { status: 404, title: 'Source not found', exit: failure },
   domain_not_found: { status: 404, title: 'Domain not found', exit: failure },
   sender_rule_not_found: { status: 404, title: 'Sender rule not found', exit: failure },
@@ -115,6 +116,12 @@ export const ErrorCodes = {
   too_many_records: { status: 422, title: 'Too many records in one report', exit: failure },
   not_tlsrpt: { status: 422, title: 'Not an SMTP TLS report', exit: failure },
   invalid_tlsrpt: { status: 422, title: 'Invalid SMTP TLS report', exit: failure },
+  /** A failure report (RFC 6591) whose data cannot be found: no feedback part, no fields in its text. */
+  arf_no_feedback: { status: 422, title: 'Failure report without feedback fields', exit: failure },
+  /** A message/feedback-report part that is empty or not in header syntax. */
+  arf_unreadable: { status: 422, title: 'Unreadable feedback report', exit: failure },
+  /** A feedback report without a required field (Feedback-Type). */
+  arf_missing_field: { status: 422, title: 'Feedback report field missing', exit: failure },
 
   // ---- too many (429) ----
   too_many_failures: { status: 429, title: 'Too many failed logins', exit: failure },

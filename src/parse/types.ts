@@ -30,8 +30,8 @@ export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
 /** Re-openable stream of bytes: every call starts from the beginning (the XML parser re-reads to recover). */
 export type ByteSource = () => AsyncIterable<Uint8Array>;
 
-/** Kinds of report we recognise but do not ingest yet (a later issue does). */
-export type UnsupportedKind = 'forensic';
+/** Kinds of report the unpacker recognises but the pipeline does not store (none since TLS and failure reports are stored; kept for the next kind). */
+export type UnsupportedKind = never;
 
 /** One thing found inside an input file, after unwrapping mail, mbox, zip and gzip layers. */
 export type UnpackedPart =
@@ -39,6 +39,8 @@ export type UnpackedPart =
   | { type: 'xml'; name: string; open: ByteSource }
   /** JSON recognised as an SMTP TLS report (RFC 8460); the TLS parser checks its fields. */
   | { type: 'tlsrpt'; name: string; open: ByteSource }
+  /** A failure report (RFC 6591 ARF, or the prose some reporters send instead): the whole e-mail's bytes. */
+  | { type: 'arf'; name: string; raw: Uint8Array }
   /** A report of a kind we recognise but do not store yet. */
   | { type: 'unsupported'; name: string; kind: UnsupportedKind }
   /** A member/attachment/message that could not be read; the error says why. */
@@ -65,7 +67,10 @@ export type ParseFailureCode =
   | 'field_too_long'
   | 'too_many_records'
   | 'not_tlsrpt'
-  | 'invalid_tlsrpt';
+  | 'invalid_tlsrpt'
+  | 'arf_no_feedback'
+  | 'arf_unreadable'
+  | 'arf_missing_field';
 
 /**
  * The start of every message about content that is plainly not a report (a README, a spreadsheet, a web page, a

@@ -105,6 +105,7 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
     alerts: d.config.alerts,
     dns: d.config.enrich.dns,
     anomaly: d.config.anomaly,
+    failures: d.config.failures,
     sink: reportStoredSink({
       cache: d.cache,
       warmup,

@@ -39,7 +39,10 @@ export interface NewFile {
   source: FileSource;
   name: string;
   contentType?: string | null;
+  /** The bytes kept (a failure report's without the original message's body). */
   bytes: Uint8Array;
+  /** Size of the file as received, when the kept bytes differ. */
+  size?: number;
 }
 
 function isCompressed(b: Uint8Array): boolean {
@@ -54,7 +57,7 @@ export async function insertFileIfNew(tx: Queryable, f: NewFile): Promise<number
   const inserted = await tx.query<{ id: number }>(
     `INSERT INTO ingested_files (org_id, sha256, source, name, size, content_type)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ON CONSTRAINT ingested_files_org_sha256 DO NOTHING RETURNING id`,
-    [f.orgId, f.sha256, f.source, f.name, f.bytes.byteLength, f.contentType ?? null],
+    [f.orgId, f.sha256, f.source, f.name, f.size ?? f.bytes.byteLength, f.contentType ?? null],
   );
   const id = inserted.rows[0]?.id;
   if (id === undefined) return undefined;
@@ -101,6 +104,17 @@ export async function getFileBytes(db: Queryable, orgId: number, id: number): Pr
   const row = r.rows[0];
   if (!row) return undefined;
   return row.encoding === 'gzip' ? await gunzip(row.data) : row.data;
+}
+
+/** Replaces the kept bytes of one of the organisation's files (a failure report's copy without the body). */
+export async function replaceFileBytes(tx: Queryable, orgId: number, id: number, bytes: Uint8Array): Promise<void> {
+  const compress = !isCompressed(bytes) && bytes.byteLength > 512;
+  const data = compress ? await gzip(bytes, { level: 6 }) : bytes;
+  await tx.query(
+    `UPDATE file_contents c SET encoding = $3, data = $4 FROM ingested_files f
+     WHERE c.file_id = f.id AND f.id = $1 AND f.org_id = $2`,
+    [id, orgId, compress ? 'gzip' : 'identity', Buffer.from(data.buffer, data.byteOffset, data.byteLength)],
+  );
 }
 
 /** Claims a file for processing. */

@@ -2,6 +2,7 @@
 // pending sweep (platform-wide or one organisation's) (the rollup check/repair is in rollups.ts). Plain SQL, the same on PGlite and PostgreSQL.
 import type { Database, Queryable } from './database.js';
 import { pruneDnsChecks } from './dns-checks.js';
+import { pruneFailureReports } from './failure-reports.js';
 import type { FileRef } from './files.js';
 import { pruneTaskRuns } from './task-runs.js';
 
@@ -37,6 +38,9 @@ export interface RetentionResult {
   taskRuns: number;
   /** DNS checks that recorded no change, past DMARC_DNS_HISTORY_DAYS. */
   dnsChecks: number;
+  /** Failure reports past DMARC_FAILURE_RETENTION_DAYS (and the files left without reports). */
+  failureReports: number;
+  failureFiles: number;
 }
 
 const BATCH = 500;
@@ -73,7 +77,14 @@ async function tableExists(db: Queryable, table: string): Promise<boolean> {
  */
 export async function applyRetention(
   db: Database,
-  opts: { retentionDays: number | null; historyDays: number; dnsHistoryDays?: number; now?: Date },
+  opts: {
+    retentionDays: number | null;
+    historyDays: number;
+    dnsHistoryDays?: number;
+    /** Failure reports' own retention (DMARC_FAILURE_RETENTION_DAYS); absent: not pruned. */
+    failureRetentionDays?: number;
+    now?: Date;
+  },
 ): Promise<RetentionResult> {
   const out: RetentionResult = {
     cutoff: null,
@@ -84,6 +95,8 @@ export async function applyRetention(
     refreshTokens: 0,
     taskRuns: 0,
     dnsChecks: 0,
+    failureReports: 0,
+    failureFiles: 0,
   };
   const orgs = new Set<number>();
   if (opts.retentionDays !== null) {
@@ -116,12 +129,19 @@ export async function applyRetention(
            WHERE f.received_at < $1::date AND f.status NOT IN ('pending', 'processing')
              AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.file_id = f.id)
              AND NOT EXISTS (SELECT 1 FROM tls_reports t WHERE t.file_id = f.id)
+             AND NOT EXISTS (SELECT 1 FROM failure_reports x WHERE x.file_id = f.id)
            ORDER BY f.id LIMIT $2)`,
         [cutoff, BATCH],
       );
       out.files += r.rowCount;
       if (r.rowCount === 0) break;
     }
+  }
+  if (opts.failureRetentionDays !== undefined) {
+    const pruned = await pruneFailureReports(db, retentionCutoff(opts.failureRetentionDays, opts.now), BATCH);
+    out.failureReports = pruned.reports;
+    out.failureFiles = pruned.files;
+    for (const id of pruned.orgIds) orgs.add(id);
   }
   if (await tableExists(db, 'refresh_tokens')) {
     out.refreshTokens = (await db.query('DELETE FROM refresh_tokens WHERE expires_at < now()')).rowCount;

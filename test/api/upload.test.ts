@@ -65,7 +65,7 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
     await api?.close();
   });
 
-  it('answers a result per file: accepted, duplicate (same request and later request), unsupported, rejected', async () => {
+  it('answers a result per file: accepted (aggregate, SMTP TLS and failure reports), duplicate (same request and later request), rejected', async () => {
     const nice = await corpus('parsedmarc/nice-input.xml.gz');
     const parts = [
       { name: 'nice-input.xml.gz', bytes: nice, contentType: 'application/gzip' },
@@ -83,7 +83,7 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
       'accepted',
       'duplicate',
       'accepted', // an SMTP TLS report: stored by the background processing
-      'unsupported',
+      'accepted', // a failure report (RFC 6591)
       'rejected',
       'rejected',
       'accepted', // it holds XML: its failure is found by the background processing
@@ -94,7 +94,7 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
     expect(acc!.error).toBeNull();
     expect(dup!.error).toBeNull();
     expect(tls!.error).toBeNull();
-    expect(arf!.error).toMatch(/failure report/);
+    expect(arf!.error).toBeNull();
     expect(empty!.error).toMatch(/empty/);
     expect(garbage!.error).toMatch(/^not a DMARC report: /);
     // the copy is one file: six distinct files were kept
@@ -131,7 +131,7 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
     ]);
     // SMTP TLS reports are stored (GET /api/tls/reports); the file's reports list holds aggregate reports only
     expect(await file(tls!.fileId)).toMatchObject({ status: 'processed', kind: 'smtp_tls', reports: [] });
-    expect(await file(arf!.fileId)).toMatchObject({ status: 'unsupported', kind: 'forensic', reports: [] });
+    expect(await file(arf!.fileId)).toMatchObject({ status: 'processed', kind: 'failure', reportCount: 1 });
     expect(await file(empty!.fileId)).toMatchObject({ status: 'failed', reports: [] });
     const failed = await file(malformed!.fileId);
     expect(failed.status).toBe('failed');

@@ -236,7 +236,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
           const r = await acceptFile(
             deps.db,
             { orgId: org.id, bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
-            { limits, enqueue, sink },
+            { limits, enqueue, sink, failures: deps.config.failures },
           );
           results.push({ name: f.name, ...r });
         } catch (err) {

@@ -76,6 +76,7 @@ export function fetchCommand(): Command {
         withDatabase(config, (db) =>
           fetchAllMailboxes(db, imap, others, {
             limits: config.limits,
+            failures: config.failures,
             staleAfterMs: config.jobs.staleAfterMs,
             orgOf: async (m) => (await findOrgBySlug(db, m.org))?.id,
             sink,

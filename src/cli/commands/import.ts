@@ -76,6 +76,7 @@ export function importCommand(): Command {
             orgId,
             sink,
             limits: config.limits,
+            failures: config.failures,
             concurrency: opts.concurrency ?? (config.database.kind === 'postgres' ? 2 : 1),
             onProgress: (done, total, s) => {
               if (!bar) return;

@@ -14,6 +14,7 @@ interface Line {
   kinds?: string[];
   reports: ParsedFile['reports'];
   tlsReports: ParsedFile['tlsReports'];
+  failureReports?: ParsedFile['failureReports'];
 }
 
 /**
@@ -56,6 +57,13 @@ function printHuman(l: Line): void {
     );
     for (const w of r.warnings) console.log(`    warning: ${w}`);
   }
+  for (const r of l.failureReports ?? []) {
+    console.log(
+      `  ${r.part}: failure report (${r.feedbackType ?? '?'}${r.authFailure ? `, ${r.authFailure}` : ''}) for ` +
+        `${r.reportedDomain ?? '?'} from ${r.sourceIp ?? '?'}, arrived ${r.arrivalDate?.toISOString() ?? r.arrivalDateRaw ?? '?'}`,
+    );
+    for (const w of r.warnings) console.log(`    warning: ${w}`);
+  }
 }
 
 export function parseCommand(): Command {
@@ -84,7 +92,12 @@ export function parseCommand(): Command {
               tlsReports: [],
             };
           } else {
-            const parsed = await parseFile(await fs.readFile(file), file.split(/[\\/]/).pop() ?? file, config.limits);
+            const parsed = await parseFile(
+              await fs.readFile(file),
+              file.split(/[\\/]/).pop() ?? file,
+              config.limits,
+              config.failures,
+            );
             line = {
               file,
               status: parsed.status,
@@ -93,6 +106,7 @@ export function parseCommand(): Command {
               reports: parsed.reports,
               tlsReports: parsed.tlsReports,
             };
+            if (parsed.failureReports.length > 0) line.failureReports = parsed.failureReports;
             if (parsed.unsupportedKinds.length > 0) line.kinds = parsed.unsupportedKinds;
           }
         } catch (err) {

@@ -87,7 +87,11 @@ export function reprocessCommand(): Command {
             for (const id of [...todo].sort((a, b) => a - b)) {
               const f = await getFile(db, orgId, id);
               if (!f) throw new CliError(`file ${id} does not exist in this organisation`, EXIT.failure);
-              const r = await processFile(db, { orgId, fileId: id }, { limits: config.limits, sink });
+              const r = await processFile(
+                db,
+                { orgId, fileId: id },
+                { limits: config.limits, sink, failures: config.failures },
+              );
               out.push({
                 id,
                 name: f.name,

@@ -9,6 +9,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ImapMailboxConfig, MailboxRef } from '../../config/jobs.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
+import type { FailurePrivacy } from '../../parse/failure/privacy.js';
 import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
 import { emptyImportSummary, type ImportSummary } from '../import-files.js';
@@ -31,6 +32,8 @@ export interface FetchSummary extends ImportSummary {
 
 export interface FetchOptions {
   limits: UnpackLimits;
+  /** What failure reports keep of the original message (default: the privacy defaults). */
+  failures?: FailurePrivacy;
   /** A message whose file has been pending/processing for less than this is being handled elsewhere. */
   staleAfterMs: number;
   /** The organisation a mailbox's reports go to; a mailbox whose organisation does not exist is not read. */

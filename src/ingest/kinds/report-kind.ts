@@ -1,7 +1,8 @@
 // A report kind: how to recognise one among the parts the unpacker found, parse it (parse/, pure) and store it
 // (one transaction). process-file walks the registry (kinds/index.ts); adding a kind is adding a file here and
 // its line in the registry, touching nothing else.
-import type { UnpackedPart } from '../../parse/types.js';
+import type { FailurePrivacy } from '../../parse/failure/privacy.js';
+import type { UnpackedPart, UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
 
 export interface KindContext {
@@ -12,6 +13,10 @@ export interface KindContext {
   batchSize: number;
   /** Most records (or entries) accepted in one report. */
   maxRecords: number;
+  /** The unpack limits of the file. */
+  limits: UnpackLimits;
+  /** What failure reports keep of the original message. */
+  failures: FailurePrivacy;
 }
 
 export type KindOutcome =

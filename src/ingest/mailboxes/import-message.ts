@@ -7,6 +7,7 @@ import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
 import { isRecentlyClaimed, type FileSource } from '../../store/files.js';
 import type { ImportSummary } from '../import-files.js';
+import type { FailurePrivacy } from '../../parse/failure/privacy.js';
 import { intakeFile } from '../intake.js';
 import { processFile, type ProcessResult } from '../process-file.js';
 
@@ -43,6 +44,8 @@ export interface ImportOptions {
   /** A message whose file has been pending/processing for less than this is being handled elsewhere. */
   staleAfterMs: number;
   sink: ReportStoredSink;
+  /** What failure reports keep of the original message (default: the privacy defaults). */
+  failures?: FailurePrivacy;
 }
 
 export function emptyMailboxSummary(name: string, folder: string): MailboxSummary {
@@ -74,7 +77,15 @@ export async function importMessage(
   o: ImportOptions,
   t: Tally,
 ): Promise<Decision> {
-  const intake = await intakeFile(db, { orgId, bytes, name, source, contentType: 'message/rfc822' });
+  const intake = await intakeFile(db, {
+    orgId,
+    bytes,
+    name,
+    source,
+    contentType: 'message/rfc822',
+    failures: o.failures,
+    limits: o.limits,
+  });
   if (intake.duplicate) {
     const f = intake.existing;
     if (f.status === 'processed' || f.status === 'duplicate') {
@@ -88,7 +99,11 @@ export async function importMessage(
     }
     // failed before, or left pending/processing by a crash: run it again (the pipeline is idempotent)
   }
-  const r: ProcessResult = await processFile(db, { orgId, fileId: intake.fileId }, { limits: o.limits, sink: o.sink });
+  const r: ProcessResult = await processFile(
+    db,
+    { orgId, fileId: intake.fileId },
+    { limits: o.limits, sink: o.sink, failures: o.failures },
+  );
   t.s.reports += r.reportsStored;
   t.s.records += r.recordCount;
   if (r.storageFailed) {

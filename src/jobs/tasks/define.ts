@@ -10,6 +10,7 @@ import type { DnsCheckSettings } from '../../enrich/dns/resolver.js';
 import type { SourceEnricher } from '../../enrich/enricher.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import { AppError } from '../../model/errors.js';
+import type { FailureSettings } from '../../parse/failure/privacy.js';
 import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
 
@@ -70,6 +71,8 @@ export interface TaskContext {
   dns?: DnsCheckSettings;
   /** Activation and versions of anomaly models (train-model; defaults when absent). */
   anomaly?: AnomalySettings;
+  /** What failure reports keep of the original message, and for how long (defaults when absent). */
+  failures?: FailureSettings;
   /** The clock of tasks that decide by the time (alert evaluation); default: the system's. */
   now?: () => Date;
   log?: TaskLog;

@@ -95,6 +95,7 @@ export const fetchImapTask = defineTask<FetchImapPayload>()({
     }
     const summary = await fetchAllMailboxes(ctx.db, imap, others, {
       limits: ctx.limits,
+      failures: ctx.failures,
       staleAfterMs: ctx.jobs.staleAfterMs,
       orgOf,
       sink: ctx.sink,

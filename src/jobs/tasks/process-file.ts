@@ -31,7 +31,7 @@ export const processFileTask = defineTask<ProcessFilePayload>()({
     }
     let r;
     try {
-      r = await processFile(ctx.db, { orgId, fileId }, { limits: ctx.limits, sink: ctx.sink });
+      r = await processFile(ctx.db, { orgId, fileId }, { limits: ctx.limits, sink: ctx.sink, failures: ctx.failures });
     } catch (err) {
       if (err instanceof FileNotFoundError) throw new PermanentTaskError(err.message);
       throw err;

@@ -1,6 +1,7 @@
 // retention: deletes the reports (records, rollup rows, files) older than DMARC_RETENTION_DAYS, expired refresh
 // tokens, task history older than DMARC_TASK_HISTORY_DAYS and unchanged DNS checks older than
-// DMARC_DNS_HISTORY_DAYS; invalidates the caches of the organisations whose reports went.
+// DMARC_DNS_HISTORY_DAYS, failure reports older than DMARC_FAILURE_RETENTION_DAYS; invalidates the caches of the organisations whose reports went.
+import { DEFAULT_FAILURE_RETENTION_DAYS } from '../../parse/failure/privacy.js';
 import { applyRetention } from '../../store/maintenance.js';
 import { defineTask } from './define.js';
 
@@ -15,9 +16,10 @@ export const retentionTask = defineTask<RetentionPayload>()({
       retentionDays: ctx.jobs.retentionDays,
       historyDays: ctx.jobs.historyDays,
       dnsHistoryDays: ctx.jobs.dnsHistoryDays,
+      failureRetentionDays: ctx.failures?.retentionDays ?? DEFAULT_FAILURE_RETENTION_DAYS,
     });
     const { orgIds, ...counts } = r;
-    if (r.reports > 0 || r.files > 0) {
+    if (r.reports > 0 || r.files > 0 || r.failureReports > 0) {
       ctx.log?.info({ ...counts, orgs: orgIds.length }, 'old data deleted');
       for (const orgId of orgIds) await ctx.cache.invalidate(orgId);
     }

@@ -15,6 +15,8 @@ export interface MailLeaf {
 }
 
 export interface Mail {
+  /** The message's bytes as read. */
+  raw: Uint8Array;
   subject: string;
   /** The top-level Content-Type, lower-case, without parameters. */
   contentType: string;
@@ -59,6 +61,7 @@ export async function readMail(raw: Uint8Array): Promise<Mail> {
   if (email.text !== undefined) bodyTypes.push('text/plain');
   if (email.html !== undefined) bodyTypes.push('text/html');
   return {
+    raw,
     subject: email.subject ?? '',
     contentType,
     reportType: headerParameter(contentTypeHeader, 'report-type'),

@@ -29,5 +29,5 @@ export function failurePart(name: string, error: unknown): UnpackedPart {
 }
 
 export function isReportPart(part: UnpackedPart): boolean {
-  return part.type === 'xml' || part.type === 'tlsrpt' || part.type === 'unsupported';
+  return part.type === 'xml' || part.type === 'tlsrpt' || part.type === 'arf' || part.type === 'unsupported';
 }

@@ -1,10 +1,10 @@
 // What an e-mail (or each message of an mbox) yields: its reports, found by sniffing every leaf part, or one
-// part for the whole message when it declares a report kind we do not dig into (ARF failure reports).
+// part for the whole message when it is a report of its own (ARF failure reports).
 import { ParseFailure, type UnpackedPart } from '../types.js';
 import { mentionsTlsRptKeys } from './json.js';
 import { splitMbox } from './mbox.js';
 import { looksLikeFailureReport, readMail, type Mail } from './mime.js';
-import { errorPart, failurePart, isReportPart, unsupportedPart, type Explore, type WalkContext } from './parts.js';
+import { errorPart, failurePart, isReportPart, type Explore, type WalkContext } from './parts.js';
 import { childName, memorySource, readAll, type Source } from './source.js';
 
 /** Errors that mean "not a report", as opposed to "a report we could not read". */
@@ -22,7 +22,7 @@ export async function* unpackMail(source: Source, ctx: WalkContext, explore: Exp
   }
   // ARF: the report is the whole message; its attached original message is evidence, not content to unpack
   if (mail.reportType === 'feedback-report' || mail.hasFeedbackReport) {
-    yield unsupportedPart(source.name, 'forensic');
+    yield { type: 'arf', name: source.name, raw: mail.raw };
     return;
   }
 
@@ -43,7 +43,7 @@ export async function* unpackMail(source: Source, ctx: WalkContext, explore: Exp
   if (found.some(isReportPart)) {
     yield* found;
   } else if (looksLikeFailureReport(mail)) {
-    yield unsupportedPart(source.name, 'forensic');
+    yield { type: 'arf', name: source.name, raw: mail.raw };
   } else if (found.length > 0) {
     yield* found; // attachments that should have been reports but could not be read
   } else {

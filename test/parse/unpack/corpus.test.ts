@@ -50,10 +50,13 @@ group('corpus (MANIFEST.tsv ground truth)', () => {
     expect(rows.length).toBe(158);
   });
 
-  it.each(rows.filter((r) => r.kind === 'forensic'))('$path → one forensic part for the whole e-mail', async (row) => {
-    const { parts, fileName } = await partsOf(row);
-    expect(parts, describe(parts)).toEqual([{ type: 'unsupported', name: fileName, kind: 'forensic' }]);
-  });
+  it.each(rows.filter((r) => r.kind === 'forensic'))(
+    '$path → one failure-report part for the whole e-mail',
+    async (row) => {
+      const { parts, fileName } = await partsOf(row);
+      expect(parts, describe(parts)).toEqual([{ type: 'arf', name: fileName, raw: expect.any(Uint8Array) }]);
+    },
+  );
 
   it.each(rows.filter((r) => r.kind === 'smtp_tls'))('$path → an SMTP TLS report', async (row) => {
     const { parts } = await partsOf(row);

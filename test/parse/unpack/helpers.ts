@@ -35,7 +35,7 @@ export function describe(parts: UnpackedPart[]): string {
         ? `error(${p.error.code}: ${p.error.message}) ${p.name}`
         : p.type === 'unsupported'
           ? `unsupported(${p.kind}) ${p.name}`
-          : `xml ${p.name}`,
+          : `${p.type} ${p.name}`,
     )
     .join('; ');
 }

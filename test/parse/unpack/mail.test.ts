@@ -154,7 +154,7 @@ describe('e-mail', () => {
     expect(parts.map((p) => (p.type === 'error' ? p.error.code : p.type))).toEqual(['too_deep']);
   });
 
-  it('turns an ARF failure report into one forensic part, even with a base64 feedback part inside multipart/mixed', async () => {
+  it('turns an ARF failure report into one failure-report part, even with a base64 feedback part inside multipart/mixed', async () => {
     const feedback = 'Feedback-Type: auth-failure\nVersion: 1\nAuth-Failure: dmarc\nReported-Domain: example.com\n';
     const arf = multipart(
       ['From: abuse@163.com', 'Subject: [Netease DMARC Failure Report] Hello', 'MIME-Version: 1.0'],
@@ -164,14 +164,14 @@ describe('e-mail', () => {
         `Content-Type: message/rfc822\n\n${reportMail().toString('latin1')}`,
       ],
     );
-    expect(await unpackAll(arf, 'arf.eml')).toEqual([{ type: 'unsupported', name: 'arf.eml', kind: 'forensic' }]);
+    expect(await unpackAll(arf, 'arf.eml')).toEqual([{ type: 'arf', name: 'arf.eml', raw: expect.any(Uint8Array) }]);
     const declared = multipart(
       ['From: dmarc@linkedin.com', 'Subject: x', 'MIME-Version: 1.0'],
       [TEXT_PART],
       'multipart/report',
       '; report-type=feedback-report',
     );
-    expect(await unpackAll(declared, 'r.eml')).toEqual([{ type: 'unsupported', name: 'r.eml', kind: 'forensic' }]);
+    expect(await unpackAll(declared, 'r.eml')).toEqual([{ type: 'arf', name: 'r.eml', raw: expect.any(Uint8Array) }]);
   });
 
   it('recognises a failure report without ARF part (Exim), but not an e-mail about failure reports', async () => {
@@ -184,7 +184,7 @@ describe('e-mail', () => {
       ],
       'A message claiming to be from you has failed the published DMARC policy.\n\nReceived: from [203.0.113.68]\nAuthentication-Results: mx; dmarc=fail\n',
     );
-    expect(await unpackAll(exim, 'exim.eml')).toEqual([{ type: 'unsupported', name: 'exim.eml', kind: 'forensic' }]);
+    expect(await unpackAll(exim, 'exim.eml')).toEqual([{ type: 'arf', name: 'exim.eml', raw: expect.any(Uint8Array) }]);
     const question = mail(
       ['From: boss@example.com', 'Subject: Re: DMARC failure report for example.com', 'Content-Type: text/plain'],
       'Received: your note, thanks.\n',

@@ -5544,6 +5544,194 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/failures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Failure reports (RFC 6591), newest arrival first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Reported domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive) of arrival, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive) of arrival, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Source address */
+          source_ip?: string;
+          /** @description e.g. dmarc, spf */
+          auth_failure?: string;
+          /** @description e.g. auth-failure */
+          feedback_type?: string;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                fileId: number;
+                /** @description arf (a message/feedback-report part) or prose (fields only in the text) */
+                format: string;
+                reporter: string | null;
+                feedbackType: string | null;
+                authFailure: string | null;
+                sourceIp: string | null;
+                reportedDomain: string | null;
+                originalMailFrom: string | null;
+                originalRcptTo: string[];
+                arrivalDate: string | null;
+                arrivalDateRaw: string | null;
+                deliveryResult: string | null;
+                dkimDomain: string | null;
+                identityAlignment: string | null;
+                subject: string | null;
+                /** @description Number of warnings */
+                warnings: number;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                receivedAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/failures/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One failure report: its feedback fields and the kept headers of the original message */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Failure report id */
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              fileId: number;
+              /** @description arf (a message/feedback-report part) or prose (fields only in the text) */
+              format: string;
+              reporter: string | null;
+              feedbackType: string | null;
+              authFailure: string | null;
+              sourceIp: string | null;
+              reportedDomain: string | null;
+              originalMailFrom: string | null;
+              originalRcptTo: string[];
+              arrivalDate: string | null;
+              arrivalDateRaw: string | null;
+              deliveryResult: string | null;
+              dkimDomain: string | null;
+              identityAlignment: string | null;
+              subject: string | null;
+              /** @description Number of warnings */
+              warnings: number;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              receivedAt: string;
+              partName: string | null;
+              userAgent: string | null;
+              version: string | null;
+              reportedUri: string[];
+              originalEnvelopeId: string | null;
+              authenticationResults: string[];
+              dkimIdentity: string | null;
+              dkimSelector: string | null;
+              dkimCanonicalizedHeader: string | null;
+              spfDns: string[];
+              incidents: number | null;
+              /** @description Every feedback field as written (lower-case names), DKIM-Canonicalized-Body never */
+              fields: {
+                [key: string]: string[];
+              };
+              /** @description What the reporter attached of the original: message, headers or none */
+              original: string;
+              /** @description Headers of the original message kept (DMARC_FAILURE_HEADERS, or all with DMARC_FAILURE_KEEP_HEADERS) */
+              headers: {
+                name: string;
+                value: string;
+              }[];
+              warningMessages: string[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/users': {
     parameters: {
       query?: never;
@@ -13343,6 +13531,199 @@ export interface paths {
         500: components['responses']['Problem'];
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/failures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Failure reports (RFC 6591), newest arrival first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Reported domain */
+          domain?: string;
+          /**
+           * @description First day (inclusive) of arrival, UTC
+           * @example 2024-06-13
+           */
+          from?: string;
+          /**
+           * @description Last day (inclusive) of arrival, UTC
+           * @example 2024-06-13
+           */
+          to?: string;
+          /** @description Source address */
+          source_ip?: string;
+          /** @description e.g. dmarc, spf */
+          auth_failure?: string;
+          /** @description e.g. auth-failure */
+          feedback_type?: string;
+          /** @description Page size */
+          limit?: number;
+          /** @description Opaque cursor from the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                fileId: number;
+                /** @description arf (a message/feedback-report part) or prose (fields only in the text) */
+                format: string;
+                reporter: string | null;
+                feedbackType: string | null;
+                authFailure: string | null;
+                sourceIp: string | null;
+                reportedDomain: string | null;
+                originalMailFrom: string | null;
+                originalRcptTo: string[];
+                arrivalDate: string | null;
+                arrivalDateRaw: string | null;
+                deliveryResult: string | null;
+                dkimDomain: string | null;
+                identityAlignment: string | null;
+                subject: string | null;
+                /** @description Number of warnings */
+                warnings: number;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                receivedAt: string;
+              }[];
+              /** @description Items matching the filters, all pages */
+              total: number;
+              nextCursor: string | null;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/failures/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One failure report: its feedback fields and the kept headers of the original message */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Failure report id */
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              fileId: number;
+              /** @description arf (a message/feedback-report part) or prose (fields only in the text) */
+              format: string;
+              reporter: string | null;
+              feedbackType: string | null;
+              authFailure: string | null;
+              sourceIp: string | null;
+              reportedDomain: string | null;
+              originalMailFrom: string | null;
+              originalRcptTo: string[];
+              arrivalDate: string | null;
+              arrivalDateRaw: string | null;
+              deliveryResult: string | null;
+              dkimDomain: string | null;
+              identityAlignment: string | null;
+              subject: string | null;
+              /** @description Number of warnings */
+              warnings: number;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              receivedAt: string;
+              partName: string | null;
+              userAgent: string | null;
+              version: string | null;
+              reportedUri: string[];
+              originalEnvelopeId: string | null;
+              authenticationResults: string[];
+              dkimIdentity: string | null;
+              dkimSelector: string | null;
+              dkimCanonicalizedHeader: string | null;
+              spfDns: string[];
+              incidents: number | null;
+              /** @description Every feedback field as written (lower-case names), DKIM-Canonicalized-Body never */
+              fields: {
+                [key: string]: string[];
+              };
+              /** @description What the reporter attached of the original: message, headers or none */
+              original: string;
+              /** @description Headers of the original message kept (DMARC_FAILURE_HEADERS, or all with DMARC_FAILURE_KEEP_HEADERS) */
+              headers: {
+                name: string;
+                value: string;
+              }[];
+              warningMessages: string[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
