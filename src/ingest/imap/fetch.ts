@@ -8,6 +8,7 @@
 // is processing right now is left for the next run.
 import type { ImapFlow } from 'imapflow';
 import type { ImapMailboxConfig } from '../../config/jobs.js';
+import { mailboxFetches, mailboxMessages } from '../../events/metrics.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import type { UnpackLimits } from '../../parse/types.js';
 import type { Database } from '../../store/database.js';
@@ -274,6 +275,12 @@ async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions,
 }
 
 /** Fetches every given mailbox in turn. Never throws for a mailbox's failure: see each `error`. */
+function countFetch(s: MailboxSummary): void {
+  mailboxFetches.inc({ result: s.error ? 'error' : 'ok' });
+  for (const outcome of ['imported', 'duplicates', 'unsupported', 'failed'] as const)
+    if (s[outcome] > 0) mailboxMessages.inc({ outcome }, s[outcome]);
+}
+
 export async function fetchMailboxes(
   db: Database,
   mailboxes: ImapMailboxConfig[],
@@ -283,6 +290,7 @@ export async function fetchMailboxes(
   for (const m of mailboxes) {
     const t: Tally = { s: emptyMailboxSummary(m), failures: [] };
     await fetchMailbox(db, m, o, t);
+    countFetch(t.s);
     summary.mailboxes.push(t.s);
     summary.files += t.s.messages;
     summary.imported += t.s.imported;
