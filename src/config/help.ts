@@ -41,7 +41,11 @@ const COMPOSE_SETTINGS: readonly [string, string, string][] = [
   ['API_REPLICAS', '1', 'API processes behind nginx (or: docker compose up -d --scale api=2)'],
   ['HTTP_PORT', '80', 'host port of nginx (HTTP; redirects to HTTPS when certificates are mounted)'],
   ['HTTPS_PORT', '443', 'host port of nginx (HTTPS)'],
-  ['DMARC_NETWORK_SUBNET', '172.29.0.0/16', 'subnet of the compose network (set DMARC_TRUSTED_PROXIES to the same when you change it)'],
+  [
+    'DMARC_NETWORK_SUBNET',
+    '172.29.0.0/16',
+    'subnet of the compose network (set DMARC_TRUSTED_PROXIES to the same when you change it)',
+  ],
 ];
 
 /** Set in .env.example because docker-compose.yml refuses to start without them. */

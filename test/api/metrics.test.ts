@@ -112,9 +112,9 @@ describe.each(availableEngines())('GET /metrics on %s', (engine) => {
     expect(delta('dmarc_cache_requests_total', { outcome: 'miss' })).toBeGreaterThanOrEqual(1);
     expect(delta('dmarc_cache_requests_total', { outcome: 'hit' })).toBeGreaterThanOrEqual(1);
     // the route pattern, never the raw URL
-    expect(delta('dmarc_http_request_duration_seconds_count', { method: 'POST', route: '/api/upload', status: '200' })).toBe(
-      2,
-    );
+    expect(
+      delta('dmarc_http_request_duration_seconds_count', { method: 'POST', route: '/api/upload', status: '200' }),
+    ).toBe(2);
     expect(after).not.toMatch(/route="[^"]*\?/);
     expect(sample(after, 'dmarc_queue_jobs', { state: 'queued' })).toBe(0);
     expect(after).toMatch(/^dmarc_alerts\{state="open"\} \d+$/m);
@@ -124,13 +124,10 @@ describe.each(availableEngines())('GET /metrics on %s', (engine) => {
 
 describe('the worker/scheduler health server /metrics', () => {
   it('serves the metrics for the token only', async () => {
-    const server = await startHealthServer(
-      0,
-      '127.0.0.1',
-      () => ({ role: 'worker' }),
-      undefined,
-      { token: TOKEN, scrape: () => Promise.resolve('dmarc_test 1\n') },
-    );
+    const server = await startHealthServer(0, '127.0.0.1', () => ({ role: 'worker' }), undefined, {
+      token: TOKEN,
+      scrape: () => Promise.resolve('dmarc_test 1\n'),
+    });
     try {
       const url = `http://127.0.0.1:${server.port}/metrics`;
       const none = await fetch(url);

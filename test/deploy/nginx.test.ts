@@ -184,7 +184,11 @@ describe.skipIf(!NGINX)('nginx (deploy/nginx) in front of the API', () => {
       port,
       'POST',
       '/api/upload',
-      { 'content-type': 'multipart/form-data; boundary=x', 'content-length': body.length, authorization: `Bearer ${token}` },
+      {
+        'content-type': 'multipart/form-data; boundary=x',
+        'content-length': body.length,
+        authorization: `Bearer ${token}`,
+      },
       body,
     ).catch((err: NodeJS.ErrnoException) => {
       // nginx may close the connection while the body is still being sent
