@@ -154,3 +154,17 @@ describe('the worker/scheduler health server /metrics', () => {
     }
   });
 });
+
+describe('deploy/grafana/dmarc-dashboard.json', () => {
+  it('charts only metrics the registry has', async () => {
+    const fs = await import('node:fs');
+    const { metricsRegistry } = await import('../../src/events/metrics.js');
+    const dashboard = JSON.parse(fs.readFileSync('deploy/grafana/dmarc-dashboard.json', 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const known = new Set((await metricsRegistry.getMetricsAsJSON()).map((m) => m.name));
+    const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/dmarc_[a-z0-9_]+/g) ?? []));
+    expect(used.length).toBeGreaterThan(10);
+    for (const name of used) expect(known, name).toContain(name.replace(/_(bucket|count|sum)$/, ''));
+  });
+});

@@ -98,8 +98,8 @@ describe('the image commands, run without Docker', () => {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       try {
         expect(await healthy(port, child, () => out)).toMatchObject({ status: 'ok' });
       } finally {
@@ -154,13 +154,8 @@ describe.skipIf(!BUILT)('the compose roles on PostgreSQL and Redis', () => {
     });
     const run = (role: string[], port: number) =>
       [process.execPath, [...entrypoint.slice(1), ...role], { cwd: ROOT, env: env(port) }] as const;
-    const migrate = spawnSync(...run(compose.services.migrate!.command!, 0), {
-      encoding: 'utf8',
-    } as never) as unknown as {
-      status: number;
-      stdout: string;
-      stderr: string;
-    };
+    const [migrateCmd, migrateArgs, migrateOpts] = run(compose.services.migrate!.command!, 0);
+    const migrate = spawnSync(migrateCmd, migrateArgs, { ...migrateOpts, encoding: 'utf8' });
     expect(migrate.status, migrate.stderr).toBe(0);
     const children: { child: ChildProcess; port: number; out: string }[] = [];
     try {
@@ -169,8 +164,8 @@ describe.skipIf(!BUILT)('the compose roles on PostgreSQL and Redis', () => {
         const [cmd, args, opts] = run(compose.services[service]!.command!, port);
         const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
         const entry = { child, port, out: '' };
-        child.stdout!.on('data', (d: Buffer) => (entry.out += d.toString()));
-        child.stderr!.on('data', (d: Buffer) => (entry.out += d.toString()));
+        child.stdout.on('data', (d: Buffer) => (entry.out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (entry.out += d.toString()));
         children.push(entry);
       }
       const answers = await Promise.all(children.map((c) => healthy(c.port, c.child, () => c.out)));
