@@ -10,6 +10,7 @@
 //   being computed can never leave a stale answer in the cache.
 import { LRUCache } from 'lru-cache';
 import type { Redis } from 'ioredis';
+import { cacheRequests } from '../events/metrics.js';
 
 export interface CacheStats {
   backend: 'memory' | 'redis';
@@ -60,12 +61,14 @@ abstract class GenerationalCache implements AnalyticsCache {
     const hit = this.ttlSeconds > 0 ? await this.read(ns, key) : undefined;
     if (hit !== undefined) {
       await this.count(orgId, 'hits');
+      cacheRequests.inc({ outcome: 'hit' });
       return { value: JSON.parse(hit) as T, outcome: 'hit' };
     }
     const id = `${ns}:${key}`;
     const running = this.inflight.get(id) as Promise<T> | undefined;
     if (running !== undefined) {
       await this.count(orgId, 'coalesced');
+      cacheRequests.inc({ outcome: 'coalesced' });
       return { value: await running, outcome: 'coalesced' };
     }
     const computation = (async () => {
@@ -79,6 +82,7 @@ abstract class GenerationalCache implements AnalyticsCache {
     })();
     this.inflight.set(id, computation);
     await this.count(orgId, 'misses');
+    cacheRequests.inc({ outcome: 'miss' });
     return { value: await computation, outcome: 'miss' };
   }
 }

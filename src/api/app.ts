@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { analyticsAnswers } from '../analytics/answers.js';
 import { createAuthService } from '../auth/create.js';
+import { httpDuration } from '../events/metrics.js';
 import { fanOut, type ReportStoredSink } from '../events/report-stored.js';
 import { alertsArea } from './alerts-area.js';
 import { ConcurrencyLimiter } from './concurrency.js';
@@ -28,6 +29,7 @@ import { requireDeclaredRoles } from './roles.js';
 import { aboutRoutes } from './routes/about.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { organizationsRoutes } from './routes/organizations.js';
 import { registerQueueBoard } from './routes/tasks.js';
 import { userRoutes } from './routes/users.js';
@@ -62,6 +64,13 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   const sink: ReportStoredSink = deps.sink ?? fanOut([{ reportStored: (e) => deps.cache.invalidate(e.orgId) }]);
 
   registerProblemHandlers(app);
+  // per route pattern (/api/reports/:id), never the raw URL: a label per URL would grow without bound
+  app.addHook('onResponse', async (req, reply) => {
+    httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
   requireDeclaredRoles(app);
   await registerSecurity(app, deps.config, auth, deps.redis);
   await app.register(cookie);
@@ -73,6 +82,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await registerOpenApi(app, API_VERSION);
 
   await app.register(healthRoutes, { deps });
+  await app.register(metricsRoutes, { deps, auth });
   await app.register(aboutRoutes, { version: API_VERSION });
   await app.register(authRoutes, { auth });
   await app.register(organizationsRoutes, { prefix: '/api/orgs', auth, db: deps.db });

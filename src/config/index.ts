@@ -7,7 +7,7 @@ import { configSchema, envSchema, envVars, type Config } from './schema.js';
 
 export { ConfigError, type ConfigIssue } from './errors.js';
 export { configSchema, envSchema, envVars, type Config, type EnvVarMeta } from './schema.js';
-export { environmentHelp } from './help.js';
+export { envExample, environmentHelp } from './help.js';
 
 export type LogLevel = Config['logLevel'];
 

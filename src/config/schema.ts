@@ -574,6 +574,11 @@ export const envSchema = z
         .prefault(''),
       { description: 'origins allowed by CORS, comma-separated', defaultText: 'none (closed)' },
     ),
+    DMARC_METRICS_TOKEN: variable(z.string().min(16, 'must be at least 16 characters').optional(), {
+      description: 'bearer token Prometheus sends to GET /metrics (platform administrators may scrape it too)',
+      secret: true,
+      defaultText: 'unset: /metrics only for platform administrators',
+    }),
     DMARC_TRUST_PROXY: variable(bool().optional(), {
       description: 'trust X-Forwarded-* from a reverse proxy (client IPs, HTTPS detection): alone, from loopback only',
     }),
@@ -1090,6 +1095,8 @@ function assemble(e: EnvValues) {
        * DMARC_TRUST_PROXY=true loopback only.
        */
       trustProxy: e.DMARC_TRUSTED_PROXIES ?? (e.DMARC_TRUST_PROXY === true ? LOOPBACK : (false as const)),
+      /** Bearer token of GET /metrics (Prometheus); null: platform administrators only. */
+      metricsToken: e.DMARC_METRICS_TOKEN ?? null,
     },
   };
 }

@@ -1,6 +1,7 @@
 // The pipeline for one ingested file: unpack → find each part's report kind in the registry → parse and store each
 // report in its own transaction → tell the "report stored" sink (after commit) → record the file's outcome
 // (processed | duplicate | unsupported | failed, with reasons).
+import { filesIngested, ingestDuration, parseFailures, recordsStored, reportsStored } from '../events/metrics.js';
 import type { ReportStored, ReportStoredSink } from '../events/report-stored.js';
 import { DEFAULT_FAILURE_PRIVACY, type FailurePrivacy } from '../parse/failure/privacy.js';
 import { ParseFailure, type UnpackLimits, type UnsupportedKind } from '../parse/types.js';
@@ -63,6 +64,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
   const bytes = file ? await getFileBytes(db, orgId, fileId) : undefined;
   if (!file || !bytes) throw new FileNotFoundError(fileId);
   await markProcessing(db, orgId, fileId);
+  const endTimer = ingestDuration.startTimer();
 
   const t: Tally = {
     kinds: new Set(),
@@ -90,6 +92,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
   try {
     for await (const part of unpack(bytes, file.name, options.limits)) {
       if (part.type === 'error') {
+        parseFailures.inc({ code: part.error.code });
         t.failures.push(problemWithin(file.name, part.name, part.error.message));
         continue;
       }
@@ -107,6 +110,8 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
             t.kinds.add(kind.kind);
             t.reportsStored++;
             t.records += stored.records;
+            reportsStored.inc({ kind: kind.kind });
+            recordsStored.inc({ kind: kind.kind }, stored.records);
             messages += stored.messages;
             t.recovered ||= stored.recovered;
             for (const w of stored.warnings)
@@ -138,7 +143,8 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
           break;
         } catch (err) {
           if (isRetryableTransactionError(err) && attempt < MAX_ATTEMPTS_PER_REPORT) continue;
-          if (!(err instanceof ParseFailure)) {
+          if (err instanceof ParseFailure) parseFailures.inc({ code: err.code });
+          else {
             t.storageFailed = true;
             t.kinds.add(kind.kind);
           }
@@ -161,6 +167,8 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
 
   const outcome = decideOutcome(t);
   await recordOutcome(db, orgId, fileId, outcome);
+  endTimer();
+  filesIngested.inc({ status: outcome.status, kind: outcome.kind ?? 'none' });
   return {
     ...outcome,
     fileId,

@@ -10,6 +10,7 @@ import {
   upsertStartedRun,
   writeWithoutFlush,
 } from '../store/task-runs.js';
+import { jobDuration, jobFailures } from '../events/metrics.js';
 import { orgOfRun } from './tasks/index.js';
 
 /** Errors are kept short: a message, never a stack. */
@@ -23,6 +24,9 @@ export interface HistoryLog {
 }
 
 export class TaskHistory {
+  /** Attempts running in this process: job id → task name and start (for the job metrics). */
+  private readonly running = new Map<string, { name: string; end: (labels: { outcome: string }) => number }>();
+
   constructor(
     private readonly db: Queryable | Database,
     private readonly log?: HistoryLog,
@@ -50,6 +54,7 @@ export class TaskHistory {
     maxAttempts: number,
     queuedAt?: Date,
   ): Promise<void> {
+    this.running.set(id, { name, end: jobDuration.startTimer({ task: name }) });
     return this.write((q) =>
       upsertStartedRun(q, {
         id,
@@ -65,11 +70,22 @@ export class TaskHistory {
   }
 
   completed(id: string, result: unknown): Promise<void> {
+    const run = this.running.get(id);
+    if (run) {
+      this.running.delete(id);
+      run.end({ outcome: 'completed' });
+    }
     return this.write((q) => markRunCompleted(q, id, result));
   }
 
   /** A failed attempt: `retryInMs` null = failed for good. */
   failed(id: string, error: string, retryInMs: number | null): Promise<void> {
+    const run = this.running.get(id);
+    if (run) {
+      this.running.delete(id);
+      run.end({ outcome: 'failed' });
+      jobFailures.inc({ task: run.name, final: retryInMs === null ? 'true' : 'false' });
+    }
     return this.write((q) => markRunFailed(q, id, error, retryInMs));
   }
 }

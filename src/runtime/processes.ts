@@ -2,7 +2,9 @@
 // scheduled ones). Both need PostgreSQL and Redis (a Redis that does not answer ends the start), answer /health
 // and /ready on PORT when it is set, and stop gracefully, within SHUTDOWN_GRACE_MS whatever Redis does.
 import type { Redis } from 'ioredis';
+import { scrapeMetrics } from '../events/metrics.js';
 import { workerIdentity } from '../jobs/queue.js';
+import { alertsByState, unfinishedRunsByState } from '../store/platform-counts.js';
 import type { Config } from '../config/index.js';
 import { openDatabase } from '../store/connect.js';
 import { startBackground, defaultConcurrency, type Background } from './background.js';
@@ -69,6 +71,11 @@ async function startRole(config: Config, role: 'worker' | 'scheduler', concurren
             : {}),
         }),
         () => readiness(db, redis),
+        {
+          token: config.security.metricsToken,
+          scrape: () =>
+            scrapeMetrics({ queueDepth: () => unfinishedRunsByState(db), alertsByState: () => alertsByState(db) }),
+        },
       );
     } catch (err) {
       await background.stop(1000);

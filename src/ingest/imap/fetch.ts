@@ -8,6 +8,7 @@
 // is processing right now is left for the next run.
 import type { ImapFlow } from 'imapflow';
 import type { ImapMailboxConfig, MailboxRef } from '../../config/jobs.js';
+import { mailboxFetches, mailboxMessages } from '../../events/metrics.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import type { FailurePrivacy } from '../../parse/failure/privacy.js';
 import type { UnpackLimits } from '../../parse/types.js';
@@ -186,6 +187,13 @@ async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions,
   }
 }
 
+/** The metrics of one mailbox's fetch (any type of mailbox). */
+export function countFetch(s: MailboxSummary): void {
+  mailboxFetches.inc({ result: s.error ? 'error' : 'ok' });
+  for (const outcome of ['imported', 'duplicates', 'unsupported', 'failed'] as const)
+    if (s[outcome] > 0) mailboxMessages.inc({ outcome }, s[outcome]);
+}
+
 /** Fetches every given mailbox in turn. Never throws for a mailbox's failure: see each `error`. */
 export async function fetchMailboxes(
   db: Database,
@@ -196,6 +204,7 @@ export async function fetchMailboxes(
   for (const m of mailboxes) {
     const t: Tally = { s: emptyMailboxSummary(m.name, m.folder), failures: [] };
     await fetchMailbox(db, m, o, t);
+    countFetch(t.s);
     summary.mailboxes.push(t.s);
     addToSummary(summary, t);
     o.log?.[t.s.error ? 'warn' : 'info'](

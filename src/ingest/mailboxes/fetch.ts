@@ -5,7 +5,7 @@
 import type { ImapMailboxConfig, OtherMailboxConfig } from '../../config/jobs.js';
 import type { Database } from '../../store/database.js';
 import { emptyImportSummary } from '../import-files.js';
-import { fetchMailboxes, type FetchOptions, type FetchSummary } from '../imap/fetch.js';
+import { countFetch, fetchMailboxes, type FetchOptions, type FetchSummary } from '../imap/fetch.js';
 import { describeMailboxError } from './errors.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http.js';
 import { addToSummary, emptyMailboxSummary, importMessage, type Decision, type Tally } from './import-message.js';
@@ -86,6 +86,7 @@ export async function fetchAllMailboxes(
     }
     summary.mailboxes.push(t.s);
     addToSummary(summary, t);
+    countFetch(t.s);
     o.log?.[t.s.error ? 'warn' : 'info'](
       { mailbox: m.name, type: m.type, ...t.s, failures: undefined },
       t.s.error ? 'mailbox could not be fetched' : 'mailbox fetched',
