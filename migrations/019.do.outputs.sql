@@ -35,12 +35,13 @@ CREATE TABLE output_outbox (
   next_idx         integer     NOT NULL DEFAULT 0,
   rejected         integer     NOT NULL DEFAULT 0,
   attempts         integer     NOT NULL DEFAULT 0,
-  next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+  -- NULL: due now
+  next_attempt_at  timestamptz,
   last_error       text,
   created_at       timestamptz NOT NULL DEFAULT now(),
   sent_at          timestamptz,
   CONSTRAINT output_outbox_once UNIQUE (output_id, report_id)
 );
-CREATE INDEX output_outbox_due_idx ON output_outbox (output_id, next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX output_outbox_due_idx ON output_outbox (output_id, id) WHERE state = 'pending';
 CREATE INDEX output_outbox_org_idx ON output_outbox (org_id);
 CREATE INDEX output_outbox_report_idx ON output_outbox (report_id);

@@ -89,7 +89,8 @@ export const elasticsearchOutput = defineOutput<ElasticsearchConfig>()({
     }
     if (!answer.errors) return;
     const items = answer.items ?? [];
-    if (items.length !== events.length) throw new Error(`the _bulk answer has ${items.length} items for ${events.length}`);
+    if (items.length !== events.length)
+      throw new Error(`the _bulk answer has ${items.length} items for ${events.length}`);
     return items.map((item): EventOutcome => {
       const r = Object.values(item)[0] ?? {};
       const status = r.status ?? 0;

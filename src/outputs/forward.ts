@@ -77,10 +77,12 @@ async function forwardOutput(deps: ForwardDeps, limits: ForwardLimits, output: O
   const run: OutputRun = { outputId: output.id, queued: 0, requests: 0, events: 0, rejected: 0, error: null };
   const type = outputTypeNamed(output.type);
   const parsed = type?.config.safeParse(output.config);
-  if (!type || !parsed?.success) return { ...run, error: 'the output configuration is not valid', skipped: 'broken-config' };
+  if (!type || !parsed?.success)
+    return { ...run, error: 'the output configuration is not valid', skipped: 'broken-config' };
   const orgId = output.orgId;
-  run.queued = await fillOutbox(db, orgId, output.id);
+  // (a run while backing off costs one query: the outbox is filled when the output is asked again)
   if (output.retryAt && output.retryAt > deps.now()) return { ...run, skipped: 'backing-off' };
+  run.queued = await fillOutbox(db, orgId, output.id);
   let failures = output.consecutiveFailures;
   while (run.requests < limits.requestsPerRun) {
     const now = deps.now();
@@ -118,7 +120,10 @@ async function forwardOutput(deps: ForwardDeps, limits: ForwardLimits, output: O
     try {
       outcomes = await type.send(deps.settings, parsed.data, events);
     } catch (err) {
-      const text = scrubOutput(output.type, output.config, err instanceof Error ? err.message : String(err)).slice(0, 500);
+      const text = scrubOutput(output.type, output.config, err instanceof Error ? err.message : String(err)).slice(
+        0,
+        500,
+      );
       if (err instanceof BatchRejectedError) {
         const all = events.map((): EventOutcome => ({ ok: false, retry: false, error: text }));
         run.rejected += events.length;
@@ -127,7 +132,13 @@ async function forwardOutput(deps: ForwardDeps, limits: ForwardLimits, output: O
         continue;
       }
       const at = retryAfter(limits, failures, now);
-      await postponeRows(db, orgId, segments.map((s) => s.row.id), text, at);
+      await postponeRows(
+        db,
+        orgId,
+        segments.map((s) => s.row.id),
+        text,
+        at,
+      );
       await outputFailed(db, orgId, output.id, text, now, at);
       run.error = text;
       break;
@@ -142,16 +153,23 @@ async function forwardOutput(deps: ForwardDeps, limits: ForwardLimits, output: O
     }
     const refused = list.find((o): o is Extract<EventOutcome, { ok: false }> => !o.ok && !o.retry);
     if (retry !== null) {
-      const text = scrubOutput(output.type, output.config, retry);
+      const text = scrubOutput(output.type, output.config, refused ? `${retry}; refused: ${refused.error}` : retry);
       const at = retryAfter(limits, failures, now);
-      await postponeRows(db, orgId, segments.map((s) => s.row.id), text, at);
+      await postponeRows(
+        db,
+        orgId,
+        segments.map((s) => s.row.id),
+        text,
+        at,
+      );
       await outputFailed(db, orgId, output.id, text, now, at);
       run.error = text;
       break;
     }
     failures = 0;
     await outputSucceeded(db, orgId, output.id, now);
-    if (refused) await outputRejected(db, orgId, output.id, scrubOutput(output.type, output.config, refused.error), now);
+    if (refused)
+      await outputRejected(db, orgId, output.id, scrubOutput(output.type, output.config, refused.error), now);
   }
   return run;
 }
@@ -188,4 +206,3 @@ async function settle(
   await recordProgress(db, orgId, { id: s.row.id, nextIdx, rejected, done, error: error ?? retry }, now);
   return { taken, rejected, retry };
 }
-

@@ -52,7 +52,11 @@ const SEVERITY_INFO = 6;
 /** One RFC 5424 message. */
 export function formatMessage(c: SyslogConfig, e: OutputEvent, at: Date): string {
   const pri = (c.facility ?? 16) * 8 + SEVERITY_INFO;
-  const host = os.hostname().replace(/[^!-~]/g, '').slice(0, 255) || '-';
+  const host =
+    os
+      .hostname()
+      .replace(/[^!-~]/g, '')
+      .slice(0, 255) || '-';
   return `<${pri}>1 ${at.toISOString()} ${host} ${c.appName ?? 'dmarc'} ${process.pid} aggregate - ${JSON.stringify(e)}`;
 }
 
@@ -110,7 +114,10 @@ async function sendStream(settings: OutputSettings, c: SyslogConfig, address: st
             rejectUnauthorized: c.allowInsecure !== true,
           })
         : net.connect({ host: address, port });
-    const timer = setTimeout(() => done(new Error(`no connection within ${settings.timeoutMs} ms`)), settings.timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`no connection within ${settings.timeoutMs} ms`)),
+      settings.timeoutMs,
+    );
     socket.on('error', (err: Error & { code?: string }) => done(new Error(`syslog: ${err.code ?? err.message}`)));
     socket.once(c.protocol === 'tls' ? 'secureConnect' : 'connect', () => {
       socket.end(payload);
@@ -125,7 +132,10 @@ async function sendUdp(settings: OutputSettings, c: SyslogConfig, address: strin
   try {
     for (const m of messages) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`syslog: not sent within ${settings.timeoutMs} ms`)), settings.timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`syslog: not sent within ${settings.timeoutMs} ms`)),
+          settings.timeoutMs,
+        );
         socket.send(m, defaultPort(c), address, (err) => {
           clearTimeout(timer);
           if (err) reject(new Error(`syslog: ${(err as Error & { code?: string }).code ?? err.message}`));

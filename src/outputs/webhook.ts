@@ -20,7 +20,10 @@ const config = z
           .string()
           .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a header name')
           .refine((h) => !RESERVED.has(h.toLowerCase()), 'is set by the output itself'),
-        z.string().max(2000).regex(/^[^\r\n]*$/, 'must be one line'),
+        z
+          .string()
+          .max(2000)
+          .regex(/^[^\r\n]*$/, 'must be one line'),
       )
       .optional(),
   })

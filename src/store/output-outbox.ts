@@ -48,7 +48,8 @@ export async function dueRows(
     `SELECT b.id, b.report_id AS "reportId", b.next_idx AS "nextIdx", r.record_count AS "recordCount",
        b.attempts
      FROM output_outbox b JOIN reports r ON r.id = b.report_id AND r.org_id = b.org_id
-     WHERE b.org_id = $1 AND b.output_id = $2 AND b.state = 'pending' AND b.next_attempt_at <= $3
+     WHERE b.org_id = $1 AND b.output_id = $2 AND b.state = 'pending'
+       AND (b.next_attempt_at IS NULL OR b.next_attempt_at <= $3)
      ORDER BY b.id LIMIT $4`,
     [orgId, outputId, at, limit],
   );
@@ -109,7 +110,7 @@ export async function eventRows(
   limit: number,
 ): Promise<EventRow[]> {
   const r = await db.query<EventRow>(
-    `SELECT r.org_id AS "orgId", g.slug AS "orgSlug", r.id AS "reportId", c.idx, r.version, r.org_name AS "orgName",
+    `SELECT r.org_id AS "orgId", g.slug AS "orgSlug", r.id AS "reportId", c.idx, r.version, r.reporter_org AS "orgName",
        r.email, r.extra_contact_info AS "extraContactInfo", r.report_id AS "externalReportId", r.begin_at AS "beginAt",
        r.end_at AS "endAt", r.reporter_errors AS "reporterErrors", r.domain, r.adkim, r.aspf, r.p, r.sp, r.np, r.pct,
        r.fo, host(c.source_ip) AS "sourceIp", e.country, e.ptr, e.base_domain AS "baseDomain", e.asn,
@@ -120,7 +121,7 @@ export async function eventRows(
        c.spf_results AS "spfResults"
      FROM reports r
      JOIN organizations g ON g.id = r.org_id
-     JOIN records c ON c.report_id = r.id
+     JOIN records c ON c.report_id = r.id AND c.org_id = r.org_id
      LEFT JOIN ip_enrichment e ON e.ip = c.source_ip
      WHERE r.org_id = $1 AND r.id = $2 AND c.idx >= $3
      ORDER BY c.idx LIMIT $4`,

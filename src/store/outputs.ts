@@ -67,11 +67,12 @@ export async function enabledOutputs(db: Queryable, orgId: number): Promise<Outp
   return r.rows;
 }
 
+/** created_at is the database's clock: the reports an output forwards are those stored (by that clock) after it. */
 export async function insertOutput(db: Queryable, orgId: number, f: OutputFields, at: Date): Promise<Output> {
   return uniqueName('output', f.name, async () => {
     const r = await db.query<Output>(
       `INSERT INTO outputs AS o (org_id, name, type, config, enabled, created_at, updated_at, scanned_until)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6, now()) RETURNING ${COLUMNS}`,
+       VALUES ($1, $2, $3, $4::jsonb, $5, now(), $6, now()) RETURNING ${COLUMNS}`,
       [orgId, f.name, f.type, JSON.stringify(f.config), f.enabled, at],
     );
     return r.rows[0]!;

@@ -13,18 +13,18 @@ import type { AppDeps } from '../deps.js';
 import { orgOf, principalOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { Problem } from '../schemas/common.js';
-import { ChangeOutputBody, CreateOutputBody, OutputBody, OutputIdParams, OutputTestResult } from '../schemas/outputs.js';
+import {
+  ChangeOutputBody,
+  CreateOutputBody,
+  OutputBody,
+  OutputIdParams,
+  OutputTestResult,
+} from '../schemas/outputs.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function outputJson(o: OutputWithBacklog, now: Date) {
-  const state = !o.enabled
-    ? 'disabled'
-    : o.retryAt && o.retryAt > now
-      ? 'backing-off'
-      : o.lastSuccessAt
-        ? 'ok'
-        : 'new';
+  const state = !o.enabled ? 'disabled' : o.retryAt && o.retryAt > now ? 'backing-off' : o.lastSuccessAt ? 'ok' : 'new';
   return {
     id: o.id,
     name: o.name,
@@ -54,7 +54,10 @@ function actorOf(req: FastifyRequest): Actor {
 
 const notFound = (id: number) => new HttpProblem(404, 'output_not_found', `no output ${id} here`);
 
-export const outputRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; clock: Clock }> = async (app, { deps, clock }) => {
+export const outputRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; clock: Clock }> = async (
+  app,
+  { deps, clock },
+) => {
   const { db } = deps;
   const settings = () => ({
     allowPrivate: deps.config.alerts.webhookAllowPrivate,
