@@ -16,10 +16,7 @@ const config = z
     secret: z.string().min(16, 'must be at least 16 characters').max(500).optional(),
     headers: z
       .record(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a header name')
-          .refine((h) => !RESERVED.has(h.toLowerCase()), 'is set by the output itself'),
+        z.string(),
         z
           .string()
           .max(2000)
@@ -27,7 +24,16 @@ const config = z
       )
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const h of Object.keys(c.headers ?? {})) {
+      const path = ['headers', h];
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(h))
+        ctx.addIssue({ code: 'custom', path, message: 'must be a header name' });
+      else if (RESERVED.has(h.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path, message: 'is set by the output itself' });
+    }
+  });
 export type WebhookOutputConfig = z.infer<typeof config>;
 
 export const webhookOutput = defineOutput<WebhookOutputConfig>()({
