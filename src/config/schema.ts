@@ -162,7 +162,6 @@ export const SCHEDULED_TASKS = [
   'send-digests',
   'train-model',
   'detect-anomalies',
-  'forward-events',
 ] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
@@ -628,7 +627,6 @@ export const envSchema = z
     DMARC_SCHEDULE_SEND_DIGESTS: schedule('send-digests'),
     DMARC_SCHEDULE_TRAIN_MODEL: schedule('train-model'),
     DMARC_SCHEDULE_DETECT_ANOMALIES: schedule('detect-anomalies'),
-    DMARC_SCHEDULE_FORWARD_EVENTS: schedule('forward-events'),
     // -- anomaly detection --
     DMARC_ANOMALY_AUTO_ACTIVATE: variable(bool().prefault('false'), {
       description:
@@ -900,7 +898,6 @@ function assemble(e: EnvValues) {
     'send-digests': e.DMARC_SCHEDULE_SEND_DIGESTS,
     'train-model': e.DMARC_SCHEDULE_TRAIN_MODEL,
     'detect-anomalies': e.DMARC_SCHEDULE_DETECT_ANOMALIES,
-    'forward-events': e.DMARC_SCHEDULE_FORWARD_EVENTS,
   };
   const scheduleOverrides: Partial<Record<ScheduledTask, string | null>> = {};
   for (const task of SCHEDULED_TASKS) {

@@ -6,7 +6,7 @@
 // backs the output off exponentially (backoffMs × 2^failures, at most maxBackoffMs) and leaves the rows as they
 // were: nothing is lost, and a target that is down is asked once per backoff step. Events a target refuses for
 // good (Splunk's 400, an Elasticsearch item's 4xx) are counted on the row and the output's last error says why.
-import { dueRows, eventRows, fillOutbox, postponeRows, recordProgress } from '../store/output-outbox.js';
+import { dueRows, eventRows, pendingCount, fillOutbox, postponeRows, recordProgress } from '../store/output-outbox.js';
 import type { OutboxRow } from '../store/output-outbox.js';
 import type { Database } from '../store/database.js';
 import { enabledOutputs, outputFailed, outputRejected, outputSucceeded, type Output } from '../store/outputs.js';
@@ -46,6 +46,9 @@ export interface OutputRun {
   /** Why the run stopped early (the output backs off), or why it did not run. */
   error: string | null;
   skipped?: 'backing-off' | 'broken-config';
+  /** Rows still pending after the run, and when the output may be asked again (null: not backing off). */
+  backlog: number;
+  retryAt: Date | null;
 }
 
 /** When a request failing after `failures` earlier consecutive failures may be tried again. */
@@ -74,14 +77,26 @@ export async function forwardOrg(deps: ForwardDeps, orgId: number): Promise<Outp
 
 async function forwardOutput(deps: ForwardDeps, limits: ForwardLimits, output: Output): Promise<OutputRun> {
   const { db } = deps;
-  const run: OutputRun = { outputId: output.id, queued: 0, requests: 0, events: 0, rejected: 0, error: null };
+  const run: OutputRun = {
+    outputId: output.id,
+    queued: 0,
+    requests: 0,
+    events: 0,
+    rejected: 0,
+    error: null,
+    backlog: 0,
+    retryAt: null,
+  };
   const type = outputTypeNamed(output.type);
   const parsed = type?.config.safeParse(output.config);
-  if (!type || !parsed?.success)
+  if (!type || !parsed?.success) {
     return { ...run, error: 'the output configuration is not valid', skipped: 'broken-config' };
+  }
   const orgId = output.orgId;
   // (a run while backing off costs one query: the outbox is filled when the output is asked again)
-  if (output.retryAt && output.retryAt > deps.now()) return { ...run, skipped: 'backing-off' };
+  if (output.retryAt && output.retryAt > deps.now()) {
+    return { ...run, skipped: 'backing-off', retryAt: output.retryAt, backlog: 1 };
+  }
   run.queued = await fillOutbox(db, orgId, output.id);
   let failures = output.consecutiveFailures;
   while (run.requests < limits.requestsPerRun) {
@@ -141,6 +156,7 @@ async function forwardOutput(deps: ForwardDeps, limits: ForwardLimits, output: O
       );
       await outputFailed(db, orgId, output.id, text, now, at);
       run.error = text;
+      run.retryAt = at;
       break;
     }
     const list = outcomes ?? [];
@@ -164,13 +180,16 @@ async function forwardOutput(deps: ForwardDeps, limits: ForwardLimits, output: O
       );
       await outputFailed(db, orgId, output.id, text, now, at);
       run.error = text;
+      run.retryAt = at;
       break;
     }
     failures = 0;
     await outputSucceeded(db, orgId, output.id, now);
+    run.retryAt = null;
     if (refused)
       await outputRejected(db, orgId, output.id, scrubOutput(output.type, output.config, refused.error), now);
   }
+  run.backlog = await pendingCount(db, orgId, output.id);
   return run;
 }
 

@@ -181,3 +181,12 @@ export async function outboxRows(db: Queryable, orgId: number, outputId: number)
   );
   return r.rows;
 }
+
+/** The output's rows not yet sent. */
+export async function pendingCount(db: Queryable, orgId: number, outputId: number): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    "SELECT count(*) AS n FROM output_outbox WHERE org_id = $1 AND output_id = $2 AND state = 'pending'",
+    [orgId, outputId],
+  );
+  return r.rows[0]?.n ?? 0;
+}

@@ -24,14 +24,20 @@ import {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function outputJson(o: OutputWithBacklog, now: Date) {
-  const state = !o.enabled ? 'disabled' : o.retryAt && o.retryAt > now ? 'backing-off' : o.lastSuccessAt ? 'ok' : 'new';
+  const state: 'ok' | 'backing-off' | 'disabled' | 'new' = !o.enabled
+    ? 'disabled'
+    : o.retryAt && o.retryAt > now
+      ? 'backing-off'
+      : o.lastSuccessAt
+        ? 'ok'
+        : 'new';
   return {
     id: o.id,
     name: o.name,
     type: o.type,
     config: maskedOutputConfig(o.type, o.config),
     enabled: o.enabled,
-    state: state as 'ok' | 'backing-off' | 'disabled' | 'new',
+    state,
     backlog: o.backlog,
     sent: o.sent,
     rejected: o.rejected,

@@ -1,10 +1,12 @@
 // forward-events: sends an organisation's stored reports, one JSON event per record, to its outputs (Splunk HEC,
 // Elasticsearch, syslog, webhook: src/outputs/) through the outbox — bounded batches and requests per run, an
-// exponential backoff per output (outputs/forward.ts). Runs every minute — the scheduled run is platform-wide and
-// queues one run per organisation with an enabled output — and a few seconds after reports are stored (the
-// "report stored" sink queues one run per organisation, debounced). Sending twice what was sent is harmless for
+// exponential backoff per output (outputs/forward.ts). Queued a few seconds after reports are stored (the "report
+// stored" sink queues one run per organisation, debounced); a run that leaves a backlog (the per-run bound was
+// reached, or an output backs off) queues the next run itself — a minute later, or when the backoff ends — so the
+// backlog drains at a bounded rate and a target that is down is asked again at each backoff step. Not a scheduled
+// task: reports imported by `dmarc import` (no queue) are forwarded with the next run the server makes. Sending twice what was sent is harmless for
 // Elasticsearch (_id per record) and a duplicate for Splunk and syslog (at-least-once).
-import { forwardOrg } from '../../outputs/forward.js';
+import { forwardOrg, type OutputRun } from '../../outputs/forward.js';
 import { orgsWithOutputs } from '../../store/outputs.js';
 import { PermanentTaskError, defineTask, enqueueTask, type TaskQueue } from './define.js';
 
@@ -27,10 +29,22 @@ export function queueForward(queue: TaskQueue, orgId: number, delayMs = 0): Prom
   );
 }
 
+/** When a run leaves work behind: the delay of the next run (a minute; a backoff's end), else null. */
+export function nextRunDelay(runs: readonly OutputRun[], now: number): number | null {
+  let delay: number | null = null;
+  for (const r of runs) {
+    let d: number | null = null;
+    if (r.retryAt !== null) d = Math.max(1_000, r.retryAt.getTime() - now);
+    else if (r.backlog > 0) d = 60_000;
+    if (d !== null) delay = delay === null ? d : Math.min(delay, d);
+  }
+  return delay;
+}
+
 export const forwardEventsTask = defineTask<ForwardEventsPayload>()({
   name: 'forward-events',
   description: "send stored reports' records as events to each organisation's outputs (SIEM, syslog, webhook)",
-  defaultSchedule: '* * * * *',
+  defaultSchedule: null,
   orgOf: (p) => p.orgId ?? null,
   handler: async (ctx, payload) => {
     if (payload.orgId === undefined) {
@@ -49,6 +63,9 @@ export const forwardEventsTask = defineTask<ForwardEventsPayload>()({
       },
       payload.orgId,
     );
-    return { orgId: payload.orgId, outputs: runs };
+    const now = ctx.now().getTime();
+    const next = nextRunDelay(runs, now);
+    if (next !== null) await queueForward(ctx.queue, payload.orgId, next);
+    return { orgId: payload.orgId, outputs: runs, nextRunInMs: next };
   },
 });
