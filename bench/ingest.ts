@@ -309,6 +309,7 @@ const NOOP_HANDLERS: TaskHandlers = {
   'send-digests': noop,
   'train-model': noop,
   'detect-anomalies': noop,
+  'forward-events': noop,
 };
 
 /** Child: what the queue itself costs per job, with handlers that do nothing. */

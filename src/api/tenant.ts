@@ -14,6 +14,7 @@ import { limitAnalytics } from './plugins/analytics-limits.js';
 import { SLUG_PATTERN } from './plugins/auth.js';
 import { adviceRoutes } from './routes/advice.js';
 import { alertChannelRoutes } from './routes/alert-channels.js';
+import { outputRoutes } from './routes/outputs.js';
 import { anomalyRoutes } from './routes/anomalies.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
@@ -96,5 +97,6 @@ export const tenantApi: FastifyPluginAsyncTypebox<TenantOptions> = async (app, o
   await app.register(alertsArea, { prefix: '/alerts', deps: o.deps, clock: o.auth.clock });
   await app.register(alertChannelRoutes, { prefix: '/alerts/channels', deps: o.deps, clock: o.auth.clock });
   await app.register(digestRoutes, { prefix: '/digests', deps: o.deps, clock: o.auth.clock });
+  await app.register(outputRoutes, { prefix: '/outputs', deps: o.deps, clock: o.auth.clock });
   if (o.named) await app.register(organizationRoutes, { auth: o.auth, db: o.deps.db });
 };

@@ -56,6 +56,7 @@ export const ErrorCodes = {
   alert_not_found: { status: 404, title: 'Alert not found', exit: failure },
   alert_rule_not_found: { status: 404, title: 'Alert rule not found', exit: failure },
   alert_channel_not_found: { status: 404, title: 'Alert channel not found', exit: failure },
+  output_not_found: { status: 404, title: 'Output not found', exit: failure },
   alert_suppression_not_found: { status: 404, title: 'Suppression not found', exit: failure },
   digest_not_found: { status: 404, title: 'Digest not found', exit: failure },
   /** An anomaly model the organisation does not have. */

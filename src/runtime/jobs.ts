@@ -111,6 +111,7 @@ export function handlersFor(d: HandlerDeps): { handlers: TaskHandlers; warmup: D
       warmup,
       enrichQueue: d.queue,
       alerts: { queue: d.queue, debounceMs: d.config.alerts.debounceMs },
+      outputsQueue: d.queue,
       log: d.log,
     }),
   });

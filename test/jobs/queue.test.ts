@@ -47,6 +47,7 @@ function stubHandlers(over: Partial<TaskHandlers>): TaskHandlers {
     'send-digests': none,
     'train-model': none,
     'detect-anomalies': none,
+    'forward-events': none,
     ...over,
   };
 }

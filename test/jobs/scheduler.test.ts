@@ -61,6 +61,7 @@ describe('schedules', () => {
       'enrich-sources',
       'identify-senders',
       'notify',
+      'forward-events',
     ]);
     for (const t of TASKS) expect(t.description.length).toBeGreaterThan(10);
   });

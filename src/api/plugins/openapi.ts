@@ -48,6 +48,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'stats', description: 'Aliases kept for older clients' },
         { name: 'tasks', description: 'Background tasks: their runs, IMAP fetches, the queue monitor' },
         { name: 'dns', description: "DNS checks of a domain's records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)" },
+        { name: 'outputs', description: 'Forwarding records as events to Splunk, Elasticsearch, syslog or a webhook' },
       ],
     },
   });

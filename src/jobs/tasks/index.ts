@@ -10,6 +10,7 @@ import { detectAnomaliesTask } from './detect-anomalies.js';
 import type { TaskDefinition } from './define.js';
 import { enrichSourcesTask } from './enrich-sources.js';
 import { fetchImapTask } from './fetch-imap.js';
+import { forwardEventsTask } from './forward-events.js';
 import { identifySendersTask } from './identify-senders.js';
 import { notifyTask } from './notify.js';
 import { processFileTask } from './process-file.js';
@@ -34,6 +35,7 @@ export const TASKS = [
   sendDigestsTask,
   trainModelTask,
   detectAnomaliesTask,
+  forwardEventsTask,
 ] as const;
 
 export type AnyTask = (typeof TASKS)[number];
