@@ -4805,7 +4805,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies, forward-events */
           name?: string;
         };
         header?: never;
@@ -4824,7 +4824,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies, forward-events */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -4892,7 +4892,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies, forward-events */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -8400,6 +8400,375 @@ export interface paths {
                 status: 'sent' | 'failed';
                 error: string | null;
               }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/outputs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The outputs of the organisation (configurations masked) with their state and backlog */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+                type: string;
+                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+                config: {
+                  [key: string]: unknown;
+                };
+                enabled: boolean;
+                /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+                state: 'ok' | 'backing-off' | 'disabled' | 'new';
+                /** @description Reports queued and not yet (completely) sent */
+                backlog: number;
+                /** @description Reports sent */
+                sent: number;
+                /** @description Events the target refused for good */
+                rejected: number;
+                lastSuccessAt: string | null;
+                lastError: string | null;
+                lastErrorAt: string | null;
+                retryAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create an output (splunk_hec, elasticsearch, syslog or webhook): reports stored from now on are sent */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+            type: string;
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            config: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+              type: string;
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+              state: 'ok' | 'backing-off' | 'disabled' | 'new';
+              /** @description Reports queued and not yet (completely) sent */
+              backlog: number;
+              /** @description Reports sent */
+              sent: number;
+              /** @description Events the target refused for good */
+              rejected: number;
+              lastSuccessAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              retryAt: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/outputs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One output (configuration masked) with its state and backlog */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+              type: string;
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+              state: 'ok' | 'backing-off' | 'disabled' | 'new';
+              /** @description Reports queued and not yet (completely) sent */
+              backlog: number;
+              /** @description Reports sent */
+              sent: number;
+              /** @description Events the target refused for good */
+              rejected: number;
+              lastSuccessAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              retryAt: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an output and its outbox */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an output (config keys left out, masked or empty keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+            type?: string;
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            config?: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+              type: string;
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+              state: 'ok' | 'backing-off' | 'disabled' | 'new';
+              /** @description Reports queued and not yet (completely) sent */
+              backlog: number;
+              /** @description Reports sent */
+              sent: number;
+              /** @description Events the target refused for good */
+              rejected: number;
+              lastSuccessAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              retryAt: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/outputs/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send one test event to the output now; answers whether it was taken */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              delivered: boolean;
+              error: string | null;
             };
           };
         };
@@ -12778,7 +13147,7 @@ export interface paths {
           cursor?: string;
           /** @description Comma-separated states: queued, running, retrying, completed, failed */
           state?: string;
-          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
+          /** @description Comma-separated task names: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies, forward-events */
           name?: string;
         };
         header?: never;
@@ -12800,7 +13169,7 @@ export interface paths {
               items: {
                 /** @description Job id */
                 id: string;
-                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
+                /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies, forward-events */
                 name: string;
                 /** @description queued → running → (retrying → running)* → completed | failed */
                 state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -12870,7 +13239,7 @@ export interface paths {
             'application/json': {
               /** @description Job id */
               id: string;
-              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies */
+              /** @description Task: process-file, fetch-imap, sweep-pending, refresh-rollups, retention, enrich-sources, identify-senders, check-alerts, notify, check-dns, send-digests, train-model, detect-anomalies, forward-events */
               name: string;
               /** @description queued → running → (retrying → running)* → completed | failed */
               state: 'queued' | 'running' | 'retrying' | 'completed' | 'failed';
@@ -16496,6 +16865,389 @@ export interface paths {
                 status: 'sent' | 'failed';
                 error: string | null;
               }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/outputs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The outputs of the organisation (configurations masked) with their state and backlog */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: number;
+                name: string;
+                /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+                type: string;
+                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+                config: {
+                  [key: string]: unknown;
+                };
+                enabled: boolean;
+                /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+                state: 'ok' | 'backing-off' | 'disabled' | 'new';
+                /** @description Reports queued and not yet (completely) sent */
+                backlog: number;
+                /** @description Reports sent */
+                sent: number;
+                /** @description Events the target refused for good */
+                rejected: number;
+                lastSuccessAt: string | null;
+                lastError: string | null;
+                lastErrorAt: string | null;
+                retryAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description UTC timestamp (ISO 8601)
+                 */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    /** Create an output (splunk_hec, elasticsearch, syslog or webhook): reports stored from now on are sent */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+            type: string;
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            config: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+              type: string;
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+              state: 'ok' | 'backing-off' | 'disabled' | 'new';
+              /** @description Reports queued and not yet (completely) sent */
+              backlog: number;
+              /** @description Reports sent */
+              sent: number;
+              /** @description Events the target refused for good */
+              rejected: number;
+              lastSuccessAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              retryAt: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orgs/{org}/outputs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One output (configuration masked) with its state and backlog */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+              type: string;
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+              state: 'ok' | 'backing-off' | 'disabled' | 'new';
+              /** @description Reports queued and not yet (completely) sent */
+              backlog: number;
+              /** @description Reports sent */
+              sent: number;
+              /** @description Events the target refused for good */
+              rejected: number;
+              lastSuccessAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              retryAt: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an output and its outbox */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an output (config keys left out, masked or empty keep their values) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+            type?: string;
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            config?: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              /** @description One of splunk_hec, elasticsearch, syslog, webhook */
+              type: string;
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              /** @description disabled; backing-off (the latest request failed, retried at retryAt); ok; new (nothing sent yet) */
+              state: 'ok' | 'backing-off' | 'disabled' | 'new';
+              /** @description Reports queued and not yet (completely) sent */
+              backlog: number;
+              /** @description Reports sent */
+              sent: number;
+              /** @description Events the target refused for good */
+              rejected: number;
+              lastSuccessAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              retryAt: string | null;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description UTC timestamp (ISO 8601)
+               */
+              updatedAt: string;
+            };
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+      };
+    };
+    trace?: never;
+  };
+  '/api/orgs/{org}/outputs/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send one test event to the output now; answers whether it was taken */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          /** @description Organisation slug */
+          org: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              delivered: boolean;
+              error: string | null;
             };
           };
         };
