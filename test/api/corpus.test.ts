@@ -297,7 +297,7 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
       expect(failed.pages).toBe(Math.ceil(failed.items.length / 4));
       for (const f of failed.items) expect(f.error).toBeTruthy();
       const statuses = new Set(all.items.map((f) => f.status));
-      expect(statuses).toEqual(new Set(['processed', 'duplicate', 'unsupported', 'failed']));
+      expect(statuses).toEqual(new Set(['processed', 'duplicate', 'failed']));
     });
 
     it('the same bytes in a later request are duplicates of the same files; nothing new is kept', async () => {

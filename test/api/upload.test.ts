@@ -164,7 +164,8 @@ describe.each(availableEngines())('upload and cache on %s', (engine) => {
     const ids = failed.items.map((f) => f.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     const two = await walk<FileDetail>(api, '/api/files?status=failed,unsupported', 2);
-    expect(new Set(two.items.map((f) => f.status))).toEqual(new Set(['failed', 'unsupported']));
+    // (no kind in the upload is unsupported any more)
+    expect(new Set(two.items.map((f) => f.status))).toEqual(new Set(['failed']));
     const all = await walk<FileDetail>(api, '/api/files', 3);
     expect(all.items.length).toBe(await countFiles(api.db));
     expect(new Set(all.items.map((f) => f.id)).size).toBe(all.items.length);
