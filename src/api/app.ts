@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await registerOpenApi(app, API_VERSION);
 
   await app.register(healthRoutes, { deps });
-  await app.register(metricsRoutes, { deps, auth });
+  await app.register(metricsRoutes, { deps });
   await app.register(aboutRoutes, { version: API_VERSION });
   await app.register(authRoutes, { auth });
   await app.register(organizationsRoutes, { prefix: '/api/orgs', auth, db: deps.db });

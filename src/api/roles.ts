@@ -18,6 +18,8 @@ declare module 'fastify' {
     role?: Role;
     /** Set by the tenant plugin: the route acts in one organisation. */
     tenant?: boolean;
+    /** A shared token a service (Prometheus) may present instead of a user's credential. */
+    serviceToken?: (bearer: string) => boolean;
   }
   interface FastifyInstance {
     /** Every route with its declared role, as registered (the RBAC tests walk it). */

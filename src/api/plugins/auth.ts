@@ -47,7 +47,8 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('org', undefined);
   app.addHook('preValidation', async (req, reply) => {
-    const config = req.routeOptions.config as { role?: Role; tenant?: boolean } | undefined;
+    const config = req.routeOptions.config as
+      { role?: Role; tenant?: boolean; serviceToken?: (bearer: string) => boolean } | undefined;
     const role = config?.role;
     // Unknown URLs (404 handler) have no route config: answer 404, not 401, as for everyone.
     if (role === undefined || role === 'public') return;
@@ -66,6 +67,8 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
         'a credential is required: Authorization: Bearer <token> or X-API-Key',
       );
     }
+    // A route a service scrapes (Prometheus' /metrics) may take its own shared token besides a user's.
+    if (bearer !== undefined && config?.serviceToken?.(bearer) === true) return;
     const principal = await auth.authenticate({ bearer, apiKey: bearer === undefined ? apiKey : undefined });
     if (!principal) {
       reply.header('www-authenticate', 'Bearer error="invalid_token"');

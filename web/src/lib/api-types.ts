@@ -121,6 +121,7 @@ export interface paths {
         };
         401: components['responses']['Problem'];
         403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
         429: components['responses']['Problem'];
       };
     };
