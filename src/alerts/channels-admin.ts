@@ -1,10 +1,8 @@
 // Managing an organisation's notification channels (admins): the configuration checked against the channel
 // type's schema, a webhook kind's URL checked against the private-address guard, every change in the audit log
 // (with the configuration masked), a deleted channel taken out of the rules that named it, and the test button
-// (a test message sent now, its outcome answered and audited). A PATCH's config is merged over the stored one:
-// a key left out — or sent back as the masked text an answer showed — keeps its stored value, so that an admin
-// renaming a channel never has to type its webhook URL again.
-import { audit } from '../auth/audit.js';
+// (a test message sent now, its outcome answered and audited). A PATCH's config is merged over the stored one
+// (channels/stored-config.ts): a masked value sent back keeps the stored secret.
 import {
   deleteChannel,
   getChannel,
@@ -19,6 +17,7 @@ import { getOrg } from '../store/organizations.js';
 import { CHANNEL_TYPE_NAMES, channelTypeNamed, maskedConfig, scrub } from './channels/index.js';
 import { PermanentDeliveryError, type SendSettings } from './channels/define.js';
 import { TargetRefusedError, checkTarget } from './channels/guard.js';
+import { auditTarget, mergeOverStored } from './channels/stored-config.js';
 import { testNotification, type Notification } from './channels/message.js';
 import type { Actor } from './lifecycle.js';
 import { fieldErrors, InvalidAlertInput, invalid } from './validation.js';
@@ -30,18 +29,6 @@ export interface ChannelInput {
   enabled?: boolean;
 }
 
-/** The configuration to check: the input's keys over the stored ones (masked echoes keep the stored value). */
-function mergedConfig(type: string, input: Record<string, unknown> | undefined, base?: AlertChannel) {
-  if (!base || base.type !== type) return input ?? {};
-  const masked = maskedConfig(base.type, base.config);
-  const out: Record<string, unknown> = { ...base.config };
-  for (const [k, v] of Object.entries(input ?? {})) {
-    if (masked[k] !== undefined && JSON.stringify(masked[k]) === JSON.stringify(v) && k in base.config) continue;
-    out[k] = v;
-  }
-  return out;
-}
-
 /** The channel's fields after checking `input` (merged over `base` for an update). */
 export async function channelFields(
   input: ChannelInput,
@@ -51,7 +38,9 @@ export async function channelFields(
   const typeName = input.type ?? base?.type;
   const type = typeName !== undefined ? channelTypeNamed(typeName) : undefined;
   if (!type) throw invalid('type', `must be one of ${CHANNEL_TYPE_NAMES.join(', ')}`);
-  const parsed = type.config.safeParse(mergedConfig(type.name, input.config, base));
+  const parsed = type.config.safeParse(
+    mergeOverStored(type.name, input.config, base, (c) => maskedConfig(c.type, c.config)),
+  );
   if (!parsed.success) throw new InvalidAlertInput(fieldErrors('config', parsed.error));
   const url = type.targetUrl(parsed.data);
   if (url !== null) {
@@ -76,21 +65,7 @@ const auditChannel = (
   at: Date,
   extra: Record<string, unknown> = {},
   outcome: 'success' | 'failure' = 'success',
-) =>
-  audit(
-    db,
-    {
-      orgId,
-      actorId: actor.id,
-      actor: actor.email,
-      action: `alert_channel.${action}`,
-      target: `alert_channel:${ch.id}`,
-      ip: actor.ip ?? null,
-      outcome,
-      details: { name: ch.name, type: ch.type, config: maskedConfig(ch.type, ch.config), ...extra },
-    },
-    at,
-  );
+) => auditTarget(db, 'alert_channel', orgId, actor, action, ch, maskedConfig(ch.type, ch.config), at, extra, outcome);
 
 export async function createChannel(
   db: Database,

@@ -1,12 +1,11 @@
 // Managing an organisation's outputs (admins): the configuration checked against the output type's schema, the
 // target checked against the private-address guard of webhooks, every change in the audit log (configuration
 // masked), and the test button (one test event sent now, the outcome answered and audited). A PATCH's config is
-// merged over the stored one: a key left out — or sent back as the masked text an answer showed, or as an empty
-// string — keeps its stored value, so that an admin renaming an output never types its token again.
-import { audit } from '../auth/audit.js';
+// merged over the stored one as a channel's is (alerts/channels/stored-config.ts).
 import { InvalidAlertInput, fieldErrors, invalid } from '../alerts/validation.js';
 import type { Actor } from '../alerts/lifecycle.js';
 import { TargetRefusedError, checkTarget } from '../alerts/channels/guard.js';
+import { auditTarget, mergeOverStored } from '../alerts/channels/stored-config.js';
 import type { Database, Queryable } from '../store/database.js';
 import { getOrg } from '../store/organizations.js';
 import {
@@ -29,18 +28,6 @@ export interface OutputInput {
   enabled?: boolean;
 }
 
-function mergedConfig(type: string, input: Record<string, unknown> | undefined, base?: Output) {
-  if (!base || base.type !== type) return input ?? {};
-  const masked = maskedOutputConfig(base.type, base.config);
-  const out: Record<string, unknown> = { ...base.config };
-  for (const [k, v] of Object.entries(input ?? {})) {
-    const echo = masked[k] !== undefined && JSON.stringify(masked[k]) === JSON.stringify(v);
-    if ((echo || v === '') && k in base.config) continue;
-    out[k] = v;
-  }
-  return out;
-}
-
 export async function outputFields(
   input: OutputInput,
   settings: Pick<OutputSettings, 'allowPrivate'>,
@@ -49,7 +36,9 @@ export async function outputFields(
   const typeName = input.type ?? base?.type;
   const type = typeName !== undefined ? outputTypeNamed(typeName) : undefined;
   if (!type) throw invalid('type', `must be one of ${OUTPUT_TYPE_NAMES.join(', ')}`);
-  const parsed = type.config.safeParse(mergedConfig(type.name, input.config, base));
+  const parsed = type.config.safeParse(
+    mergeOverStored(type.name, input.config, base, (o) => maskedOutputConfig(o.type, o.config)),
+  );
   if (!parsed.success) throw new InvalidAlertInput(fieldErrors('config', parsed.error));
   const target = type.target(parsed.data);
   try {
@@ -73,21 +62,7 @@ const auditOutput = (
   at: Date,
   extra: Record<string, unknown> = {},
   outcome: 'success' | 'failure' = 'success',
-) =>
-  audit(
-    db,
-    {
-      orgId,
-      actorId: actor.id,
-      actor: actor.email,
-      action: `output.${action}`,
-      target: `output:${o.id}`,
-      ip: actor.ip ?? null,
-      outcome,
-      details: { name: o.name, type: o.type, config: maskedOutputConfig(o.type, o.config), ...extra },
-    },
-    at,
-  );
+) => auditTarget(db, 'output', orgId, actor, action, o, maskedOutputConfig(o.type, o.config), at, extra, outcome);
 
 export async function createOutput(
   db: Database,

@@ -14,6 +14,9 @@ export interface OutputSettings {
   timeoutMs: number;
 }
 
+/** The start of a target's answer kept: an Elasticsearch _bulk answer names every event of the batch. */
+export const OUTPUT_ANSWER_BYTES = 4 * 1024 * 1024;
+
 /** How the target took one event of a batch: taken, to be sent again later, or refused for good. */
 export type EventOutcome = { ok: true } | { ok: false; retry: boolean; error: string };
 

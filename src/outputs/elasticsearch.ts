@@ -5,9 +5,9 @@
 // items with 429 or 5xx are sent again later (with the output's backoff), other 4xx items are refused for good
 // (recorded with their reason); a non-2xx answer for the whole request is retried (5xx, 429, 401/403) or refused.
 import { z } from 'zod';
-import { BatchRejectedError, defineOutput, type EventOutcome } from './define.js';
+import { BatchRejectedError, OUTPUT_ANSWER_BYTES, defineOutput, type EventOutcome } from './define.js';
 import type { OutputEvent } from './event.js';
-import { isRetryableStatus, post, statusText } from './http.js';
+import { guardedPost, isRetryableStatus, statusText } from '../alerts/channels/http.js';
 
 const config = z
   .object({
@@ -70,12 +70,12 @@ export const elasticsearchOutput = defineOutput<ElasticsearchConfig>()({
       lines.push(JSON.stringify({ ...e, '@timestamp': e.begin_date ? `${e.begin_date.replace(' ', 'T')}Z` : null }));
     }
     const url = `${c.url.replace(/\/$/, '')}/_bulk`;
-    const a = await post(
+    const a = await guardedPost(
       settings,
       url,
       `${lines.join('\n')}\n`,
       { 'content-type': 'application/x-ndjson', ...authorization(c) },
-      c.allowInsecure ? { rejectUnauthorized: false } : {},
+      { maxAnswerBytes: OUTPUT_ANSWER_BYTES, ...(c.allowInsecure ? { rejectUnauthorized: false } : {}) },
     );
     if (a.status < 200 || a.status >= 300) {
       if (isRetryableStatus(a.status) || a.status === 401 || a.status === 403) throw new Error(statusText(a));

@@ -6,9 +6,9 @@
 // event carries event_id for `| dedup event_id`.
 import os from 'node:os';
 import { z } from 'zod';
-import { BatchRejectedError, defineOutput } from './define.js';
+import { BatchRejectedError, OUTPUT_ANSWER_BYTES, defineOutput } from './define.js';
 import { eventTime } from './event.js';
-import { isRetryableStatus, post, statusText } from './http.js';
+import { guardedPost, isRetryableStatus, statusText } from '../alerts/channels/http.js';
 
 const config = z
   .object({
@@ -51,12 +51,12 @@ export const splunkHecOutput = defineOutput<SplunkHecConfig>()({
         }),
       )
       .join('\n');
-    const a = await post(
+    const a = await guardedPost(
       settings,
       collectorUrl(c.url),
       body,
       { authorization: `Splunk ${c.token}` },
-      c.allowInsecure ? { rejectUnauthorized: false } : {},
+      { maxAnswerBytes: OUTPUT_ANSWER_BYTES, ...(c.allowInsecure ? { rejectUnauthorized: false } : {}) },
     );
     if (a.status >= 200 && a.status < 300) return;
     if (a.status === 400) throw new BatchRejectedError(`Splunk refused the batch: ${statusText(a)}`);

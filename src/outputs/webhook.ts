@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { maskUrl } from '../alerts/channels/define.js';
 import { SIGNATURE_HEADER, signature } from '../alerts/channels/webhook.js';
-import { BatchRejectedError, defineOutput } from './define.js';
-import { isRetryableStatus, post, statusText } from './http.js';
+import { BatchRejectedError, OUTPUT_ANSWER_BYTES, defineOutput } from './define.js';
+import { guardedPost, isRetryableStatus, statusText } from '../alerts/channels/http.js';
 
 const RESERVED = new Set(['content-type', 'content-length', 'host', 'x-dmarc-signature', 'transfer-encoding']);
 
@@ -54,11 +54,17 @@ export const webhookOutput = defineOutput<WebhookOutputConfig>()({
   target: (c) => ({ url: c.url }),
   send: async (settings, c, events) => {
     const body = JSON.stringify({ events });
-    const a = await post(settings, c.url, body, {
-      ...(c.headers ?? {}),
-      ...(c.secret ? { [SIGNATURE_HEADER]: signature(c.secret, body) } : {}),
-      'X-DMARC-Event': 'dmarc.aggregate.records',
-    });
+    const a = await guardedPost(
+      settings,
+      c.url,
+      body,
+      {
+        ...(c.headers ?? {}),
+        ...(c.secret ? { [SIGNATURE_HEADER]: signature(c.secret, body) } : {}),
+        'X-DMARC-Event': 'dmarc.aggregate.records',
+      },
+      { maxAnswerBytes: OUTPUT_ANSWER_BYTES },
+    );
     if (a.status >= 200 && a.status < 300) return;
     if (isRetryableStatus(a.status)) throw new Error(statusText(a));
     throw new BatchRejectedError(`the webhook refused the batch: ${statusText(a)}`);

@@ -149,6 +149,13 @@ describe('alert channel routes', () => {
       [ch.id],
     );
     expect(stored.rows[0]!.config).toEqual({ url: hookUrl, secret: SECRET });
+    // an emptied secret field (a form that never shows the secret) keeps it too
+    const emptied = await call(x, 'PATCH', `/api/alerts/channels/${ch.id}`, 'admin', { config: { secret: '' } });
+    expect(emptied.statusCode, emptied.body).toBe(200);
+    const kept = await x.t.db.query<{ config: { secret: string } }>('SELECT config FROM alert_channels WHERE id = $1', [
+      ch.id,
+    ]);
+    expect(kept.rows[0]!.config.secret).toBe(SECRET);
     // a new secret replaces the old one
     await call(x, 'PATCH', `/api/alerts/channels/${ch.id}`, 'admin', {
       config: { secret: `${SECRET}-2` },
@@ -171,6 +178,7 @@ describe('alert channel routes', () => {
     );
     expect(audit.rows.map((a) => a.action)).toEqual([
       'alert_channel.created',
+      'alert_channel.updated',
       'alert_channel.updated',
       'alert_channel.updated',
       'alert_channel.updated',

@@ -1,10 +1,12 @@
-// POSTing a notification to a webhook: through the private-address guard (checked on the addresses the
-// connection uses), within the installation's timeout (connection and answer together), redirects not followed.
-// An answer outside 2xx is an error naming the status and the start of the body; 4xx other than 408 and 429 is
-// permanent (the service refuses the payload or the webhook is gone: retrying will not change it).
+// POSTing JSON through the private-address guard (checked on the addresses the connection uses), within the
+// installation's timeout (connection and answer together), redirects not followed. `guardedPost` answers the
+// status and the start of the body whatever the status (SIEM outputs read their targets' answers); `postJson`,
+// for notifications, makes an answer outside 2xx an error naming the status and the start of the body, 4xx other
+// than 408 and 429 permanent (the service refuses the payload or the webhook is gone: retrying will not change it).
+// A connection failure is an error without the URL in it (its path or query may be a secret).
 import http from 'node:http';
 import https from 'node:https';
-import { PermanentDeliveryError, clip, type SendSettings } from './define.js';
+import { PermanentDeliveryError, clip } from './define.js';
 import { TargetRefusedError, checkLiteralHost, checkTargetUrl, guardedLookup } from './guard.js';
 
 export class HttpStatusError extends Error {
@@ -12,25 +14,53 @@ export class HttpStatusError extends Error {
     readonly status: number,
     body: string,
   ) {
-    super(`HTTP ${status}${body ? `: ${clip(body.replace(/\s+/g, ' ').trim(), 200)}` : ''}`);
+    super(statusText({ status, body }, 200));
     this.name = 'HttpStatusError';
   }
 }
 
-const MAX_ANSWER_BYTES = 64 * 1024;
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
 
-export async function postJson(
-  settings: SendSettings,
+export interface GuardedPostSettings {
+  /** Targets may be private, loopback, link-local and other reserved addresses (DMARC_WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
+  timeoutMs: number;
+}
+
+export interface GuardedPostOptions {
+  /** The start of the answer kept (the rest is read and dropped). */
+  maxAnswerBytes?: number;
+  /** false: a self-signed certificate is accepted (an output's own choice, never the default). */
+  rejectUnauthorized?: boolean;
+}
+
+/** "HTTP 503: <start of the body>" */
+export function statusText(a: HttpAnswer, max = 300): string {
+  return `HTTP ${a.status}${a.body ? `: ${clip(a.body.replace(/\s+/g, ' ').trim(), max)}` : ''}`;
+}
+
+/** 429 and 5xx (and 408) may pass when tried again; other 4xx will not. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500 || status === 0;
+}
+
+export async function guardedPost(
+  settings: GuardedPostSettings,
   url: string,
   body: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
+  options: GuardedPostOptions = {},
+): Promise<HttpAnswer> {
   const u = checkTargetUrl(url, settings.allowPrivate);
   checkLiteralHost(u, settings.allowPrivate);
   const request = u.protocol === 'https:' ? https.request : http.request;
+  const maxAnswerBytes = options.maxAnswerBytes ?? 64 * 1024;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const done = (err: Error | null, value?: { status: number; body: string }) => {
+    const done = (err: Error | null, value?: HttpAnswer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -42,6 +72,7 @@ export async function postJson(
       {
         method: 'POST',
         lookup: guardedLookup(settings.allowPrivate),
+        ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
         headers: {
           'content-type': 'application/json',
           'content-length': String(Buffer.byteLength(body)),
@@ -54,29 +85,33 @@ export async function postJson(
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size <= MAX_ANSWER_BYTES) chunks.push(c);
+          if (size <= maxAnswerBytes) chunks.push(c);
         });
         res.on('error', (err) => done(err));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (status >= 200 && status < 300) return done(null, { status, body: text });
-          const err = new HttpStatusError(status, text);
-          const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
-          done(permanent ? new PermanentDeliveryError(err.message) : err);
-        });
+        res.on('end', () => done(null, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       },
     );
     const timer = setTimeout(() => {
       done(new Error(`no answer within ${settings.timeoutMs} ms`));
       req.destroy();
     }, settings.timeoutMs);
-    req.on('error', (err) => done(err instanceof TargetRefusedError ? err : new Error(errorWords(err))));
+    req.on('error', (err: Error & { code?: string }) =>
+      done(err instanceof TargetRefusedError ? err : new Error(`connection failed (${err.code ?? err.message})`)),
+    );
     req.end(body);
   });
 }
 
-/** A connection error in words, without the URL (its path may be the webhook's secret). */
-function errorWords(err: Error & { code?: string }): string {
-  return err.code ? `connection failed (${err.code})` : `connection failed (${err.message})`;
+/** A notification's POST: an answer outside 2xx is an error (permanent for 4xx other than 408 and 429). */
+export async function postJson(
+  settings: GuardedPostSettings,
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
+  const a = await guardedPost(settings, url, body, headers);
+  if (a.status >= 200 && a.status < 300) return a;
+  const err = new HttpStatusError(a.status, a.body);
+  const permanent = a.status >= 400 && a.status < 500 && a.status !== 408 && a.status !== 429;
+  throw permanent ? new PermanentDeliveryError(err.message) : err;
 }
