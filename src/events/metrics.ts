@@ -12,84 +12,63 @@ client.collectDefaultMetrics({ register: metricsRegistry, prefix: 'dmarc_' });
 
 const registers = [metricsRegistry];
 
-export const filesIngested = new client.Counter({
-  name: 'dmarc_files_ingested_total',
-  help: 'Files processed, by outcome and report kind',
-  labelNames: ['status', 'kind'] as const,
-  registers,
-});
+const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+  new client.Counter<L>({ name, help, labelNames, registers });
 
-export const reportsStored = new client.Counter({
-  name: 'dmarc_reports_stored_total',
-  help: 'Reports stored, by kind',
-  labelNames: ['kind'] as const,
-  registers,
-});
+const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []) =>
+  new client.Histogram<L>({ name, help, labelNames, buckets, registers });
 
-export const recordsStored = new client.Counter({
-  name: 'dmarc_records_stored_total',
-  help: 'Report records stored, by kind',
-  labelNames: ['kind'] as const,
-  registers,
-});
+const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+  new client.Gauge<L>({ name, help, labelNames, registers });
 
-export const parseFailures = new client.Counter({
-  name: 'dmarc_parse_failures_total',
-  help: 'Report parts that could not be read, by catalogue code',
-  labelNames: ['code'] as const,
-  registers,
-});
+const SHORT = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export const ingestDuration = new client.Histogram({
-  name: 'dmarc_ingest_duration_seconds',
-  help: 'Time to process one file (unpack, parse, store)',
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-  registers,
-});
-
-export const jobDuration = new client.Histogram({
-  name: 'dmarc_job_duration_seconds',
-  help: 'Duration of task runs (attempts), by task and outcome',
-  labelNames: ['task', 'outcome'] as const,
-  buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
-  registers,
-});
-
-export const jobFailures = new client.Counter({
-  name: 'dmarc_job_failures_total',
-  help: 'Failed task attempts, by task and whether the run is retried',
-  labelNames: ['task', 'final'] as const,
-  registers,
-});
-
-export const httpDuration = new client.Histogram({
-  name: 'dmarc_http_request_duration_seconds',
-  help: 'HTTP request duration, by method, route pattern and status class',
-  labelNames: ['method', 'route', 'status'] as const,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  registers,
-});
-
-export const cacheRequests = new client.Counter({
-  name: 'dmarc_cache_requests_total',
-  help: 'Analytics cache look-ups, by outcome (hit, miss, coalesced)',
-  labelNames: ['outcome'] as const,
-  registers,
-});
-
-export const mailboxFetches = new client.Counter({
-  name: 'dmarc_mailbox_fetches_total',
-  help: 'IMAP mailbox fetches, by result (ok, error)',
-  labelNames: ['result'] as const,
-  registers,
-});
-
-export const mailboxMessages = new client.Counter({
-  name: 'dmarc_mailbox_messages_total',
-  help: 'Messages read from IMAP mailboxes, by outcome',
-  labelNames: ['outcome'] as const,
-  registers,
-});
+export const filesIngested = counter('dmarc_files_ingested_total', 'Files processed, by outcome and report kind', [
+  'status',
+  'kind',
+]);
+export const reportsStored = counter('dmarc_reports_stored_total', 'Reports stored, by kind', ['kind']);
+export const recordsStored = counter('dmarc_records_stored_total', 'Report records stored, by kind', ['kind']);
+export const parseFailures = counter(
+  'dmarc_parse_failures_total',
+  'Report parts that could not be read, by catalogue code',
+  ['code'],
+);
+export const ingestDuration = histogram(
+  'dmarc_ingest_duration_seconds',
+  'Time to process one file (unpack, parse, store)',
+  [...SHORT, 60],
+);
+export const jobDuration = histogram(
+  'dmarc_job_duration_seconds',
+  'Duration of task runs (attempts), by task and outcome',
+  [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
+  ['task', 'outcome'],
+);
+export const jobFailures = counter(
+  'dmarc_job_failures_total',
+  'Failed task attempts, by task and whether the run is retried',
+  ['task', 'final'],
+);
+export const httpDuration = histogram(
+  'dmarc_http_request_duration_seconds',
+  'HTTP request duration, by method, route pattern and status class',
+  SHORT,
+  ['method', 'route', 'status'],
+);
+export const cacheRequests = counter(
+  'dmarc_cache_requests_total',
+  'Analytics cache look-ups, by outcome (hit, miss, coalesced)',
+  ['outcome'],
+);
+export const mailboxFetches = counter(
+  'dmarc_mailbox_fetches_total',
+  'Mailbox fetches (IMAP, Microsoft Graph, Gmail, Maildir), by result (ok, error)',
+  ['result'],
+);
+export const mailboxMessages = counter('dmarc_mailbox_messages_total', 'Messages read from mailboxes, by outcome', [
+  'outcome',
+]);
 
 /** Gauges read at scrape time (queue depth, alerts by state) from whatever the process can ask. */
 export interface ScrapeSources {
@@ -99,19 +78,9 @@ export interface ScrapeSources {
   alertsByState?: () => Promise<Record<string, number>>;
 }
 
-const queueDepth = new client.Gauge({
-  name: 'dmarc_queue_jobs',
-  help: 'Task runs waiting or running, by state',
-  labelNames: ['state'] as const,
-  registers,
-});
+const queueDepth = gauge('dmarc_queue_jobs', 'Task runs waiting or running, by state', ['state']);
 
-const alerts = new client.Gauge({
-  name: 'dmarc_alerts',
-  help: 'Alerts, by state',
-  labelNames: ['state'] as const,
-  registers,
-});
+const alerts = gauge('dmarc_alerts', 'Alerts, by state', ['state']);
 
 async function refresh(
   gauge: client.Gauge<'state'>,

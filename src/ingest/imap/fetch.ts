@@ -8,7 +8,6 @@
 // is processing right now is left for the next run.
 import type { ImapFlow } from 'imapflow';
 import type { ImapMailboxConfig, MailboxRef } from '../../config/jobs.js';
-import { mailboxFetches, mailboxMessages } from '../../events/metrics.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import type { FailurePrivacy } from '../../parse/failure/privacy.js';
 import type { UnpackLimits } from '../../parse/types.js';
@@ -16,6 +15,7 @@ import type { Database } from '../../store/database.js';
 import { emptyImportSummary, type ImportSummary } from '../import-files.js';
 import {
   addToSummary,
+  countFetch,
   emptyMailboxSummary,
   importMessage,
   type Decision,
@@ -185,13 +185,6 @@ async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions,
     t.s.error = describeImapError(err, m);
     client.close();
   }
-}
-
-/** The metrics of one mailbox's fetch (any type of mailbox). */
-export function countFetch(s: MailboxSummary): void {
-  mailboxFetches.inc({ result: s.error ? 'error' : 'ok' });
-  for (const outcome of ['imported', 'duplicates', 'unsupported', 'failed'] as const)
-    if (s[outcome] > 0) mailboxMessages.inc({ outcome }, s[outcome]);
 }
 
 /** Fetches every given mailbox in turn. Never throws for a mailbox's failure: see each `error`. */

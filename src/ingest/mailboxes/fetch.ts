@@ -5,10 +5,17 @@
 import type { ImapMailboxConfig, OtherMailboxConfig } from '../../config/jobs.js';
 import type { Database } from '../../store/database.js';
 import { emptyImportSummary } from '../import-files.js';
-import { countFetch, fetchMailboxes, type FetchOptions, type FetchSummary } from '../imap/fetch.js';
+import { fetchMailboxes, type FetchOptions, type FetchSummary } from '../imap/fetch.js';
 import { describeMailboxError } from './errors.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http.js';
-import { addToSummary, emptyMailboxSummary, importMessage, type Decision, type Tally } from './import-message.js';
+import {
+  addToSummary,
+  countFetch,
+  emptyMailboxSummary,
+  importMessage,
+  type Decision,
+  type Tally,
+} from './import-message.js';
 import { MAILBOX_SOURCES } from './index.js';
 import type { MailMessage, MailSource } from './source.js';
 

@@ -10,6 +10,7 @@ import type { ImportSummary } from '../import-files.js';
 import type { FailurePrivacy } from '../../parse/failure/privacy.js';
 import { intakeFile } from '../intake.js';
 import { processFile, type ProcessResult } from '../process-file.js';
+import { mailboxFetches, mailboxMessages } from '../../events/metrics.js';
 
 export interface MailboxSummary {
   name: string;
@@ -139,4 +140,11 @@ export function addToSummary(summary: ImportSummary, t: Tally): void {
   summary.records += t.s.records;
   summary.failures.push(...t.failures.map((f) => ({ file: `${t.s.name}: ${f.file}`, error: f.error })));
   if (t.s.error) summary.failures.push({ file: t.s.name, error: t.s.error });
+}
+
+/** The metrics of one mailbox's fetch (any type of mailbox). */
+export function countFetch(s: MailboxSummary): void {
+  mailboxFetches.inc({ result: s.error ? 'error' : 'ok' });
+  for (const outcome of ['imported', 'duplicates', 'unsupported', 'failed'] as const)
+    if (s[outcome] > 0) mailboxMessages.inc({ outcome }, s[outcome]);
 }
