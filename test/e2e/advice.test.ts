@@ -5,7 +5,6 @@
 // link to the Sources page filtered to the sender. Screenshots at 1,280 and 1,920 px (test-output/e2e/advice-*),
 // nothing wider than the window, no console errors.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adviceReportXml } from '../support/advice-report.js';
@@ -19,6 +18,7 @@ import {
   startServer,
   stopServer,
   type Server,
+  shotAtWidths,
 } from '../support/e2e.js';
 
 const haveChromium = chromiumAvailable();
@@ -47,22 +47,10 @@ describe.skipIf(!haveChromium)('Domain page in Chromium', () => {
     if (!r.ok) throw new Error(`${p}: HTTP ${r.status} ${await r.text()}`);
     return (await r.json()) as T;
   };
-  const shot = async (name: string): Promise<void> => {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.locator('[data-chart="advice-classes"] .chart-canvas[data-drawn="true"]').waitFor();
-      await page.screenshot({ path: path.join(SHOTS_DIR, `advice-${name}-${width}.png`), fullPage: true });
-      // a function run in the page (the CSP forbids eval); this file has no DOM types
-      const overflow = await page.evaluate(() => {
-        const el = (
-          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
-        ).document.documentElement;
-        return { scrollWidth: el.scrollWidth, clientWidth: el.clientWidth };
-      });
-      expect(overflow.scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(overflow.clientWidth + 1);
-    }
-    await page.setViewportSize({ width: WIDTHS[0], height: 900 });
-  };
+  const shot = (name: string): Promise<void> =>
+    shotAtWidths(page, `advice-${name}`, () =>
+      page.locator('[data-chart="advice-classes"] .chart-canvas[data-drawn="true"]').waitFor(),
+    );
 
   beforeAll(async () => {
     ensureBuilt();

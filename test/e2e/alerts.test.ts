@@ -7,9 +7,6 @@
 // screenshots in test-output/e2e/alerts-*.png. No console errors.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,33 +19,12 @@ import {
   startServer,
   stopServer,
   type Server,
+  recordingServer,
+  shotAtWidths,
 } from '../support/e2e.js';
 
 const haveChromium = chromiumAvailable();
 
-/** A local HTTP server standing in for a webhook receiver: it answers 200 and keeps what it was sent. */
-async function recordingServer(): Promise<{
-  url: string;
-  requests: { path: string; headers: http.IncomingHttpHeaders; body: string }[];
-  close: () => Promise<void>;
-}> {
-  const requests: { path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
-  const srv = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '/', headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () => new Promise((resolve) => srv.close(() => resolve())),
-  };
-}
 const ADMIN = { email: 'admin@example.com', password: 'e2e-admin-password-1234' };
 const WIDTHS = [1280, 1920] as const;
 
@@ -90,22 +66,7 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
     if (!r.ok) throw new Error(`${p}: HTTP ${r.status} ${await r.text()}`);
     return (await r.json()) as T;
   };
-  const shot = async (name: string): Promise<void> => {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SHOTS_DIR, `alerts-${name}-${width}.png`), fullPage: true });
-      // nothing sticks out sideways
-      // a function run in the page (the CSP forbids eval); this file has no DOM types
-      const overflow = await page.evaluate(() => {
-        const el = (
-          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
-        ).document.documentElement;
-        return { scrollWidth: el.scrollWidth, clientWidth: el.clientWidth };
-      });
-      expect(overflow.scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(overflow.clientWidth + 1);
-    }
-    await page.setViewportSize({ width: WIDTHS[0], height: 900 });
-  };
+  const shot = (name: string): Promise<void> => shotAtWidths(page, `alerts-${name}`);
 
   beforeAll(async () => {
     ensureBuilt();

@@ -4,7 +4,6 @@
 // score first, with the words and a link to each source's page; "every scored source" lists the normal ones too.
 // The Sources table marks the three. At 1,280 and 1,920 px without horizontal overflow; screenshots in test-output/e2e/anomalies-*.png. No console errors.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportXml } from '../alerts/support.js';
@@ -19,6 +18,7 @@ import {
   startServer,
   stopServer,
   type Server,
+  shotAtWidths,
 } from '../support/e2e.js';
 
 const haveChromium = chromiumAvailable();
@@ -38,20 +38,7 @@ describe.skipIf(!haveChromium)('the Anomalies page in Chromium', () => {
     if (!r.ok) throw new Error(`${p}: HTTP ${r.status} ${await r.text()}`);
     return (await r.json()) as T;
   };
-  const shot = async (name: string): Promise<void> => {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SHOTS_DIR, `anomalies-${name}-${width}.png`), fullPage: true });
-      const overflow = await page.evaluate(() => {
-        const el = (
-          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
-        ).document.documentElement;
-        return { scrollWidth: el.scrollWidth, clientWidth: el.clientWidth };
-      });
-      expect(overflow.scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(overflow.clientWidth + 1);
-    }
-    await page.setViewportSize({ width: WIDTHS[0], height: 900 });
-  };
+  const shot = (name: string): Promise<void> => shotAtWidths(page, `anomalies-${name}`);
 
   beforeAll(async () => {
     ensureBuilt();

@@ -5,7 +5,6 @@
 // errors with what to do; a domain of no report says so and a bad name is no page; a viewer sees everything but "Check now".
 // Every page at 1,280 and 1,920 px, screenshots in test-output/e2e/dns-*.png. No console errors.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type TestDnsServer, type ZoneEntry } from '../support/dns-server.js';
@@ -20,6 +19,7 @@ import {
   startServer,
   stopServer,
   type Server,
+  shotAtWidths,
 } from '../support/e2e.js';
 
 const haveChromium = chromiumAvailable();
@@ -63,21 +63,7 @@ describe.skipIf(!haveChromium)('the DNS records page in Chromium', () => {
     if (!r.ok) throw new Error(`${p}: HTTP ${r.status} ${await r.text()}`);
     return (await r.json()) as T;
   };
-  const shot = async (name: string): Promise<void> => {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SHOTS_DIR, `dns-${name}-${width}.png`), fullPage: true });
-      // a function run in the page (the CSP forbids eval); this file has no DOM types
-      const overflow = await page.evaluate(() => {
-        const el = (
-          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
-        ).document.documentElement;
-        return { scrollWidth: el.scrollWidth, clientWidth: el.clientWidth };
-      });
-      expect(overflow.scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(overflow.clientWidth + 1);
-    }
-    await page.setViewportSize({ width: WIDTHS[0], height: 900 });
-  };
+  const shot = (name: string): Promise<void> => shotAtWidths(page, `dns-${name}`);
 
   beforeAll(async () => {
     ensureBuilt();

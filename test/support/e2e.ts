@@ -3,7 +3,8 @@
 // fresh data directory.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -162,4 +163,55 @@ export async function apiToken(server: Server, who: { email: string; password: s
   });
   if (r.status !== 200) throw new Error(`login for the API: HTTP ${r.status} ${await r.text()}`);
   return ((await r.json()) as { accessToken: string }).accessToken;
+}
+
+/** The widths every dashboard page is looked at. */
+export const SHOT_WIDTHS = [1280, 1920] as const;
+
+/**
+ * Screenshots of the page at each width (test-output/e2e/<file>-<width>.png, full page), `ready` awaited at each
+ * width first (a chart redrawn); fails when anything sticks out sideways. The viewport ends at the first width.
+ */
+export async function shotAtWidths(page: Page, file: string, ready?: () => Promise<unknown>): Promise<void> {
+  fs.mkdirSync(SHOTS_DIR, { recursive: true });
+  for (const width of SHOT_WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await ready?.();
+    await page.screenshot({ path: path.join(SHOTS_DIR, `${file}-${width}.png`), fullPage: true });
+    // a function run in the page (the CSP forbids eval); this file has no DOM types
+    const overflow = await page.evaluate(() => {
+      const el = (
+        globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+      ).document.documentElement;
+      return { scrollWidth: el.scrollWidth, clientWidth: el.clientWidth };
+    });
+    if (overflow.scrollWidth > overflow.clientWidth + 1) {
+      throw new Error(`${file} at ${width} px is ${overflow.scrollWidth} px wide: something sticks out sideways`);
+    }
+  }
+  await page.setViewportSize({ width: SHOT_WIDTHS[0], height: 900 });
+}
+
+/** A local HTTP server standing in for a webhook receiver: it answers 200 and keeps what it was sent. */
+export async function recordingServer(): Promise<{
+  url: string;
+  requests: { path: string; headers: http.IncomingHttpHeaders; body: string }[];
+  close: () => Promise<void>;
+}> {
+  const requests: { path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '/', headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => srv.close(() => resolve())),
+  };
 }

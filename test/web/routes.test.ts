@@ -51,6 +51,7 @@ describe('organisation in the URL', () => {
     expect(matchRoute('/alerting/channels').page).toBe('channels');
     expect(matchRoute('/settings/digests').page).toBe('digests');
     expect(matchRoute('/o/acme/settings/digests').page).toBe('digests');
+    expect(matchRoute('/settings/outputs').page).toBe('outputs');
     expect(matchRoute('/alerting/abc').page).toBe('not-found');
     expect(matchRoute('/alerts').page).toBe('not-found');
     // a domain's DNS records

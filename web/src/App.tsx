@@ -30,6 +30,7 @@ import { AlertRules } from './pages/AlertRules';
 import { AlertView, Alerts } from './pages/Alerts';
 import { Channels } from './pages/Channels';
 import { Digests } from './pages/Digests';
+import { Outputs } from './pages/Outputs';
 import { Organization, Organizations } from './pages/Organizations';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
@@ -71,8 +72,8 @@ const NAV: NavItem[] = [
     pages: ['alerts', 'alert', 'alert-rules', 'suppressions', 'channels', 'digests'],
     role: 'viewer',
   },
-  { href: '/settings/users', label: 'Users', pages: ['users'], role: 'admin' },
-  { href: '/settings/keys', label: 'API keys', pages: ['keys'], role: 'viewer' },
+  // users, API keys and SIEM outputs are tabs of one item (SettingsTabs)
+  { href: '/settings/keys', label: 'Settings', pages: ['users', 'keys', 'outputs'], role: 'viewer' },
   {
     href: '/settings/organizations',
     label: 'Organisations',
@@ -104,6 +105,7 @@ const TITLES: Record<PageName, string> = {
   suppressions: 'Suppressions',
   channels: 'Notification channels',
   digests: 'E-mail digests',
+  outputs: 'SIEM outputs',
   users: 'Users',
   keys: 'API keys',
   organizations: 'Organisations',
@@ -183,6 +185,7 @@ function Shell({
   else if (page === 'suppressions') body = <Suppressions />;
   else if (page === 'channels') body = <Channels />;
   else if (page === 'digests') body = <Digests />;
+  else if (page === 'outputs') body = <Outputs />;
   else if (page === 'users') body = <Users />;
   else if (page === 'keys') body = <Keys />;
   else if (page === 'source') body = <SourcePage ip={params.ip ?? ''} />;

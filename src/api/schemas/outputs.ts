@@ -12,7 +12,7 @@ export const OutputConfig = Type.Record(Type.String(), Type.Unknown(), {
     'elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; ' +
     'syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; ' +
     'webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets ' +
-    'masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value.',
+    'masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty.',
 });
 
 export const OutputBody = Type.Object({

@@ -8447,7 +8447,7 @@ export interface paths {
                 name: string;
                 /** @description One of splunk_hec, elasticsearch, syslog, webhook */
                 type: string;
-                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
                 config: {
                   [key: string]: unknown;
                 };
@@ -8501,7 +8501,7 @@ export interface paths {
             name: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config: {
               [key: string]: unknown;
             };
@@ -8521,7 +8521,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -8595,7 +8595,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -8680,7 +8680,7 @@ export interface paths {
             name?: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type?: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config?: {
               [key: string]: unknown;
             };
@@ -8700,7 +8700,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -16915,7 +16915,7 @@ export interface paths {
                 name: string;
                 /** @description One of splunk_hec, elasticsearch, syslog, webhook */
                 type: string;
-                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
                 config: {
                   [key: string]: unknown;
                 };
@@ -16972,7 +16972,7 @@ export interface paths {
             name: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config: {
               [key: string]: unknown;
             };
@@ -16992,7 +16992,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -17068,7 +17068,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -17157,7 +17157,7 @@ export interface paths {
             name?: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type?: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config?: {
               [key: string]: unknown;
             };
@@ -17177,7 +17177,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out, sent back masked or sent empty keeps its value. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };

@@ -24,6 +24,7 @@ export type PageName =
   | 'suppressions'
   | 'channels'
   | 'digests'
+  | 'outputs'
   | 'users'
   | 'keys'
   | 'organizations'
@@ -123,6 +124,7 @@ export function matchRoute(pathname: string): Route {
     '/settings/users': 'users',
     '/settings/keys': 'keys',
     '/settings/digests': 'digests',
+    '/settings/outputs': 'outputs',
     '/settings/models': 'models',
     '/settings/organizations': 'organizations',
     '/login': 'login',

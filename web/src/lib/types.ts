@@ -103,6 +103,10 @@ export type NewSuppression = BodyOf<'/api/alerts/suppressions', 'post'>;
 export type ChannelItem = ItemOf<'/api/alerts/channels'>;
 export type ChannelTest = ResponseOf<'/api/alerts/channels/{id}/test', 'post'>;
 
+// SIEM outputs
+export type OutputItem = ItemOf<'/api/outputs'>;
+export type OutputTest = ResponseOf<'/api/outputs/{id}/test', 'post'>;
+
 // E-mail digests
 export type DigestItem = ItemOf<'/api/digests'>;
 export type DigestSendResult = ResponseOf<'/api/digests/{id}/send', 'post'>;

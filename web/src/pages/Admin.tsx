@@ -2,6 +2,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
+import { SettingsTabs } from '../components/SettingsTabs';
 import { ActionError, Badge, ErrorBox, Empty, Loading, PageHeader } from '../components/ui';
 import { describeError } from '../lib/problem';
 import { formatDateTime } from '../lib/format';
@@ -134,6 +135,7 @@ export function Users(): JSX.Element {
     return (
       <>
         <PageHeader title="Users" />
+        <SettingsTabs current="users" />
         <p class="state">Managing users needs the admin role.</p>
       </>
     );
@@ -183,6 +185,7 @@ export function Users(): JSX.Element {
   return (
     <>
       <PageHeader title={here ? `Users of ${here.name}` : 'Users'} />
+      <SettingsTabs current="users" />
       {secret ? <OneTimeSecret label="New user created." value={secret} onDone={() => setSecret(null)} /> : null}
       <ActionError message={error} />
       <section class="card detail" aria-labelledby="new-user">
@@ -373,6 +376,7 @@ export function Keys(): JSX.Element {
   return (
     <>
       <PageHeader title="My API keys" />
+      <SettingsTabs current="keys" />
       <p>
         API keys let scripts and other tools read the API as you (with your role): send the key in the{' '}
         <code>X-API-Key</code> header.
