@@ -163,6 +163,7 @@ export const SCHEDULED_TASKS = [
   'send-digests',
   'train-model',
   'detect-anomalies',
+  'forward-events',
 ] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
@@ -646,6 +647,7 @@ export const envSchema = z
     DMARC_SCHEDULE_SEND_DIGESTS: schedule('send-digests'),
     DMARC_SCHEDULE_TRAIN_MODEL: schedule('train-model'),
     DMARC_SCHEDULE_DETECT_ANOMALIES: schedule('detect-anomalies'),
+    DMARC_SCHEDULE_FORWARD_EVENTS: schedule('forward-events'),
     // -- failure reports (RFC 6591) --
     DMARC_FAILURE_KEEP_HEADERS: variable(bool().prefault('false'), {
       description:
@@ -941,6 +943,7 @@ function assemble(e: EnvValues) {
     'send-digests': e.DMARC_SCHEDULE_SEND_DIGESTS,
     'train-model': e.DMARC_SCHEDULE_TRAIN_MODEL,
     'detect-anomalies': e.DMARC_SCHEDULE_DETECT_ANOMALIES,
+    'forward-events': e.DMARC_SCHEDULE_FORWARD_EVENTS,
   };
   const scheduleOverrides: Partial<Record<ScheduledTask, string | null>> = {};
   for (const task of SCHEDULED_TASKS) {

@@ -74,7 +74,7 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
     await api.waitForOutput(/API serving on/);
     for (const w of workers) await w.waitForOutput(/worker running/);
     // sweep-pending, refresh-rollups and retention (fetch-imap: no mailbox)
-    await scheduler.waitForOutput(/scheduler running \(8 job schedulers; IMAP IDLE: none\)/);
+    await scheduler.waitForOutput(/scheduler running \(9 job schedulers; IMAP IDLE: none\)/);
     base = `http://127.0.0.1:${ports.api}`;
     // With the auth layer in place, sign in as the first admin (created from DMARC_ADMIN_*).
     const login = await fetch(`${base}/auth/login`, {
@@ -113,7 +113,7 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
     }
     expect((await fetch(`http://127.0.0.1:${ports.sched}/health`).then((r) => r.json())) as object).toMatchObject({
       schedules: 'job schedulers',
-      jobSchedulers: 8,
+      jobSchedulers: 9,
       imapIdle: 'none',
     });
     expect(await fetch(`${base}/health`).then((r) => r.json())).toEqual({ status: 'ok' });
@@ -202,8 +202,8 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
       ...EVERY_SECOND,
     });
     children.push(second);
-    await second.waitForOutput(/scheduler running \(8 job schedulers; IMAP IDLE: none\)/);
-    expect(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())).toMatchObject({ jobSchedulers: 8 });
+    await second.waitForOutput(/scheduler running \(9 job schedulers; IMAP IDLE: none\)/);
+    expect(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())).toMatchObject({ jobSchedulers: 9 });
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 4000));
     const to = Date.now();
@@ -216,7 +216,7 @@ describe.runIf(ready)('dmarc api + 2 × dmarc worker + dmarc scheduler', () => {
     for (const x of all) expect(Date.parse(x.run.queuedAt)).toBe(x.slot);
     const r = new Redis(redisUrl);
     try {
-      expect(await r.zcard(`${prefix}:tasks:repeat`)).toBe(8);
+      expect(await r.zcard(`${prefix}:tasks:repeat`)).toBe(9);
     } finally {
       r.disconnect();
     }

@@ -39,6 +39,7 @@ describe('schedules', () => {
       ['send-digests', '*/15 * * * *', null],
       ['train-model', '30 3 * * 0', null],
       ['detect-anomalies', '50 4 * * *', null],
+      ['forward-events', '*/10 * * * *', null],
     ]);
     expect(listSchedules(loadConfig(IMAP))[0]!.cron).toBe('*/15 * * * *');
   });
@@ -54,6 +55,7 @@ describe('schedules', () => {
       ['send-digests', '*/15 * * * *'],
       ['train-model', '30 3 * * 0'],
       ['detect-anomalies', '50 4 * * *'],
+      ['forward-events', '*/10 * * * *'],
     ]);
     expect(SCHEDULED_TASK_DEFINITIONS.map((t) => t.name)).toEqual([...SCHEDULED_TASKS]);
     expect(TASKS.filter((t) => t.defaultSchedule === null).map((t) => t.name)).toEqual([
@@ -61,7 +63,6 @@ describe('schedules', () => {
       'enrich-sources',
       'identify-senders',
       'notify',
-      'forward-events',
     ]);
     for (const t of TASKS) expect(t.description.length).toBeGreaterThan(10);
   });
@@ -93,6 +94,7 @@ describe('schedules', () => {
       ['send-digests', true, 2],
       ['train-model', true, 2],
       ['detect-anomalies', true, 2],
+      ['forward-events', true, 2],
     ]);
     const human = await runCli(['schedule', 'list'], {});
     expect(human.code).toBe(0);
@@ -225,13 +227,14 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
     const a = scheduler(qa, config);
     const b = scheduler(qb, config);
     await Promise.all([a.start(), b.start()]);
-    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 7, 'none']);
-    expect(b.activeSchedules).toBe(7);
+    expect([a.mode, a.activeSchedules, a.idle]).toEqual(['job schedulers', 8, 'none']);
+    expect(b.activeSchedules).toBe(8);
     const bull = (qa.queue as BullMqQueue).queue;
     expect((await bull.getJobSchedulers(0, -1)).map((j) => [j.key, j.name, j.pattern]).sort()).toEqual([
       ['check-alerts', 'check-alerts', '0 * * * *'],
       ['check-dns', 'check-dns', '20 4 * * *'],
       ['detect-anomalies', 'detect-anomalies', '50 4 * * *'],
+      ['forward-events', 'forward-events', '*/10 * * * *'],
       ['retention', 'retention', '0 4 * * *'],
       ['send-digests', 'send-digests', '*/15 * * * *'],
       ['sweep-pending', 'sweep-pending', '* * * * * *'],
@@ -252,6 +255,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
         'send-digests',
         'train-model',
         'detect-anomalies',
+        'forward-events',
       ],
     });
 
@@ -290,7 +294,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       expect(r.queuedAt.getTime()).toBe(Number(/(\d+)$/.exec(r.id)![1]));
       expect(r.startedAt!.getTime()).toBeGreaterThanOrEqual(r.queuedAt.getTime());
     }
-    expect(await bull.getJobSchedulersCount()).toBe(7);
+    expect(await bull.getJobSchedulersCount()).toBe(8);
   });
 
   it('follows the configuration: a schedule turned off is removed with its next job, a changed one updated', async () => {
@@ -307,6 +311,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'detect-anomalies',
       'fetch-imap-first',
       'fetch-imap-second-box',
+      'forward-events',
       'refresh-rollups',
       'retention',
       'send-digests',
@@ -326,6 +331,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'repeat:detect-anomalies',
       'repeat:fetch-imap-first',
       'repeat:fetch-imap-second-box',
+      'repeat:forward-events',
       'repeat:refresh-rollups',
       'repeat:retention',
       'repeat:send-digests',
@@ -349,6 +355,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       ['check-dns', '20 4 * * *'],
       ['detect-anomalies', '50 4 * * *'],
       ['fetch-imap-first', '*/15 * * * *'],
+      ['forward-events', '*/10 * * * *'],
       ['refresh-rollups', '30 3 * * *'],
       ['retention', '0 5 * * *'],
       ['send-digests', '*/15 * * * *'],
@@ -359,12 +366,13 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'repeat:check-dns',
       'repeat:detect-anomalies',
       'repeat:fetch-imap-first',
+      'repeat:forward-events',
       'repeat:refresh-rollups',
       'repeat:retention',
       'repeat:send-digests',
       'repeat:train-model',
     ]);
-    expect(second.activeSchedules).toBe(8);
+    expect(second.activeSchedules).toBe(9);
 
     // without any mailbox, fetch-imap is off too
     await second.stop();
@@ -374,6 +382,7 @@ describe.runIf(haveRedis)('distributed mode: BullMQ job schedulers', () => {
       'check-alerts',
       'check-dns',
       'detect-anomalies',
+      'forward-events',
       'refresh-rollups',
       'retention',
       'send-digests',

@@ -3,9 +3,10 @@
 // exponential backoff per output (outputs/forward.ts). Queued a few seconds after reports are stored (the "report
 // stored" sink queues one run per organisation, debounced); a run that leaves a backlog (the per-run bound was
 // reached, or an output backs off) queues the next run itself — a minute later, or when the backoff ends — so the
-// backlog drains at a bounded rate and a target that is down is asked again at each backoff step. Not a scheduled
-// task: reports imported by `dmarc import` (no queue) are forwarded with the next run the server makes. Sending twice what was sent is harmless for
-// Elasticsearch (_id per record) and a duplicate for Splunk and syslog (at-least-once).
+// backlog drains at a bounded rate and a target that is down is asked again at each backoff step. Also scheduled
+// (every 10 minutes, one run per organisation with an output): reports stored where no queue is told — `dmarc
+// import` — are forwarded by the next sweep. Sending twice what was sent is harmless for Elasticsearch (_id per
+// record) and a duplicate for Splunk and syslog (at-least-once).
 import { forwardOrg, type OutputRun } from '../../outputs/forward.js';
 import { orgsWithOutputs } from '../../store/outputs.js';
 import { PermanentTaskError, defineTask, enqueueTask, type TaskQueue } from './define.js';
@@ -44,7 +45,7 @@ export function nextRunDelay(runs: readonly OutputRun[], now: number): number | 
 export const forwardEventsTask = defineTask<ForwardEventsPayload>()({
   name: 'forward-events',
   description: "send stored reports' records as events to each organisation's outputs (SIEM, syslog, webhook)",
-  defaultSchedule: null,
+  defaultSchedule: '*/10 * * * *',
   orgOf: (p) => p.orgId ?? null,
   handler: async (ctx, payload) => {
     if (payload.orgId === undefined) {
