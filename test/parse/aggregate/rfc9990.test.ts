@@ -151,6 +151,20 @@ describe('extensions (extensions.xml)', () => {
     expect(p.extensions).toEqual([]);
   });
 
+  it('keeps them once when the XML is recovered from a malformed document', async () => {
+    const strict = await parseFixture('extensions.xml');
+    // A bare '<' near the end makes the strict parse fail after the extensions were read.
+    const xml = fixture('extensions.xml').toString('utf8').replace('<value>0.2</value>', '<value>0.2 < 1</value>');
+    const r = await parseText(xml);
+    expect(r.recovered).toBe(true);
+    expect(r.extensions.slice(0, 2)).toEqual(strict.extensions.slice(0, 2));
+    expect(r.extensions).toHaveLength(3);
+    expect(r.extensions[2]).toEqual({
+      record: 1,
+      xml: '<score xmlns="urn:example:dmarc-ext:score"><value>0.2 &lt; 1</value></score>',
+    });
+  });
+
   it('keeps at most MAX_EXTENSION_CHARS of extension XML, with one warning for the rest', async () => {
     const big = `<arc:blob>${'x'.repeat(MAX_EXTENSION_CHARS / 2)}</arc:blob>`;
     const xml = fixture('extensions.xml').toString('utf8').replace('<extension>', `<extension>${big}${big}${big}`);
