@@ -109,7 +109,7 @@ export interface OverrideExample {
 }
 
 export interface OverrideItem {
-  /** forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other (as the reporter wrote it). */
+  /** As the reporter wrote it (lower-cased), e.g. one of OVERRIDE_REASONS (policy_test_mode is RFC 9990's). */
   type: string;
   messages: number;
   records: number;

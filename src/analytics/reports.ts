@@ -46,12 +46,16 @@ export interface AuthDkim {
   selector: string | null;
   result: string;
   humanResult: string | null;
+  /** RFC 9990 lang of human_result; absent when the reporter gave none. */
+  humanResultLang?: string;
 }
 export interface AuthSpf {
   domain: string;
   scope: string | null;
   result: string;
   humanResult: string | null;
+  /** RFC 9990 lang of human_result; absent when the reporter gave none. */
+  humanResultLang?: string;
 }
 
 export interface RecordItem {
@@ -68,7 +72,8 @@ export interface RecordItem {
   dkim: string | null;
   spf: string | null;
   dmarc: 'pass' | 'fail';
-  reasons: { type: string; comment: string | null }[];
+  /** commentLang: RFC 9990 lang of the comment; absent when the reporter gave none. */
+  reasons: { type: string; comment: string | null; commentLang?: string }[];
   headerFrom: string | null;
   envelopeFrom: string | null;
   envelopeTo: string | null;
@@ -78,9 +83,14 @@ export interface RecordItem {
 
 export interface ReportDetail extends ReportItem {
   extraContactInfo: string | null;
+  extraContactInfoLang: string | null;
   namespace: string | null;
   generator: string | null;
   reporterErrors: string[];
+  /** Parallel to reporterErrors: the lang of each (null: none given). */
+  reporterErrorLangs: (string | null)[];
+  /** RFC 9990 extension elements as XML text; record is the idx of the record holding one, null: report level. */
+  extensions: { record: number | null; xml: string }[];
   warningMessages: string[];
   partName: string | null;
   recordList: RecordItem[];
@@ -110,6 +120,13 @@ interface ReportRow extends PolicyColumns {
   generator: string | null;
   reporter_errors: string[];
   part_name: string | null;
+}
+
+/** Columns only the detail of one report reads. */
+interface ReportDetailRow extends ReportRow {
+  extra_contact_info_lang: string | null;
+  reporter_error_langs: (string | null)[];
+  extensions: { record: number | null; xml: string }[];
 }
 
 const REPORT_COLUMNS = `r.id, r.file_id, r.reporter_org, r.reporter, r.email, r.report_id, r.domain, r.begin_at, r.end_at,
@@ -234,20 +251,29 @@ interface RecordRow {
   envelope_to: string | null;
   reason_types: string[];
   reason_comments: (string | null)[];
+  reason_comment_langs: (string | null)[];
   dkim_domains: string[];
   dkim_selectors: (string | null)[];
   dkim_results: string[];
   dkim_human_results: (string | null)[];
+  dkim_human_result_langs: (string | null)[];
   spf_domains: string[];
   spf_scopes: (string | null)[];
   spf_results: string[];
   spf_human_results: (string | null)[];
+  spf_human_result_langs: (string | null)[];
 }
 
 const RECORD_COLUMNS = `c.report_id, c.idx, r.reporter_org, r.reporter, r.domain, to_char(r.day, 'YYYY-MM-DD') AS day,
   host(c.source_ip) AS source_ip, c.count, c.disposition, c.dkim, c.spf, c.header_from, c.envelope_from,
   c.envelope_to, c.reason_types, c.reason_comments, c.dkim_domains, c.dkim_selectors, c.dkim_results,
-  c.dkim_human_results, c.spf_domains, c.spf_scopes, c.spf_results, c.spf_human_results`;
+  c.dkim_human_results, c.spf_domains, c.spf_scopes, c.spf_results, c.spf_human_results, c.reason_comment_langs,
+  c.dkim_human_result_langs, c.spf_human_result_langs`;
+
+/** A lang as a property only when there is one: records without keep their shape. */
+function langProp<K extends string>(key: K, lang: string | null | undefined): { [P in K]?: string } {
+  return (lang === null || lang === undefined ? {} : { [key]: lang }) as { [P in K]?: string };
+}
 
 function toRecord(r: RecordRow): RecordItem {
   return {
@@ -263,7 +289,11 @@ function toRecord(r: RecordRow): RecordItem {
     dkim: r.dkim,
     spf: r.spf,
     dmarc: r.dkim === 'pass' || r.spf === 'pass' ? 'pass' : 'fail',
-    reasons: r.reason_types.map((type, i) => ({ type, comment: r.reason_comments[i] ?? null })),
+    reasons: r.reason_types.map((type, i) => ({
+      type,
+      comment: r.reason_comments[i] ?? null,
+      ...langProp('commentLang', r.reason_comment_langs[i]),
+    })),
     headerFrom: r.header_from,
     envelopeFrom: r.envelope_from,
     envelopeTo: r.envelope_to,
@@ -272,12 +302,14 @@ function toRecord(r: RecordRow): RecordItem {
       selector: r.dkim_selectors[i] ?? null,
       result: r.dkim_results[i] ?? 'none',
       humanResult: r.dkim_human_results[i] ?? null,
+      ...langProp('humanResultLang', r.dkim_human_result_langs[i]),
     })),
     spfResults: r.spf_domains.map((domain, i) => ({
       domain,
       scope: r.spf_scopes[i] ?? null,
       result: r.spf_results[i] ?? 'none',
       humanResult: r.spf_human_results[i] ?? null,
+      ...langProp('humanResultLang', r.spf_human_result_langs[i]),
     })),
   };
 }
@@ -373,10 +405,11 @@ async function countRecords(
 
 /** One of the organisation's reports (undefined for another organisation's id). */
 export async function getReport(db: Queryable, orgId: number, id: number): Promise<ReportDetail | undefined> {
-  const r = await db.query<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM reports r WHERE r.id = $1 AND r.org_id = $2`, [
-    id,
-    orgId,
-  ]);
+  const r = await db.query<ReportDetailRow>(
+    `SELECT ${REPORT_COLUMNS}, r.extra_contact_info_lang, r.reporter_error_langs, r.extensions
+     FROM reports r WHERE r.id = $1 AND r.org_id = $2`,
+    [id, orgId],
+  );
   const row = r.rows[0];
   if (!row) return undefined;
   const recs = await db.query<RecordRow>(
@@ -387,9 +420,13 @@ export async function getReport(db: Queryable, orgId: number, id: number): Promi
   return {
     ...toItem(row),
     extraContactInfo: row.extra_contact_info,
+    extraContactInfoLang: row.extra_contact_info_lang,
     namespace: row.namespace,
     generator: row.generator,
     reporterErrors: row.reporter_errors,
+    // Reports stored before the langs were: one null per error.
+    reporterErrorLangs: row.reporter_errors.map((_, i) => row.reporter_error_langs[i] ?? null),
+    extensions: row.extensions,
     warningMessages: row.warnings,
     partName: row.part_name,
     recordList: recs.rows.map(toRecord),

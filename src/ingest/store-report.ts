@@ -129,6 +129,7 @@ export async function storeAggregateReport(
               warnings: ev.warnings,
               recovered: ev.recovered,
               facets: delta.facets(),
+              extensions: ev.extensions,
             });
             const key = rollupKey(target.orgId, header);
             await applyDailyRollup(tx, key, delta);

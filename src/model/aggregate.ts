@@ -28,10 +28,27 @@ export interface PolicyPublished {
   discoveryMethod: 'psl' | 'treewalk' | null;
 }
 
+/**
+ * Policy-override reason types: RFC 7489's, and RFC 9990's `policy_test_mode` (the policy was not applied
+ * because the record says t=y). RFC 9990 drops forwarded and sampled_out; reports still carry them.
+ * Reporters may send others: the type is kept as written (lower-cased), this list is what is known.
+ */
+export const OVERRIDE_REASONS = [
+  'forwarded',
+  'sampled_out',
+  'trusted_forwarder',
+  'mailing_list',
+  'local_policy',
+  'other',
+  'policy_test_mode',
+] as const;
+
 export interface PolicyOverrideReason {
-  /** Lower-cased override type, e.g. forwarded, local_policy, policy_test_mode. */
+  /** Lower-cased override type, e.g. forwarded, local_policy, policy_test_mode (see OVERRIDE_REASONS). */
   type: string;
   comment: string | null;
+  /** RFC 9990 `lang` attribute of `<comment>`; absent when the reporter gave none. */
+  commentLang?: string;
 }
 
 export interface DkimAuthResult {
@@ -39,6 +56,8 @@ export interface DkimAuthResult {
   selector: string | null;
   result: DkimResult;
   humanResult: string | null;
+  /** RFC 9990 `lang` attribute of `<human_result>`; absent when the reporter gave none. */
+  humanResultLang?: string;
 }
 
 export interface SpfAuthResult {
@@ -46,6 +65,8 @@ export interface SpfAuthResult {
   scope: SpfScope | null;
   result: SpfResult;
   humanResult: string | null;
+  /** RFC 9990 `lang` attribute of `<human_result>`; absent when the reporter gave none. */
+  humanResultLang?: string;
 }
 
 export interface ReportRecord {
@@ -75,12 +96,19 @@ export interface AggregateReportHeader {
   reporterOrg: string;
   email: string | null;
   extraContactInfo: string | null;
+  /** RFC 9990 `lang` attribute of `<extra_contact_info>`; absent when the reporter gave none. */
+  extraContactInfoLang?: string;
   reportId: string;
   /** Period, integer Unix seconds UTC; null when missing or unreadable (a warning says so). */
   begin: number | null;
   end: number | null;
   /** Reporter-supplied `<error>` strings. */
   errors: string[];
+  /**
+   * RFC 9990 `lang` attributes of the `<error>`s, parallel to `errors` (null where one has none); absent when
+   * no error has one.
+   */
+  errorLangs?: (string | null)[];
   /** DMARCbis `<generator>`. */
   generator: string | null;
   /** Policy domain (`policy_published/domain`), lower-cased. */
@@ -88,8 +116,20 @@ export interface AggregateReportHeader {
   policy: PolicyPublished;
 }
 
+/**
+ * An extension element (RFC 9990 section 5): a child of `<extension>`, or any element in a namespace other than
+ * DMARC's, kept as XML text since what it means is up to its extension. `record` is the 0-based position of
+ * the record it sits in; null for report level.
+ */
+export interface ExtensionElement {
+  record: number | null;
+  xml: string;
+}
+
 export interface AggregateReport extends AggregateReportHeader {
   records: ReportRecord[];
+  /** Extension elements in document order (bounded: see the parser). */
+  extensions: ExtensionElement[];
   /** Problems that did not sink the report (bad record, unreadable date, ...), each naming what it is about. */
   warnings: string[];
   /** True when the XML was not well-formed and was recovered leniently. */

@@ -1,5 +1,5 @@
 // Contracts between the unpacker, the aggregate XML parser and their callers (ingest, CLI).
-import type { AggregateReportHeader, ReportRecord } from '../model/aggregate.js';
+import type { AggregateReportHeader, ExtensionElement, ReportRecord } from '../model/aggregate.js';
 import { AppError } from '../model/errors.js';
 
 /** Hard limits applied while unpacking one input file. */
@@ -98,4 +98,12 @@ export type AggregateEvent =
    * Parsing continues in lenient (recovery) mode and emits header/records/end again.
    */
   | { type: 'restart'; reason: string }
-  | { type: 'end'; warnings: string[]; recovered: boolean; recordCount: number; messageCount: number };
+  | {
+      type: 'end';
+      warnings: string[];
+      recovered: boolean;
+      recordCount: number;
+      messageCount: number;
+      /** Extension elements (report and record level), known only once the document has been read. */
+      extensions: ExtensionElement[];
+    };

@@ -1,6 +1,6 @@
 // Repository of aggregate reports and their records. Records go in with COPY, one per batch: the same
 // statement on PGlite and PostgreSQL (~4M rows/s on PostgreSQL, 4x a multi-row INSERT).
-import type { AggregateReportHeader, ReportRecord } from '../model/aggregate.js';
+import type { AggregateReportHeader, ExtensionElement, ReportRecord } from '../model/aggregate.js';
 import { canonicalReporter } from '../model/reporter-name.js';
 import { CopyBuffer, pgTextArray } from './copy-text.js';
 import type { Queryable } from './database.js';
@@ -20,10 +20,11 @@ export async function insertReportIfNew(
   const r = await tx.query<{ id: number }>(
     `INSERT INTO reports (org_id, file_id, part_name, reporter_org, email, extra_contact_info, report_id, domain,
        begin_at, end_at, day, version, schema, namespace, generator,
-       adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, reporter_errors, reporter)
+       adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, reporter_errors, reporter,
+       extra_contact_info_lang, reporter_error_langs)
      VALUES ($24, $1, $2, $3, $4, $5, $6, $7,
        to_timestamp($8::float8), to_timestamp($9::float8), (to_timestamp($8::float8) AT TIME ZONE 'UTC')::date,
-       $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23::jsonb, $25)
+       $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23::jsonb, $25, $26, $27::jsonb)
      ON CONFLICT ON CONSTRAINT reports_identity DO NOTHING
      RETURNING id`,
     [
@@ -52,6 +53,8 @@ export async function insertReportIfNew(
       JSON.stringify(h.errors),
       orgId,
       canonicalReporter(h.reporterOrg, h.email),
+      h.extraContactInfoLang ?? null,
+      JSON.stringify(h.errorLangs ?? h.errors.map(() => null)),
     ],
   );
   return r.rows[0]?.id;
@@ -110,14 +113,17 @@ export async function insertRecords(
       r.envelopeTo,
       pgTextArray(r.reasons.map((x) => x.type)),
       pgTextArray(r.reasons.map((x) => x.comment)),
+      pgTextArray(r.reasons.map((x) => x.commentLang ?? null)),
       pgTextArray(d.map((x) => x.domain)),
       pgTextArray(d.map((x) => x.selector)),
       pgTextArray(d.map((x) => x.result)),
       pgTextArray(d.map((x) => x.humanResult)),
+      pgTextArray(d.map((x) => x.humanResultLang ?? null)),
       pgTextArray(s.map((x) => x.domain)),
       pgTextArray(s.map((x) => x.scope)),
       pgTextArray(s.map((x) => x.result)),
       pgTextArray(s.map((x) => x.humanResult)),
+      pgTextArray(s.map((x) => x.humanResultLang ?? null)),
     ]);
   }
   await tx.copyFrom('records', RECORD_COLUMNS, rows.toString());
@@ -137,14 +143,17 @@ const RECORD_COLUMNS = [
   'envelope_to',
   'reason_types',
   'reason_comments',
+  'reason_comment_langs',
   'dkim_domains',
   'dkim_selectors',
   'dkim_results',
   'dkim_human_results',
+  'dkim_human_result_langs',
   'spf_domains',
   'spf_scopes',
   'spf_results',
   'spf_human_results',
+  'spf_human_result_langs',
 ] as const;
 
 export interface ReportTotals {
@@ -154,13 +163,24 @@ export interface ReportTotals {
   warnings: string[];
   recovered: boolean;
   facets: string[];
+  /** RFC 9990 extension elements, known once the whole report was read. */
+  extensions: readonly ExtensionElement[];
 }
 
 export async function finishReport(tx: Queryable, reportId: number, t: ReportTotals): Promise<void> {
   await tx.query(
     `UPDATE reports SET record_count = $2, message_count = $3, dmarc_pass = $4, warnings = $5::jsonb, recovered = $6,
-       facets = $7::text[]
+       facets = $7::text[], extensions = $8::jsonb
      WHERE id = $1`,
-    [reportId, t.recordCount, t.messageCount, t.dmarcPass, JSON.stringify(t.warnings), t.recovered, t.facets],
+    [
+      reportId,
+      t.recordCount,
+      t.messageCount,
+      t.dmarcPass,
+      JSON.stringify(t.warnings),
+      t.recovered,
+      t.facets,
+      JSON.stringify(t.extensions),
+    ],
   );
 }

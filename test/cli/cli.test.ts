@@ -174,6 +174,56 @@ describe('dmarc CLI', () => {
     expect(lines[4]!.error).toMatch(/no such file/);
   });
 
+  it('parse --json adds the RFC 9990 fields and keeps the others as they were', async () => {
+    const fixtures = path.join(import.meta.dirname, '../fixtures/rfc9990');
+    const r = await runCli(['parse', '--json', path.join(fixtures, 'full.xml'), path.join(fixtures, 'no-pct.xml')]);
+    expect(r.code, r.stderr).toBe(0);
+    const [full, plain] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { reports: Record<string, unknown>[] }).reports[0]!);
+    expect(full).toMatchObject({
+      orgName: 'Receiver Example',
+      extraContactInfo: 'https://receiver.example/dmarc',
+      extraContactInfoLang: 'en',
+      errors: ['sp tag has an unknown value'],
+      errorLangs: ['en'],
+      records: [
+        {
+          reasons: [{ type: 'policy_test_mode', comment: 't=y', commentLang: 'en' }],
+          dkimResults: [{ selector: null, humanResult: 'signature expired', humanResultLang: 'en' }],
+        },
+      ],
+      extensions: [
+        { record: null, xml: '<arc:arc-override xmlns:arc="urn:example:dmarc-ext:arc">never</arc:arc-override>' },
+        { record: 0, xml: expect.stringMatching(/^<arc:arc-results /) },
+      ],
+      warnings: ["record 1: auth_results/dkim for 'example.com' has no selector (RFC 9990 requires one)"],
+    });
+    // Without langs the report has the keys it always had, plus extensions.
+    expect(Object.keys(plain!)).toEqual([
+      'part',
+      'version',
+      'schema',
+      'namespace',
+      'orgName',
+      'email',
+      'extraContactInfo',
+      'reportId',
+      'begin',
+      'end',
+      'errors',
+      'generator',
+      'domain',
+      'policy',
+      'records',
+      'extensions',
+      'warnings',
+      'recovered',
+    ]);
+    expect((plain!.policy as Record<string, unknown>).pct).toBeNull();
+  });
+
   it('a bad setting is a one-line error naming the variable, exit 2', async () => {
     const r = await runCli(['summary'], { ...env(), DMARC_MAX_ZIP_ENTRIES: 'many' });
     expect(r.code).toBe(2);

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AnalyticsAnswers } from '../../analytics/answers.js';
+import { OVERRIDE_REASONS } from '../../model/aggregate.js';
 import { answer, offsetOf, pageAnswer } from '../answer.js';
 import { scopedFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
@@ -56,7 +57,7 @@ const OverridesBody = Type.Object({
   items: Type.Array(
     Type.Object({
       type: Type.String({
-        description: 'forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other',
+        description: `As the reporter wrote it (lower-cased), e.g. ${OVERRIDE_REASONS.join(', ')}`,
       }),
       messages: Type.Integer(),
       records: Type.Integer(),
@@ -106,7 +107,8 @@ export const breakdownRoutes: FastifyPluginAsyncTypebox<{ answers: AnalyticsAnsw
         summary: 'Policy-override reasons the receivers gave, with message counts and example reports',
         description:
           'A receiver that applied another disposition than the published policy says why (forwarded, ' +
-          'mailing_list, local_policy, ...). Counted per reason; a record with two reasons counts under both.',
+          'mailing_list, local_policy, policy_test_mode, ...). Counted per reason; a record with two reasons counts ' +
+          'under both.',
         querystring: FilterQuery,
         response: { 200: OverridesBody, ...problemResponses },
       },

@@ -10,6 +10,7 @@ import {
   listReports,
   type ReportSort,
 } from '../../analytics/reports.js';
+import { OVERRIDE_REASONS } from '../../model/aggregate.js';
 import { offsetOf, pageAnswer } from '../answer.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
@@ -68,6 +69,8 @@ export const ReportItem = Type.Object({
   receivedAt: DateTimeString,
 });
 
+const HumanResultLang = Type.String({ description: 'RFC 9990 lang of human_result; absent when none' });
+
 export const RecordItem = Type.Object({
   reportId: Type.Integer({ description: 'Id of the report (GET /api/reports/:id)' }),
   idx: Type.Integer({ description: 'Position of the record in its report, from 0' }),
@@ -83,7 +86,13 @@ export const RecordItem = Type.Object({
   dkim: Nullable(Type.String({ description: 'Policy-evaluated (aligned) DKIM' })),
   spf: Nullable(Type.String({ description: 'Policy-evaluated (aligned) SPF' })),
   dmarc: Type.Union([Type.Literal('pass'), Type.Literal('fail')]),
-  reasons: Type.Array(Type.Object({ type: Type.String(), comment: Nullable(Type.String()) })),
+  reasons: Type.Array(
+    Type.Object({
+      type: Type.String({ description: `Override reason type, e.g. ${OVERRIDE_REASONS.join(', ')}` }),
+      comment: Nullable(Type.String()),
+      commentLang: Type.Optional(Type.String({ description: 'RFC 9990 lang of the comment; absent when none' })),
+    }),
+  ),
   headerFrom: Nullable(Type.String()),
   envelopeFrom: Nullable(Type.String()),
   envelopeTo: Nullable(Type.String()),
@@ -93,6 +102,7 @@ export const RecordItem = Type.Object({
       selector: Nullable(Type.String()),
       result: Type.String(),
       humanResult: Nullable(Type.String()),
+      humanResultLang: Type.Optional(HumanResultLang),
     }),
   ),
   spfResults: Type.Array(
@@ -101,6 +111,7 @@ export const RecordItem = Type.Object({
       scope: Nullable(Type.String()),
       result: Type.String(),
       humanResult: Nullable(Type.String()),
+      humanResultLang: Type.Optional(HumanResultLang),
     }),
   ),
 });
@@ -108,9 +119,25 @@ export const RecordItem = Type.Object({
 const ReportDetail = Type.Object({
   ...ReportItem.properties,
   extraContactInfo: Nullable(Type.String()),
+  extraContactInfoLang: Nullable(Type.String({ description: 'RFC 9990 lang of extra_contact_info' })),
   namespace: Nullable(Type.String()),
   generator: Nullable(Type.String()),
   reporterErrors: Type.Array(Type.String()),
+  reporterErrorLangs: Type.Array(Nullable(Type.String()), {
+    description: 'RFC 9990 lang of each reporter error, parallel to reporterErrors (null: none given)',
+  }),
+  extensions: Type.Array(
+    Type.Object({
+      record: Nullable(
+        Type.Integer({ description: 'idx of the record the element sits in (recordList[].idx); null: report level' }),
+      ),
+      xml: Type.String({ description: 'The element as XML text, with the namespace declarations it uses' }),
+    }),
+    {
+      description:
+        'RFC 9990 extension elements (children of <extension>, elements in other namespaces), in document order',
+    },
+  ),
   warningMessages: Type.Array(Type.String()),
   partName: Nullable(Type.String({ description: 'Where the report sat in its file' })),
   records: Type.Integer(),
@@ -141,8 +168,8 @@ const reasonProperty = {
       maxLength: 100,
       pattern: '^[^*]+$',
       description:
-        'Only records with this policy-override reason (reports: with such a record), e.g. forwarded, ' +
-        'mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive',
+        'Only records with this policy-override reason (reports: with such a record), e.g. ' +
+        `${OVERRIDE_REASONS.join(', ')}; case-insensitive`,
     }),
   ),
 };

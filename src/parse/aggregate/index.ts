@@ -79,7 +79,13 @@ export async function parseAggregateReport(
         break;
       case 'end':
         if (header === null) throw new Error('aggregate parser ended without a header');
-        return { ...header, records, warnings: event.warnings, recovered: event.recovered };
+        return {
+          ...header,
+          records,
+          extensions: event.extensions,
+          warnings: event.warnings,
+          recovered: event.recovered,
+        };
     }
   }
   throw new Error('aggregate parser ended without an end event');
@@ -219,6 +225,7 @@ class Emitter {
       recovered,
       recordCount: b.recordCount,
       messageCount: b.messageCount,
+      extensions: b.extensions.list,
     };
   }
 }

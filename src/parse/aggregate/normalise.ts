@@ -66,6 +66,17 @@ export const EXPECTED = {
   discovery: 'psl|treewalk',
 } as const;
 
+// BCP 47 language tag, loosely (RFC 5646 section 2.1's shape, no registry check): "en", "de-CH", "zh-Hant-TW".
+const LANGUAGE_TAG = /^[a-z]{1,8}(?:-[a-z0-9]{1,8})*$/i;
+/** Longest tag accepted (RFC 5646 section 4.4.1 asks for at least 35 characters to be kept). */
+const MAX_LANGUAGE_TAG = 35;
+
+/** An RFC 9990 `lang` attribute value, as written (trimmed); undefined when it is not a language tag. */
+export function parseLanguageTag(t: string): string | undefined {
+  const v = t.trim();
+  return v.length <= MAX_LANGUAGE_TAG && LANGUAGE_TAG.test(v) ? v : undefined;
+}
+
 const UNSIGNED_DECIMAL = /^\+?\d+(?:\.\d*)?$/;
 const WHOLE = /^\+?\d+(?:\.0*)?$/;
 

@@ -17,6 +17,7 @@ import {
   parseDiscoveryMethod,
   parseDisposition,
   parseDkimResult,
+  parseLanguageTag,
   parsePercent,
   parsePolicyAction,
   parseSpfResult,
@@ -27,6 +28,7 @@ import {
   parseWholeNumber,
   quote,
 } from './normalise.js';
+import { ExtensionCollector } from './extensions.js';
 import { MAX_DOMAIN_CHARS, MAX_IDENTITY_CHARS, MAX_TEXT_CHARS, formatCount, isDomainName } from './field-limits.js';
 import { Warnings } from './warnings.js';
 
@@ -47,6 +49,7 @@ interface PendingAuth {
   scope: string | null;
   result: string | null;
   humanResult: string | null;
+  humanResultLang: string | null;
 }
 
 /** A date_range bound: missing (never seen), or the trimmed text. */
@@ -59,6 +62,8 @@ const nonEmpty = (t: string): string | null => {
 
 export class ReportBuilder {
   readonly warnings = new Warnings();
+  /** Extension elements, handed over as XML text by the reader. */
+  readonly extensions = new ExtensionCollector();
   /** XML namespace URI of <feedback>, set by the reader. */
   namespace: string | null = null;
   /** The header, once report_metadata and policy_published are both complete (or at finish()). */
@@ -69,6 +74,8 @@ export class ReportBuilder {
   messageCount = 0;
 
   private readonly stack: string[] = [];
+  /** RFC 9990 `lang` attribute of each open element (null: none). */
+  private readonly langs: (string | null)[] = [];
   private depth = 0;
   private section = S_NONE;
 
@@ -76,10 +83,12 @@ export class ReportBuilder {
   private reporterOrg: string | null = null;
   private email: string | null = null;
   private extraContactInfo: string | null = null;
+  private extraContactInfoLang: string | null = null;
   private reportId: string | null = null;
   private beginRaw: RawValue = undefined;
   private endRaw: RawValue = undefined;
   private readonly errors: string[] = [];
+  private readonly errorLangs: (string | null)[] = [];
   private generator: string | null = null;
   private domain: string | null = null;
   private readonly policy: PolicyPublished = {
@@ -106,6 +115,7 @@ export class ReportBuilder {
   private auth: PendingAuth | null = null;
   private reasonType: string | null = null;
   private reasonComment: string | null = null;
+  private reasonCommentLang: string | null = null;
 
   /** Most records accepted in one report; past it the report is refused (a bound on rows and work). */
   private readonly maxRecords: number;
@@ -135,9 +145,11 @@ export class ReportBuilder {
     return text.slice(0, MAX_TEXT_CHARS);
   }
 
-  open(name: string): void {
+  /** Open an element; `lang` is its `lang` (or `xml:lang`) attribute as written, null when absent. */
+  open(name: string, lang: string | null): void {
     const d = ++this.depth;
     this.stack[d] = name;
+    this.langs[d] = lang;
     if (d === 2) {
       this.section = this.sectionOf(name);
       if (this.section === S_RECORD) this.startRecord();
@@ -146,10 +158,19 @@ export class ReportBuilder {
     if (this.section !== S_RECORD || this.rec === null) return;
     const parent = this.stack[d - 1];
     if (parent === 'auth_results' && (name === 'dkim' || name === 'spf')) {
-      this.auth = { kind: name, domain: null, selector: null, scope: null, result: null, humanResult: null };
+      this.auth = {
+        kind: name,
+        domain: null,
+        selector: null,
+        scope: null,
+        result: null,
+        humanResult: null,
+        humanResultLang: null,
+      };
     } else if (name === 'reason' && parent === 'policy_evaluated') {
       this.reasonType = null;
       this.reasonComment = null;
+      this.reasonCommentLang = null;
     }
   }
 
@@ -186,6 +207,22 @@ export class ReportBuilder {
   /** Call after the document ended cleanly; throws when the report lacks its identity. */
   finish(): void {
     if (this.header === null) this.buildHeader();
+    this.extensions.finish(this.warnings);
+  }
+
+  /** An extension element (XML text; null when it was too large to keep), in the record being read if any. */
+  extension(xml: string | null): void {
+    this.extensions.add(this.rec === null ? null : this.recordNo - 1, xml);
+  }
+
+  /** The `lang` of the element at depth d, when it is a language tag (else a warning names the field). */
+  private langAt(d: number, field: string): string | null {
+    const raw = this.langs[d];
+    if (raw === null || raw === undefined) return null;
+    const tag = parseLanguageTag(raw);
+    if (tag !== undefined) return tag;
+    this.warnings.add(`${field}: lang ${quote(raw)} is not a language tag; left empty`);
+    return null;
   }
 
   private sectionOf(name: string): number {
@@ -218,13 +255,18 @@ export class ReportBuilder {
           break;
         case 'extra_contact_info':
           this.extraContactInfo = this.capped(nonEmpty(text), 'report_metadata/extra_contact_info');
+          this.extraContactInfoLang =
+            this.extraContactInfo === null ? null : this.langAt(d, 'report_metadata/extra_contact_info');
           break;
         case 'report_id':
           this.reportId = this.identity(nonEmpty(text), 'report_metadata/report_id', MAX_IDENTITY_CHARS);
           break;
         case 'error': {
           const v = this.capped(nonEmpty(text), 'report_metadata/error');
-          if (v !== null) this.errors.push(v);
+          if (v !== null) {
+            this.errors.push(v);
+            this.errorLangs.push(this.langAt(d, 'report_metadata/error'));
+          }
           break;
         }
         case 'generator':
@@ -312,7 +354,7 @@ export class ReportBuilder {
     if (begin !== null && end !== null && begin > end) {
       this.warnings.add(`report_metadata/date_range: begin (${begin}) is after end (${end})`);
     }
-    const bis = this.namespace === DMARCBIS_NAMESPACE || this.sawBisElement;
+    const bis = this.isBis();
     this.header = {
       version: this.version,
       schema: bis ? 'dmarcbis' : 'rfc7489',
@@ -320,14 +362,21 @@ export class ReportBuilder {
       reporterOrg: this.reporterOrg ?? '',
       email: this.email,
       extraContactInfo: this.extraContactInfo,
+      ...(this.extraContactInfoLang === null ? {} : { extraContactInfoLang: this.extraContactInfoLang }),
       reportId: this.reportId,
       begin,
       end,
       errors: this.errors,
+      ...(this.errorLangs.some((l) => l !== null) ? { errorLangs: this.errorLangs } : {}),
       generator: this.generator,
       domain: this.domain,
       policy: this.policy,
     };
+  }
+
+  /** The dmarc-2.0 namespace, or an element only DMARCbis has (np alone does not count: Google sends it). */
+  private isBis(): boolean {
+    return this.namespace === DMARCBIS_NAMESPACE || this.sawBisElement;
   }
 
   private timestamp(raw: RawValue, which: 'begin' | 'end'): number | null {
@@ -402,14 +451,23 @@ export class ReportBuilder {
           rec.spf = this.recordTyped(this.leaf(text), parseAlignedResult, 'policy_evaluated/spf', EXPECTED.aligned);
         } else if (name === 'reason') {
           // An empty <reason><type/></reason> says nothing: skip it.
-          if (this.reasonType !== null)
-            rec.reasons.push({ type: this.reasonType.toLowerCase(), comment: this.reasonComment });
+          if (this.reasonType !== null) {
+            const lang = this.reasonComment === null ? null : this.reasonCommentLang;
+            rec.reasons.push({
+              type: this.reasonType.toLowerCase(),
+              comment: this.reasonComment,
+              ...(lang === null ? {} : { commentLang: lang }),
+            });
+          }
         }
         break;
       case 'reason':
         if (this.stack[d - 2] !== 'policy_evaluated') break;
         if (name === 'type') this.reasonType = this.leaf(text);
-        else if (name === 'comment') this.reasonComment = this.leaf(text);
+        else if (name === 'comment') {
+          this.reasonComment = this.leaf(text);
+          this.reasonCommentLang = this.langAt(d, `record ${this.recordNo}: policy_evaluated/reason/comment`);
+        }
         break;
       case 'identifiers': {
         const v = this.leaf(text);
@@ -424,7 +482,8 @@ export class ReportBuilder {
         break;
       case 'dkim':
       case 'spf':
-        if (this.auth !== null && this.stack[d - 2] === 'auth_results') this.authLeaf(this.auth, name, this.leaf(text));
+        if (this.auth !== null && this.stack[d - 2] === 'auth_results')
+          this.authLeaf(this.auth, name, this.leaf(text), d);
         break;
       default:
         break;
@@ -451,7 +510,7 @@ export class ReportBuilder {
     return null;
   }
 
-  private authLeaf(auth: PendingAuth, name: string, v: string | null): void {
+  private authLeaf(auth: PendingAuth, name: string, v: string | null, d: number): void {
     switch (name) {
       case 'domain':
         auth.domain = v === null ? null : normaliseDomain(v);
@@ -467,6 +526,8 @@ export class ReportBuilder {
         break;
       case 'human_result':
         auth.humanResult = v;
+        auth.humanResultLang =
+          v === null ? null : this.langAt(d, `record ${this.recordNo}: auth_results/${auth.kind}/human_result`);
         break;
       default:
         break;
@@ -487,11 +548,16 @@ export class ReportBuilder {
         this.warnings.add(`${where} result ${quote(auth.result)} is not ${EXPECTED.dkim}; dropped`);
         return;
       }
+      // RFC 9990 makes the selector required (RFC 7489 did not): worth telling, not worth dropping the result.
+      if (auth.selector === null && this.isBis()) {
+        this.warnings.add(`${where} for ${quote(auth.domain ?? '')} has no selector (RFC 9990 requires one)`);
+      }
       const r: DkimAuthResult = {
         domain: auth.domain ?? '',
         selector: auth.selector,
         result,
         humanResult: auth.humanResult,
+        ...(auth.humanResultLang === null ? {} : { humanResultLang: auth.humanResultLang }),
       };
       rec.dkimResults.push(r);
     } else {
@@ -504,7 +570,13 @@ export class ReportBuilder {
         auth.scope === null
           ? null
           : this.recordTyped(auth.scope, parseSpfScope, 'auth_results/spf/scope', EXPECTED.scope);
-      const r: SpfAuthResult = { domain: auth.domain ?? '', scope, result, humanResult: auth.humanResult };
+      const r: SpfAuthResult = {
+        domain: auth.domain ?? '',
+        scope,
+        result,
+        humanResult: auth.humanResult,
+        ...(auth.humanResultLang === null ? {} : { humanResultLang: auth.humanResultLang }),
+      };
       rec.spfResults.push(r);
     }
   }

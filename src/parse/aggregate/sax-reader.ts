@@ -1,9 +1,11 @@
 // XML syntax → element events. Wraps saxes: maps tag names to lower-cased local names, checks the root,
-// refuses DOCTYPE, resolves the namespace of <feedback>, gathers element text, and turns saxes' terse errors
-// into messages with line and column.
+// refuses DOCTYPE, resolves the namespace of <feedback>, gathers element text (and the RFC 9990 `lang`
+// attribute), hands extension elements over as XML text (extensions.ts) instead of as events, and turns
+// saxes' terse errors into messages with line and column.
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { NOT_A_REPORT, ParseFailure } from '../types.js';
 import { DOCTYPE_MESSAGE, XmlSyntaxError } from './errors.js';
+import { EXTENSION_WRAPPERS, ExtensionCapture, declarationsOf, isDmarcNamespace, prefixOf } from './extensions.js';
 import type { ReportBuilder } from './report-builder.js';
 
 /** Longest text handed to saxes at once, so that records reach the caller in bounded batches. */
@@ -32,16 +34,27 @@ export class SaxReader {
   private written = 0;
   /** Tail of the previous write, so markup split across writes is still seen. */
   private tail = '';
+  /** Namespace declarations in scope at <feedback> (its own and its wrapper's): prefix ('' = default) → URI. */
+  private scope = new Map<string, string>();
+  private rootDeclarations = new Map<string, string>();
+  /** Prefix of <feedback>'s own name ('' for none). */
+  private feedbackPrefix = '';
+  /** Document depth of an open <extension> child of <feedback>; 0 when none is open. */
+  private extensionDepth = 0;
+  /** The extension element being serialised, if any. */
+  private capture: ExtensionCapture | null = null;
 
   constructor(private readonly builder: ReportBuilder) {
     const p = this.parser;
     p.on('opentag', (tag) => this.onOpen(tag));
     p.on('closetag', (tag) => this.onClose(tag.name));
     p.on('text', (t) => {
-      this.text += t;
+      if (this.capture !== null) this.capture.text(t);
+      else this.text += t;
     });
     p.on('cdata', (t) => {
-      this.text += t;
+      if (this.capture !== null) this.capture.cdata(t);
+      else this.text += t;
     });
     p.on('doctype', () => {
       throw new ParseFailure('doctype', DOCTYPE_MESSAGE);
@@ -85,12 +98,13 @@ export class SaxReader {
     const depth = ++this.depth;
     this.text = '';
     if (this.feedbackDepth > 0) {
-      if (!this.finished) this.builder.open(this.localName(tag.name));
+      if (!this.finished) this.openInFeedback(tag, depth);
       return;
     }
     const local = this.localName(tag.name);
     if (depth === 1) {
       this.rootSeen = true;
+      this.rootDeclarations = declarationsOf(tag.attributes);
       if (local === 'feedback') this.startFeedback(tag, depth);
       // An <xs:schema> wrapper around the report (seen in the wild, usually left unclosed) is looked through.
       else if (local !== 'schema')
@@ -114,13 +128,60 @@ export class SaxReader {
     const attr = colon < 0 ? 'xmlns' : `xmlns:${tag.name.slice(0, colon)}`;
     const uri = tag.attributes[attr]?.trim();
     this.builder.namespace = uri === undefined || uri === '' ? null : uri;
-    this.builder.open('feedback');
+    this.feedbackPrefix = prefixOf(tag.name);
+    this.scope = depth === 1 ? new Map() : new Map(this.rootDeclarations);
+    for (const [p, u] of declarationsOf(tag.attributes)) this.scope.set(p, u);
+    this.builder.open('feedback', null);
+  }
+
+  private openInFeedback(tag: SaxesTagPlain, depth: number): void {
+    const capture = this.capture;
+    if (capture !== null) {
+      capture.openElement(tag.name, tag.attributes, tag.isSelfClosing);
+      return;
+    }
+    if ((this.extensionDepth > 0 && depth === this.extensionDepth + 1) || this.isForeign(tag.name, tag.attributes)) {
+      this.capture = new ExtensionCapture(this.builder.extensions.budget, tag.name, tag.attributes, tag.isSelfClosing);
+      return;
+    }
+    const local = this.localName(tag.name);
+    if (depth === this.feedbackDepth + 1 && EXTENSION_WRAPPERS.has(local)) this.extensionDepth = depth;
+    const attrs = tag.attributes;
+    const lang = attrs.lang ?? attrs['xml:lang'];
+    this.builder.open(local, lang === undefined ? null : lang);
+  }
+
+  /**
+   * In a namespace other than DMARC's: its prefix (or, unprefixed, its own xmlns) names another namespace.
+   * A prefix declared nowhere we look is read as before (the prefix is dropped), as is <feedback>'s own.
+   */
+  private isForeign(name: string, attributes: Record<string, string>): boolean {
+    const prefix = prefixOf(name);
+    if (prefix === '') {
+      const own = attributes.xmlns;
+      return own !== undefined && !isDmarcNamespace(own.trim());
+    }
+    if (prefix === this.feedbackPrefix) return false;
+    const own = attributes[`xmlns:${prefix}`];
+    const uri = own !== undefined ? own.trim() : this.scope.get(prefix);
+    return uri !== undefined && !isDmarcNamespace(uri);
   }
 
   private onClose(rawName: string): void {
     const depth = this.depth--;
     this.lastClosed = rawName;
     if (this.feedbackDepth === 0 || this.finished) return;
+    const capture = this.capture;
+    if (capture !== null) {
+      capture.closeElement(rawName);
+      if (capture.depth === 0) {
+        this.capture = null;
+        this.builder.extension(capture.finish(this.scope));
+      }
+      this.text = '';
+      return;
+    }
+    if (depth === this.extensionDepth) this.extensionDepth = 0;
     const text = this.text;
     this.text = '';
     this.builder.close(text);

@@ -77,6 +77,7 @@ describe('a 200,000-record report', () => {
       recovered: false,
       recordCount: RECORDS,
       messageCount: expectedMessages,
+      extensions: [],
     });
     expect(lastIp).toBe('10.3.13.63'); // record 199,999
     // Streaming: the first batch came out after reading a small part of the source.

@@ -172,7 +172,14 @@ describe('events and batches', () => {
     expect(types(events)).toEqual(['header', 'records', 'records', 'records', 'end']);
     expect(batchSizes(events)).toEqual([2000, 2000, 1001]);
     const end = events.at(-1);
-    expect(end).toEqual({ type: 'end', warnings: [], recovered: false, recordCount: 5001, messageCount: 1667 * 6 });
+    expect(end).toEqual({
+      type: 'end',
+      warnings: [],
+      recovered: false,
+      recordCount: 5001,
+      messageCount: 1667 * 6,
+      extensions: [],
+    });
   });
 
   it('uses 2,000 records per batch by default', async () => {

@@ -50,6 +50,7 @@ describe('a complete report', () => {
       end: 1700086399,
       errors: ['first problem', 'second problem'],
       generator: null,
+      extensions: [],
       domain: 'example.com',
       policy: {
         adkim: 's',
@@ -188,6 +189,14 @@ describe('policy_published', () => {
         policy: policy(
           '<domain>example.com</domain><adkim>x</adkim><p>block</p><pct>150</pct><testing>maybe</testing><discovery_method>dns</discovery_method>',
         ),
+        // A DMARCbis report: its DKIM result names a selector, as RFC 9990 requires (else one more warning).
+        records: [
+          record({
+            authResults:
+              '<dkim><domain>example.com</domain><selector>s1</selector><result>pass</result></dkim>' +
+              '<spf><domain>example.com</domain><result>pass</result></spf>',
+          }),
+        ],
       }),
     );
     expect(report.policy).toMatchObject({ adkim: null, p: null, pct: null, testing: null, discoveryMethod: null });

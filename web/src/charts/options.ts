@@ -451,6 +451,7 @@ export const REASON_LABELS: Record<string, string> = {
   mailing_list: 'Mailing list',
   local_policy: 'Local policy',
   other: 'Other',
+  policy_test_mode: 'Policy test mode',
 };
 
 export function reasonLabel(type: string): string {

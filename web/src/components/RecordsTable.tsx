@@ -119,7 +119,7 @@ export function RecordsTable({
                   {r.reasons.map((x, i) => (
                     <span key={i} class="reason">
                       <strong>{reasonLabel(x.type)}</strong>
-                      {x.comment ? ` — ${x.comment}` : ''}
+                      {x.comment ? <span lang={x.commentLang}> — {x.comment}</span> : ''}
                       {i < r.reasons.length - 1 ? '; ' : ''}
                     </span>
                   ))}

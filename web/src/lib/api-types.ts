@@ -1552,7 +1552,7 @@ export interface paths {
     };
     /**
      * Policy-override reasons the receivers gave, with message counts and example reports
-     * @description A receiver that applied another disposition than the published policy says why (forwarded, mailing_list, local_policy, ...). Counted per reason; a record with two reasons counts under both.
+     * @description A receiver that applied another disposition than the published policy says why (forwarded, mailing_list, local_policy, policy_test_mode, ...). Counted per reason; a record with two reasons counts under both.
      */
     get: {
       parameters: {
@@ -1602,7 +1602,7 @@ export interface paths {
               /** @description Messages with at least one override reason */
               messages: number;
               items: {
-                /** @description forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other */
+                /** @description As the reporter wrote it (lower-cased), e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode */
                 type: string;
                 messages: number;
                 records: number;
@@ -3506,7 +3506,7 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
-          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode; case-insensitive */
           reason?: string;
           /** @description Page size */
           limit?: number;
@@ -3661,9 +3661,18 @@ export interface paths {
                */
               receivedAt: string;
               extraContactInfo: string | null;
+              extraContactInfoLang: string | null;
               namespace: string | null;
               generator: string | null;
               reporterErrors: string[];
+              /** @description RFC 9990 lang of each reporter error, parallel to reporterErrors (null: none given) */
+              reporterErrorLangs: (string | null)[];
+              /** @description RFC 9990 extension elements (children of <extension>, elements in other namespaces), in document order */
+              extensions: {
+                record: number | null;
+                /** @description The element as XML text, with the namespace declarations it uses */
+                xml: string;
+              }[];
               warningMessages: string[];
               partName: string | null;
               recordList: {
@@ -3684,8 +3693,11 @@ export interface paths {
                 spf: string | null;
                 dmarc: 'pass' | 'fail';
                 reasons: {
+                  /** @description Override reason type, e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode */
                   type: string;
                   comment: string | null;
+                  /** @description RFC 9990 lang of the comment; absent when none */
+                  commentLang?: string;
                 }[];
                 headerFrom: string | null;
                 envelopeFrom: string | null;
@@ -3695,12 +3707,16 @@ export interface paths {
                   selector: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
                 spfResults: {
                   domain: string;
                   scope: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
               }[];
             };
@@ -3799,7 +3815,7 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
-          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode; case-insensitive */
           reason?: string;
           /** @description Page size */
           limit?: number;
@@ -3837,8 +3853,11 @@ export interface paths {
                 spf: string | null;
                 dmarc: 'pass' | 'fail';
                 reasons: {
+                  /** @description Override reason type, e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode */
                   type: string;
                   comment: string | null;
+                  /** @description RFC 9990 lang of the comment; absent when none */
+                  commentLang?: string;
                 }[];
                 headerFrom: string | null;
                 envelopeFrom: string | null;
@@ -3848,12 +3867,16 @@ export interface paths {
                   selector: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
                 spfResults: {
                   domain: string;
                   scope: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
               }[];
               /** @description Items matching the filters, all pages */
@@ -9793,7 +9816,7 @@ export interface paths {
     };
     /**
      * Policy-override reasons the receivers gave, with message counts and example reports
-     * @description A receiver that applied another disposition than the published policy says why (forwarded, mailing_list, local_policy, ...). Counted per reason; a record with two reasons counts under both.
+     * @description A receiver that applied another disposition than the published policy says why (forwarded, mailing_list, local_policy, policy_test_mode, ...). Counted per reason; a record with two reasons counts under both.
      */
     get: {
       parameters: {
@@ -9846,7 +9869,7 @@ export interface paths {
               /** @description Messages with at least one override reason */
               messages: number;
               items: {
-                /** @description forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other */
+                /** @description As the reporter wrote it (lower-cased), e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode */
                 type: string;
                 messages: number;
                 records: number;
@@ -11805,7 +11828,7 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
-          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode; case-insensitive */
           reason?: string;
           /** @description Page size */
           limit?: number;
@@ -11965,9 +11988,18 @@ export interface paths {
                */
               receivedAt: string;
               extraContactInfo: string | null;
+              extraContactInfoLang: string | null;
               namespace: string | null;
               generator: string | null;
               reporterErrors: string[];
+              /** @description RFC 9990 lang of each reporter error, parallel to reporterErrors (null: none given) */
+              reporterErrorLangs: (string | null)[];
+              /** @description RFC 9990 extension elements (children of <extension>, elements in other namespaces), in document order */
+              extensions: {
+                record: number | null;
+                /** @description The element as XML text, with the namespace declarations it uses */
+                xml: string;
+              }[];
               warningMessages: string[];
               partName: string | null;
               recordList: {
@@ -11988,8 +12020,11 @@ export interface paths {
                 spf: string | null;
                 dmarc: 'pass' | 'fail';
                 reasons: {
+                  /** @description Override reason type, e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode */
                   type: string;
                   comment: string | null;
+                  /** @description RFC 9990 lang of the comment; absent when none */
+                  commentLang?: string;
                 }[];
                 headerFrom: string | null;
                 envelopeFrom: string | null;
@@ -11999,12 +12034,16 @@ export interface paths {
                   selector: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
                 spfResults: {
                   domain: string;
                   scope: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
               }[];
             };
@@ -12105,7 +12144,7 @@ export interface paths {
           asn?: number;
           /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
           sender?: string;
-          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, mailing_list, local_policy, trusted_forwarder, sampled_out, other; case-insensitive */
+          /** @description Only records with this policy-override reason (reports: with such a record), e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode; case-insensitive */
           reason?: string;
           /** @description Page size */
           limit?: number;
@@ -12146,8 +12185,11 @@ export interface paths {
                 spf: string | null;
                 dmarc: 'pass' | 'fail';
                 reasons: {
+                  /** @description Override reason type, e.g. forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, other, policy_test_mode */
                   type: string;
                   comment: string | null;
+                  /** @description RFC 9990 lang of the comment; absent when none */
+                  commentLang?: string;
                 }[];
                 headerFrom: string | null;
                 envelopeFrom: string | null;
@@ -12157,12 +12199,16 @@ export interface paths {
                   selector: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
                 spfResults: {
                   domain: string;
                   scope: string | null;
                   result: string;
                   humanResult: string | null;
+                  /** @description RFC 9990 lang of human_result; absent when none */
+                  humanResultLang?: string;
                 }[];
               }[];
               /** @description Items matching the filters, all pages */

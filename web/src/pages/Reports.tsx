@@ -300,7 +300,9 @@ export function ReportView({ id }: { id: string }): JSX.Element {
             <h3>Errors stated by the reporter</h3>
             <ul>
               {d.reporterErrors.map((e, i) => (
-                <li key={i}>{e}</li>
+                <li key={i} lang={d.reporterErrorLangs[i] ?? undefined}>
+                  {e}
+                </li>
               ))}
             </ul>
           </div>
@@ -311,6 +313,22 @@ export function ReportView({ id }: { id: string }): JSX.Element {
             <ul>
               {d.warningMessages.map((e, i) => (
                 <li key={i}>{e}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        {d.extensions.length > 0 ? (
+          <div data-testid="report-extensions">
+            <h3>Extensions ({formatNumber(d.extensions.length)})</h3>
+            <p class="muted">
+              Elements the reporter added under RFC 9990 extensions, as XML (namespace declarations included).
+            </p>
+            <ul class="extensions">
+              {d.extensions.map((e, i) => (
+                <li key={i}>
+                  <span class="muted">{e.record === null ? 'Report' : `Record ${formatNumber(e.record + 1)}`}</span>
+                  <pre class="mono">{e.xml}</pre>
+                </li>
               ))}
             </ul>
           </div>
