@@ -23,6 +23,7 @@ import { describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { NewSenderRule, Page, SenderItem, SourceItem } from '../lib/types';
 import { Link, useLocation } from '../router';
+import { failuresOfIpHref } from './FailureReports';
 
 const SORTS = ['messages', 'dmarcFail', 'complianceRate', 'sources', 'sender'] as const;
 const LIMIT = 50;
@@ -97,6 +98,9 @@ function SenderSources({ s, base }: { s: SenderItem; base: Record<string, string
             <th scope="col" class="num">
               Pass rate
             </th>
+            <th scope="col">
+              <span class="sr-only">Failure reports</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -116,6 +120,13 @@ function SenderSources({ s, base }: { s: SenderItem; base: Record<string, string
               <td>{x.asn !== null ? `AS${x.asn}${x.asOrg ? ` ${x.asOrg}` : ''}` : <span class="muted">—</span>}</td>
               <td class="num">{formatNumber(x.messages)}</td>
               <td class="num">{formatPercent(x.complianceRate)}</td>
+              <td class="nowrap">
+                {x.sourceIp ? (
+                  <Link href={failuresOfIpHref(x.sourceIp)} title={`Failure reports of messages from ${x.sourceIp}`}>
+                    failure reports
+                  </Link>
+                ) : null}
+              </td>
             </tr>
           ))}
         </tbody>
