@@ -5612,6 +5612,8 @@ export interface paths {
           to?: string;
           /** @description Source address */
           source_ip?: string;
+          /** @description The source's sender as /api/rollup/senders names it: its key (google, ptr:example.net) or name */
+          sender?: string;
           /** @description e.g. dmarc, spf */
           auth_failure?: string;
           /** @description e.g. auth-failure */
@@ -13974,6 +13976,8 @@ export interface paths {
           to?: string;
           /** @description Source address */
           source_ip?: string;
+          /** @description The source's sender as /api/rollup/senders names it: its key (google, ptr:example.net) or name */
+          sender?: string;
           /** @description e.g. dmarc, spf */
           auth_failure?: string;
           /** @description e.g. auth-failure */

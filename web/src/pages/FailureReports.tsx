@@ -13,7 +13,7 @@ import type { FailureReportDetail, FailureReportItem, Page } from '../lib/types'
 import { Link, useLocation } from '../router';
 
 const LIMIT = 50;
-const FILTER_KEYS = ['domain', 'source_ip', 'auth_failure', 'feedback_type', 'from', 'to'] as const;
+const FILTER_KEYS = ['domain', 'source_ip', 'sender', 'auth_failure', 'feedback_type', 'from', 'to'] as const;
 
 /** RFC 6591 §3.2.2 / RFC 7489 §7.3 Auth-Failure values. */
 const AUTH_FAILURES = ['dmarc', 'spf', 'signature', 'bodyhash', 'revoked', 'adsp'];
@@ -23,6 +23,13 @@ const FEEDBACK_TYPES = ['auth-failure', 'abuse', 'fraud', 'virus', 'not-spam', '
 /** The link to the failure reports of one source address. */
 export function failuresOfIpHref(ip: string): string {
   return `/reports/failures?source_ip=${encodeURIComponent(ip)}`;
+}
+
+/** The link to the failure reports of one sender (its key, as /api/rollup/senders gives it), of a domain or all. */
+export function failuresOfSenderHref(sender: string, domain?: string): string {
+  const q = new URLSearchParams({ sender });
+  if (domain) q.set('domain', domain);
+  return `/reports/failures?${q.toString()}`;
 }
 
 function About(): JSX.Element {
@@ -54,6 +61,7 @@ export function FailureReports(): JSX.Element {
   const fields: FilterField[] = [
     { key: 'domain', label: 'Reported domain', placeholder: 'example.com' },
     { key: 'source_ip', label: 'Source IP', placeholder: '192.0.2.1' },
+    { key: 'sender', label: 'Sender', placeholder: 'google, ptr:example.net' },
     { key: 'auth_failure', label: 'Auth failure', options: AUTH_FAILURES.map((v) => ({ value: v, label: v })) },
     { key: 'feedback_type', label: 'Feedback type', options: FEEDBACK_TYPES.map((v) => ({ value: v, label: v })) },
   ];
@@ -76,6 +84,12 @@ export function FailureReports(): JSX.Element {
             <p class="active-extra">
               Failure reports of messages from <strong>{filters.source_ip}</strong>.{' '}
               <Link href={`/sources/${encodeURIComponent(filters.source_ip)}`}>What this source sent</Link>
+            </p>
+          ) : null}
+          {filters.sender ? (
+            <p class="active-extra">
+              Failure reports of messages from the sender <strong>{filters.sender}</strong> (its sources after your
+              rules for the reported domain).
             </p>
           ) : null}
           {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}

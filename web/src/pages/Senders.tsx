@@ -23,7 +23,7 @@ import { describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { NewSenderRule, Page, SenderItem, SourceItem } from '../lib/types';
 import { Link, useLocation } from '../router';
-import { failuresOfIpHref } from './FailureReports';
+import { failuresOfIpHref, failuresOfSenderHref } from './FailureReports';
 
 const SORTS = ['messages', 'dmarcFail', 'complianceRate', 'sources', 'sender'] as const;
 const LIMIT = 50;
@@ -75,7 +75,15 @@ function WhatFails({ s }: { s: SenderItem }): JSX.Element {
 /** A rule can name a catalogue service or a group of unknown sources; not the Unknown group or an own server. */
 const canMark = (s: SenderItem): boolean => s.key !== 'unknown' && !s.key.startsWith('own:');
 
-function SenderSources({ s, base }: { s: SenderItem; base: Record<string, string> }): JSX.Element {
+function SenderSources({
+  s,
+  base,
+  domain,
+}: {
+  s: SenderItem;
+  base: Record<string, string>;
+  domain: string | undefined;
+}): JSX.Element {
   const { api } = useApp();
   const loc = useLocation();
   const q = { ...base, sender: s.key, limit: 20 };
@@ -131,6 +139,12 @@ function SenderSources({ s, base }: { s: SenderItem; base: Record<string, string
           ))}
         </tbody>
       </table>
+      <p>
+        <Link href={failuresOfSenderHref(s.key, domain)} data-testid="sender-failures">
+          Failure reports of {s.sender}
+          {domain ? ` for ${domain}` : ''}
+        </Link>
+      </p>
       {list.data.total > list.data.items.length ? (
         <p>
           {formatNumber(list.data.total - list.data.items.length)} more:{' '}
@@ -322,7 +336,7 @@ export function Senders({ filters, span }: { filters: Filters; span: DateSpan | 
                     {open === s.key ? (
                       <tr class="expanded">
                         <td colSpan={analyst ? 11 : 10}>
-                          <SenderSources s={s} base={base} />
+                          <SenderSources s={s} base={base} domain={filters.domain} />
                         </td>
                       </tr>
                     ) : null}
