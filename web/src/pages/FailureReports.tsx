@@ -34,7 +34,7 @@ export function failuresOfSenderHref(sender: string, domain?: string): string {
 
 function About(): JSX.Element {
   return (
-    <p class="field-hint" data-testid="failure-about">
+    <p class="intro" data-testid="failure-about">
       Failure reports (RFC 6591, “forensic” reports) describe single messages that failed DMARC, SPF or DKIM: where they
       came from and why they failed. Receivers that send them mail them to the address in the <code>ruf=</code> tag of
       your DMARC record (e.g. <code>v=DMARC1; p=none; ruf=mailto:dmarc-failures@example.com; fo=1</code>), one mail per
@@ -61,7 +61,7 @@ export function FailureReports(): JSX.Element {
   const fields: FilterField[] = [
     { key: 'domain', label: 'Reported domain', placeholder: 'example.com' },
     { key: 'source_ip', label: 'Source IP', placeholder: '192.0.2.1' },
-    { key: 'sender', label: 'Sender', placeholder: 'google, ptr:example.net' },
+    { key: 'sender', label: 'Sender', placeholder: 'google' },
     { key: 'auth_failure', label: 'Auth failure', options: AUTH_FAILURES.map((v) => ({ value: v, label: v })) },
     { key: 'feedback_type', label: 'Feedback type', options: FEEDBACK_TYPES.map((v) => ({ value: v, label: v })) },
   ];
@@ -302,7 +302,7 @@ export function FailureReportView({ id }: { id: string }): JSX.Element {
       </section>
       <section class="card detail" aria-labelledby="failure-headers">
         <h2 id="failure-headers">Headers of the original message</h2>
-        <p class="field-hint">The reporter attached {ORIGINAL[d.original] ?? d.original}. The body is never stored.</p>
+        <p class="hint">The reporter attached {ORIGINAL[d.original] ?? d.original}. The body is never stored.</p>
         {d.headers.length === 0 ? (
           <p>No header was kept.</p>
         ) : (

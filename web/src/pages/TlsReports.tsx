@@ -35,7 +35,7 @@ const RESULT_TYPES = [
 /** What these reports are and how they arrive: the page's lead, and what an empty page says. */
 function About(): JSX.Element {
   return (
-    <p class="field-hint" data-testid="tls-about">
+    <p class="intro" data-testid="tls-about">
       SMTP TLS reports (RFC 8460) tell how many SMTP sessions to your MX hosts were secured with TLS and why others
       failed. Sending servers mail them daily to the address in the <code>rua=</code> tag of your TLSRPT record (TXT at{' '}
       <code>_smtp._tls.&lt;domain&gt;</code>, e.g. <code>v=TLSRPTv1; rua=mailto:tls-reports@example.com</code>); they
@@ -329,7 +329,7 @@ function PolicyCard({ p, n }: { p: TlsPolicy; n: number }): JSX.Element {
             <tbody>
               {p.failureDetails.map((d, i) => (
                 <tr key={i}>
-                  <td class="mono">{d.resultType}</td>
+                  <td class="mono nowrap">{d.resultType}</td>
                   <td class="num">{formatNumber(d.failedSessionCount)}</td>
                   <td class="mono ip">
                     {d.sendingMtaIp ? <Breakable text={d.sendingMtaIp} after=":" /> : <span class="muted">—</span>}
