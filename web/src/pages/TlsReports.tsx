@@ -123,7 +123,7 @@ function FailuresChart({ summary }: { summary: TlsSummary }): JSX.Element {
   const option = useMemo(() => tlsFailuresOption(series, renderTooltip), [series]);
   const table = useMemo(() => tlsFailuresTable(series), [series]);
   return (
-    <section class="charts" aria-label="Charts">
+    <section class="charts tls-charts" aria-label="Charts">
       <Chart
         id="tls-failures"
         wide
@@ -238,11 +238,13 @@ export function TlsReports(): JSX.Element {
                           {r.resultTypes.length === 0 ? (
                             <span class="muted">—</span>
                           ) : (
-                            r.resultTypes.map((t) => (
-                              <span key={t} class="mono result-type">
-                                {t}{' '}
-                              </span>
-                            ))
+                            <ul class="plain mono">
+                              {r.resultTypes.map((t) => (
+                                <li key={t} class="result-type">
+                                  {t}
+                                </li>
+                              ))}
+                            </ul>
                           )}
                         </td>
                         <td class="nowrap">{formatDateTime(r.receivedAt)}</td>
