@@ -111,6 +111,16 @@ const COLUMNS = `f.id, f.file_id AS "fileId", f.part_name AS "partName", f.forma
   f.identity_alignment AS "identityAlignment", f.incidents, f.fields, f.original, f.headers, f.warnings,
   i.received_at AS "receivedAt"`;
 
+/**
+ * A condition on the report's source address (column `ip`) and reported domain (column `domain`) written by a
+ * layer above (the analytics' sender of a source), with its values bound through `p`.
+ */
+export type FailureSourceCondition = (
+  p: { readonly values: unknown[]; add(v: unknown): string },
+  ip: string,
+  domain: string,
+) => string;
+
 export interface FailureFilter {
   domain?: string;
   /** Arrival (or, without one, receipt) on or after this day / before the day after `to` (YYYY-MM-DD, UTC). */
@@ -119,6 +129,7 @@ export interface FailureFilter {
   sourceIp?: string;
   authFailure?: string;
   feedbackType?: string;
+  source?: FailureSourceCondition;
 }
 
 /** The time a report is filed under: its arrival date, else when its file came in. */
@@ -137,6 +148,16 @@ function where(orgId: number, f: FailureFilter): { sql: string; params: unknown[
   if (f.sourceIp) add((n) => `f.source_ip = ${n}::inet`, f.sourceIp);
   if (f.authFailure) add((n) => `f.auth_failure = ${n}`, f.authFailure.toLowerCase());
   if (f.feedbackType) add((n) => `f.feedback_type = ${n}`, f.feedbackType.toLowerCase());
+  if (f.source) {
+    const binder = {
+      values: params,
+      add: (v: unknown) => {
+        params.push(v);
+        return `$${params.length}`;
+      },
+    };
+    cond.push(`f.source_ip IS NOT NULL AND ${f.source(binder, 'f.source_ip', 'f.reported_domain')}`);
+  }
   return { sql: cond.join(' AND '), params };
 }
 

@@ -115,6 +115,20 @@ describe('organisation in the URL', () => {
     );
     expect(switchOrgHref('/sources', '?ip=192.0.2.1', 'globex')).toBe('/o/globex/sources?ip=192.0.2.1');
     expect(switchOrgHref('/settings/users', '', 'globex')).toBe('/o/globex/settings/users');
+    expect(switchOrgHref('/reports/tls/5', '?domain=x.com', 'globex')).toBe('/o/globex/reports/tls?domain=x.com');
+    expect(switchOrgHref('/reports/failures/5', '?source_ip=192.0.2.1&cursor=a', 'globex')).toBe(
+      '/o/globex/reports/failures?source_ip=192.0.2.1',
+    );
+  });
+
+  it('maps the SMTP TLS and failure report pages, beside the aggregate ones', () => {
+    expect(matchRoute('/reports/tls')).toEqual({ page: 'tls-reports', params: {} });
+    expect(matchRoute('/o/acme/reports/tls/12')).toEqual({ page: 'tls-report', params: { id: '12' } });
+    expect(matchRoute('/reports/failures/')).toEqual({ page: 'failure-reports', params: {} });
+    expect(matchRoute('/reports/failures/7')).toEqual({ page: 'failure-report', params: { id: '7' } });
+    expect(matchRoute('/reports/tls/abc').page).toBe('not-found');
+    expect(matchRoute('/reports/failures/1/x').page).toBe('not-found');
+    expect(matchRoute('/reports/3')).toEqual({ page: 'report', params: { id: '3' } });
   });
 
   it('returns to a page of an organisation after login', () => {

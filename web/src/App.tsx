@@ -35,6 +35,8 @@ import { Organization, Organizations } from './pages/Organizations';
 import { Login } from './pages/Login';
 import { Overview } from './pages/Overview';
 import { ReportView, Reports } from './pages/Reports';
+import { FailureReportView, FailureReports } from './pages/FailureReports';
+import { TlsReportView, TlsReports } from './pages/TlsReports';
 import { Senders } from './pages/Senders';
 import { Anomalies } from './pages/Anomalies';
 import { Models } from './pages/Models';
@@ -58,7 +60,12 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { href: '/', label: 'Overview', pages: ['overview', 'domain', 'domain-dns'], role: 'viewer' },
-  { href: '/reports', label: 'Reports', pages: ['reports', 'report'], role: 'viewer' },
+  {
+    href: '/reports',
+    label: 'Reports',
+    pages: ['reports', 'report', 'tls-reports', 'tls-report', 'failure-reports', 'failure-report'],
+    role: 'viewer',
+  },
   { href: '/senders', label: 'Senders', pages: ['senders'], role: 'viewer' },
   { href: '/sources', label: 'Sources', pages: ['sources', 'source'], role: 'viewer' },
   // the models are managed from the Anomalies page (a link in its header), not from a top-level item of their own
@@ -90,6 +97,10 @@ const TITLES: Record<PageName, string> = {
   overview: 'Overview',
   reports: 'Reports',
   report: 'Report',
+  'tls-reports': 'SMTP TLS reports',
+  'tls-report': 'SMTP TLS report',
+  'failure-reports': 'Failure reports',
+  'failure-report': 'Failure report',
   sources: 'Sources',
   source: 'Source',
   'domain-dns': 'DNS records',
@@ -175,6 +186,10 @@ function Shell({
   if (page === 'organizations') body = <Organizations />;
   else if (page === 'organization') body = <Organization slug={params.slug ?? ''} />;
   else if (page === 'report') body = <ReportView id={params.id ?? ''} />;
+  else if (page === 'tls-reports') body = <TlsReports />;
+  else if (page === 'tls-report') body = <TlsReportView id={params.id ?? ''} />;
+  else if (page === 'failure-reports') body = <FailureReports />;
+  else if (page === 'failure-report') body = <FailureReportView id={params.id ?? ''} />;
   else if (page === 'anomalies') body = <Anomalies />;
   else if (page === 'models') body = <Models />;
   else if (page === 'upload') body = <Upload />;

@@ -1,17 +1,15 @@
 // Failure reports (RFC 6591, a tenant plugin, see tenant.ts): GET /api/failures (newest arrival first, cursor
-// pages; filters: reported domain, arrival days, source IP, auth failure, feedback type) and GET /api/failures/:id
+// pages; filters: reported domain, arrival days, source IP, the source's sender, auth failure, feedback type) and
+// GET /api/failures/:id
 // (every field, and the original message's headers the privacy settings kept; its body is never stored).
 import net from 'node:net';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import {
-  getFailureReport,
-  listFailureReports,
-  type FailureKeyset,
-  type StoredFailureReport,
-} from '../../store/failure-reports.js';
+import { listFailureReports } from '../../analytics/failure-reports.js';
+import { getFailureReport, type FailureKeyset, type StoredFailureReport } from '../../store/failure-reports.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
+import { toAnalyticsFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
 import { HttpProblem, validationProblem } from '../problem.js';
 import {
@@ -75,6 +73,13 @@ const FailuresQuery = Type.Object(
     from: Type.Optional({ ...DateString, description: 'First day (inclusive) of arrival, UTC' }),
     to: Type.Optional({ ...DateString, description: 'Last day (inclusive) of arrival, UTC' }),
     source_ip: Type.Optional(Type.String({ minLength: 2, maxLength: 64, description: 'Source address' })),
+    sender: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 300,
+        description: "The source's sender as /api/rollup/senders names it: its key (google, ptr:example.net) or name",
+      }),
+    ),
     auth_failure: Type.Optional(
       Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$', description: 'e.g. dmarc, spf' }),
     ),
@@ -143,17 +148,17 @@ export const failureRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       if (sourceIp !== undefined && (net.isIP(sourceIp) === 0 || sourceIp.includes('%'))) {
         throw validationProblem([{ field: 'source_ip', message: `'${sourceIp}' is not an IPv4 or IPv6 address` }]);
       }
-      if (q.from && q.to && q.from > q.to) {
-        throw validationProblem([{ field: 'from', message: `from (${q.from}) is after to (${q.to})` }]);
-      }
+      // calendar days, from <= to, a sender that is not blank: as every analytics route checks them
+      const f = toAnalyticsFilter({ domain: q.domain, from: q.from, to: q.to, sender: q.sender });
       const r = await listFailureReports(
         deps.db,
         orgOf(req).id,
         {
-          domain: q.domain?.trim().replace(/\.$/, ''),
-          from: q.from,
-          to: q.to,
+          domain: f.domain,
+          from: f.from,
+          to: f.to,
           sourceIp,
+          sender: f.sender,
           authFailure: q.auth_failure,
           feedbackType: q.feedback_type,
         },

@@ -5635,6 +5635,8 @@ export interface paths {
           to?: string;
           /** @description Source address */
           source_ip?: string;
+          /** @description The source's sender as /api/rollup/senders names it: its key (google, ptr:example.net) or name */
+          sender?: string;
           /** @description e.g. dmarc, spf */
           auth_failure?: string;
           /** @description e.g. auth-failure */
@@ -14020,6 +14022,8 @@ export interface paths {
           to?: string;
           /** @description Source address */
           source_ip?: string;
+          /** @description The source's sender as /api/rollup/senders names it: its key (google, ptr:example.net) or name */
+          sender?: string;
           /** @description e.g. dmarc, spf */
           auth_failure?: string;
           /** @description e.g. auth-failure */

@@ -9,6 +9,10 @@ export type PageName =
   | 'overview'
   | 'reports'
   | 'report'
+  | 'tls-reports'
+  | 'tls-report'
+  | 'failure-reports'
+  | 'failure-report'
   | 'sources'
   | 'source'
   | 'domain-dns'
@@ -92,6 +96,10 @@ export function matchRoute(pathname: string): Route {
   if (p === '/') return { page: 'overview', params: {} };
   const report = /^\/reports\/(\d{1,15})$/.exec(p);
   if (report) return { page: 'report', params: { id: report[1]! } };
+  const tls = /^\/reports\/tls\/(\d{1,15})$/.exec(p);
+  if (tls) return { page: 'tls-report', params: { id: tls[1]! } };
+  const failure = /^\/reports\/failures\/(\d{1,15})$/.exec(p);
+  if (failure) return { page: 'failure-report', params: { id: failure[1]! } };
   const source = /^\/sources\/([0-9A-Fa-f.:]{2,45})$/.exec(p);
   if (source) return { page: 'source', params: { ip: source[1]! } };
   const dns = /^\/domains\/([^/]{1,253})\/dns$/.exec(p);
@@ -110,6 +118,9 @@ export function matchRoute(pathname: string): Route {
   if (org && SLUG_PATTERN.test(org[1]!)) return { page: 'organization', params: { slug: org[1]! } };
   const simple: Record<string, PageName> = {
     '/reports': 'reports',
+    // SMTP TLS (RFC 8460) and failure (RFC 6591) reports: tabs of the Reports page
+    '/reports/tls': 'tls-reports',
+    '/reports/failures': 'failure-reports',
     '/sources': 'sources',
     '/senders': 'senders',
     '/anomalies': 'anomalies',
@@ -183,20 +194,22 @@ export function canonicalHref(path: string, search: string, org: string, multi: 
 /** Query parameters that point into one organisation's data (pagination cursors): dropped when switching. */
 const ORG_SPECIFIC_PARAMS = ['cursor', 'page'];
 
+/** The list a page about one object of an organisation becomes in another organisation. */
+const OBJECT_LISTS: Partial<Record<PageName, string>> = {
+  report: '/reports',
+  'tls-report': '/reports/tls',
+  'failure-report': '/reports/failures',
+  source: '/sources',
+  alert: '/alerting',
+};
+
 /**
  * The same page in another organisation: the path after the prefix and the filters are kept; a page about one
  * object of the current organisation (a report) becomes its list, and pagination starts over.
  */
 export function switchOrgHref(path: string, search: string, toSlug: string): string {
   const route = matchRoute(path);
-  const target =
-    route.page === 'report'
-      ? '/reports'
-      : route.page === 'source'
-        ? '/sources'
-        : route.page === 'alert'
-          ? '/alerting'
-          : path;
+  const target = OBJECT_LISTS[route.page] ?? path;
   const q = new URLSearchParams(search);
   for (const k of ORG_SPECIFIC_PARAMS) q.delete(k);
   const s = q.toString();

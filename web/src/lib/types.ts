@@ -61,6 +61,15 @@ export type ModelItem = ItemOf<'/api/analytics/models'>;
 export type ReportItem = ItemOf<'/api/reports'>;
 export type ReportDetail = ResponseOf<'/api/reports/{id}'>;
 export type RecordItem = ItemOf<'/api/records'>;
+export type TlsReportItem = ItemOf<'/api/tls/reports'>;
+export type TlsReportDetail = ResponseOf<'/api/tls/reports/{id}'>;
+export type TlsPolicy = TlsReportDetail['policyList'][number];
+export type TlsFailureDetail = TlsPolicy['failureDetails'][number];
+export type TlsSummary = ResponseOf<'/api/tls/summary'>;
+export type TlsDomainSummary = TlsSummary['domains'][number];
+export type TlsSeriesPoint = TlsSummary['series'][number];
+export type FailureReportItem = ItemOf<'/api/failures'>;
+export type FailureReportDetail = ResponseOf<'/api/failures/{id}'>;
 
 // Ingestion
 export type FileItem = ItemOf<'/api/files'>;

@@ -5,6 +5,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
 import { RecordsTable } from '../components/RecordsTable';
 import { ExportMenu } from '../components/ExportMenu';
+import { ReportTabs } from '../components/ReportTabs';
 import { Badge, ErrorBox, Empty, Loading, PageHeader, Pager, SortHeader } from '../components/ui';
 import { apiQuery, withFilters, withParams, type DateSpan, type Filters } from '../lib/filters';
 import { formatDate, formatDateTime, formatNumber, formatPercent, plural } from '../lib/format';
@@ -65,6 +66,7 @@ export function Reports({ filters, span }: { filters: Filters; span: DateSpan | 
           ]}
         />
       </PageHeader>
+      <ReportTabs current="aggregate" />
       {disposition || ip || reason ? (
         <p class="active-extra">
           {disposition ? (

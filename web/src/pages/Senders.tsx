@@ -23,6 +23,7 @@ import { describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { NewSenderRule, Page, SenderItem, SourceItem } from '../lib/types';
 import { Link, useLocation } from '../router';
+import { failuresOfIpHref, failuresOfSenderHref } from './FailureReports';
 
 const SORTS = ['messages', 'dmarcFail', 'complianceRate', 'sources', 'sender'] as const;
 const LIMIT = 50;
@@ -74,7 +75,15 @@ function WhatFails({ s }: { s: SenderItem }): JSX.Element {
 /** A rule can name a catalogue service or a group of unknown sources; not the Unknown group or an own server. */
 const canMark = (s: SenderItem): boolean => s.key !== 'unknown' && !s.key.startsWith('own:');
 
-function SenderSources({ s, base }: { s: SenderItem; base: Record<string, string> }): JSX.Element {
+function SenderSources({
+  s,
+  base,
+  domain,
+}: {
+  s: SenderItem;
+  base: Record<string, string>;
+  domain: string | undefined;
+}): JSX.Element {
   const { api } = useApp();
   const loc = useLocation();
   const q = { ...base, sender: s.key, limit: 20 };
@@ -97,6 +106,9 @@ function SenderSources({ s, base }: { s: SenderItem; base: Record<string, string
             <th scope="col" class="num">
               Pass rate
             </th>
+            <th scope="col">
+              <span class="sr-only">Failure reports</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -116,10 +128,23 @@ function SenderSources({ s, base }: { s: SenderItem; base: Record<string, string
               <td>{x.asn !== null ? `AS${x.asn}${x.asOrg ? ` ${x.asOrg}` : ''}` : <span class="muted">—</span>}</td>
               <td class="num">{formatNumber(x.messages)}</td>
               <td class="num">{formatPercent(x.complianceRate)}</td>
+              <td class="nowrap">
+                {x.sourceIp ? (
+                  <Link href={failuresOfIpHref(x.sourceIp)} title={`Failure reports of messages from ${x.sourceIp}`}>
+                    failure reports
+                  </Link>
+                ) : null}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      <p>
+        <Link href={failuresOfSenderHref(s.key, domain)} data-testid="sender-failures">
+          Failure reports of {s.sender}
+          {domain ? ` for ${domain}` : ''}
+        </Link>
+      </p>
       {list.data.total > list.data.items.length ? (
         <p>
           {formatNumber(list.data.total - list.data.items.length)} more:{' '}
@@ -311,7 +336,7 @@ export function Senders({ filters, span }: { filters: Filters; span: DateSpan | 
                     {open === s.key ? (
                       <tr class="expanded">
                         <td colSpan={analyst ? 11 : 10}>
-                          <SenderSources s={s} base={base} />
+                          <SenderSources s={s} base={base} domain={filters.domain} />
                         </td>
                       </tr>
                     ) : null}

@@ -7,8 +7,9 @@ import { RecordsTable } from '../components/RecordsTable';
 import { Badge, Breakable, ErrorBox, Loading, PageHeader, Pager } from '../components/ui';
 import { formatDate, formatNumber, formatPercent } from '../lib/format';
 import { ApiError } from '../lib/problem';
-import type { Page, RecordItem, SourceDetail } from '../lib/types';
+import type { FailureReportItem, Page, RecordItem, SourceDetail } from '../lib/types';
 import { Link, useLocation } from '../router';
+import { failuresOfIpHref } from './FailureReports';
 import { typeLabel } from './Senders';
 
 interface EvidenceItem {
@@ -57,6 +58,26 @@ function SourceRecords({ ip }: { ip: string }): JSX.Element {
   );
 }
 
+/** How many failure reports (RFC 6591) name this address as their source, and the way to them. */
+function SourceFailures({ ip }: { ip: string }): JSX.Element | null {
+  const { api } = useApp();
+  const q = { source_ip: ip, limit: 1 };
+  const r = useLoad(`source-failures:${ip}`, (signal) => api.get<Page<FailureReportItem>>('/api/failures', q, signal));
+  if (!r.data) return null;
+  const n = r.data.total;
+  return (
+    <p data-testid="source-failures">
+      {n === 0 ? (
+        'No failure report names this address as its source.'
+      ) : (
+        <Link href={failuresOfIpHref(ip)}>
+          {n === 1 ? '1 failure report' : `${formatNumber(n)} failure reports`} of messages from this address
+        </Link>
+      )}
+    </p>
+  );
+}
+
 export function SourcePage({ ip }: { ip: string }): JSX.Element {
   const { api } = useApp();
   const d = useLoad(ip, (signal) => api.get<SourceDetail>(`/api/sources/${encodeURIComponent(ip)}`, {}, signal));
@@ -78,9 +99,9 @@ export function SourcePage({ ip }: { ip: string }): JSX.Element {
                 : `${ip} is not an IP address.`}
             </p>
           </div>
-        ) : (
-          <ErrorBox error={d.error} retry={d.reload} />
-        )}
+        ) : null}
+        {gone && d.error instanceof ApiError && d.error.status === 404 ? <SourceFailures ip={ip} /> : null}
+        {gone ? null : <ErrorBox error={d.error} retry={d.reload} />}
       </>
     );
   }
@@ -160,6 +181,7 @@ export function SourcePage({ ip }: { ip: string }): JSX.Element {
         <p>
           <Link href={`/sources?ip=${encodeURIComponent(s.ip)}`}>Its figures and records for the filters</Link>
         </p>
+        <SourceFailures ip={s.ip} />
       </section>
       <section class="card detail" aria-labelledby="src-domains">
         <h2 id="src-domains">Sender per domain</h2>
