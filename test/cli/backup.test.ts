@@ -107,6 +107,7 @@ describe('dmarc backup / restore', () => {
   it('refuses a data dir another process holds, and says how to back up a running server', async () => {
     const held = path.join(tmp, 'held');
     await fs.mkdir(path.join(held, 'pgdata'), { recursive: true });
+    await fs.writeFile(path.join(held, 'pgdata', 'PG_VERSION'), '18\n');
     // this test's process holds it, as a running server would
     const release = await lockDataDir(path.join(held, 'pgdata'));
     try {
@@ -133,6 +134,14 @@ describe('dmarc backup / restore', () => {
     const r = await runCli(['restore', file, '--json'], envOf(path.join(tmp, 'from-old')));
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ schemaVersion: previous, migratedTo: latestMigrationVersion() });
+  });
+
+  it('refuses to back up a data dir without a database', async () => {
+    const empty = path.join(tmp, 'empty');
+    const r = await runCli(['backup', '-o', path.join(tmp, 'empty.sql')], envOf(empty));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`there is no database in ${path.join(empty, 'pgdata')}`);
+    await expect(fs.stat(path.join(tmp, 'empty.sql'))).rejects.toThrow();
   });
 
   it('with PostgreSQL, says to use pg_dump', async () => {

@@ -23,6 +23,15 @@ async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
 }
 
 async function fromDataDir(config: Config): Promise<{ bytes: Buffer; schemaVersion: number }> {
+  if (config.database.kind !== 'pglite') throw new Error('fromDataDir: not the embedded database');
+  // opening a missing data dir would create an empty database, and back that up
+  const entries = await fs.readdir(config.database.dir).catch(() => []);
+  if (entries.length === 0) {
+    throw new CliError(
+      `there is no database in ${config.database.dir} (check DMARC_DATA_DIR or --data-dir)`,
+      EXIT.failure,
+    );
+  }
   const [{ createBackup }, { DataDirLockedError }] = await Promise.all([
     import('../../store/backup.js'),
     import('../../store/pglite-data-dir.js'),
