@@ -1,6 +1,7 @@
 // The dump behind backups on the server's own engine (PGlite in its thread, on a data dir): one snapshot taken
 // while a transaction is open waits for it and holds all of it or none; the connection is as it was afterwards
-// (no transaction left open, the search_path back). And the backup file's checks: a newer schema or format.
+// (no transaction left open, the search_path back). A backup whose SQL fails leaves the target as it was; a newer
+// schema or format is refused.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +64,27 @@ describe('the dump of PGlite in its thread', () => {
     } finally {
       await restored.close();
     }
+  });
+
+  it('a backup whose SQL fails leaves the target as it was, and puts back what --force moved aside', async () => {
+    const broken = encodeBackup('CREATE TABLE x (id int);\nINSERT INTO nowhere VALUES (1);\n', {
+      schemaVersion: 1,
+      server: '18',
+      createdAt: new Date(),
+    });
+    const dir = path.join(tmp, 'broken', 'pgdata');
+    await expect(restoreBackup(dir, broken)).rejects.toMatchObject({
+      code: 'invalid_backup',
+      message: expect.stringContaining(`the backup's SQL failed: relation "nowhere" does not exist`),
+    });
+    await expect(fs.stat(dir)).rejects.toThrow();
+
+    const kept = path.join(tmp, 'kept', 'pgdata');
+    await fs.mkdir(kept, { recursive: true });
+    await fs.writeFile(path.join(kept, 'PG_VERSION'), '18\n');
+    await expect(restoreBackup(kept, broken, { force: true })).rejects.toMatchObject({ code: 'invalid_backup' });
+    expect(await fs.readdir(kept)).toEqual(['PG_VERSION']);
+    expect((await fs.readdir(path.dirname(kept))).filter((n) => n.includes('before-restore'))).toEqual([]);
   });
 
   it('a backup of a newer schema or format is refused', () => {
