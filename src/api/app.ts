@@ -28,6 +28,7 @@ import { registerProblemHandlers } from './problem.js';
 import { requireDeclaredRoles } from './roles.js';
 import { aboutRoutes } from './routes/about.js';
 import { authRoutes } from './routes/auth.js';
+import { backupRoutes } from './routes/backup.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { organizationsRoutes } from './routes/organizations.js';
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(aboutRoutes, { version: API_VERSION });
   await app.register(authRoutes, { auth });
   await app.register(organizationsRoutes, { prefix: '/api/orgs', auth, db: deps.db });
+  await app.register(backupRoutes, { auth, db: deps.db });
   const tenant = { deps, auth, answers, sink, limiter };
   await app.register(tenantApi, { prefix: '/api', ...tenant, named: false });
   await app.register(tenantApi, { prefix: '/api/orgs/:org', ...tenant, named: true });

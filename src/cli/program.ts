@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { environmentHelp } from '../config/help.js';
 import { apiCommand } from './commands/api.js';
+import { backupCommand } from './commands/backup.js';
 import { deleteCommand } from './commands/delete.js';
 import { enrichCommand } from './commands/enrich.js';
 import { exportCommand } from './commands/export.js';
@@ -9,6 +10,7 @@ import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
 import { parseCommand } from './commands/parse.js';
 import { reprocessCommand } from './commands/reprocess.js';
+import { restoreCommand } from './commands/restore.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { schedulerCommand } from './commands/scheduler.js';
 import { sendersCommand } from './commands/senders.js';
@@ -54,6 +56,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     enrichCommand(),
     sendersCommand(),
     migrateCommand(),
+    backupCommand(),
+    restoreCommand(),
     userCommand(),
   ]) {
     program.addCommand(c);

@@ -580,6 +580,12 @@ export const envSchema = z
       secret: true,
       defaultText: 'unset: /metrics only for platform administrators',
     }),
+    DMARC_API_KEY: variable(z.string().min(1).optional(), {
+      description:
+        "a platform administrator's API key that `dmarc backup --url` sends to the running server (X-API-Key)",
+      secret: true,
+      defaultText: 'unset: dmarc backup opens the data directory itself',
+    }),
     DMARC_TRUST_PROXY: variable(bool().optional(), {
       description: 'trust X-Forwarded-* from a reverse proxy (client IPs, HTTPS detection): alone, from loopback only',
     }),
@@ -1101,6 +1107,8 @@ function assemble(e: EnvValues) {
       /** Bearer token of GET /metrics (Prometheus); null: platform administrators only. */
       metricsToken: e.DMARC_METRICS_TOKEN ?? null,
     },
+    /** What the `dmarc` command sends when it asks a running server (dmarc backup --url). */
+    client: { apiKey: e.DMARC_API_KEY ?? null },
   };
 }
 

@@ -159,6 +159,14 @@ export const ErrorCodes = {
   /** The city database (DMARC_GEOIP_CITY_DB) or a shipped IP database cannot be used: start-up stops. */
   ip_database_invalid: { status: 500, title: 'IP database unusable', exit: usage, cliPrefix: 'IP database' },
 
+  // ---- backups of the embedded database ----
+  /** A file given to `dmarc restore` that is not a dmarc backup, is damaged or truncated, or is too new. */
+  invalid_backup: { status: 422, title: 'Not a usable backup', exit: failure, cliPrefix: 'backup' },
+  /** Restoring into a data directory that holds a database already (without --force). */
+  data_dir_not_empty: { status: 409, title: 'Data directory not empty', exit: failure },
+  /** A backup asked of a server whose database is PostgreSQL (pg_dump is the tool there). */
+  backup_not_embedded: { status: 409, title: 'Not the embedded database', exit: usage },
+
   // ---- the command line ----
   usage_error: { status: 400, title: 'Bad usage', exit: usage },
   command_failed: { status: 500, title: 'Command failed', exit: failure },

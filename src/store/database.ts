@@ -28,6 +28,8 @@ export interface Database extends Queryable {
   readOnly<T>(timeoutMs: number, fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
+  /** The embedded engine only: the whole database as SQL from one snapshot (backups; see pglite-dump.ts). */
+  dumpSql?(): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,14 @@ import os from 'node:os';
 import lockfile from 'proper-lockfile';
 import { DatabaseUnavailableError } from './errors.js';
 
+/** Another process holds the data directory (a running server, most often). */
+export class DataDirLockedError extends DatabaseUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirLockedError';
+  }
+}
+
 /** Who holds the lock: written beside proper-lockfile's lock directory, read when the lock is refused. */
 interface LockOwner {
   pid: number;
@@ -53,7 +61,7 @@ export async function lockDataDir(dir: string, log?: { warn(msg: string): void }
   const dead =
     owner !== undefined && owner.hostname === os.hostname() && owner.pid !== process.pid && !alive(owner.pid);
   if (!dead) {
-    throw new DatabaseUnavailableError(
+    throw new DataDirLockedError(
       `the embedded database at ${dir} is in use by another dmarc process` +
         (owner ? ` (pid ${owner.pid} on ${owner.hostname})` : '') +
         '; stop it (or point DATABASE_URL at PostgreSQL to run several processes)',
@@ -67,7 +75,7 @@ export async function lockDataDir(dir: string, log?: { warn(msg: string): void }
   try {
     return await take();
   } catch {
-    throw new DatabaseUnavailableError(`the embedded database at ${dir} is in use by another dmarc process`);
+    throw new DataDirLockedError(`the embedded database at ${dir} is in use by another dmarc process`);
   }
 }
 

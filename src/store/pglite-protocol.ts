@@ -16,6 +16,7 @@ export type WorkerRequest = { id: number; tx?: number } & (
   | { op: 'commit' | 'rollback'; txId: number }
   | { op: 'exec'; script: string }
   | { op: 'dump' }
+  | { op: 'sqldump' }
   | { op: 'close' }
 );
 

@@ -165,6 +165,11 @@ export class PGliteThreadDatabase implements Database {
     return new Blob([await this.send<ArrayBuffer>({ op: 'dump' })]);
   }
 
+  /** The whole database as SQL from one snapshot (pg_dump in the thread; backups). */
+  dumpSql(): Promise<string> {
+    return this.send<string>({ op: 'sqldump' });
+  }
+
   async close(): Promise<void> {
     if (!this.gone) {
       await this.send({ op: 'close' }).catch(() => undefined);

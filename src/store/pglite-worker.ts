@@ -5,6 +5,7 @@
 // by `begin` and ended by `commit` or `rollback` from the other side.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { dumpPglite } from './pglite-dump.js';
 import { TEXT_PARSERS } from './type-parsers.js';
 import type { WorkerAnswer, WorkerRequest, WorkerStart, SerializedError } from './pglite-protocol.js';
 
@@ -116,6 +117,9 @@ async function main(): Promise<void> {
             reply({ id: m.id, ok: true, result: bytes }, [bytes]);
             return;
           }
+          case 'sqldump':
+            reply({ id: m.id, ok: true, result: await dumpPglite(db) });
+            return;
           case 'close':
             if (!db.closed) await db.close();
             reply({ id: m.id, ok: true, result: null });

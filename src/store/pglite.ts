@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Database, QueryResult, Queryable } from './database.js';
 import { TEXT_PARSERS } from './type-parsers.js';
 import { lockDataDir, openFailure } from './pglite-data-dir.js';
+import { dumpPglite } from './pglite-dump.js';
 
 interface Runner {
   query<T>(sql: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: T[]; affectedRows?: number }>;
@@ -87,6 +88,11 @@ export class PGliteDatabase implements Database {
   /** A dump of the whole database (used to copy a migrated template into each test). */
   async dump(): Promise<Blob> {
     return this.db.dumpDataDir('none');
+  }
+
+  /** The whole database as SQL from one snapshot (pg_dump; backups). */
+  dumpSql(): Promise<string> {
+    return dumpPglite(this.db);
   }
 
   async close(): Promise<void> {

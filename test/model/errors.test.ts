@@ -19,7 +19,11 @@ import { AppError, ErrorCodes, isErrorCode } from '../../src/model/errors.js';
 import { XmlSyntaxError } from '../../src/parse/aggregate/errors.js';
 import { ParseFailure, type ParseFailureCode } from '../../src/parse/types.js';
 import { DistributedModeRequired } from '../../src/runtime/jobs.js';
+import { InvalidBackupError } from '../../src/store/backup-file.js';
+import { BackupNotEmbeddedError } from '../../src/store/backup.js';
 import { DatabaseUnavailableError } from '../../src/store/errors.js';
+import { DataDirLockedError } from '../../src/store/pglite-data-dir.js';
+import { DataDirNotEmptyError } from '../../src/store/restore.js';
 import { runCli, ROOT } from '../support/cli.js';
 import { expectNoLeak } from '../api/helpers.js';
 
@@ -51,6 +55,10 @@ describe('AppError', () => {
       [new RouteWithoutRoleError('GET', '/x'), 'route_without_role', 500, 1],
       [new ConfigError('PORT', 'bad'), 'config_invalid', 500, 2],
       [new DatabaseUnavailableError('cannot connect'), 'database_unavailable', 503, 1],
+      [new DataDirLockedError('in use'), 'database_unavailable', 503, 1],
+      [new InvalidBackupError('not a backup'), 'invalid_backup', 422, 1],
+      [new DataDirNotEmptyError('/data/pgdata'), 'data_dir_not_empty', 409, 1],
+      [new BackupNotEmbeddedError(), 'backup_not_embedded', 409, 2],
       [new PermanentTaskError('gone'), 'task_failed_permanently', 500, 1],
       [new ImapCredentialError('no token'), 'imap_credential_unavailable', 500, 1],
       [new CliError('bad option'), 'usage_error', 400, 2],

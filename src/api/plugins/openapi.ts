@@ -49,6 +49,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'tasks', description: 'Background tasks: their runs, IMAP fetches, the queue monitor' },
         { name: 'dns', description: "DNS checks of a domain's records (DMARC, SPF, DKIM, MTA-STS, TLS-RPT, BIMI)" },
         { name: 'outputs', description: 'Forwarding records as events to Splunk, Elasticsearch, syslog or a webhook' },
+        { name: 'platform', description: 'Running the installation: backups of the embedded database' },
       ],
     },
   });

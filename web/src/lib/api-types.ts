@@ -575,6 +575,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/platform/backup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A backup of the embedded database, consistent while the server runs (platform administrators)
+     * @description The whole database as SQL from one snapshot (pg_dump), behind a header line that `dmarc restore` checks. Uploads and other requests wait while the dump runs. With PostgreSQL (DATABASE_URL) the answer is 409: use pg_dump there.
+     */
+    post: {
+      parameters: {
+        query?: {
+          gzip?: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The backup file (an attachment) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/octet-stream': string;
+          };
+        };
+        400: components['responses']['Problem'];
+        401: components['responses']['Problem'];
+        403: components['responses']['Problem'];
+        404: components['responses']['Problem'];
+        409: components['responses']['Problem'];
+        429: components['responses']['Problem'];
+        500: components['responses']['Problem'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/rollup/summary': {
     parameters: {
       query?: never;
