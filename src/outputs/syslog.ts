@@ -1,13 +1,12 @@
 // Syslog: each event one RFC 5424 message (`<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - JSON`, facility
 // configurable, severity informational) over UDP (RFC 5426: one datagram each; nothing tells a lost one), TCP
 // (RFC 6587 octet-counting framing: `LEN SP MSG`) or TLS (RFC 5425, same framing; the server's certificate checked
-// against the system's CAs or caFile, unless allowInsecure). A batch is one connection: written, closed, and
+// against the system's CAs or the output's own `ca` certificates, unless allowInsecure). A batch is one connection: written, closed, and
 // taken when the connection closed cleanly — syslog has no acknowledgement, so this is as sure as syslog gets.
 // The host is checked against the private-address guard of webhooks (DMARC_WEBHOOK_ALLOW_PRIVATE) when saved and
 // on every connection. Written here (node:net/tls/dgram): the npm syslog clients frame TCP with newlines only.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
-import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
@@ -27,7 +26,13 @@ const config = z
       .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address'),
     port: z.number().int().min(1).max(65535).optional(),
     protocol: z.enum(SYSLOG_PROTOCOLS),
-    caFile: z.string().min(1).max(1000).optional(),
+    // The CA certificates themselves (PEM), never a path: an organisation's admin must not make the server read
+    // its files.
+    ca: z
+      .string()
+      .max(64 * 1024)
+      .regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/, 'must be PEM certificates')
+      .optional(),
     allowInsecure: z.boolean().optional(),
     appName: z
       .string()
@@ -38,8 +43,8 @@ const config = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.protocol !== 'tls' && (c.caFile !== undefined || c.allowInsecure !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'caFile and allowInsecure need protocol tls' });
+    if (c.protocol !== 'tls' && (c.ca !== undefined || c.allowInsecure !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'ca and allowInsecure need protocol tls' });
     }
   });
 export type SyslogConfig = z.infer<typeof config>;
@@ -92,7 +97,7 @@ function defaultPort(c: SyslogConfig): number {
 }
 
 async function sendStream(settings: OutputSettings, c: SyslogConfig, address: string, payload: string) {
-  const ca = c.caFile ? await fs.readFile(c.caFile) : undefined;
+  const ca = c.ca;
   await new Promise<void>((resolve, reject) => {
     let settled = false;
     const done = (err?: Error) => {
@@ -152,7 +157,11 @@ export const syslogOutput = defineOutput<SyslogConfig>()({
   name: 'syslog',
   title: 'Syslog (RFC 5424 over UDP, TCP or TLS)',
   config,
-  maskConfig: (c) => ({ ...c }),
+  // the certificates are not secret, only long: answers say how many there are
+  maskConfig: (c) => ({
+    ...c,
+    ...(c.ca ? { ca: `${c.ca.split('-----BEGIN CERTIFICATE-----').length - 1} certificate(s), PEM` } : {}),
+  }),
   secrets: () => [],
   target: (c) => ({ host: c.host }),
   send: async (settings, c, events) => {

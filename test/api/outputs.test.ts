@@ -10,6 +10,8 @@ import { bearer, createTestApp, type TestApp } from '../support/app.js';
 import { createOrg } from '../support/org.js';
 import { startSplunk, type SplunkServer } from '../outputs/servers.js';
 
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+
 const TOKEN = 'hec-token-0123456789abcdef';
 
 interface OutputAnswer {
@@ -147,8 +149,14 @@ describe('output routes', () => {
       [{ name: 'x', type: 'syslog', config: { host: '127.0.0.1', protocol: 'sctp' } }, 'config.protocol', ''],
       [{ name: 'x', type: 'syslog', config: { host: '127.0.0.1', protocol: 'tcp', port: 70000 } }, 'config.port', ''],
       [{ name: 'x', type: 'syslog', config: { host: 'bad host!', protocol: 'udp' } }, 'config.host', 'host name'],
+      // a path on the server is not accepted: the certificates themselves are
       [
-        { name: 'x', type: 'syslog', config: { host: '127.0.0.1', protocol: 'udp', caFile: '/x' } },
+        { name: 'x', type: 'syslog', config: { host: '127.0.0.1', protocol: 'tls', ca: '/etc/shadow' } },
+        'config.ca',
+        'PEM',
+      ],
+      [
+        { name: 'x', type: 'syslog', config: { host: '127.0.0.1', protocol: 'udp', ca: PEM } },
         'config.protocol',
         'need protocol tls',
       ],

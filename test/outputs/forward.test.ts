@@ -4,6 +4,7 @@
 // (octet-counting) and TLS. A target down, then back: every record arrives exactly once in Elasticsearch and at
 // least once in Splunk, in bounded batches, at a bounded number of requests per run, after backing off.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutput } from '../../src/outputs/admin.js';
 import { forwardOrg, type ForwardLimits } from '../../src/outputs/forward.js';
@@ -310,7 +311,10 @@ describe('forward-events', () => {
       const configs = [
         { name: 'udp', config: { host: '127.0.0.1', port: rs.udpPort, protocol: 'udp' } },
         { name: 'tcp', config: { host: '127.0.0.1', port: rs.tcpPort, protocol: 'tcp', appName: 'dmarc-test' } },
-        { name: 'tls', config: { host: 'localhost', port: rs.tlsPort, protocol: 'tls', caFile: rs.caFile } },
+        {
+          name: 'tls',
+          config: { host: 'localhost', port: rs.tlsPort, protocol: 'tls', ca: readFileSync(rs.caFile, 'utf8') },
+        },
       ];
       for (const c of configs) await createOutput(t.db, org.id, { ...c, type: 'syslog' }, ACTOR, now(), SETTINGS);
       await storeReport(t.db, org.id, reportXml({ reportId: 'y-1', ips: REPORTS[2]!.ips }), NO_SINK);

@@ -10,7 +10,7 @@ export const OutputConfig = Type.Record(Type.String(), Type.Unknown(), {
   description:
     'The type\'s settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; ' +
     'elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; ' +
-    'syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; ' +
+    'syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; ' +
     'webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets ' +
     'masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty.',
 });

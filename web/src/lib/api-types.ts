@@ -8520,7 +8520,7 @@ export interface paths {
                 name: string;
                 /** @description One of splunk_hec, elasticsearch, syslog, webhook */
                 type: string;
-                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
                 config: {
                   [key: string]: unknown;
                 };
@@ -8574,7 +8574,7 @@ export interface paths {
             name: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config: {
               [key: string]: unknown;
             };
@@ -8594,7 +8594,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -8668,7 +8668,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -8753,7 +8753,7 @@ export interface paths {
             name?: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type?: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config?: {
               [key: string]: unknown;
             };
@@ -8773,7 +8773,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -17013,7 +17013,7 @@ export interface paths {
                 name: string;
                 /** @description One of splunk_hec, elasticsearch, syslog, webhook */
                 type: string;
-                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+                /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
                 config: {
                   [key: string]: unknown;
                 };
@@ -17070,7 +17070,7 @@ export interface paths {
             name: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config: {
               [key: string]: unknown;
             };
@@ -17090,7 +17090,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -17166,7 +17166,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };
@@ -17255,7 +17255,7 @@ export interface paths {
             name?: string;
             /** @description One of splunk_hec, elasticsearch, syslog, webhook */
             type?: string;
-            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+            /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
             config?: {
               [key: string]: unknown;
             };
@@ -17275,7 +17275,7 @@ export interface paths {
               name: string;
               /** @description One of splunk_hec, elasticsearch, syslog, webhook */
               type: string;
-              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "caFile"?, "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
+              /** @description The type's settings. splunk_hec: {"url", "token", "index"?, "sourcetype"?, "source"?, "allowInsecure"?}; elasticsearch: {"url", "indexPrefix"?, "username"?+"password"? | "apiKey"?, "allowInsecure"?}; syslog: {"host", "port"?, "protocol": "udp"|"tcp"|"tls", "ca"? (PEM certificates), "allowInsecure"?, "appName"?, "facility"?}; webhook: {"url", "secret"? (X-DMARC-Signature: sha256=<hex HMAC-SHA256>), "headers"?}. Answers show secrets masked; in a PATCH, a key left out or sent back masked keeps its value, and so does a secret sent empty. */
               config: {
                 [key: string]: unknown;
               };

@@ -14,7 +14,7 @@ export const OUTPUT_TYPES: readonly { value: OutputTypeName; label: string }[] =
 export interface OutputField {
   key: string;
   label: string;
-  kind: 'text' | 'url' | 'secret' | 'number' | 'select' | 'checkbox' | 'headers';
+  kind: 'text' | 'url' | 'secret' | 'number' | 'select' | 'checkbox' | 'headers' | 'pem';
   required?: boolean;
   placeholder?: string;
   options?: readonly string[];
@@ -58,7 +58,7 @@ export const OUTPUT_FIELDS: Record<OutputTypeName, readonly OutputField[]> = {
     { key: 'port', label: 'Port', kind: 'number', min: 1, max: 65535, placeholder: '514 (6514 for TLS)' },
     { key: 'appName', label: 'APP-NAME', kind: 'text', placeholder: 'dmarc' },
     { key: 'facility', label: 'Facility (0–23)', kind: 'number', min: 0, max: 23, placeholder: '16 (local0)' },
-    { key: 'caFile', label: 'CA file on the server (TLS)', kind: 'text', placeholder: '/etc/ssl/certs/siem-ca.pem' },
+    { key: 'ca', label: 'CA certificates, PEM (TLS; default: the system’s)', kind: 'pem' },
     { ...INSECURE, hint: 'TLS only' },
   ],
   webhook: [
@@ -83,7 +83,7 @@ export function outputDraftOf(o: { name: string; type: string; config: Record<st
   const values: Record<string, string> = {};
   for (const f of OUTPUT_FIELDS[type]) {
     const v = o.config[f.key];
-    if (f.kind === 'secret' || f.kind === 'headers' || v === undefined || v === null) continue;
+    if (f.kind === 'secret' || f.kind === 'headers' || f.kind === 'pem' || v === undefined || v === null) continue;
     values[f.key] = f.kind === 'checkbox' ? (v === true ? 'true' : '') : String(v);
   }
   return { name: o.name, type, values };
@@ -127,7 +127,9 @@ export function outputBody(
     }
     if (text === '') {
       // a secret of a stored output left empty is unchanged; anything else required must be given
-      const kept = stored !== undefined && (f.kind === 'secret' || f.kind === 'headers' || f.key in stored.config);
+      const kept =
+        stored !== undefined &&
+        (f.kind === 'secret' || f.kind === 'headers' || f.kind === 'pem' || f.key in stored.config);
       if (f.required && !kept) errors[field] = 'is required';
       continue;
     }
@@ -138,6 +140,10 @@ export function outputBody(
       } else config[f.key] = n;
     } else if (f.kind === 'headers') {
       config[f.key] = parseHeaders(raw, errors);
+    } else if (f.kind === 'pem') {
+      if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(text))
+        errors[field] = 'must be PEM certificates';
+      else config[f.key] = text;
     } else if ((f.kind === 'url' || (f.kind === 'secret' && f.key === 'url')) && !/^https?:\/\/\S+$/i.test(text)) {
       errors[field] = 'must be an https:// (or http://) address';
     } else {

@@ -152,7 +152,7 @@ export function Outputs(): JSX.Element {
               {fields.map((f) => {
                 const id = `config.${f.key}`;
                 const value = draft.values[f.key] ?? '';
-                const unchanged = editing !== null && (f.kind === 'secret' || f.kind === 'headers');
+                const unchanged = editing !== null && (f.kind === 'secret' || f.kind === 'headers' || f.kind === 'pem');
                 const shown = editing?.config[f.key];
                 const placeholder = unchanged
                   ? `unchanged${typeof shown === 'string' ? `: ${shown}` : ''}`
@@ -183,6 +183,15 @@ export function Outputs(): JSX.Element {
                           </option>
                         ))}
                       </select>
+                    ) : f.kind === 'pem' ? (
+                      <textarea
+                        rows={3}
+                        class="mono"
+                        value={value}
+                        placeholder={unchanged ? placeholder : '-----BEGIN CERTIFICATE-----'}
+                        onInput={(e) => setValue(f.key, e.currentTarget.value)}
+                        {...described(id)}
+                      />
                     ) : f.kind === 'headers' ? (
                       <textarea
                         rows={3}
