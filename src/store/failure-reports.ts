@@ -250,3 +250,27 @@ export async function pruneFailureReports(
   }
   return { reports: out.reports, files: out.files, orgIds: [...out.orgIds] };
 }
+
+/** A failure report stored from a file, as the file's detail lists it. */
+export interface FileFailureReportRef {
+  id: number;
+  reportedDomain: string | null;
+  sourceIp: string | null;
+  authFailure: string | null;
+  arrivalDate: Date | null;
+}
+
+/** The failure reports stored from one of the organisation's files. */
+export async function failureReportsOfFile(
+  db: Queryable,
+  orgId: number,
+  fileId: number,
+): Promise<FileFailureReportRef[]> {
+  const r = await db.query<FileFailureReportRef>(
+    `SELECT id, reported_domain AS "reportedDomain", host(source_ip) AS "sourceIp", auth_failure AS "authFailure",
+       arrival_date AS "arrivalDate"
+     FROM failure_reports WHERE file_id = $1 AND org_id = $2 ORDER BY id`,
+    [fileId, orgId],
+  );
+  return r.rows;
+}

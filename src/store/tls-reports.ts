@@ -123,3 +123,25 @@ const DETAIL_COLUMNS = [
   'additional_information',
   'failure_reason_code',
 ] as const;
+
+/** A TLS report stored from a file, as the file's detail lists it. */
+export interface FileTlsReportRef {
+  id: number;
+  /** The reporter (organization-name). */
+  orgName: string;
+  reportId: string;
+  domain: string;
+  successfulSessions: number;
+  failedSessions: number;
+}
+
+/** The TLS reports stored from one of the organisation's files. */
+export async function tlsReportsOfFile(db: Queryable, orgId: number, fileId: number): Promise<FileTlsReportRef[]> {
+  const r = await db.query<FileTlsReportRef>(
+    `SELECT id, reporter_org AS "orgName", report_id AS "reportId", domain,
+       successful_sessions AS "successfulSessions", failed_sessions AS "failedSessions"
+     FROM tls_reports WHERE file_id = $1 AND org_id = $2 ORDER BY id`,
+    [fileId, orgId],
+  );
+  return r.rows;
+}

@@ -117,6 +117,8 @@ interface FileDetail {
   reportCount: number;
   recordCount: number;
   reports: { id: number; orgName: string; reportId: string; domain: string; records: number; messages: number }[];
+  tlsReports?: { id: number; domain: string; successfulSessions: number; failedSessions: number }[];
+  failureReports?: { id: number; reportedDomain: string | null; sourceIp: string | null }[];
 }
 
 /** Every read route that takes the analytics filters. */
@@ -250,12 +252,19 @@ describe.each(availableEngines())('API over the uploaded corpus on %s', (engine)
           const named = (row.expected as { policy_domains: string[] }).policy_domains.length > 0;
           if (named) expect(['processed', 'duplicate'], row.path).toContain(f.status);
           else expect(f, row.path).toMatchObject({ status: 'failed', error: expect.stringMatching(/policy-domain/) });
+          // the file lists the TLS reports stored from it (none when it was a duplicate or refused)
+          expect(f.tlsReports!.length > 0, row.path).toBe(f.status === 'processed');
+          for (const t of f.tlsReports!) {
+            expect((row.expected as { policy_domains: string[] }).policy_domains, row.path).toContain(t.domain);
+          }
+          expect(f.reports, row.path).toEqual([]);
           continue;
         }
         if (row.kind === 'forensic') {
           // the LinkedIn report comes twice (LF and CRLF copies): the second file is a duplicate
           expect(['processed', 'duplicate'], row.path).toContain(f.status);
           expect(f, row.path).toMatchObject({ kind: 'failure', reports: [] });
+          expect(f.failureReports!.length > 0, row.path).toBe(f.status === 'processed');
           continue;
         }
         if (!exp || exp.reports.length === 0) {

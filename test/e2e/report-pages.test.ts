@@ -259,6 +259,25 @@ describe.skipIf(!haveChromium)('the SMTP TLS and failure report pages in Chromiu
     expect(await page.locator('table.failure-reports tbody tr').count()).toBe(ofSender.items.length);
   });
 
+  it("lists a file's SMTP TLS and failure reports on the ingestion page, each linked to its page", async () => {
+    const files = await api<{ items: { id: number; kind: string | null }[] }>('/api/files?status=processed&limit=100');
+    for (const [kind, path] of [
+      ['smtp_tls', 'tls'],
+      ['failure', 'failures'],
+    ] as const) {
+      const file = files.items.find((f) => f.kind === kind)!;
+      const detail = await api<{
+        tlsReports: { id: number; reportId: string }[];
+        failureReports: { id: number }[];
+      }>(`/api/files/${file.id}`);
+      const first = kind === 'smtp_tls' ? detail.tlsReports[0]! : detail.failureReports[0]!;
+      const name = kind === 'smtp_tls' ? detail.tlsReports[0]!.reportId : `#${first.id}`;
+      await page.goto(`${server.url}/tasks?file=${file.id}`);
+      await page.getByTestId('file-card').getByRole('link', { name, exact: true }).click();
+      await page.waitForURL(new RegExp(`/reports/${path}/${first.id}$`));
+    }
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

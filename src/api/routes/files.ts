@@ -8,7 +8,9 @@ import { formatBytes } from '../../config/parse-values.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import { acceptFile, type EnqueueFile } from '../../ingest/accept-file.js';
 import { processFileKey } from '../../jobs/queue.js';
+import { failureReportsOfFile } from '../../store/failure-reports.js';
 import { getFile, listFiles, reportsOfFile, type FileStatus } from '../../store/files.js';
+import { tlsReportsOfFile } from '../../store/tls-reports.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
 import { orgOf, principalOf } from '../plugins/auth.js';
@@ -53,6 +55,28 @@ const FileDetail = Type.Object({
       records: Type.Integer(),
       messages: Type.Integer(),
     }),
+    { description: 'The aggregate reports stored from the file' },
+  ),
+  tlsReports: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      orgName: Type.String(),
+      reportId: Type.String(),
+      domain: Type.String(),
+      successfulSessions: Type.Integer(),
+      failedSessions: Type.Integer(),
+    }),
+    { description: 'The SMTP TLS reports (RFC 8460) stored from the file' },
+  ),
+  failureReports: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      reportedDomain: Type.Union([Type.String(), Type.Null()]),
+      sourceIp: Type.Union([Type.String(), Type.Null()]),
+      authFailure: Type.Union([Type.String(), Type.Null()]),
+      arrivalDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    }),
+    { description: 'The failure reports (RFC 6591) stored from the file' },
   ),
 });
 
@@ -325,7 +349,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
       config: { role: 'viewer' },
       schema: {
         tags: ['ingest'],
-        summary: 'One ingested file: status, error, and the reports stored from it',
+        summary: 'One ingested file: status, error, and the reports of every kind stored from it',
         params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
         response: { 200: FileDetail, ...problemResponses },
       },
@@ -335,7 +359,17 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
       const orgId = orgOf(req).id;
       const f = await getFile(deps.db, orgId, id);
       if (!f) throw new HttpProblem(404, 'file_not_found', `file ${id} does not exist`);
-      return { ...fileJson(f), reports: await reportsOfFile(deps.db, orgId, id) };
+      const [reports, tls, failures] = await Promise.all([
+        reportsOfFile(deps.db, orgId, id),
+        tlsReportsOfFile(deps.db, orgId, id),
+        failureReportsOfFile(deps.db, orgId, id),
+      ]);
+      return {
+        ...fileJson(f),
+        reports,
+        tlsReports: tls,
+        failureReports: failures.map((x) => ({ ...x, arrivalDate: x.arrivalDate?.toISOString() ?? null })),
+      };
     },
   );
 };

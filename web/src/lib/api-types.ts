@@ -4379,7 +4379,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One ingested file: status, error, and the reports stored from it */
+    /** One ingested file: status, error, and the reports of every kind stored from it */
     get: {
       parameters: {
         query?: never;
@@ -4416,6 +4416,7 @@ export interface paths {
               warnings: string[];
               reportCount: number;
               recordCount: number;
+              /** @description The aggregate reports stored from the file */
               reports: {
                 id: number;
                 orgName: string;
@@ -4423,6 +4424,23 @@ export interface paths {
                 domain: string;
                 records: number;
                 messages: number;
+              }[];
+              /** @description The SMTP TLS reports (RFC 8460) stored from the file */
+              tlsReports: {
+                id: number;
+                orgName: string;
+                reportId: string;
+                domain: string;
+                successfulSessions: number;
+                failedSessions: number;
+              }[];
+              /** @description The failure reports (RFC 6591) stored from the file */
+              failureReports: {
+                id: number;
+                reportedDomain: string | null;
+                sourceIp: string | null;
+                authFailure: string | null;
+                arrivalDate: string | null;
               }[];
             };
           };
@@ -12727,7 +12745,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One ingested file: status, error, and the reports stored from it */
+    /** One ingested file: status, error, and the reports of every kind stored from it */
     get: {
       parameters: {
         query?: never;
@@ -12766,6 +12784,7 @@ export interface paths {
               warnings: string[];
               reportCount: number;
               recordCount: number;
+              /** @description The aggregate reports stored from the file */
               reports: {
                 id: number;
                 orgName: string;
@@ -12773,6 +12792,23 @@ export interface paths {
                 domain: string;
                 records: number;
                 messages: number;
+              }[];
+              /** @description The SMTP TLS reports (RFC 8460) stored from the file */
+              tlsReports: {
+                id: number;
+                orgName: string;
+                reportId: string;
+                domain: string;
+                successfulSessions: number;
+                failedSessions: number;
+              }[];
+              /** @description The failure reports (RFC 6591) stored from the file */
+              failureReports: {
+                id: number;
+                reportedDomain: string | null;
+                sourceIp: string | null;
+                authFailure: string | null;
+                arrivalDate: string | null;
               }[];
             };
           };

@@ -300,8 +300,72 @@ function FileCard({ id }: { id: string }): JSX.Element {
             {formatDateTime(f.data.receivedAt)} by {f.data.source}
             {f.data.error ? `: ${f.data.error}` : ''}
           </p>
+          {f.data.tlsReports.length > 0 ? (
+            <div class="table-wrap">
+              <table class="data">
+                <caption class="sr-only">SMTP TLS reports stored from this file</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">SMTP TLS report</th>
+                    <th scope="col">Reporter</th>
+                    <th scope="col">Policy domain</th>
+                    <th scope="col" class="num">
+                      Successful sessions
+                    </th>
+                    <th scope="col" class="num">
+                      Failed sessions
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {f.data.tlsReports.map((r) => (
+                    <tr key={r.id}>
+                      <td class="report-id">
+                        <Link href={`/reports/tls/${r.id}`}>{r.reportId}</Link>
+                      </td>
+                      <td>{r.orgName}</td>
+                      <td>{r.domain}</td>
+                      <td class="num">{formatNumber(r.successfulSessions)}</td>
+                      <td class="num">{formatNumber(r.failedSessions)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          {f.data.failureReports.length > 0 ? (
+            <div class="table-wrap">
+              <table class="data">
+                <caption class="sr-only">Failure reports stored from this file</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Failure report</th>
+                    <th scope="col">Reported domain</th>
+                    <th scope="col">Source IP</th>
+                    <th scope="col">Auth failure</th>
+                    <th scope="col">Arrival</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {f.data.failureReports.map((r) => (
+                    <tr key={r.id}>
+                      <td>
+                        <Link href={`/reports/failures/${r.id}`}>#{r.id}</Link>
+                      </td>
+                      <td>{r.reportedDomain ?? '—'}</td>
+                      <td class="mono">{r.sourceIp ?? '—'}</td>
+                      <td>{r.authFailure ?? '—'}</td>
+                      <td>{r.arrivalDate ? formatDateTime(r.arrivalDate) : '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
           {f.data.reports.length === 0 ? (
-            <p class="muted">No report was stored from this file.</p>
+            f.data.tlsReports.length + f.data.failureReports.length === 0 ? (
+              <p class="muted">No report was stored from this file.</p>
+            ) : null
           ) : (
             <div class="table-wrap">
               <table class="data">
