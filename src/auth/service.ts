@@ -340,10 +340,25 @@ export class AuthService {
     };
   }
 
-  async logout(token: string, principal: Principal, ip: string): Promise<void> {
+  /**
+   * Ends the session of a refresh token. The token is the session's own credential, so it is enough on its own
+   * (a browser whose access token expired can still sign out); with an access token or key of another user it
+   * ends nothing — one user cannot end another's session with a token they somehow hold. False: nothing was
+   * ended (unknown, revoked or expired token, or another user's).
+   */
+  async logout(token: string, principal: Principal | undefined, ip: string): Promise<boolean> {
     const owner = await this.refresh.peekOwner(token);
-    // One user cannot end another's session with a token they somehow hold.
-    if (owner !== undefined && owner === principal.user.id) await this.refresh.revoke(token);
+    const mine = owner !== undefined && (principal === undefined || owner === principal.user.id);
+    const ended = mine ? (await this.refresh.revoke(token)) !== undefined : false;
+    const actor = principal?.user ?? (ended && owner !== undefined ? await getUser(this.db, owner) : undefined);
+    if (actor) {
+      await this.record({ actorId: actor.id, actor: actor.email, action: 'logout', ip, outcome: 'success' });
+    }
+    return ended;
+  }
+
+  /** A logout with an access token or key and no refresh token: nothing to end but the audit entry. */
+  async recordLogout(principal: Principal, ip: string): Promise<void> {
     await this.record({
       actorId: principal.user.id,
       actor: principal.user.email,

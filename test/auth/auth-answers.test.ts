@@ -58,6 +58,42 @@ describe.each(availableEngines())('auth answers on %s', (engine) => {
     );
   });
 
+  it('signs out with the cookie alone once the access token expired; the session ends', async () => {
+    const { cookie, accessToken } = await login();
+    // the dashboard left open: its access token is past its 15 minutes, the refresh cookie is not
+    x.clock.advance(20 * 60);
+    const out = await x.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { cookie, ...bearer(accessToken) },
+    });
+    expect(out.statusCode, out.body).toBe(204);
+    expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/);
+    const again = await x.app.inject({ method: 'POST', url: '/auth/refresh', headers: { cookie } });
+    expect(again.statusCode).toBe(401);
+    // the same token a second time: nothing to end, and nobody to answer to
+    const twice = await x.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie } });
+    expect(twice.statusCode).toBe(401);
+    expect(twice.json<{ code: string }>().code).toBe('invalid_token');
+    // no token and no credential
+    const none = await x.app.inject({ method: 'POST', url: '/auth/logout' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json<{ code: string }>().code).toBe('invalid_token');
+  });
+
+  it("another user's access token does not end a session with a token it holds", async () => {
+    const { cookie } = await login();
+    const out = await x.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { cookie, ...bearer(await x.token('viewer')) },
+    });
+    expect(out.statusCode).toBe(204);
+    // the analyst's session goes on
+    const refreshed = await x.app.inject({ method: 'POST', url: '/auth/refresh', headers: { cookie } });
+    expect(refreshed.statusCode).toBe(200);
+  });
+
   it('a body that is not JSON is still a 400', async () => {
     const r = await x.app.inject({
       method: 'POST',

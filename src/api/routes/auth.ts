@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { AuthError, publicUser, type AuthService, type Session } from '../../auth/service.js';
 import { ADMIN_COOKIE, ADMIN_COOKIE_PATH, REFRESH_COOKIE } from '../cookies.js';
 import { SLUG_PATTERN, principalOf } from '../plugins/auth.js';
+import { apiKeyHeader, bearerToken } from '../plugins/security.js';
 import { HttpProblem } from '../problem.js';
 import { DateTimeString, Nullable, Problem } from '../schemas/common.js';
 
@@ -177,10 +178,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
   app.post(
     '/auth/logout',
     {
-      config: { role: 'authenticated' },
+      // public: the refresh token (body or cookie) is the session's own credential, so that a browser whose
+      // access token expired still signs out; an access token or API key alone ends nothing but is recorded
+      config: { role: 'public' },
       schema: {
         tags: ['auth'],
-        summary: 'Revoke the session of a refresh token (body or cookie); needs the access token',
+        summary: 'End the session of a refresh token (body or cookie); the access token is optional',
         body: Type.Optional(RefreshBody),
         response: { 204: Type.Null(), 401: Problem, ...tooMany },
       },
@@ -188,7 +191,24 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     async (req, reply) => {
       const body = req.body ?? {};
       const token = body.refreshToken ?? req.cookies[REFRESH_COOKIE];
-      if (token) await auth.logout(token, principalOf(req), req.ip);
+      const bearer = bearerToken(req);
+      const apiKey = apiKeyHeader(req);
+      const principal =
+        bearer !== undefined || apiKey !== undefined
+          ? await auth.authenticate({ bearer, apiKey: bearer === undefined ? apiKey : undefined })
+          : undefined;
+      if (token) {
+        const ended = await auth.logout(token, principal, req.ip);
+        clearCookie(req, reply);
+        if (!ended && !principal) {
+          throw new HttpProblem(401, 'invalid_token', 'the refresh token is not valid (expired, revoked or unknown)');
+        }
+        return reply.code(204).send(null);
+      }
+      if (!principal) {
+        throw new HttpProblem(401, 'invalid_token', 'a refresh token (body or cookie) or an access token is required');
+      }
+      await auth.recordLogout(principal, req.ip);
       clearCookie(req, reply);
       return reply.code(204).send(null);
     },

@@ -338,7 +338,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Revoke the session of a refresh token (body or cookie); needs the access token */
+    /** End the session of a refresh token (body or cookie); the access token is optional */
     post: {
       parameters: {
         query?: never;
@@ -362,8 +362,6 @@ export interface paths {
           content?: never;
         };
         401: components['responses']['Problem'];
-        403: components['responses']['Problem'];
-        404: components['responses']['Problem'];
         429: components['responses']['Problem'];
       };
     };
