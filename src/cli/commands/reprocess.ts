@@ -46,7 +46,10 @@ export function reprocessCommand(): Command {
       '--unsupported',
       'run the files kept as unsupported through the current report kinds (kinds supported now are stored)',
     )
-    .option('--json', 'print one JSON object: {files, processed, failed, reports, records, results:[...]}')
+    .option(
+      '--json',
+      'print one JSON object: {files, processed, duplicates, unsupported, failed, reports, records, results:[...], skipped}',
+    )
     .action(
       async (
         ids: number[] | undefined,
@@ -111,6 +114,8 @@ export function reprocessCommand(): Command {
             JSON.stringify({
               files: results.length,
               processed: results.filter((r) => r.status === 'processed').length,
+              duplicates: results.filter((r) => r.status === 'duplicate').length,
+              unsupported: results.filter((r) => r.status === 'unsupported').length,
               failed,
               reports: results.reduce((a, r) => a + r.reports, 0),
               records: results.reduce((a, r) => a + r.records, 0),
