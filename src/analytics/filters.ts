@@ -3,6 +3,7 @@
 // the condition builders take a ScopedFilter and always start with its org_id, so that no query can forget it.
 // Values are always bound parameters.
 import { facetDisposition, facetPassesDmarc, failsDmarc, passesDmarc } from '../store/dmarc-sql.js';
+import { NOT_LOCATED } from '../model/countries.js';
 import { senderMatches } from './sender-sql.js';
 
 export interface AnalyticsFilter {
@@ -76,7 +77,10 @@ export function rollupConditions(f: ScopedFilter, p: Params, alias = ''): string
  */
 export function sourceConditions(f: ScopedFilter, p: Params, ip: string, domain: string): string[] {
   const c: string[] = [];
-  if (f.country !== undefined) {
+  if (f.country === NOT_LOCATED) {
+    // what the countries answer counts as country null: no enrichment, or one without a country
+    c.push(`NOT EXISTS (SELECT 1 FROM ip_enrichment ge WHERE ge.ip = ${ip} AND ge.country IS NOT NULL)`);
+  } else if (f.country !== undefined) {
     c.push(`${ip} IN (SELECT ge.ip FROM ip_enrichment ge WHERE ge.country = ${p.add(f.country)})`);
   }
   if (f.asn !== undefined) c.push(`${ip} IN (SELECT ge.ip FROM ip_enrichment ge WHERE ge.asn = ${p.add(f.asn)})`);

@@ -62,7 +62,10 @@ export function toAnalyticsFilter(q: FilterQueryT): AnalyticsFilter {
   if (q.country !== undefined) {
     const code = q.country.toUpperCase();
     if (countryName(code) === null) {
-      errors.push({ field: 'country', message: `'${q.country}' is not an ISO 3166-1 alpha-2 country code (e.g. DE)` });
+      errors.push({
+        field: 'country',
+        message: `'${q.country}' is not an ISO 3166-1 alpha-2 country code (e.g. DE; ZZ: not located)`,
+      });
     } else f.country = code;
   }
   if (q.asn !== undefined) f.asn = q.asn;

@@ -244,6 +244,8 @@ function SENDER_TESTS(apiOf: () => TestApi): void {
     { sender: 'unknown' },
     { sender: 'ptr:customer-example.net', domain: 'example.org' },
     { country: 'US', asn: '15169' },
+    { country: 'ZZ' },
+    { country: 'zz', dmarc: 'fail' },
     { period: 'all' },
   ];
 
@@ -273,6 +275,9 @@ function SENDER_TESTS(apiOf: () => TestApi): void {
     expect((await summary({ sender: 'sendgrid (twilio)' })).messages).toBe(270);
     expect((await summary({ sender: 'unknown' })).messages).toBe(8);
     expect((await summary({ country: 'FR' })).messages).toBe(0);
+    // ZZ: the sources not located, the countries answer's null item
+    expect((await summary({ country: 'ZZ' })).messages).toBe(8);
+    expect(await countries({ country: 'ZZ' })).toEqual([expect.objectContaining({ country: null, messages: 8 })]);
     expect((await summary({ sender: 'no-such-sender' })).messages).toBe(0);
     expect((await summary({ country: 'US', domain: 'example.org' })).reports).toBe(1);
     const ips = (await walk<{ sourceIp: string }>(api, '/api/rollup/sources?sender=sendgrid', 10)).items;

@@ -7,6 +7,7 @@ import {
   filtersToParams,
   intervalFor,
   isCalendarDate,
+  NOT_LOCATED,
   parseFilters,
   resolveRange,
   withFilters,
@@ -67,6 +68,11 @@ describe('filters → URL', () => {
     expect(apiQuery(f, undefined)).toEqual({ period: 'all', country: 'DE', asn: '3320', sender: 'sendgrid' });
     expect(parseFilters(filtersToParams(f))).toEqual(f);
     expect(describeFilters(f)).toBe('All domains · All time · country DE · AS3320 · sender sendgrid');
+    // ZZ: the sources not located (the countries answer's null item), said in words
+    const zz = { range: 'all' as const, country: NOT_LOCATED };
+    expect(filtersToParams(zz).toString()).toBe('range=all&country=ZZ');
+    expect(apiQuery(zz, undefined)).toEqual({ period: 'all', country: 'ZZ' });
+    expect(describeFilters(zz)).toBe('All domains · All time · not located');
     // a new filter keeps the page's own parameters, drops the cursor
     expect(withFilters('?sort=sources&cursor=x', { range: '30d', country: 'FR' })).toBe('?country=FR&sort=sources');
   });

@@ -46,7 +46,7 @@ export const filterProperties = {
     Type.String({
       minLength: 2,
       maxLength: 2,
-      description: "The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment",
+      description: "The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located",
     }),
   ),
   asn: Type.Optional(

@@ -2,7 +2,15 @@
 // Each change is a new URL (history entry), so that links are shareable and the back button undoes it.
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { RANGE_LABELS, RANGE_PRESETS, isCalendarDate, withFilters, type DateSpan, type Filters } from '../lib/filters';
+import {
+  RANGE_LABELS,
+  RANGE_PRESETS,
+  countryLabel,
+  isCalendarDate,
+  withFilters,
+  type DateSpan,
+  type Filters,
+} from '../lib/filters';
 import { navigate, useLocation } from '../router';
 
 export interface FilterChoices {
@@ -161,10 +169,10 @@ export function FilterBar({
             <button
               type="button"
               class="chip"
-              aria-label={`Remove the country filter ${filters.country}`}
+              aria-label={`Remove the filter ${countryLabel(filters.country)}`}
               onClick={() => apply({ ...filters, country: undefined })}
             >
-              Country {filters.country} ×
+              {countryLabel(filters.country).replace(/^./, (c) => c.toUpperCase())} ×
             </button>
           ) : null}
           {filters.asn !== undefined ? (

@@ -657,7 +657,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -746,7 +746,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -837,7 +837,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -951,7 +951,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1057,7 +1057,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1244,7 +1244,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1342,7 +1342,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1525,7 +1525,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1625,7 +1625,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1715,7 +1715,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1801,7 +1801,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1892,7 +1892,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -1981,7 +1981,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -2137,7 +2137,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -2652,7 +2652,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -3437,7 +3437,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -3546,7 +3546,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -3855,7 +3855,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -4531,7 +4531,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -4612,7 +4612,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -4693,7 +4693,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -4772,7 +4772,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -8912,7 +8912,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9004,7 +9004,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9098,7 +9098,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9215,7 +9215,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9324,7 +9324,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9516,7 +9516,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9617,7 +9617,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9806,7 +9806,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -9909,7 +9909,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -10002,7 +10002,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -10091,7 +10091,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -10185,7 +10185,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -10277,7 +10277,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -10439,7 +10439,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -10967,7 +10967,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -11776,7 +11776,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -11888,7 +11888,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -12204,7 +12204,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -12901,7 +12901,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -12985,7 +12985,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -13069,7 +13069,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;
@@ -13151,7 +13151,7 @@ export interface paths {
           disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
           /** @description DMARC result */
           dmarc?: 'pass' | 'fail';
-          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment */
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
           country?: string;
           /** @description The source's AS number, from its enrichment */
           asn?: number;

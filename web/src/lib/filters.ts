@@ -28,7 +28,7 @@ export interface Filters {
   /** Reporter organisation name. */
   org?: string;
   dmarc?: 'pass' | 'fail';
-  /** The sources' country, ISO 3166-1 alpha-2 (upper case). */
+  /** The sources' country, ISO 3166-1 alpha-2 (upper case); NOT_LOCATED: the sources not located. */
   country?: string;
   /** The sources' AS number. */
   asn?: number;
@@ -37,6 +37,14 @@ export interface Filters {
 }
 
 /** The URL parameters that hold filters (everything else belongs to the page). */
+/** The country filter's code for sources not located (the API's, CLDR's unknown region). */
+export const NOT_LOCATED = 'ZZ';
+
+/** 'country DE', or 'not located'. */
+export function countryLabel(country: string): string {
+  return country === NOT_LOCATED ? 'not located' : `country ${country}`;
+}
+
 export const FILTER_KEYS = ['domain', 'range', 'from', 'to', 'org', 'dmarc', 'country', 'asn', 'sender'] as const;
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -223,7 +231,7 @@ export function describeFilters(f: Filters, span?: DateSpan): string {
   parts.push(f.range === 'custom' && span ? `${span.from} to ${span.to}` : RANGE_LABELS[f.range]);
   if (f.org) parts.push(`reporter ${f.org}`);
   if (f.dmarc) parts.push(f.dmarc === 'pass' ? 'DMARC pass only' : 'DMARC fail only');
-  if (f.country) parts.push(`country ${f.country}`);
+  if (f.country) parts.push(countryLabel(f.country));
   if (f.asn !== undefined) parts.push(`AS${f.asn}`);
   if (f.sender) parts.push(`sender ${f.sender}`);
   return parts.join(' · ');

@@ -30,6 +30,7 @@ import {
   bucketEnd,
   fixedRateReason,
   intervalFor,
+  NOT_LOCATED,
   withFilters,
   withParams,
   type DateSpan,
@@ -454,7 +455,7 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           <CountryMap
             items={countries.data?.items ?? null}
             onCountry={(country) => navigate(countryHref(country))}
-            hrefFor={(country) => (country ? countryHref(country) : undefined)}
+            hrefFor={(country) => countryHref(country ?? NOT_LOCATED)}
           />
         )}
         <Chart
