@@ -5,9 +5,14 @@
 // the uncached time of one request alone. Prints p50/p99 and requests/s per route; never asserts on them.
 //
 // Options: --records N (default 1,000,000), --connections N (50), --seconds N per route (8), --fresh.
+//
+// --domain-windows: issue 17's workload instead (see domain-windows.ts), on a data set of its own spread over
+// 20 domains (database BENCH_DB_NAME, default dmarc_bench_domains; --per-report N records per report, 500):
+// --clients N (8), --windows N (10).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { measureWindows } from './domain-windows.js';
 import { load } from './load.js';
 import {
   arg,
@@ -62,6 +67,40 @@ async function measure(
     );
   }
   return rows;
+}
+
+const DOMAINS = 20;
+// The routes that read rollup_source_daily with a domain filter.
+const WINDOW_ROUTES = [
+  '/api/rollup/sources?limit=10',
+  '/api/rollup/trends',
+  '/api/rollup/countries',
+  '/api/rollup/senders',
+];
+
+async function domainWindows(): Promise<void> {
+  process.env.BENCH_DB_NAME ??= 'dmarc_bench_domains';
+  const wanted = Number(arg('records', '1000000'));
+  const clients = Number(arg('clients', '8'));
+  const windows = Number(arg('windows', '10'));
+  const engine: Engine = (await postgresAvailable()) ? 'postgres' : 'pglite';
+  const dataDir = path.join(os.tmpdir(), 'dmarc-bench-domains');
+  if (flag('fresh')) fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.mkdirSync(dataDir, { recursive: true });
+  const data = await prepareDataset(engine, dataDir, wanted, Number(arg('per-report', '500')), DOMAINS);
+  console.log(`data: ${data.records.toLocaleString('en-US')} records, ${data.first} to ${data.last} (${engine})`);
+  const server = await startBenchServer(engine, dataDir, { DMARC_CACHE_TTL_SECONDS: '0' });
+  try {
+    const rows = await measureWindows(server, WINDOW_ROUTES, { domains: DOMAINS, windows, last: data.last, clients });
+    console.log(
+      `\n${data.records.toLocaleString('en-US')} records on ${engine}, ${DOMAINS} domains x ${windows} windows, ${clients} clients, uncached:`,
+    );
+    console.log('| route | URLs | p50 | p99 | errors |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const r of rows) console.log(`| \`${r.route}\` | ${r.requests} | ${r.p50} ms | ${r.p99} ms | ${r.errors} |`);
+  } finally {
+    await server.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -124,4 +163,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await (flag('domain-windows') ? domainWindows() : main());

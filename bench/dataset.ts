@@ -85,12 +85,17 @@ export interface Dataset {
   loadSeconds: number | null;
 }
 
-/** Makes sure the database holds the synthetic data set (`--fresh` reloads it); returns its size and span. */
+/**
+ * Makes sure the database holds the synthetic data set (`--fresh` reloads it); returns its size and span.
+ * `domains`: spread the reports over that many policy domains, each with every day of the 90 (runs of 90
+ * consecutive reports per domain); without it, the generator's 5 domains.
+ */
 export async function prepareDataset(
   engine: Engine,
   dataDir: string,
   wanted: number,
   perReport: number,
+  domains?: number,
 ): Promise<Dataset> {
   if (engine === 'postgres' && flag('fresh')) await adminQuery(`DROP DATABASE IF EXISTS ${dbName()} WITH (FORCE)`);
   if (engine === 'postgres') {
@@ -114,7 +119,14 @@ export async function prepareDataset(
       const reports = Math.ceil(wanted / perReport);
       process.stdout.write(`generating ${reports} reports of ${perReport} records… `);
       for (let i = 0; i < reports; i++) {
-        const xml = syntheticReportXml({ seed: 1000 + i, records: perReport, reportId: `dash-${i}`, ipPool: 500 });
+        const domain = domains === undefined ? {} : { domain: `example${Math.floor(i / 90) % domains}.com` };
+        const xml = syntheticReportXml({
+          seed: 1000 + i,
+          records: perReport,
+          reportId: `dash-${i}`,
+          ipPool: 500,
+          ...domain,
+        });
         fs.writeFileSync(path.join(dir, `r-${String(i).padStart(5, '0')}.xml.gz`), gzipSync(xml));
       }
       process.stdout.write(`loading into ${engine}… `);
