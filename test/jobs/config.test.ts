@@ -51,6 +51,7 @@ describe('jobs configuration', () => {
       'send-digests': '*/15 * * * *',
       'train-model': '30 3 * * 0',
       'detect-anomalies': '50 4 * * *',
+      'forward-events': '*/10 * * * *',
     });
     expect(c.jobs.lockDurationMs + c.jobs.stalledIntervalMs).toBeLessThan(60_000);
     expect(c.imap).toEqual([]);
@@ -229,6 +230,7 @@ alerts: {}
       'send-digests': '*/15 * * * *',
       'train-model': '30 3 * * 0',
       'detect-anomalies': '50 4 * * *',
+      'forward-events': '*/10 * * * *',
     });
 
     const json = path.join(dir, 'dmarc.json');
