@@ -19,7 +19,7 @@ interface LockPackage {
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   engines: { node: string };
-  overrides: Record<string, string>;
+  overrides: Record<string, string | Record<string, string>>;
 };
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
   packages: Record<string, LockPackage>;
@@ -45,6 +45,8 @@ describe('Node.js versions', () => {
 
   it('the overridden packages are the CommonJS releases their dependants can require', () => {
     for (const [name, version] of Object.entries(pkg.overrides)) {
+      // (an object is a nested override, checked below)
+      if (typeof version !== 'string') continue;
       const installed = Object.keys(lock.packages).filter((p) => p.endsWith(`node_modules/${name}`));
       expect(installed.length).toBeGreaterThan(0);
       for (const p of installed) {
@@ -60,6 +62,11 @@ describe('Node.js versions', () => {
         expect(from.resolve(name)).toContain(path.join(ROOT, p));
       }
     }
+    // pglite-tools (backups) runs on the one PGlite the project uses, not a copy of the release it pins
+    expect(pkg.overrides['@electric-sql/pglite-tools']).toEqual({ '@electric-sql/pglite': '$@electric-sql/pglite' });
+    expect(Object.keys(lock.packages).filter((p) => p.endsWith('node_modules/@electric-sql/pglite'))).toEqual([
+      'node_modules/@electric-sql/pglite',
+    ]);
     // the functions the dependants call (@fastify/static: create; @fastify/cookie, light-my-request: the rest)
     const staticRequire = createRequire(path.join(ROOT, 'node_modules/@fastify/static/index.js'));
     expect(typeof (staticRequire('content-disposition') as { create: unknown }).create).toBe('function');
