@@ -51,7 +51,7 @@ async function bench(engine: string, db: Database): Promise<void> {
     await db.query('ANALYZE rollup_daily');
     const domains = Array.from({ length: DOMAINS }, (_, i) => `bench${i + 1}.example`);
     const series = new Map<string, DailySeries>();
-    for (const d of domains) series.set(d, await dailySeries(db, DEFAULT_ORG_ID, d));
+    for (const d of domains) series.set(d, await dailySeries(db, { orgId: DEFAULT_ORG_ID, domain: d }));
     console.log(
       `${engine}: ${DOMAINS} domains × ${series.get(domains[0]!)!.days.length} days of rollups, ` +
         `${METRICS.length} metrics, 7 days ahead; ${RUNS} runs`,

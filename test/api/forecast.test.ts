@@ -1,6 +1,6 @@
 // GET /api/analytics/forecast through the whole app, on reports uploaded day by day: Holt–Winters for a domain
 // with five weeks of a weekly pattern (beating seasonal naive), the seasonal-naive fallback and 'none' for short
-// histories, the cache, bad input (400), unknown and other organisations' domains (404), roles (viewer may read,
+// histories, the charts' other filters narrowing the series, the cache, bad input (400), unknown and other organisations' domains (404), roles (viewer may read,
 // anonymous 401) and organisations (each forecasts its own data only).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adviceReportXml } from '../support/advice-report.js';
@@ -189,6 +189,42 @@ describe.each(availableEngines())('forecast API on %s', (engine) => {
     expect(f.history!.days).toBe(21);
     // the share was 0.1, then 0.3 for the last week: never the 0 the empty days would give
     for (const p of f.points) expect(p.value).toBeGreaterThan(0.1);
+  });
+
+  it("narrows the series by the charts' other filters (source, outcome, reporter), each cached apart", async () => {
+    const all = (await api.inject('/api/analytics/forecast?domain=example.com')).json<ForecastBody>();
+    const failing1 = await api.inject('/api/analytics/forecast?domain=example.com&dmarc=fail');
+    expect(failing1.statusCode, failing1.body).toBe(200);
+    expect(failing1.headers['x-cache']).toBe('MISS');
+    const fail = failing1.json<ForecastBody>();
+    expect(fail.history).toEqual(all.history);
+    // only the failing messages: 5 % of the volume (10 % on Mondays), not the whole of it
+    fail.points.forEach((p, i) => {
+      const t = 35 + i;
+      expect(Math.abs(p.value - failing(t))).toBeLessThan(25);
+      expect(p.value).toBeLessThan(all.points[i]!.value / 5);
+    });
+    // the failing source alone is the same series; the passing one has none of the failures
+    const source = await api.inject('/api/analytics/forecast?domain=example.com&source_ip=203.0.113.0/24');
+    expect(source.json<ForecastBody>().points).toEqual(fail.points);
+    const passing = await api.inject(
+      '/api/analytics/forecast?domain=example.com&source_ip=192.0.2.10&metric=failure_rate',
+    );
+    for (const p of passing.json<ForecastBody>().points) expect(p.value).toBeCloseTo(0, 6);
+    // a reporter that sent nothing: no history, and the note names the filters
+    const none = (
+      await api.inject('/api/analytics/forecast?domain=example.com&org=nobody.example')
+    ).json<ForecastBody>();
+    expect(none).toMatchObject({ method: 'none', history: null, points: [] });
+    expect(none.note).toContain('these filters');
+    for (const url of [
+      '/api/analytics/forecast?domain=example.com&source_ip=not-an-address',
+      '/api/analytics/forecast?domain=example.com&dmarc=maybe',
+      '/api/analytics/forecast?domain=example.com&period=all',
+      '/api/analytics/forecast?domain=example.com&to=2026-02-01',
+    ]) {
+      expectProblem(await api.inject(url), 400);
+    }
   });
 
   it('bad input is a 400 problem; a domain without reports here is a 404', async () => {

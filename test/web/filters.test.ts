@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addDays,
   apiQuery,
+  undatedQuery,
   bucketEnd,
   describeFilters,
   filtersToParams,
@@ -72,6 +73,17 @@ describe('filters → URL', () => {
     const zz = { range: 'all' as const, country: NOT_LOCATED };
     expect(filtersToParams(zz).toString()).toBe('range=all&country=ZZ');
     expect(apiQuery(zz, undefined)).toEqual({ period: 'all', country: 'ZZ' });
+    // without domain and dates, for the forecasts (they fit their own weeks)
+    const custom = {
+      range: 'custom' as const,
+      from: '2026-01-01',
+      to: '2026-01-31',
+      domain: 'a.example',
+      dmarc: 'fail' as const,
+      org: 'Google',
+    };
+    expect(undatedQuery(custom)).toEqual({ dmarc: 'fail', org: 'Google' });
+    expect(undatedQuery({ range: 'all', sender: 'sendgrid' })).toEqual({ sender: 'sendgrid' });
     expect(describeFilters(zz)).toBe('All domains · All time · not located');
     // a new filter keeps the page's own parameters, drops the cursor
     expect(withFilters('?sort=sources&cursor=x', { range: '30d', country: 'FR' })).toBe('?country=FR&sort=sources');

@@ -1,18 +1,17 @@
-// The forecast of one domain's daily messages or DMARC failure share, and its cached answer (the organisation is
-// the cache's namespace; domain, metric and horizon the key). Answers GET /api/analytics/forecast.
+// The forecast of one domain's daily messages or DMARC failure share, narrowed by the charts' other filters, and
+// its cached answer (the organisation is the cache's namespace; domain, filters, metric and horizon the key).
+// Answers GET /api/analytics/forecast.
 import type { Database, Queryable } from '../../store/database.js';
 import type { Answer } from '../answers.js';
 import type { AnalyticsCache } from '../cache.js';
 import { filterKey } from '../filter-key.js';
 import { MIN_HOLT_WINTERS, MIN_SEASONAL_NAIVE, forecastSeries, type ForecastMethod } from './forecast.js';
 import { MESSAGES_BOUNDS, SHARE_BOUNDS } from './intervals.js';
-import { HISTORY_DAYS, addDays, dailySeries, failureShares } from './series.js';
+import { HISTORY_DAYS, addDays, dailySeries, failureShares, type SeriesFilter } from './series.js';
 
 export type ForecastMetric = 'messages' | 'failure_rate';
 
-export interface ForecastRequest {
-  orgId: number;
-  domain: string;
+export interface ForecastRequest extends SeriesFilter {
   metric: ForecastMetric;
   /** Days ahead, 1..28. */
   days: number;
@@ -32,8 +31,8 @@ export interface DomainForecast {
   params: { alpha: number; beta: number; gamma: number } | null;
 }
 
-function noteOf(method: ForecastMethod, n: number): string {
-  if (n === 0) return 'No day with data for this domain: nothing to forecast.';
+function noteOf(method: ForecastMethod, n: number, filtered: boolean): string {
+  if (n === 0) return `No day with data for this domain${filtered ? ' and these filters' : ''}: nothing to forecast.`;
   if (method === 'none') {
     return `Only ${n} day${n === 1 ? '' : 's'} of history: a forecast needs at least ${MIN_SEASONAL_NAIVE}.`;
   }
@@ -46,16 +45,22 @@ function noteOf(method: ForecastMethod, n: number): string {
   return `Holt–Winters (additive, weekly season) fitted on the last ${n} days (at most ${HISTORY_DAYS}).`;
 }
 
+/** Whether anything beyond the organisation and domain narrows the series. */
+function isFiltered(f: SeriesFilter): boolean {
+  return Object.entries(f).some(([k, v]) => k !== 'orgId' && k !== 'domain' && v !== undefined);
+}
+
 export async function forecastDomain(db: Queryable, r: ForecastRequest): Promise<DomainForecast> {
-  const s = await dailySeries(db, r.orgId, r.domain);
-  const values = r.metric === 'messages' ? s.messages : failureShares(s);
-  const f = forecastSeries(values, r.days, r.metric === 'messages' ? MESSAGES_BOUNDS : SHARE_BOUNDS);
+  const { metric, days, ...filter } = r;
+  const s = await dailySeries(db, filter);
+  const values = metric === 'messages' ? s.messages : failureShares(s);
+  const f = forecastSeries(values, days, metric === 'messages' ? MESSAGES_BOUNDS : SHARE_BOUNDS);
   const to = s.to;
   return {
     domain: r.domain,
     metric: r.metric,
     method: f.method,
-    note: noteOf(f.method, values.length),
+    note: noteOf(f.method, values.length, isFiltered(filter)),
     history: s.from !== null && to !== null ? { from: s.from, to, days: values.length } : null,
     points: to === null ? [] : f.points.map((p, i) => ({ day: addDays(to, i + 1), ...p })),
     backtestMae: f.backtestMae,
@@ -70,7 +75,7 @@ export function forecastAnswer(
   statementTimeoutMs: number,
 ): (r: ForecastRequest) => Promise<Answer<DomainForecast>> {
   return (r) =>
-    cache.getOrCompute(r.orgId, `forecast:${filterKey({ domain: r.domain }, { metric: r.metric, days: r.days })}`, () =>
+    cache.getOrCompute(r.orgId, `forecast:${filterKey(r)}`, () =>
       db.readOnly(statementTimeoutMs, (q) => forecastDomain(q, r)),
     );
 }

@@ -1,9 +1,11 @@
-// The daily series a forecast is fitted on, from the rollups: one domain of one organisation, messages and DMARC
-// passes per day over the last HISTORY_DAYS days that end with the domain's last day of data. Days without
+// The daily series a forecast is fitted on, from the rollups: one domain of one organisation, narrowed by the same
+// filters as the charts it is drawn beside (reporter, source, country, AS, sender, outcome), messages and DMARC
+// passes per day over the last HISTORY_DAYS days that end with the last day of the filtered data. Days without
 // reports inside that span are zeros (no mail reported); reports without a readable period have no day and are
 // left out, as on the timeline. Sums as float8: exact below 2^53 messages, and cheaper than numeric sums.
 import type { Queryable } from '../../store/database.js';
 import { passesDmarc } from '../../store/dmarc-sql.js';
+import { Params, rollupConditions, rollupTable, type ScopedFilter } from '../filters.js';
 
 /** 26 weeks: enough seasons to fit a weekly pattern, recent enough to be today's pattern. */
 export const HISTORY_DAYS = 182;
@@ -30,16 +32,23 @@ export function addDays(day: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-export async function dailySeries(db: Queryable, orgId: number, domain: string): Promise<DailySeries> {
+/** The filter a series is read with: a domain, and no dates (the history is the data's last HISTORY_DAYS). */
+export type SeriesFilter = Omit<ScopedFilter, 'from' | 'to' | 'period' | 'domain'> & { domain: string };
+
+export async function dailySeries(db: Queryable, f: SeriesFilter): Promise<DailySeries> {
+  const p = new Params();
+  const table = rollupTable(f);
+  const outer = rollupConditions(f, p, 'd');
+  const inner = rollupConditions(f, p, 'l');
   const r = await db.query<Row>(
     // the last day as a scalar subquery: computed once (an init plan), never once per row of a join
     `SELECT d.day, sum(d.messages::float8) AS messages,
        coalesce(sum(d.messages::float8) FILTER (WHERE ${passesDmarc('d')}), 0) AS dmarc_pass
-     FROM rollup_daily d
-     WHERE d.org_id = $1 AND d.domain = $2
-       AND d.day > (SELECT max(day) FROM rollup_daily WHERE org_id = $1 AND domain = $2) - $3::int
+     FROM ${table} d
+     WHERE ${outer.join(' AND ')}
+       AND d.day > (SELECT max(l.day) FROM ${table} l WHERE ${inner.join(' AND ')}) - ${p.add(HISTORY_DAYS)}::int
      GROUP BY d.day ORDER BY d.day`,
-    [orgId, domain, HISTORY_DAYS],
+    p.values,
   );
   const first = r.rows[0]?.day;
   const last = r.rows[r.rows.length - 1]?.day;

@@ -1,19 +1,25 @@
 // 7-day forecasts: GET /api/analytics/forecast?domain=&metric=messages|failure_rate&days=7 (viewer and up), the
 // domain's daily messages or DMARC failure share ahead with 80 % and 95 % intervals (analytics/forecast/,
-// docs/forecasts.md). A tenant plugin (see tenant.ts), served with the analytics routes (their concurrency limit);
+// docs/forecasts.md), narrowed by the analytics filters other than dates (the history is always the data's last
+// 26 weeks), so that it forecasts what the charts beside it show. A tenant plugin (see tenant.ts), served with the analytics routes (their concurrency limit);
 // cached per organisation like them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { forecastAnswer } from '../../analytics/forecast/domain-forecast.js';
 import { answer } from '../answer.js';
 import type { AppDeps } from '../deps.js';
+import { toAnalyticsFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
 import { policyDomainOf } from '../policy-domain.js';
-import { DateString, Nullable, problemResponses } from '../schemas/common.js';
+import { DateString, Nullable, filterProperties, problemResponses } from '../schemas/common.js';
+
+// the charts' filters without the dates: from, to and period would cut the history the model needs
+const { from: _from, to: _to, period: _period, domain: _domain, ...seriesFilters } = filterProperties;
 
 const ForecastQuery = Type.Object(
   {
     domain: Type.String({ minLength: 1, maxLength: 254, description: 'A policy domain of the organisation' }),
+    ...seriesFilters,
     metric: Type.Optional(
       Type.Union([Type.Literal('messages'), Type.Literal('failure_rate')], {
         default: 'messages',
@@ -79,6 +85,8 @@ export const forecastRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asyn
         description:
           'Additive Holt–Winters with a weekly season, its weights fitted by minimising the one-step-ahead ' +
           'squared error; seasonal naive when the history is shorter than two weeks (method and note say so). ' +
+          "The series is the domain's messages narrowed by the other analytics filters (reporter, source, " +
+          'country, AS, sender, disposition, DMARC result), over the last 26 weeks of that data. ' +
           '404 for a domain without reports in the organisation; a domain whose reports have no readable day ' +
           "answers method 'none' with no points. Method and intervals: docs/forecasts.md.",
         querystring: ForecastQuery,
@@ -87,9 +95,10 @@ export const forecastRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asyn
     },
     async (req, reply) => {
       const org = orgOf(req);
-      const domain = await policyDomainOf(deps.db, org.id, req.query.domain);
-      const metric = req.query.metric ?? 'messages';
-      return answer(reply, await compute({ orgId: org.id, domain, metric, days: req.query.days ?? 7 }));
+      const { domain: asked, metric = 'messages', days = 7, ...filters } = req.query;
+      const filter = toAnalyticsFilter(filters);
+      const domain = await policyDomainOf(deps.db, org.id, asked);
+      return answer(reply, await compute({ ...filter, orgId: org.id, domain, metric, days }));
     },
   );
 };

@@ -1,6 +1,8 @@
 // The forecasts drawn after the overview's volume and compliance charts: one domain's daily messages and DMARC
 // failure share, the last four weeks as reported and the next 7 days forecast (dashed, with 80 % and 95 % bands),
 // each with its figures as a table and the method in words (GET /api/analytics/forecast, docs/forecasts.md).
+// Both read the overview's other filters (reporter, DMARC result, country, AS, sender): the forecast is of what
+// the charts above it show, not of the whole domain.
 import type { JSX } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { Chart, renderTooltip, type ChartTable } from '../charts/Chart';
@@ -43,17 +45,25 @@ function table(f: Forecast, metric: ForecastMetric): ChartTable {
   };
 }
 
-function ForecastChart({ domain, metric }: { domain: string; metric: ForecastMetric }): JSX.Element {
+interface ForecastProps {
+  domain: string;
+  /** The overview's API query without its dates (the forecast reads its own history). */
+  filters: Record<string, string>;
+  /** Why the failure share says nothing under these filters (all failing, or all passing); null when it does. */
+  fixedRate: string | null;
+}
+
+function ForecastChart({ domain, filters, metric }: ForecastProps & { metric: ForecastMetric }): JSX.Element {
   const { api } = useApp();
-  const key = `${domain}:${metric}`;
+  const key = `${domain}:${metric}:${JSON.stringify(filters)}`;
   const forecast = useLoad(key, (signal) =>
-    api.get<Forecast>('/api/analytics/forecast', { domain, metric, days: 7 }, signal),
+    api.get<Forecast>('/api/analytics/forecast', { ...filters, domain, metric, days: 7 }, signal),
   );
   const to = forecast.data?.history?.to;
   const history = useLoad(to ? `${key}:${to}` : null, (signal) =>
     api.get<Timeline>(
       '/api/rollup/timeline',
-      { domain, interval: 'day', from: minusDays(to!, HISTORY_SHOWN - 1), to: to! },
+      { ...filters, domain, interval: 'day', from: minusDays(to!, HISTORY_SHOWN - 1), to: to! },
       signal,
     ),
   );
@@ -89,12 +99,12 @@ function ForecastChart({ domain, metric }: { domain: string; metric: ForecastMet
   );
 }
 
-/** Both forecasts of one domain. */
-export function ForecastCharts({ domain }: { domain: string }): JSX.Element {
+/** Both forecasts of one domain; the failure share only where the filters leave it something to say. */
+export function ForecastCharts(props: ForecastProps): JSX.Element {
   return (
     <>
-      <ForecastChart domain={domain} metric="messages" />
-      <ForecastChart domain={domain} metric="failure_rate" />
+      <ForecastChart {...props} metric="messages" />
+      {props.fixedRate === null ? <ForecastChart {...props} metric="failure_rate" /> : null}
     </>
   );
 }

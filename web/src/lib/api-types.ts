@@ -2533,13 +2533,27 @@ export interface paths {
     };
     /**
      * A domain's daily messages or DMARC failure share, forecast with 80 % and 95 % intervals
-     * @description Additive Holt–Winters with a weekly season, its weights fitted by minimising the one-step-ahead squared error; seasonal naive when the history is shorter than two weeks (method and note say so). 404 for a domain without reports in the organisation; a domain whose reports have no readable day answers method 'none' with no points. Method and intervals: docs/forecasts.md.
+     * @description Additive Holt–Winters with a weekly season, its weights fitted by minimising the one-step-ahead squared error; seasonal naive when the history is shorter than two weeks (method and note say so). The series is the domain's messages narrowed by the other analytics filters (reporter, source, country, AS, sender, disposition, DMARC result), over the last 26 weeks of that data. 404 for a domain without reports in the organisation; a domain whose reports have no readable day answers method 'none' with no points. Method and intervals: docs/forecasts.md.
      */
     get: {
       parameters: {
         query: {
           /** @description A policy domain of the organisation */
           domain: string;
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Daily messages, or the daily DMARC failure share (0..1) */
           metric?: 'messages' | 'failure_rate';
           /** @description Days ahead */
@@ -10845,13 +10859,27 @@ export interface paths {
     };
     /**
      * A domain's daily messages or DMARC failure share, forecast with 80 % and 95 % intervals
-     * @description Additive Holt–Winters with a weekly season, its weights fitted by minimising the one-step-ahead squared error; seasonal naive when the history is shorter than two weeks (method and note say so). 404 for a domain without reports in the organisation; a domain whose reports have no readable day answers method 'none' with no points. Method and intervals: docs/forecasts.md.
+     * @description Additive Holt–Winters with a weekly season, its weights fitted by minimising the one-step-ahead squared error; seasonal naive when the history is shorter than two weeks (method and note say so). The series is the domain's messages narrowed by the other analytics filters (reporter, source, country, AS, sender, disposition, DMARC result), over the last 26 weeks of that data. 404 for a domain without reports in the organisation; a domain whose reports have no readable day answers method 'none' with no points. Method and intervals: docs/forecasts.md.
      */
     get: {
       parameters: {
         query: {
           /** @description A policy domain of the organisation */
           domain: string;
+          /** @description Reporter: its canonical name (as /api/rollup/reporters lists it) */
+          org?: string;
+          /** @description Source address or CIDR network, e.g. 192.0.2.0/24 */
+          source_ip?: string;
+          /** @description Policy applied by the receiver (pass is DMARCbis) */
+          disposition?: 'none' | 'quarantine' | 'reject' | 'pass';
+          /** @description DMARC result */
+          dmarc?: 'pass' | 'fail';
+          /** @description The source's country, ISO 3166-1 alpha-2 (e.g. DE), from its enrichment; ZZ: sources not located */
+          country?: string;
+          /** @description The source's AS number, from its enrichment */
+          asn?: number;
+          /** @description The source's sender: a key of /api/rollup/senders (sendgrid, ptr:example.net, asn:64500, own:<name>) or its name (any case) */
+          sender?: string;
           /** @description Daily messages, or the daily DMARC failure share (0..1) */
           metric?: 'messages' | 'failure_rate';
           /** @description Days ahead */

@@ -191,6 +191,15 @@ export function apiQuery(f: Filters, span: DateSpan | undefined): Record<string,
   return q;
 }
 
+/**
+ * The query of the filters other than domain and dates, for answers that choose their own days (the forecasts
+ * fit the data's last weeks whatever the period shown).
+ */
+export function undatedQuery(f: Filters): Record<string, string> {
+  const { domain: _domain, period: _period, ...rest } = apiQuery(f, undefined);
+  return rest;
+}
+
 /** Timeline bucket for a span: days up to ~4 months, weeks up to 2 years, else months. */
 export function intervalFor(span: DateSpan | undefined): 'day' | 'week' | 'month' {
   if (!span) return 'day';

@@ -29,6 +29,7 @@ import {
   apiQuery,
   bucketEnd,
   fixedRateReason,
+  undatedQuery,
   intervalFor,
   NOT_LOCATED,
   withFilters,
@@ -281,9 +282,10 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
   const countryHref = (country: string): string => `/${withFilters(here, { ...filters, country })}`;
   const mailDomains = domains.data?.items.filter((d) => d.messages > 0) ?? [];
   const busy = tl?.filter((p) => p.messages > 0) ?? [];
-  // the forecasts are per domain: the one chosen, else the busiest of the period (they read the domain's latest
-  // data, whatever the other filters)
+  // the forecasts are per domain: the one chosen, else the busiest of the period; they read the domain's latest
+  // data under the other filters, whatever the period
   const forecastDomain = filters.range === 'none' ? undefined : (filters.domain ?? mailDomains[0]?.domain);
+  const forecastFilters = useMemo(() => undatedQuery(filters), [filters]);
   const tables: Record<string, ChartTable | null> = {
     volume: tl
       ? {
@@ -448,7 +450,9 @@ export function Overview({ filters, span, choices }: Props): JSX.Element {
           onClick={(c) => dayLink(c.dataIndex, false)}
           table={tables.compliance}
         />
-        {forecastDomain ? <ForecastCharts domain={forecastDomain} /> : null}
+        {forecastDomain ? (
+          <ForecastCharts domain={forecastDomain} filters={forecastFilters} fixedRate={fixedRate} />
+        ) : null}
         {countries.state === 'error' ? (
           <ErrorBox error={countries.error} retry={countries.reload} />
         ) : (
