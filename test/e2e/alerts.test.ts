@@ -3,7 +3,8 @@
 // what the rule would fire on, creates it, runs the check from the Alerts page; the navigation's badge counts
 // the open alert; the alert is acknowledged with a note, opened (history), resolved; a suppression with a bad
 // cron expression is refused with the server's reason, a good one listed and edited; a webhook channel (a local
-// HTTP server) is added, tested and named in the rule; a viewer changes nothing. Every page at 1,280 and 1,920 px,
+// HTTP server) is added, tested and named in the rule; an e-mail digest is refused with a bad recipient, added,
+// changed and sent now to an SMTP server on loopback; a viewer changes nothing. Every page at 1,280 and 1,920 px,
 // screenshots in test-output/e2e/alerts-*.png. No console errors.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ import {
   recordingServer,
   shotAtWidths,
 } from '../support/e2e.js';
+import { startSmtp, type MailSink } from '../alerts/servers.js';
 
 const haveChromium = chromiumAvailable();
 
@@ -58,6 +60,7 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
   let closeBrowser: (() => Promise<void>) | undefined;
   let token: string;
   let hook: Awaited<ReturnType<typeof recordingServer>>;
+  let smtp: MailSink;
   const consoleErrors: string[] = [];
 
   const api = async <T>(p: string, init: RequestInit = {}): Promise<T> => {
@@ -73,6 +76,9 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
     hook = await recordingServer();
     // the test webhook listens on loopback, which the server refuses as a target unless told otherwise
     process.env.DMARC_WEBHOOK_ALLOW_PRIVATE = 'true';
+    smtp = await startSmtp();
+    process.env.DMARC_SMTP_URL = `smtp://127.0.0.1:${smtp.port}`;
+    process.env.DMARC_SMTP_FROM = 'dmarc@example.com';
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
     server = await startServer(ADMIN);
     token = await apiToken(server, ADMIN);
@@ -100,6 +106,9 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
     await closeBrowser?.();
     await stopServer(server);
     await hook?.close();
+    await smtp?.close();
+    delete process.env.DMARC_SMTP_URL;
+    delete process.env.DMARC_SMTP_FROM;
   });
 
   it('shows no open alerts and no badge at first', async () => {
@@ -238,6 +247,32 @@ describe.skipIf(!haveChromium)('alerting pages in Chromium', () => {
     await page.getByRole('heading', { name: 'New rule' }).waitFor();
     const [rule] = (await api<{ items: { channels: number[] }[] }>('/api/alerts/rules')).items;
     expect(rule!.channels).toHaveLength(1);
+  });
+
+  it('adds an e-mail digest (a bad recipient refused at its field), changes it and sends it now', async () => {
+    await page.goto(`${server.url}/settings/digests`);
+    await page.getByRole('heading', { name: 'New digest' }).waitFor();
+    await page.getByLabel('Name').fill('daily summary');
+    await page.getByLabel(/^Recipients/).fill('postmaster@example.com, not-an-address');
+    await page.getByRole('button', { name: 'Add digest' }).click();
+    await page.locator('#err-recipients').waitFor();
+    await page.getByLabel(/^Recipients/).fill('postmaster@example.com');
+    await page.getByLabel('Cadence').selectOption('daily');
+    await page.getByRole('button', { name: 'Add digest' }).click();
+    await page.locator('table.data td', { hasText: 'daily summary' }).waitFor();
+    // changed: a second recipient; the form is empty again after saving
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Change “daily summary”' }).waitFor();
+    await page.getByLabel(/^Recipients/).fill('postmaster@example.com, soc@example.com');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'New digest' }).waitFor();
+    await page.locator('table.data td', { hasText: 'soc@example.com' }).waitFor();
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await page.getByText(/Send now: .*sent to 2 of 2/).waitFor();
+    expect(smtp.mails.flatMap((m) => m.to).sort()).toEqual(['postmaster@example.com', 'soc@example.com']);
+    const [digest] = (await api<{ items: { recipients: string[]; cadence: string }[] }>('/api/digests')).items;
+    expect(digest).toMatchObject({ recipients: ['postmaster@example.com', 'soc@example.com'], cadence: 'daily' });
+    await shot('digests');
   });
 
   it('shows a viewer the alerts and rules, with nothing to change', async () => {

@@ -3,10 +3,10 @@
 // enable/disable and delete. Editing never shows a stored secret: a webhook address or signing secret left empty
 // keeps its value (the API's PATCH keeps config keys left out). A server without the channel routes (GET /api/alerts/channels answers 404) says so instead.
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
+import { useEditForm, useRowNotes } from '../components/use-edit-form';
 import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
-import { ApiError, describeError } from '../lib/problem';
+import { ApiError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { ChannelItem, ChannelTest } from '../lib/types';
 import { AlertTabs } from './Alerts';
@@ -96,13 +96,19 @@ export function Channels(): JSX.Element {
   const { api, user } = useApp();
   const admin = hasRole(user, 'admin');
   const list = useChannels(admin);
-  const [draft, setDraft] = useState<Draft>(EMPTY);
-  const [editing, setEditing] = useState<ChannelItem | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const [tests, setTests] = useState<Record<number, string>>({});
-  const [busy, setBusy] = useState(false);
-
+  const tests = useRowNotes();
+  const form = useEditForm<ChannelItem, Draft>({
+    empty: () => EMPTY,
+    draftOf,
+    bodyOf: (d, editing) => channelBody(d, editing !== null),
+    send: (body, editing) =>
+      editing ? api.patch(`/api/alerts/channels/${editing.id}`, body) : api.post('/api/alerts/channels', body),
+    reload: list.reload,
+    // a test outcome was about the settings before the change
+    saved: (c) => {
+      if (c) tests.forget(c.id);
+    },
+  });
   if (!admin) {
     return (
       <>
@@ -112,60 +118,12 @@ export function Channels(): JSX.Element {
       </>
     );
   }
-  const set = (patch: Partial<Draft>): void => setDraft({ ...draft, ...patch });
-  const described = (k: string) => (errors[k] ? { 'aria-invalid': true, 'aria-describedby': `err-${k}` } : {});
-  const act = async (what: () => Promise<unknown>): Promise<void> => {
-    setMessage(null);
-    try {
-      await what();
-      list.reload();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
-  };
-  const startEdit = (c: ChannelItem): void => {
-    setEditing(c);
-    setDraft(draftOf(c));
-    setErrors({});
-    setMessage(null);
-  };
-  const stopEdit = (): void => {
-    setEditing(null);
-    setDraft(EMPTY);
-    setErrors({});
-  };
-  const save = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setMessage(null);
-    const { body, errors: local } = channelBody(draft, editing !== null);
-    setErrors(local);
-    if (!body) return;
-    setBusy(true);
-    try {
-      if (editing) await api.patch(`/api/alerts/channels/${editing.id}`, body);
-      else await api.post('/api/alerts/channels', body);
-      // a test outcome was about the settings before the change
-      if (editing) setTests(({ [editing.id]: _old, ...rest }) => rest);
-      stopEdit();
-      list.reload();
-    } catch (err) {
-      const fields: Record<string, string> = {};
-      if (err instanceof ApiError) for (const fe of err.problem.errors ?? []) fields[fe.field] = fe.message;
-      setErrors(fields);
-      setMessage(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const test = async (c: ChannelItem): Promise<void> => {
-    setTests({ ...tests, [c.id]: 'sending…' });
-    try {
+  const { draft, set, editing, errors, message, busy, described, act, startEdit, stopEdit, submit: save } = form;
+  const test = (c: ChannelItem): Promise<void> =>
+    tests.run(c.id, async () => {
       const r = await api.post<ChannelTest>(`/api/alerts/channels/${c.id}/test`, {});
-      setTests((t) => ({ ...t, [c.id]: r.delivered ? 'delivered' : `not delivered: ${r.error ?? 'unknown error'}` }));
-    } catch (err) {
-      setTests((t) => ({ ...t, [c.id]: `not sent: ${describeError(err)}` }));
-    }
-  };
+      return r.delivered ? 'delivered' : `not delivered: ${r.error ?? 'unknown error'}`;
+    });
 
   return (
     <>
@@ -326,9 +284,9 @@ export function Channels(): JSX.Element {
                               Delete
                             </button>
                           </div>
-                          {tests[c.id] ? (
+                          {tests.notes[c.id] ? (
                             <p class="muted" role="status" data-testid={`test-${c.id}`}>
-                              Test: {tests[c.id]}
+                              Test: {tests.notes[c.id]}
                             </p>
                           ) : null}
                         </td>

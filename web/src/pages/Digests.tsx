@@ -3,11 +3,11 @@
 // latest scheduled sends; "Send now" sends the last complete period to every recipient at once (whatever was
 // sent before). A server without the digest routes (GET /api/digests answers 404) says so instead.
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
+import { useEditForm, useRowNotes } from '../components/use-edit-form';
 import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
 import { AlertTabs } from './Alerts';
-import { ApiError, describeError } from '../lib/problem';
+import { ApiError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { DigestItem, DigestSendResult } from '../lib/types';
 
@@ -109,12 +109,16 @@ export function Digests(): JSX.Element {
       throw err;
     }
   });
-  const [draft, setDraft] = useState<Draft>(emptyDraft);
-  const [editing, setEditing] = useState<number | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const [sends, setSends] = useState<Record<number, string>>({});
-  const [busy, setBusy] = useState(false);
+  const sends = useRowNotes();
+  const form = useEditForm<DigestItem, Draft>({
+    empty: emptyDraft,
+    draftOf,
+    bodyOf: digestBody,
+    send: (body, editing) => (editing ? api.patch(`/api/digests/${editing.id}`, body) : api.post('/api/digests', body)),
+    reload: list.reload,
+    // a recipient's error is about its place in the list: shown on the recipients field
+    fieldOf: (f) => f.replace(/\.\d+$/, ''),
+  });
 
   if (!admin) {
     return (
@@ -125,57 +129,19 @@ export function Digests(): JSX.Element {
       </>
     );
   }
-  const set = (patch: Partial<Draft>): void => setDraft({ ...draft, ...patch });
-  const described = (k: string) => (errors[k] ? { 'aria-invalid': true, 'aria-describedby': `err-${k}` } : {});
-  const act = async (what: () => Promise<unknown>): Promise<void> => {
-    setMessage(null);
-    try {
-      await what();
-      list.reload();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
-  };
-  const save = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setMessage(null);
-    const { body, errors: local } = digestBody(draft);
-    setErrors(local);
-    if (!body) return;
-    setBusy(true);
-    try {
-      if (editing === null) await api.post('/api/digests', body);
-      else await api.patch(`/api/digests/${editing}`, body);
-      setDraft(emptyDraft());
-      setEditing(null);
-      list.reload();
-    } catch (err) {
-      const fields: Record<string, string> = {};
-      if (err instanceof ApiError) {
-        for (const fe of err.problem.errors ?? []) fields[fe.field.replace(/\.\d+$/, '')] = fe.message;
-      }
-      setErrors(fields);
-      setMessage(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const sendNow = async (d: DigestItem): Promise<void> => {
-    setSends({ ...sends, [d.id]: 'sending…' });
-    try {
+  const { draft, set, editing, errors, message, busy, described, act, startEdit, stopEdit, submit: save } = form;
+  const sendNow = (d: DigestItem): Promise<void> =>
+    sends.run(d.id, async () => {
       const r = await api.post<DigestSendResult>(`/api/digests/${d.id}/send`, {});
       const sent = r.outcomes.filter((o) => o.status === 'sent').length;
       const failed = r.outcomes.filter((o) => o.status === 'failed');
-      const text =
+      list.reload();
+      return (
         `${r.period.start === r.period.end ? r.period.start : `${r.period.start} – ${r.period.end}`}: ` +
         `sent to ${sent} of ${r.outcomes.length}` +
-        (failed.length ? `; not to ${failed.map((o) => `${o.recipient} (${o.error ?? 'error'})`).join(', ')}` : '');
-      setSends((s) => ({ ...s, [d.id]: text }));
-      list.reload();
-    } catch (err) {
-      setSends((s) => ({ ...s, [d.id]: `not sent: ${describeError(err)}` }));
-    }
-  };
+        (failed.length ? `; not to ${failed.map((o) => `${o.recipient} (${o.error ?? 'error'})`).join(', ')}` : '')
+      );
+    });
   const runs = (list.data ?? []).flatMap((d) =>
     d.runs.map((r) => ({ ...r, digest: d.name, key: `${d.id}-${r.periodStart}-${r.recipient}` })),
   );
@@ -278,15 +244,7 @@ export function Digests(): JSX.Element {
                   {editing === null ? 'Add digest' : 'Save changes'}
                 </button>
                 {editing !== null ? (
-                  <button
-                    type="button"
-                    class="secondary"
-                    onClick={() => {
-                      setEditing(null);
-                      setDraft(emptyDraft());
-                      setErrors({});
-                    }}
-                  >
+                  <button type="button" class="secondary" onClick={stopEdit}>
                     Cancel
                   </button>
                 ) : null}
@@ -336,15 +294,7 @@ export function Digests(): JSX.Element {
                             <button type="button" class="secondary" onClick={() => void sendNow(d)}>
                               Send now
                             </button>
-                            <button
-                              type="button"
-                              class="secondary"
-                              onClick={() => {
-                                setEditing(d.id);
-                                setDraft(draftOf(d));
-                                setErrors({});
-                              }}
-                            >
+                            <button type="button" class="secondary" onClick={() => startEdit(d)}>
                               Edit
                             </button>
                             <button
@@ -366,9 +316,9 @@ export function Digests(): JSX.Element {
                               Delete
                             </button>
                           </div>
-                          {sends[d.id] ? (
+                          {sends.notes[d.id] ? (
                             <p class="muted" role="status" data-testid={`send-${d.id}`}>
-                              Send now: {sends[d.id]}
+                              Send now: {sends.notes[d.id]}
                             </p>
                           ) : null}
                         </td>

@@ -3,8 +3,8 @@
 // request, new, disabled), its backlog of reports not yet sent, what was sent and refused, and the latest error.
 // Settings are shown masked as the API answers them; editing never shows a stored secret (empty keeps it).
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
+import { useEditForm, useRowNotes } from '../components/use-edit-form';
 import { SettingsTabs } from '../components/SettingsTabs';
 import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
 import { formatDateTime, formatNumber } from '../lib/format';
@@ -18,7 +18,6 @@ import {
   type OutputDraft,
   type OutputTypeName,
 } from '../lib/output-form';
-import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { OutputItem, OutputTest } from '../lib/types';
 
@@ -35,12 +34,18 @@ export function Outputs(): JSX.Element {
   const list = useLoad(admin ? 'outputs' : null, async (signal) => {
     return (await api.get<{ items: OutputItem[] }>('/api/outputs', undefined, signal)).items;
   });
-  const [draft, setDraft] = useState<OutputDraft>(EMPTY_OUTPUT);
-  const [editing, setEditing] = useState<OutputItem | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const [tests, setTests] = useState<Record<number, string>>({});
-  const [busy, setBusy] = useState(false);
+  const tests = useRowNotes();
+  const form = useEditForm<OutputItem, OutputDraft>({
+    empty: () => EMPTY_OUTPUT,
+    draftOf: outputDraftOf,
+    bodyOf: (d, editing) => outputBody(d, editing ?? undefined),
+    send: (body, editing) => (editing ? api.patch(`/api/outputs/${editing.id}`, body) : api.post('/api/outputs', body)),
+    reload: list.reload,
+    // a test outcome was about the settings before the change
+    saved: (o) => {
+      if (o) tests.forget(o.id);
+    },
+  });
 
   if (!admin) {
     return (
@@ -51,60 +56,14 @@ export function Outputs(): JSX.Element {
       </>
     );
   }
+  const { draft, setDraft, editing, errors, message, busy, described, act, startEdit, stopEdit, submit: save } = form;
   const setValue = (key: string, value: string): void =>
     setDraft({ ...draft, values: { ...draft.values, [key]: value } });
-  const described = (k: string) => (errors[k] ? { 'aria-invalid': true, 'aria-describedby': `err-${k}` } : {});
-  const act = async (what: () => Promise<unknown>): Promise<void> => {
-    setMessage(null);
-    try {
-      await what();
-      list.reload();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
-  };
-  const startEdit = (o: OutputItem): void => {
-    setEditing(o);
-    setDraft(outputDraftOf(o));
-    setErrors({});
-    setMessage(null);
-  };
-  const stopEdit = (): void => {
-    setEditing(null);
-    setDraft(EMPTY_OUTPUT);
-    setErrors({});
-  };
-  const save = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setMessage(null);
-    const { body, errors: local } = outputBody(draft, editing ?? undefined);
-    setErrors(local);
-    if (!body) return;
-    setBusy(true);
-    try {
-      if (editing) await api.patch(`/api/outputs/${editing.id}`, body);
-      else await api.post('/api/outputs', body);
-      if (editing) setTests(({ [editing.id]: _old, ...rest }) => rest);
-      stopEdit();
-      list.reload();
-    } catch (err) {
-      const fields: Record<string, string> = {};
-      if (err instanceof ApiError) for (const fe of err.problem.errors ?? []) fields[fe.field] = fe.message;
-      setErrors(fields);
-      setMessage(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const test = async (o: OutputItem): Promise<void> => {
-    setTests({ ...tests, [o.id]: 'sending…' });
-    try {
+  const test = (o: OutputItem): Promise<void> =>
+    tests.run(o.id, async () => {
       const r = await api.post<OutputTest>(`/api/outputs/${o.id}/test`, {});
-      setTests((t) => ({ ...t, [o.id]: r.delivered ? 'taken' : `not taken: ${r.error ?? 'unknown error'}` }));
-    } catch (err) {
-      setTests((t) => ({ ...t, [o.id]: `not sent: ${describeError(err)}` }));
-    }
-  };
+      return r.delivered ? 'taken' : `not taken: ${r.error ?? 'unknown error'}`;
+    });
 
   const fields = OUTPUT_FIELDS[draft.type];
   return (
@@ -344,9 +303,9 @@ export function Outputs(): JSX.Element {
                                 Delete
                               </button>
                             </div>
-                            {tests[o.id] ? (
+                            {tests.notes[o.id] ? (
                               <p class="muted" role="status" data-testid={`test-${o.id}`}>
-                                Test: {tests[o.id]}
+                                Test: {tests.notes[o.id]}
                               </p>
                             ) : null}
                           </td>

@@ -2,11 +2,10 @@
 // cover (a rule, a domain, a subject, or everything), when (a window, or a recurring cron window in a time zone),
 // why, and who made them; whether each holds now and its next window. Creating one and deleting one.
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
 import { useApp, useLoad } from '../context';
+import { useEditForm } from '../components/use-edit-form';
 import { ActionError, Badge, Empty, ErrorBox, FieldError, Loading, PageHeader } from '../components/ui';
 import { formatDateTime } from '../lib/format';
-import { ApiError, describeError } from '../lib/problem';
 import { hasRole } from '../lib/session';
 import type { RuleItem, SuppressionItem } from '../lib/types';
 import { AlertTabs } from './Alerts';
@@ -129,10 +128,14 @@ export function Suppressions(): JSX.Element {
   const rules = useLoad(admin ? 'rules' : null, (signal) =>
     api.get<{ items: RuleItem[] }>('/api/alerts/rules', undefined, signal),
   );
-  const [draft, setDraft] = useState<Draft>(EMPTY);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useEditForm<SuppressionItem, Draft>({
+    empty: () => EMPTY,
+    draftOf,
+    bodyOf: (d) => bodyOfSuppression(d),
+    send: (body, editing) =>
+      editing ? api.patch(`/api/alerts/suppressions/${editing.id}`, body) : api.post('/api/alerts/suppressions', body),
+    reload: list.reload,
+  });
   const ruleNames = new Map((rules.data?.items ?? []).map((r) => [r.id, r.name]));
 
   if (!admin) {
@@ -145,38 +148,11 @@ export function Suppressions(): JSX.Element {
     );
   }
 
-  const set = (patch: Partial<Draft>): void => setDraft({ ...draft, ...patch });
-  const described = (k: string) => (errors[k] ? { 'aria-invalid': true, 'aria-describedby': `err-${k}` } : {});
-  const create = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setMessage(null);
-    const { body, errors: local } = bodyOfSuppression(draft);
-    setErrors(local);
-    if (!body) return;
-    setBusy(true);
-    try {
-      if (draft.id === null) await api.post('/api/alerts/suppressions', body);
-      else await api.patch(`/api/alerts/suppressions/${draft.id}`, body);
-      setDraft(EMPTY);
-      list.reload();
-    } catch (err) {
-      const fields: Record<string, string> = {};
-      if (err instanceof ApiError) for (const fe of err.problem.errors ?? []) fields[fe.field] = fe.message;
-      setErrors(fields);
-      setMessage(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { draft, set, errors, message, busy, described, act, startEdit, stopEdit, submit: create } = form;
   const remove = async (s: SuppressionItem): Promise<void> => {
     if (!window.confirm(`Delete the suppression “${s.reason}”? Breaches it covers are notified again.`)) return;
-    setMessage(null);
-    try {
-      await api.delete(`/api/alerts/suppressions/${s.id}`);
-      list.reload();
-    } catch (err) {
-      setMessage(describeError(err));
-    }
+    if (draft.id === s.id) stopEdit();
+    await act(() => api.delete(`/api/alerts/suppressions/${s.id}`));
   };
 
   return (
@@ -339,14 +315,7 @@ export function Suppressions(): JSX.Element {
                 {draft.id === null ? 'Create suppression' : 'Save suppression'}
               </button>
               {draft.id !== null ? (
-                <button
-                  type="button"
-                  class="secondary"
-                  onClick={() => {
-                    setDraft(EMPTY);
-                    setErrors({});
-                  }}
-                >
+                <button type="button" class="secondary" onClick={stopEdit}>
                   Cancel
                 </button>
               ) : null}
@@ -391,15 +360,7 @@ export function Suppressions(): JSX.Element {
                     <td>{s.createdBy}</td>
                     <td>
                       <div class="row-actions">
-                        <button
-                          type="button"
-                          class="secondary"
-                          onClick={() => {
-                            setDraft(draftOf(s));
-                            setErrors({});
-                            setMessage(null);
-                          }}
-                        >
+                        <button type="button" class="secondary" onClick={() => startEdit(s)}>
                           Edit
                         </button>
                         <button type="button" class="danger" onClick={() => void remove(s)}>
