@@ -69,6 +69,7 @@ const graphFields = z.strictObject({
   processedFolder: z.string().min(1).optional(),
   invalidFolder: z.string().min(1).optional(),
   markRead: z.boolean().optional(),
+  delta: z.boolean().optional(),
   authority: httpUrl('https://login.microsoftonline.us').optional(),
   graphUrl: httpUrl('https://graph.microsoft.us/v1.0').optional(),
 });
@@ -108,6 +109,11 @@ export const graphEntry = graphFields
     invalidFolder: e.invalidFolder ?? 'DMARC/Invalid',
     /** Mark processed messages read and leave them in the folder (only unread ones are read). */
     markRead: e.markRead ?? false,
+    /**
+     * List the folder with a delta query (only the changes since the last complete run); false: list the whole
+     * folder every run, for a tenant whose policy forbids delta queries.
+     */
+    delta: e.delta ?? true,
     /** The identity platform (national clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn). */
     authority: (e.authority ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
     graphUrl: (e.graphUrl ?? 'https://graph.microsoft.com/v1.0').replace(/\/+$/, ''),

@@ -1,7 +1,8 @@
 // Microsoft Graph mailboxes against a stand-in of the token endpoint and the Graph mail API (test/support/
-// graph-server.ts): client secret and certificate credentials (the assertion's signature checked), paging, moves
-// into folders created on the way, mark-read mode, 401 expired token → a new one, 429 Retry-After, 5xx, a crash
-// between import and move, secrets that never reach a message, and one organisation's mailbox storing into it only.
+// graph-server.ts): client secret and certificate credentials (the assertion's signature checked), paging (delta
+// pages, and $top pages with delta off), moves into folders created on the way, mark-read mode, 401 expired token →
+// a new one, 429 Retry-After, 5xx, a crash between import and move, secrets that never reach a message, and one
+// organisation's mailbox storing into it only. The delta links themselves: graph-delta.test.ts.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,8 +83,12 @@ describe('Microsoft Graph mailboxes', () => {
     expect(graph.inFolder('Inbox')).toHaveLength(0);
     expect(graph.inFolder('DMARC/Processed')).toHaveLength(3);
     expect(graph.inFolder('DMARC/Invalid')).toHaveLength(1);
-    // paging: two pages of two, each through @odata.nextLink
-    expect(graph.stub.requests.filter((r) => r.path.endsWith('/messages') && r.query.has('$skip'))).toHaveLength(1);
+    // paging: two delta pages of two, the second through @odata.nextLink
+    const pages = graph.stub.requests.filter((r) => r.path.endsWith('/messages/delta'));
+    expect(pages.map((r) => [r.query.has('$skiptoken'), r.headers.prefer])).toEqual([
+      [false, 'odata.maxpagesize=2'],
+      [true, 'odata.maxpagesize=2'],
+    ]);
     expect(graph.tokensIssued).toBe(1);
     const files = await t.db.query<{ source: string }>('SELECT DISTINCT source FROM ingested_files');
     expect(files.rows).toEqual([{ source: 'graph' }]);
@@ -148,7 +153,7 @@ describe('Microsoft Graph mailboxes', () => {
     graph = await startGraphServer({ tenant: TENANT, clientId: CLIENT, user: USER, secret: SECRET });
     graph.add('Inbox', corpus(REPORT_EMAILS[0]!));
     const m = mailbox();
-    graph.stub.fail('GET', /\/messages$/, 1, {
+    graph.stub.fail('GET', /\/messages\/delta$/, 1, {
       status: 429,
       headers: { 'retry-after': '1' },
       json: { error: { code: 'TooManyRequests', message: 'Please retry again later.' } },
@@ -163,13 +168,13 @@ describe('Microsoft Graph mailboxes', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950); // Retry-After: 1 second, waited
 
     graph.add('Inbox', corpus(REPORT_EMAILS[1]!));
-    graph.stub.fail('GET', /\/messages$/, 10, {
+    graph.stub.fail('GET', /\/messages\/delta$/, 10, {
       status: 502,
       json: { error: { code: 'BadGateway', message: 'upstream' } },
     });
     const bad = await fetchAllMailboxes(t.db, [], [m], fetchOptions(t.db));
     expect(bad.mailboxes[0]!.error).toMatch(
-      /^Microsoft Graph: GET .*\/messages: HTTP 502 \(BadGateway: upstream\) \(after 3 attempts\)$/,
+      /^Microsoft Graph: GET .*\/messages\/delta: HTTP 502 \(BadGateway: upstream\) \(after 3 attempts\)$/,
     );
     expect(bad.failures.map((f) => f.error).join(' ')).not.toContain(SECRET);
 

@@ -15,6 +15,8 @@ export class MailboxError extends AppError {
   constructor(
     message: string,
     readonly httpStatus?: number,
+    /** The service's error code (Graph's error.code, Google's error.status, OAuth's error). */
+    readonly serviceCode?: string,
   ) {
     super('mailbox_unavailable', message);
     this.name = 'MailboxError';

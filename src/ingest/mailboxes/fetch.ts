@@ -1,7 +1,8 @@
 // Fetching every configured mailbox: IMAP ones through imap/fetch.ts, the others (Graph, Gmail, Maildir) through
 // their MailSource with the same decisions — each new message imported, then moved to the processed folder (or
 // marked read), or to the invalid one; left where it is when it cannot be decided now. A crash between import and
-// move imports nothing twice: the next run finds the bytes known (same SHA-256) and only moves the message.
+// move imports nothing twice: the next run finds the bytes known (same SHA-256) and only moves the message. A source
+// that lists changes only (Graph's delta query) keeps its position once the run's messages are all handled.
 import type { ImapMailboxConfig, OtherMailboxConfig } from '../../config/jobs.js';
 import type { Database } from '../../store/database.js';
 import { emptyImportSummary } from '../import-files.js';
@@ -17,6 +18,7 @@ import {
   type Tally,
 } from './import-message.js';
 import { MAILBOX_SOURCES } from './index.js';
+import { storedCursor } from './list-cursor.js';
 import type { MailMessage, MailSource } from './source.js';
 
 export interface AllFetchOptions extends FetchOptions {
@@ -67,6 +69,8 @@ async function fetchOne(
     }
     if (decided.invalid.length > 0) t.s.movedToInvalid += (await source.settle(decided.invalid, 'invalid')).moved;
   }
+  // a message left for later must be listed again: the position stays where it was
+  if (t.s.leftForLater === 0) await source.complete?.();
 }
 
 /** Fetches every given mailbox in turn. Never throws for a mailbox's failure: see each `error`. */
@@ -80,9 +84,10 @@ export async function fetchAllMailboxes(
     imap.length > 0 ? await fetchMailboxes(db, imap, o) : { ...emptyImportSummary(), mailboxes: [] };
   const http = { ...DEFAULT_HTTP_POLICY, ...o.http };
   for (const m of others) {
-    const source = MAILBOX_SOURCES[m.type](m as never, { http });
-    const t: Tally = { s: emptyMailboxSummary(m.name, source.folder), failures: [] };
     const orgId = await o.orgOf(m);
+    const cursor = orgId === undefined ? null : storedCursor(db, orgId, m.name);
+    const source = MAILBOX_SOURCES[m.type](m as never, { http, cursor });
+    const t: Tally = { s: emptyMailboxSummary(m.name, source.folder), failures: [] };
     if (orgId === undefined) t.s.error = `the organisation '${m.org}' of mailbox ${m.name} does not exist`;
     else {
       try {

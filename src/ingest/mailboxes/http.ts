@@ -57,6 +57,8 @@ export interface HttpRequest {
   json?: unknown;
   /** application/x-www-form-urlencoded body (token requests). */
   form?: Record<string, string>;
+  /** Further request headers (Graph's `Prefer`). */
+  headers?: Record<string, string>;
 }
 
 export type Want = 'json' | 'bytes' | 'none';
@@ -72,12 +74,12 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 /** The service's error code and text: Graph {error:{code,message}}, Google {error:{status,message}}, OAuth. */
-async function errorDetail(res: Response): Promise<string> {
+async function errorDetail(res: Response): Promise<{ code?: string; detail: string }> {
   let text = '';
   try {
     text = await res.text();
   } catch {
-    return '';
+    return { detail: '' };
   }
   try {
     const body = JSON.parse(text) as {
@@ -88,9 +90,12 @@ async function errorDetail(res: Response): Promise<string> {
     if (typeof body.error === 'string') parts = [body.error, body.error_description];
     else if (body.error) parts = [body.error.status ?? body.error.code, body.error.message];
     const detail = parts.filter((x) => x !== undefined && x !== '').join(': ');
-    return detail.split('\n')[0]!.slice(0, 200);
+    return {
+      code: parts[0] === undefined ? undefined : String(parts[0]),
+      detail: detail.split('\n')[0]!.slice(0, 200),
+    };
   } catch {
-    return '';
+    return { detail: '' };
   }
 }
 
@@ -119,7 +124,7 @@ export async function request(
   let failures = 0;
   let throttled = 0;
   for (;;) {
-    const headers: Record<string, string> = { accept: want === 'bytes' ? '*/*' : 'application/json' };
+    const headers: Record<string, string> = { ...r.headers, accept: want === 'bytes' ? '*/*' : 'application/json' };
     let body: string | undefined;
     if (r.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -164,11 +169,12 @@ export async function request(
       await sleep(Math.min(wait ?? policy.baseDelayMs * 2 ** (failures - 1), policy.maxRetryAfterMs));
       continue;
     }
-    const detail = await errorDetail(res);
+    const { code, detail } = await errorDetail(res);
     const tries = throttled + failures > 1 ? ` (after ${Math.max(throttled, failures)} attempts)` : '';
     throw new MailboxError(
       `${service}: ${requestName(r)}: HTTP ${res.status}${detail ? ` (${detail})` : ''}${tries}`,
       res.status,
+      code,
     );
   }
 }
