@@ -3,7 +3,8 @@
 // per-source rollup. Undefined for an address that never sent mail in the organisation's reports.
 import type { Queryable } from '../store/database.js';
 import { passesDmarc } from '../store/dmarc-sql.js';
-import { enrichmentFor, type IpEnrichmentView } from '../store/ip-enrichment.js';
+import { enrichmentFor } from '../store/ip-enrichment.js';
+import { enrichmentAnswer, type EnrichmentAnswer } from './enrichment-view.js';
 import { storedSenders } from '../store/source-senders.js';
 import { Params } from './filters.js';
 import { senderColumns, senderJoins } from './sender-sql.js';
@@ -26,7 +27,7 @@ export interface SourceDomainSender {
 
 export interface SourceDetail {
   ip: string;
-  enrichment: (Omit<IpEnrichmentView, 'ip' | 'lookedUpAt'> & { lookedUpAt: string }) | null;
+  enrichment: EnrichmentAnswer | null;
   identification: {
     key: string;
     sender: string;
@@ -109,24 +110,7 @@ export async function sourceDetail(db: Queryable, orgId: number, ip: string): Pr
   const s = (await storedSenders(db, orgId, [canonical])).get(canonical);
   return {
     ip: canonical,
-    enrichment: e
-      ? {
-          country: e.country,
-          countryName: e.countryName,
-          asn: e.asn,
-          asOrg: e.asOrg,
-          region: e.region,
-          city: e.city,
-          latitude: e.latitude,
-          longitude: e.longitude,
-          ptr: e.ptr,
-          fcrdns: e.fcrdns,
-          baseDomain: e.baseDomain,
-          reserved: e.reserved,
-          dnsStatus: e.dnsStatus,
-          lookedUpAt: new Date(e.lookedUpAt).toISOString(),
-        }
-      : null,
+    enrichment: e ? enrichmentAnswer(e) : null,
     identification: s
       ? {
           key: s.senderKey,

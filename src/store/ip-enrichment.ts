@@ -48,8 +48,8 @@ const COLUMNS = `host(e.ip) AS ip, e.country, e.asn, e.as_org AS "asOrg", e.regi
   e.looked_up_at AS "lookedUpAt"`;
 
 /**
- * The stored enrichment of those of `ips` that sent mail in the organisation's reports (others, and addresses
- * never enriched, are absent from the map). Keys are the addresses as given.
+ * The stored enrichment of those of `ips` that sent mail in the organisation's reports, aggregate or failure
+ * (others, and addresses never enriched, are absent from the map). Keys are the addresses as given.
  */
 export async function enrichmentFor(
   db: Queryable,
@@ -62,7 +62,8 @@ export async function enrichmentFor(
     `SELECT q.given, ${COLUMNS}
      FROM unnest($2::text[]) AS q(given)
      JOIN ip_enrichment e ON e.ip = q.given::inet
-     WHERE EXISTS (SELECT 1 FROM rollup_source_daily s WHERE s.org_id = $1 AND s.source_ip = e.ip)`,
+     WHERE EXISTS (SELECT 1 FROM rollup_source_daily s WHERE s.org_id = $1 AND s.source_ip = e.ip)
+       OR EXISTS (SELECT 1 FROM failure_reports f WHERE f.org_id = $1 AND f.source_ip = e.ip)`,
     [orgId, [...new Set(ips)].filter(isInetText)],
   );
   for (const { given, ...row } of r.rows) out.set(given, { ...row, countryName: countryName(row.country) });
@@ -134,7 +135,7 @@ export async function setCheckedUntil(db: Queryable, orgId: number, at: Date): P
 
 /**
  * Up to `limit` addresses needing a lookup among the sources of the organisation's reports stored since `since`
- * (the records of those reports: their rollup rows may be shared with older reports).
+ * (the records of those reports: their rollup rows may be shared with older reports; and the failure reports').
  */
 export async function pendingIpsSince(
   db: Queryable,
@@ -145,8 +146,10 @@ export async function pendingIpsSince(
 ): Promise<string[]> {
   const r = await db.query<{ ip: string }>(
     `SELECT host(s.ip) AS ip FROM (
-       SELECT DISTINCT c.source_ip AS ip FROM reports r JOIN records c ON c.report_id = r.id
+       SELECT c.source_ip AS ip FROM reports r JOIN records c ON c.report_id = r.id
        WHERE r.org_id = $1 AND r.created_at >= $2 AND c.source_ip IS NOT NULL
+       UNION SELECT f.source_ip FROM failure_reports f
+       WHERE f.org_id = $1 AND f.created_at >= $2 AND f.source_ip IS NOT NULL
      ) s LEFT JOIN ip_enrichment e ON e.ip = s.ip
      WHERE ${needsLookup(3)}
      ORDER BY s.ip LIMIT $7`,
@@ -159,8 +162,10 @@ export async function pendingIpsSince(
 export async function countPendingIpsSince(db: Queryable, orgId: number, since: Date, f: Freshness): Promise<number> {
   const r = await db.query<{ n: number }>(
     `SELECT count(*)::int8 AS n FROM (
-       SELECT DISTINCT c.source_ip AS ip FROM reports r JOIN records c ON c.report_id = r.id
+       SELECT c.source_ip AS ip FROM reports r JOIN records c ON c.report_id = r.id
        WHERE r.org_id = $1 AND r.created_at >= $2 AND c.source_ip IS NOT NULL
+       UNION SELECT f.source_ip FROM failure_reports f
+       WHERE f.org_id = $1 AND f.created_at >= $2 AND f.source_ip IS NOT NULL
      ) s LEFT JOIN ip_enrichment e ON e.ip = s.ip
      WHERE ${needsLookup(3)}`,
     [orgId, since.toISOString(), ...freshnessParams(f)],
@@ -188,9 +193,16 @@ export async function pendingIpsPage(
   // one row: the page's size and last address, and the addresses that need a lookup as one array (a backfill's
   // pages are mostly fresh rows; sending them all back costs more than the query)
   const r = await db.query<{ last: string | null; scanned: number; pending: string[] | null }>(
+    // each side limited before the union: the page's addresses are among the first of each, and each side reads
+    // its (org_id, source_ip) index in order instead of the whole table
     `WITH page AS (
-       SELECT DISTINCT source_ip AS ip FROM rollup_source_daily
-       WHERE org_id = $1 AND source_ip IS NOT NULL AND ($2::inet IS NULL OR source_ip > $2::inet)
+       (SELECT DISTINCT source_ip AS ip FROM rollup_source_daily
+        WHERE org_id = $1 AND source_ip IS NOT NULL AND ($2::inet IS NULL OR source_ip > $2::inet)
+        ORDER BY 1 LIMIT $7)
+       UNION
+       (SELECT DISTINCT source_ip FROM failure_reports
+        WHERE org_id = $1 AND source_ip IS NOT NULL AND ($2::inet IS NULL OR source_ip > $2::inet)
+        ORDER BY 1 LIMIT $7)
        ORDER BY 1 LIMIT $7
      )
      SELECT (SELECT host(max(ip)) FROM page) AS last, (SELECT count(*) FROM page)::int8 AS scanned,
@@ -206,7 +218,8 @@ export async function pendingIpsPage(
 export async function countPendingIps(db: Queryable, orgId: number, f: Freshness): Promise<number> {
   const r = await db.query<{ n: number }>(
     `SELECT count(*)::int8 AS n FROM (
-       SELECT DISTINCT source_ip AS ip FROM rollup_source_daily WHERE org_id = $1 AND source_ip IS NOT NULL
+       SELECT source_ip AS ip FROM rollup_source_daily WHERE org_id = $1 AND source_ip IS NOT NULL
+       UNION SELECT source_ip FROM failure_reports WHERE org_id = $1 AND source_ip IS NOT NULL
      ) s LEFT JOIN ip_enrichment e ON e.ip = s.ip
      WHERE ${needsLookup(2)}`,
     [orgId, ...freshnessParams(f)],

@@ -1,10 +1,11 @@
 // GET /api/failures[/:id]: the list (newest arrival first, cursor pages), every filter the route takes (reported
 // domain, arrival days, source IP, the source's sender, auth failure, feedback type), one report with its fields
-// and kept headers (never the original's body), another organisation's reports neither listed nor found by id,
+// and kept headers (never the original's body) and its source's enrichment, another organisation's reports neither listed nor found by id,
 // and bad input as problem+json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intakeFile } from '../../src/ingest/intake.js';
 import { processFile } from '../../src/ingest/process-file.js';
+import { upsertEnrichments } from '../../src/store/ip-enrichment.js';
 import { bearer, createTestApp, type TestApp } from '../support/app.js';
 import { DEFAULT_ORG_ID, NO_SINK, createOrg } from '../support/org.js';
 
@@ -202,6 +203,37 @@ describe('the failure reports API', () => {
     expect(d.headers.map((x) => x.name.toLowerCase()).sort()).toEqual(['from', 'message-id', 'subject', 'to']);
     expect(r.body).not.toContain(BODY);
     expect(r.body).not.toContain('mx.receiver.example');
+  });
+
+  it('shows what is known of the source address: none before it is looked up, then its enrichment', async () => {
+    const [first] = (await get<{ items: Item[] }>('/api/failures?source_ip=192.0.2.1')).items;
+    const detail = () => get<{ source: Record<string, unknown> | null }>(`/api/failures/${first!.id}`);
+    expect((await detail()).source).toBeNull();
+    await upsertEnrichments(x.t.db, [
+      {
+        ip: '192.0.2.1',
+        country: 'DE',
+        asn: 64500,
+        asOrg: 'Example Carrier',
+        region: null,
+        city: null,
+        latitude: null,
+        longitude: null,
+        ptr: 'mail.carrier.example',
+        fcrdns: true,
+        baseDomain: 'carrier.example',
+        reserved: null,
+        dnsStatus: 'ok',
+      },
+    ]);
+    expect((await detail()).source).toMatchObject({
+      country: 'DE',
+      countryName: 'Germany',
+      asn: 64500,
+      asOrg: 'Example Carrier',
+      ptr: 'mail.carrier.example',
+      fcrdns: true,
+    });
   });
 
   it("never shows another organisation's reports", async () => {

@@ -17,6 +17,45 @@ import { availableEngines, openEngine, type TestDatabase } from '../support/db.j
 import { reverseName, startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { DEFAULT_ORG_ID, createOrg } from '../support/org.js';
 import { reportXml, storeReport } from '../support/report-xml.js';
+import { intakeFile } from '../../src/ingest/intake.js';
+import { processFile } from '../../src/ingest/process-file.js';
+import { DEFAULT_FAILURE_PRIVACY } from '../../src/parse/failure/index.js';
+
+/** A failure report (ARF) of a message from `ip`: an address no aggregate report names. */
+function failureReport(ip: string, id: string): Buffer {
+  return Buffer.from(
+    [
+      'From: reports@receiver.example',
+      'To: dmarc@example.com',
+      'Subject: DMARC failure report',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=feedback-report; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'A failure report.',
+      '--b',
+      'Content-Type: message/feedback-report',
+      '',
+      'Feedback-Type: auth-failure',
+      'User-Agent: test/1.0',
+      'Version: 1',
+      `Original-Envelope-Id: ${id}`,
+      'Auth-Failure: dmarc',
+      `Source-IP: ${ip}`,
+      'Reported-Domain: example.com',
+      'Arrival-Date: Mon, 30 Nov 2026 10:00:00 +0000',
+      '--b',
+      'Content-Type: text/rfc822-headers',
+      '',
+      'From: a@example.com',
+      'Subject: hello',
+      '--b--',
+      '',
+    ].join('\r\n'),
+  );
+}
 
 const ZONE = {
   [reverseName('8.8.8.8')]: { PTR: ['dns.google'] },
@@ -26,6 +65,8 @@ const ZONE = {
   'mail-sor-f41.google.com': { A: ['209.85.220.41'] },
   [reverseName('167.89.1.1')]: { PTR: ['o1.ptr1234.sendgrid.net'] },
   'o1.ptr1234.sendgrid.net': { A: ['167.89.1.1'] },
+  [reverseName('149.72.1.1')]: { PTR: ['o2.ptr99.sendgrid.net'] },
+  'o2.ptr99.sendgrid.net': { A: ['149.72.1.1'] },
   [reverseName('1.1.1.1')]: { PTR: ['one.one.one.one'] },
   'one.one.one.one': { A: ['1.0.0.1'] },
 };
@@ -222,6 +263,36 @@ describe.each(availableEngines())('enrich-sources on %s', (engine) => {
     expect(stale).toEqual([]);
     // first, stale, this refresh (the failed lookup went to another server)
     expect(queriesFor('8.8.8.8')).toBe(3);
+  });
+
+  it('addresses only failure reports name are enriched too, after the next run', async () => {
+    const ip = '149.72.1.1';
+    expect((await enrichmentFor(t.db, DEFAULT_ORG_ID, [ip])).size).toBe(0);
+    const bytes = failureReport(ip, `env-${engine}`);
+    const failures = DEFAULT_FAILURE_PRIVACY;
+    const intake = await intakeFile(t.db, { orgId: DEFAULT_ORG_ID, bytes, name: 'ruf.eml', source: 'cli', failures });
+    const r = await processFile(
+      t.db,
+      { orgId: DEFAULT_ORG_ID, fileId: intake.fileId },
+      { limits: DEFAULT_UNPACK_LIMITS, sink: sink(), failures },
+    );
+    expect(r, JSON.stringify(r)).toMatchObject({ kind: 'failure', reportsStored: 1 });
+    await settle();
+    const e = (await enrichmentFor(t.db, DEFAULT_ORG_ID, [ip])).get(ip);
+    expect(e).toMatchObject({ ptr: 'o2.ptr99.sendgrid.net', fcrdns: true, baseDomain: 'sendgrid.net' });
+    expect(queriesFor(ip)).toBe(1);
+    // a refresh pages over it too (beside the aggregate reports' addresses), once
+    const refreshBefore = (await databaseNow(t.db)).toISOString();
+    let run = { orgId: DEFAULT_ORG_ID, scope: 'all' as const, refreshBefore };
+    for (;;) {
+      const next = await runEnrichment(t.db, enricher, run, { budgetMs: 0, pageSize: 2, batchSize: 2 });
+      if (next.done) break;
+      run = next.next as typeof run;
+    }
+    expect(queriesFor(ip)).toBe(2);
+    // another organisation's failure report does not show it this one's
+    const other = await createOrg(t.db, `ruf-other-${engine}`);
+    expect((await enrichmentFor(t.db, other.id, [ip])).size).toBe(0);
   });
 
   it('an organisation sees the enrichment of its own sources only', async () => {

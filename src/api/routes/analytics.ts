@@ -10,6 +10,7 @@ import type { AppDeps } from '../deps.js';
 import { scopedFilter } from '../filters.js';
 import { withAnomalies } from '../source-anomalies.js';
 import { orgOf } from '../plugins/auth.js';
+import { EnrichmentBody } from '../schemas/enrichment.js';
 import { HttpProblem, validationProblem } from '../problem.js';
 import {
   DateString,
@@ -138,24 +139,7 @@ const Evidence = Type.Array(Type.Unknown());
 
 export const SourceDetailBody = Type.Object({
   ip: Type.String(),
-  enrichment: Nullable(
-    Type.Object({
-      country: Nullable(Type.String()),
-      countryName: Nullable(Type.String()),
-      asn: Nullable(Type.Integer()),
-      asOrg: Nullable(Type.String()),
-      region: Nullable(Type.String({ description: 'With a city database (DMARC_GEOIP_CITY_DB)' })),
-      city: Nullable(Type.String({ description: 'With a city database (DMARC_GEOIP_CITY_DB)' })),
-      latitude: Nullable(Type.Number()),
-      longitude: Nullable(Type.Number()),
-      ptr: Nullable(Type.String()),
-      fcrdns: Nullable(Type.Boolean({ description: 'The PTR name resolves back to the address' })),
-      baseDomain: Nullable(Type.String()),
-      reserved: Nullable(Type.String()),
-      dnsStatus: Type.String(),
-      lookedUpAt: Type.String({ format: 'date-time' }),
-    }),
-  ),
+  enrichment: Nullable(EnrichmentBody),
   identification: Nullable(
     Type.Object({
       key: Type.String(),

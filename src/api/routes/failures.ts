@@ -1,16 +1,19 @@
 // Failure reports (RFC 6591, a tenant plugin, see tenant.ts): GET /api/failures (newest arrival first, cursor
 // pages; filters: reported domain, arrival days, source IP, the source's sender, auth failure, feedback type) and
 // GET /api/failures/:id
-// (every field, and the original message's headers the privacy settings kept; its body is never stored).
+// (every field, the original message's headers the privacy settings kept — its body is never stored — and what is
+// known of the source address).
 import net from 'node:net';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { enrichmentOf } from '../../analytics/enrichment-view.js';
 import { listFailureReports } from '../../analytics/failure-reports.js';
 import { getFailureReport, type FailureKeyset, type StoredFailureReport } from '../../store/failure-reports.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
 import { toAnalyticsFilter } from '../filters.js';
 import { orgOf } from '../plugins/auth.js';
+import { EnrichmentBody } from '../schemas/enrichment.js';
 import { HttpProblem, validationProblem } from '../problem.js';
 import {
   DateString,
@@ -65,6 +68,7 @@ const FailureDetail = Type.Object({
     description: 'Headers of the original message kept (DMARC_FAILURE_HEADERS, or all with DMARC_FAILURE_KEEP_HEADERS)',
   }),
   warningMessages: Type.Array(Type.String()),
+  source: Nullable(EnrichmentBody),
 });
 
 const FailuresQuery = Type.Object(
@@ -180,8 +184,10 @@ export const failureRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       },
     },
     async (req) => {
-      const r = await getFailureReport(deps.db, orgOf(req).id, req.params.id);
+      const org = orgOf(req);
+      const r = await getFailureReport(deps.db, org.id, req.params.id);
       if (!r) throw new HttpProblem(404, 'failure_report_not_found', `failure report ${req.params.id} does not exist`);
+      const source = r.sourceIp ? await enrichmentOf(deps.db, org.id, r.sourceIp) : null;
       return {
         ...item(r),
         partName: r.partName,
@@ -199,6 +205,7 @@ export const failureRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
         original: r.original,
         headers: r.headers,
         warningMessages: r.warnings,
+        source,
       };
     },
   );

@@ -5859,6 +5859,23 @@ export interface paths {
                 value: string;
               }[];
               warningMessages: string[];
+              source: {
+                country: string | null;
+                countryName: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                region: string | null;
+                city: string | null;
+                latitude: number | null;
+                longitude: number | null;
+                ptr: string | null;
+                fcrdns: boolean | null;
+                baseDomain: string | null;
+                reserved: string | null;
+                dnsStatus: string;
+                /** Format: date-time */
+                lookedUpAt: string;
+              } | null;
             };
           };
         };
@@ -14283,6 +14300,23 @@ export interface paths {
                 value: string;
               }[];
               warningMessages: string[];
+              source: {
+                country: string | null;
+                countryName: string | null;
+                asn: number | null;
+                asOrg: string | null;
+                region: string | null;
+                city: string | null;
+                latitude: number | null;
+                longitude: number | null;
+                ptr: string | null;
+                fcrdns: boolean | null;
+                baseDomain: string | null;
+                reserved: string | null;
+                dnsStatus: string;
+                /** Format: date-time */
+                lookedUpAt: string;
+              } | null;
             };
           };
         };

@@ -136,3 +136,23 @@ export function formatBytes(n: number): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${formatNumber(n)} ${n === 1 ? word : many}`;
 }
+
+/** What an enrichment says of where an address is: "Berlin, Berlin, Germany", or its reserved range. */
+export function placeText(
+  e: {
+    city: string | null;
+    region: string | null;
+    country: string | null;
+    countryName: string | null;
+    reserved: string | null;
+  } | null,
+): string | null {
+  if (!e) return null;
+  const place = [e.city, e.region, e.countryName ?? e.country].filter(Boolean).join(', ');
+  return place || (e.reserved ? `reserved range (${e.reserved})` : null);
+}
+
+/** "AS3320 Deutsche Telekom AG", or null without an AS. */
+export function networkText(e: { asn: number | null; asOrg: string | null } | null): string | null {
+  return e?.asn != null ? `AS${e.asn}${e.asOrg ? ` ${e.asOrg}` : ''}` : null;
+}

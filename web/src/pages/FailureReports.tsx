@@ -8,7 +8,7 @@ import { ReportTabs } from '../components/ReportTabs';
 import { Badge, Breakable, Empty, ErrorBox, Loading, PageHeader, Pager } from '../components/ui';
 import { useApp, useLoad } from '../context';
 import { withParams } from '../lib/filters';
-import { formatDateTime, formatNumber } from '../lib/format';
+import { formatDateTime, formatNumber, networkText, placeText } from '../lib/format';
 import type { FailureReportDetail, FailureReportItem, Page } from '../lib/types';
 import { Link, useLocation } from '../router';
 
@@ -233,6 +233,17 @@ export function FailureReportView({ id }: { id: string }): JSX.Element {
               </>
             ) : null}
           </Field>
+          {d.source ? (
+            <>
+              <Field label="Source location">{placeText(d.source)}</Field>
+              <Field label="Source network">{networkText(d.source)}</Field>
+              <Field label="Source reverse DNS">
+                {d.source.ptr
+                  ? `${d.source.ptr}${d.source.fcrdns === true ? ' (forward-confirmed)' : d.source.fcrdns === false ? ' (not forward-confirmed)' : ''}`
+                  : `none (${d.source.dnsStatus})`}
+              </Field>
+            </>
+          ) : null}
           <Field label="Arrival">
             {d.arrivalDate
               ? formatDateTime(d.arrivalDate)

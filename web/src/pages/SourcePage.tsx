@@ -5,7 +5,7 @@ import type { JSX } from 'preact';
 import { useApp, useLoad } from '../context';
 import { RecordsTable } from '../components/RecordsTable';
 import { Badge, Breakable, ErrorBox, Loading, PageHeader, Pager } from '../components/ui';
-import { formatDate, formatNumber, formatPercent } from '../lib/format';
+import { formatDate, formatNumber, formatPercent, networkText, placeText } from '../lib/format';
 import { ApiError } from '../lib/problem';
 import type { FailureReportItem, Page, RecordItem, SourceDetail } from '../lib/types';
 import { Link, useLocation } from '../router';
@@ -115,7 +115,6 @@ export function SourcePage({ ip }: { ip: string }): JSX.Element {
   const s = d.data;
   const e = s.enrichment;
   const id = s.identification;
-  const place = e ? [e.city, e.region, e.countryName ?? e.country].filter(Boolean).join(', ') : null;
   return (
     <>
       {header}
@@ -132,8 +131,8 @@ export function SourcePage({ ip }: { ip: string }): JSX.Element {
               'not identified yet'
             )}
           </Row>
-          <Row label="Location">{place || (e?.reserved ? `reserved range (${e.reserved})` : null)}</Row>
-          <Row label="Network">{e?.asn != null ? `AS${e.asn}${e.asOrg ? ` ${e.asOrg}` : ''}` : null}</Row>
+          <Row label="Location">{placeText(e)}</Row>
+          <Row label="Network">{networkText(e)}</Row>
           <Row label="Reverse DNS">
             {e?.ptr ? (
               <>
