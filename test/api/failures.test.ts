@@ -7,6 +7,7 @@ import { intakeFile } from '../../src/ingest/intake.js';
 import { processFile } from '../../src/ingest/process-file.js';
 import { upsertEnrichments } from '../../src/store/ip-enrichment.js';
 import { bearer, createTestApp, type TestApp } from '../support/app.js';
+import { arfMessage } from '../support/failure-report.js';
 import { DEFAULT_ORG_ID, NO_SINK, createOrg } from '../support/org.js';
 
 interface Spec {
@@ -22,22 +23,9 @@ const BODY = 'the body of the original message';
 
 /** An ARF failure report (RFC 6591) with the original message attached, body and all. */
 function arf(s: Spec): Buffer {
-  return Buffer.from(
-    [
-      'From: reports@receiver.example',
-      'To: ruf@example.com',
-      'Subject: DMARC failure report',
-      `Message-ID: <${s.ip}-${s.arrival}@receiver.example>`,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="b"',
-      '',
-      '--b',
-      'Content-Type: text/plain',
-      '',
-      'A message failed DMARC.',
-      '--b',
-      'Content-Type: message/feedback-report',
-      '',
+  return arfMessage({
+    extraHeaders: [`Message-ID: <${s.ip}-${s.arrival}@receiver.example>`],
+    feedback: [
       `Feedback-Type: ${s.feedbackType ?? 'auth-failure'}`,
       'User-Agent: ReceiverFilter/1.0',
       'Version: 1',
@@ -51,9 +39,8 @@ function arf(s: Spec): Buffer {
       `DKIM-Domain: ${s.domain}`,
       'DKIM-Selector: s1',
       '',
-      '--b',
-      'Content-Type: message/rfc822',
-      '',
+    ].join('\r\n'),
+    original: [
       `From: news@${s.domain}`,
       'To: someone@receiver.example',
       `Subject: ${s.subject ?? 'Hello'}`,
@@ -61,10 +48,8 @@ function arf(s: Spec): Buffer {
       'Received: from somewhere by mx.receiver.example',
       '',
       BODY,
-      '--b--',
-      '',
     ].join('\r\n'),
-  );
+  });
 }
 
 interface Item {

@@ -16,6 +16,7 @@ import { checkedUntil, databaseNow, enrichmentFor } from '../../src/store/ip-enr
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
 import { reverseName, startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { DEFAULT_ORG_ID, createOrg } from '../support/org.js';
+import { arfMessage } from '../support/failure-report.js';
 import { reportXml, storeReport } from '../support/report-xml.js';
 import { intakeFile } from '../../src/ingest/intake.js';
 import { processFile } from '../../src/ingest/process-file.js';
@@ -23,21 +24,8 @@ import { DEFAULT_FAILURE_PRIVACY } from '../../src/parse/failure/index.js';
 
 /** A failure report (ARF) of a message from `ip`: an address no aggregate report names. */
 function failureReport(ip: string, id: string): Buffer {
-  return Buffer.from(
-    [
-      'From: reports@receiver.example',
-      'To: dmarc@example.com',
-      'Subject: DMARC failure report',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="b"',
-      '',
-      '--b',
-      'Content-Type: text/plain',
-      '',
-      'A failure report.',
-      '--b',
-      'Content-Type: message/feedback-report',
-      '',
+  return arfMessage({
+    feedback: [
       'Feedback-Type: auth-failure',
       'User-Agent: test/1.0',
       'Version: 1',
@@ -46,15 +34,10 @@ function failureReport(ip: string, id: string): Buffer {
       `Source-IP: ${ip}`,
       'Reported-Domain: example.com',
       'Arrival-Date: Mon, 30 Nov 2026 10:00:00 +0000',
-      '--b',
-      'Content-Type: text/rfc822-headers',
-      '',
-      'From: a@example.com',
-      'Subject: hello',
-      '--b--',
-      '',
     ].join('\r\n'),
-  );
+    originalType: 'text/rfc822-headers',
+    original: 'From: a@example.com\r\nSubject: hello',
+  });
 }
 
 const ZONE = {

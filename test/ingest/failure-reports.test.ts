@@ -13,6 +13,7 @@ import { getFailureReport, listFailureReports } from '../../src/store/failure-re
 import { getFile, getFileBytes } from '../../src/store/files.js';
 import { applyRetention } from '../../src/store/maintenance.js';
 import { openPglite, type TestDatabase } from '../support/db.js';
+import { arfMessage } from '../support/failure-report.js';
 import { readManifest } from '../support/manifest.js';
 import { DEFAULT_ORG_ID, NO_SINK, createOrg } from '../support/org.js';
 
@@ -36,30 +37,7 @@ async function importBytes(
 }
 
 function arf(feedback: string, headers = 'From: a@example.com\nSubject: hello\n\nsecret body text\n'): Buffer {
-  return Buffer.from(
-    [
-      'From: reports@receiver.example',
-      'To: dmarc@example.com',
-      'Subject: DMARC failure report',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="b"',
-      '',
-      '--b',
-      'Content-Type: text/plain',
-      '',
-      'A failure report.',
-      '--b',
-      'Content-Type: message/feedback-report',
-      '',
-      feedback,
-      '--b',
-      'Content-Type: message/rfc822',
-      '',
-      headers,
-      '--b--',
-      '',
-    ].join('\n'),
-  );
+  return arfMessage({ feedback, original: headers, eol: '\n' });
 }
 
 describe('failure reports in the pipeline', () => {
