@@ -4,11 +4,7 @@
 // that every section has content. Prints the time to read the figures and to draw the pages, the size and the page
 // count, per run and as the median; never asserts on them. The goal of issue 19: under 3 s.
 //
-// The queries run as the API route runs them: each in a read-only transaction of its own, side by side
-// (store/read-only-queries.ts); --one-connection runs them all in one read-only transaction instead, queued on its
-// connection (how the route ran them before).
-//
-// Options: --records N (default 1,000,000), --runs N (5), --domain D (example1.com), --one-connection, --fresh.
+// Options: --records N (default 1,000,000), --runs N (5), --domain D (example1.com), --fresh.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +14,6 @@ import type { Database } from '../src/store/database.js';
 import { upsertEnrichments, type NewIpEnrichment } from '../src/store/ip-enrichment.js';
 import { PGliteDatabase } from '../src/store/pglite.js';
 import { PostgresDatabase } from '../src/store/postgres.js';
-import { readOnlyQueries } from '../src/store/read-only-queries.js';
 import { DEFAULT_ORG_ID, arg, benchDbUrl, flag, postgresAvailable, prepareDataset, type Engine } from './dataset.js';
 
 const SERVICES = ['sendgrid.net', 'google.com', 'outlook.com', 'amazonses.com', 'mcsv.net', 'mailgun.net'];
@@ -89,15 +84,9 @@ async function main(): Promise<void> {
       { name: `${domain}, all time`, filter: { orgId: DEFAULT_ORG_ID, domain, period: 'all' as const } },
       { name: 'all domains, last 30 days', filter: { orgId: DEFAULT_ORG_ID, from, to: data.last } },
     ];
-    const oneConnection = flag('one-connection');
-    const render = (filter: (typeof cases)[number]['filter']) =>
-      oneConnection
-        ? db.readOnly(60_000, (q) => renderReport(q, { orgName: 'Bench organisation', filter }))
-        : renderReport(readOnlyQueries(db, 60_000), { orgName: 'Bench organisation', filter });
-    console.log(oneConnection ? 'queries on one read-only connection' : 'one read-only transaction per query');
     // the first rendering loads the fonts (16 MB of CJK faces) and warms the database's caches
     const w0 = performance.now();
-    await render(cases[0]!.filter);
+    await renderReport(db, { orgName: 'Bench organisation', filter: cases[0]!.filter });
     console.log(`first report (fonts loaded, caches cold): ${(performance.now() - w0).toFixed(0)} ms`);
     console.log('');
     console.log(
@@ -112,7 +101,7 @@ async function main(): Promise<void> {
       let pages = 0;
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
-        const r = await render(c.filter);
+        const r = await renderReport(db, { orgName: 'Bench organisation', filter: c.filter });
         t.push(performance.now() - t0);
         q.push(r.timings.queryMs);
         d.push(r.timings.drawMs);

@@ -7,7 +7,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { renderReport } from '../../exports/pdf/report.js';
 import { listOrgDomains } from '../../store/organizations.js';
-import { readOnlyQueries } from '../../store/read-only-queries.js';
 import type { AppDeps } from '../deps.js';
 import { attachmentDisposition } from '../download.js';
 import { scopedFilter } from '../filters.js';
@@ -45,17 +44,17 @@ export const exportPdfRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     async (req, reply) => {
       const org = orgOf(req);
       const filter = scopedFilter(org, req.query);
-      const timeoutMs = deps.config.analytics.statementTimeoutMs;
-      if (filter.domain !== undefined) {
-        const known = await deps.db.readOnly(timeoutMs, (q) => listOrgDomains(q, org.id));
-        if (!known.some((d) => d.name === filter.domain)) {
-          throw validationProblem([
-            { field: 'domain', message: `no reports for '${filter.domain}' in this organisation` },
-          ]);
+      const pdf = await deps.db.readOnly(deps.config.analytics.statementTimeoutMs, async (q) => {
+        if (filter.domain !== undefined) {
+          const known = await listOrgDomains(q, org.id);
+          if (!known.some((d) => d.name === filter.domain)) {
+            throw validationProblem([
+              { field: 'domain', message: `no reports for '${filter.domain}' in this organisation` },
+            ]);
+          }
         }
-      }
-      // the report's analytics queries side by side, each with the statement timeout (not queued on one connection)
-      const pdf = await renderReport(readOnlyQueries(deps.db, timeoutMs), { orgName: org.name, filter });
+        return renderReport(q, { orgName: org.name, filter });
+      });
       return reply
         .type('application/pdf')
         .header('content-disposition', attachmentDisposition(pdf.fileName))
