@@ -14,6 +14,13 @@ export interface Queryable {
    * ~4x faster than a multi-row INSERT on PostgreSQL.
    */
   copyFrom(table: string, columns: readonly string[], payload: string): Promise<void>;
+  /**
+   * PostgreSQL only (absent on the embedded engine): the rows of a SELECT as CSV, made by the database
+   * (`COPY (select) TO STDOUT WITH (FORMAT csv)`: LF after each row; a field quoted when it holds a comma, a
+   * quote, CR or LF; NULL as nothing, an empty string as ""), streamed as the consumer takes it. COPY binds no
+   * parameters: `params` are written into the statement as quoted literals (inline-params.ts).
+   */
+  copyCsv?(select: string, params?: readonly unknown[]): AsyncGenerator<Buffer>;
 }
 
 export interface Database extends Queryable {

@@ -2,9 +2,10 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
-import { from as copyFromStdin } from 'pg-copy-streams';
+import { from as copyFromStdin, to as copyToStdout } from 'pg-copy-streams';
 import type { Database, QueryResult, Queryable } from './database.js';
 import { DatabaseUnavailableError } from './errors.js';
+import { inlineParams } from './inline-params.js';
 import { TEXT_PARSERS } from './type-parsers.js';
 
 const types = {
@@ -91,6 +92,24 @@ export class PostgresDatabase implements Database {
 
   copyFrom(table: string, columns: readonly string[], payload: string): Promise<void> {
     return this.q.copyFrom(table, columns, payload);
+  }
+
+  /**
+   * See Queryable.copyCsv. On its own pooled connection, read only as fast as the consumer takes the chunks
+   * (pg-copy-streams reads the socket when its buffer has room; the server waits on a full socket). A consumer that
+   * stops early closes that connection instead of returning it with a COPY still running: the server ends the COPY
+   * when it next writes.
+   */
+  async *copyCsv(select: string, params: readonly unknown[] = []): AsyncGenerator<Buffer> {
+    const client = await this.pool.connect();
+    let finished = false;
+    try {
+      const copy = client.query(copyToStdout(`COPY (${inlineParams(select, params)}) TO STDOUT WITH (FORMAT csv)`));
+      for await (const chunk of copy) yield chunk as Buffer;
+      finished = true;
+    } finally {
+      client.release(finished ? undefined : true);
+    }
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

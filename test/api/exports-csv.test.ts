@@ -628,7 +628,7 @@ describe('an export whose client goes away (PGlite)', () => {
     let pages = 0;
     const query = api.db.query.bind(api.db);
     const counting: typeof api.db.query = (sql, params) => {
-      if (sql.includes('FROM records c JOIN reports r')) pages++;
+      if (sql.includes('JOIN records c ON c.report_id = r.id')) pages++;
       return query(sql, params);
     };
     api.db.query = counting;

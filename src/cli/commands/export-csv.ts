@@ -153,7 +153,7 @@ export function exportCsvCommand(): Command {
         });
         const counted = async function* () {
           for await (const c of chunks) {
-            const b = Buffer.from(c, 'utf8');
+            const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
             bytes += b.length;
             yield b;
           }

@@ -10,9 +10,20 @@ export interface Column<R> {
   /** text: from a report or a user (neutralised in CSV); number: left numeric; boolean: true/false. */
   type: 'text' | 'number' | 'boolean';
   get: (row: R) => CellValue;
+  /**
+   * The same value computed by the database from the page row `b` (an export that PostgreSQL encodes: see
+   * cells-sql.ts); number columns with it hold integers only (their text is then the same in SQL and here).
+   */
+  sql?: string;
+  /**
+   * The SQL value is never '' and never starts with a formula character (a fixed word, a date, an address): the
+   * database writes it as it is, without the neutralisation's test.
+   */
+  plain?: boolean;
 }
 
 /** A value Excel, LibreOffice or Google Sheets would read as a formula (or a DDE command) when it starts so. */
+export const FORMULA_CHARS = ['=', '+', '-', '@', '\t', '\r'] as const;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**

@@ -39,8 +39,8 @@ export const REASON_EXPORTS: readonly AnalyticsExportName[] = ['reports', 'recor
 export type ExportRequest =
   { name: AnalyticsExportName; filter: ExportFilter } | { name: 'alerts'; filter: AlertFilter };
 
-/** The export's text chunks (see encodeExport). */
-export function exportChunks(db: Queryable, req: ExportRequest, opts: EncodeOptions): AsyncGenerator<string> {
+/** The export's chunks: text, or UTF-8 bytes as the database wrote them (see encodeExport). */
+export function exportChunks(db: Queryable, req: ExportRequest, opts: EncodeOptions): AsyncGenerator<string | Buffer> {
   if (req.name === 'alerts') return encodeExport(db, alertsExport, req.filter, opts);
   return encodeExport(db, ANALYTICS_EXPORT_KINDS[req.name], req.filter, opts);
 }

@@ -4,6 +4,7 @@
 // (the client went away).
 import type { Queryable } from '../../store/database.js';
 import { csvHeader, csvLines, ndjsonLines, type Column, type ExportFormat } from './cells.js';
+import { CsvRowEnds } from './csv-row-ends.js';
 
 /** Rows per database page. */
 export const PAGE_SIZE = 5000;
@@ -21,7 +22,21 @@ export interface ExportKind<F, R> {
   pages(db: Queryable, filter: F, opts: PageOptions): AsyncGenerator<R[]>;
   /** The number of rows, when it can be known without reading them (for a progress bar). */
   count?(db: Queryable, filter: F): Promise<number>;
+  /** The same CSV rows encoded by PostgreSQL, when the database can (Queryable.copyCsv): see copyPages. */
+  copy?: CopyPages<F>;
 }
+
+/**
+ * An export's keyset pages as SELECTs of its CSV cells (cells-sql.ts), in key order, the key being the first
+ * `keyFields` cells (unquoted: numbers). `after`: those cells of the previous page's last row as text.
+ */
+export interface CopyPages<F> {
+  keyFields: number;
+  page(filter: F, after: readonly string[] | undefined, limit: number): { sql: string; params: unknown[] };
+}
+
+/** Rows per page when PostgreSQL encodes them (no rows are held here: only what the socket has in flight). */
+export const COPY_PAGE_SIZE = 20_000;
 
 /**
  * Pages of a keyset-ordered query: `fetch(after, limit)` returns the rows after the key `after` (undefined: from
@@ -57,14 +72,47 @@ export interface EncodeOptions extends PageOptions {
  */
 export const CHUNK_ROWS = 200;
 
-/** The export as text chunks: the CSV header (even with no rows), then the pages, CHUNK_ROWS rows per chunk. */
+/**
+ * The CSV rows of the export made by PostgreSQL, one COPY per keyset page, the chunks as they arrive with CRLF row
+ * ends (UTF-8 bytes; a chunk may end inside a character). Byte for byte what csvLines writes for the same rows.
+ */
+export async function* copyPages<F>(
+  copyCsv: NonNullable<Queryable['copyCsv']>,
+  copy: CopyPages<F>,
+  filter: F,
+  opts: EncodeOptions,
+): AsyncGenerator<Buffer> {
+  const limit = opts.pageSize ?? COPY_PAGE_SIZE;
+  let after: string[] | undefined;
+  let written = 0;
+  for (;;) {
+    if (opts.signal?.aborted) return;
+    const { sql, params } = copy.page(filter, after, limit);
+    const rows = new CsvRowEnds(copy.keyFields);
+    for await (const chunk of copyCsv(sql, params)) yield rows.push(chunk);
+    rows.end();
+    written += rows.rows;
+    if (rows.rows > 0) opts.onRows?.(written);
+    if (rows.rows < limit) return;
+    after = rows.lastKey();
+  }
+}
+
+/**
+ * The export as chunks: the CSV header (even with no rows), then the pages, CHUNK_ROWS rows per chunk — or, for a
+ * CSV the database can encode (the kind's `copy`, PostgreSQL), its pages as the database wrote them.
+ */
 export async function* encodeExport<F, R>(
   db: Queryable,
   kind: ExportKind<F, R>,
   filter: F,
   opts: EncodeOptions,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Buffer> {
   if (opts.format === 'csv') yield (opts.bom ? '\uFEFF' : '') + csvHeader(kind.columns);
+  if (opts.format === 'csv' && kind.copy && db.copyCsv) {
+    yield* copyPages(db.copyCsv.bind(db), kind.copy, filter, opts);
+    return;
+  }
   let written = 0;
   for await (const rows of kind.pages(db, filter, opts)) {
     for (let i = 0; i < rows.length; i += CHUNK_ROWS) {

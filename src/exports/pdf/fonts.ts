@@ -36,6 +36,8 @@ export function fontPath(name: FontName): string {
 
 interface Loaded {
   bytes: Buffer;
+  /** Parsed once: its tables and glyphs are decoded on first use and kept for every later document. */
+  font: fontkit.Font;
   has: (cp: number) => boolean;
 }
 
@@ -51,6 +53,7 @@ export function loadFont(name: FontName): Loaded {
     const cache = new Map<number, boolean>();
     f = {
       bytes,
+      font,
       has: (cp) => {
         let v = cache.get(cp);
         if (v === undefined) cache.set(cp, (v = font.hasGlyphForCodePoint(cp)));
@@ -62,9 +65,15 @@ export function loadFont(name: FontName): Loaded {
   return f;
 }
 
-/** Registers the report's fonts with a pdfkit document. */
+/**
+ * Registers the report's fonts with a pdfkit document: the parsed fonts, which pdfkit takes as they are (a font
+ * with layout()) — given the bytes, it would parse each font again for every document, its tables decoded anew.
+ */
 export function registerFonts(doc: PDFKit.PDFDocument): void {
-  for (const name of Object.values(FONT)) doc.registerFont(name, loadFont(name).bytes);
+  for (const name of Object.values(FONT)) {
+    // @types/pdfkit lists only paths and bytes; pdfkit's PDFFontFactory also takes a fontkit font
+    doc.registerFont(name, loadFont(name).font as unknown as Uint8Array);
+  }
 }
 
 export interface Run {
