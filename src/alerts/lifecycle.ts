@@ -16,21 +16,27 @@
 //
 // Everything here runs inside the caller's transaction, which holds the organisation's alert lock (lockAlerts),
 // so that two evaluations (or an evaluation and a person) never decide about the same alert at once.
-import { audit } from '../auth/audit.js';
+import { audit, auditMany } from '../auth/audit.js';
 import type { AlertChannel } from '../store/alert-channels.js';
 import type { AlertRule } from '../store/alert-rules.js';
 import type { AlertSuppression } from '../store/alert-suppressions.js';
 import {
   getAlert,
-  insertAlert,
   insertAlertEvent,
+  insertAlertEvents,
+  insertAlerts,
   listUnresolvedAlerts,
   recentlyResolved,
   updateAlert,
   type Alert,
   type AlertChanges,
 } from '../store/alerts.js';
-import { insertDelivery, insertSummaryDelivery } from '../store/alert-deliveries.js';
+import {
+  insertDeliveries,
+  insertDelivery,
+  insertSummaryDelivery,
+  type NewDelivery,
+} from '../store/alert-deliveries.js';
 import type { Queryable } from '../store/database.js';
 import { fingerprint } from './fingerprint.js';
 import { maxSeverity, severityRank, type Breach, type NotificationEvent, type Severity } from './model.js';
@@ -153,6 +159,14 @@ function route(c: Context, rule: AlertRule): Route {
   return 'each';
 }
 
+/** A notification beyond the rule's cap: counted in the rule's summary. */
+function countInSummary(c: Context, rule: AlertRule, event: NotificationEvent, severity: Severity): void {
+  const o = c.overflow.get(rule.id) ?? { rule, counts: { opened: 0, escalated: 0, resolved: 0 }, severity };
+  o.counts[event]++;
+  o.severity = maxSeverity(o.severity, severity);
+  c.overflow.set(rule.id, o);
+}
+
 /** Sends the notification the way `route` decided: one delivery per enabled channel, or a count in the summary. */
 async function notify(
   c: Context,
@@ -163,13 +177,7 @@ async function notify(
   severity: Severity,
   out: number[],
 ): Promise<void> {
-  if (how === 'summary') {
-    const o = c.overflow.get(rule.id) ?? { rule, counts: { opened: 0, escalated: 0, resolved: 0 }, severity };
-    o.counts[event]++;
-    o.severity = maxSeverity(o.severity, severity);
-    c.overflow.set(rule.id, o);
-    return;
-  }
+  if (how === 'summary') return countInSummary(c, rule, event, severity);
   if (how !== 'each') return;
   for (const ch of channelsOf(c, rule)) {
     out.push(
@@ -246,6 +254,97 @@ function diff(alert: Alert, c: AlertChanges): AlertChanges {
   return out;
 }
 
+/** An alert to open: its breach, and how it is notified (null: suppressed, or no channel). */
+interface Open {
+  rule: AlertRule;
+  fingerprint: string;
+  breach: Breach;
+  severity: Severity;
+  sup: AlertSuppression | undefined;
+  how: Route;
+}
+
+/** Alerts opened at once per statement: a few thousand breaches are a handful of round trips, not thousands. */
+const OPEN_BATCH = 1000;
+
+/** Opens the alerts, with their history, audit entries and deliveries, a batch per statement. */
+async function openAlerts(c: Context, opens: readonly Open[], s: LifecycleSummary): Promise<void> {
+  for (let i = 0; i < opens.length; i += OPEN_BATCH) {
+    const batch = opens.slice(i, i + OPEN_BATCH);
+    const alerts = await insertAlerts(
+      c.tx,
+      c.orgId,
+      batch.map((o) => ({
+        ruleId: o.rule.id,
+        ruleName: o.rule.name,
+        ruleType: o.rule.type,
+        fingerprint: o.fingerprint,
+        domain: o.breach.domain,
+        subject: o.breach.subject,
+        severity: o.severity,
+        summary: o.breach.summary,
+        figures: o.breach.figures,
+        suppressed: o.sup !== undefined,
+        suppressedBy: o.sup?.id ?? null,
+        // a suppressed breach notifies nobody (yet: see notificationFor); the others are notified now
+        notifiedSeverity: o.sup ? null : o.severity,
+      })),
+      c.now,
+    );
+    const details = batch.map((o) => ({
+      severity: o.severity,
+      summary: o.breach.summary,
+      ...(o.sup ? { suppressedBy: o.sup.id, suppressionReason: o.sup.reason } : {}),
+      ...inSummary(o.how),
+    }));
+    await insertAlertEvents(
+      c.tx,
+      c.orgId,
+      alerts.map((a, k) => ({
+        alertId: a.id,
+        at: c.now,
+        actorId: SYSTEM.id,
+        actor: SYSTEM.email,
+        action: 'opened',
+        fromState: null,
+        toState: 'open',
+        note: null,
+        details: details[k]!,
+      })),
+    );
+    await auditMany(
+      c.tx,
+      alerts.map((a, k) => ({
+        orgId: c.orgId,
+        actorId: SYSTEM.id,
+        actor: SYSTEM.email,
+        action: 'alert.opened',
+        target: `alert:${a.id}`,
+        ip: null,
+        outcome: 'success' as const,
+        details: { rule: a.ruleName, ...details[k] },
+      })),
+      c.now,
+    );
+    const deliveries: NewDelivery[] = [];
+    batch.forEach((o, k) => {
+      if (o.how === 'summary') return countInSummary(c, o.rule, 'opened', o.severity);
+      if (o.how !== 'each') return;
+      for (const ch of channelsOf(c, o.rule)) {
+        deliveries.push({
+          alertId: alerts[k]!.id,
+          channelId: ch.id,
+          channelName: ch.name,
+          channelType: ch.type,
+          event: 'opened',
+          severity: o.severity,
+        });
+      }
+    });
+    s.deliveries.push(...(await insertDeliveries(c.tx, c.orgId, deliveries, c.now)));
+  }
+}
+
 /**
  * Applies what the rules found now to the organisation's alerts: opens, updates, escalates and resolves them, and
  * creates the deliveries of the notifications due. Applying the same results twice changes nothing.
@@ -284,6 +383,8 @@ export async function applyRuleResults(
   const longestCooldown = Math.max(0, ...results.map((r) => r.rule.cooldownMinutes));
   const resolvedAt = await recentlyResolved(tx, orgId, new Date(now.getTime() - longestCooldown * 60_000));
   const seen = new Set<string>();
+  // new alerts are written together after the breaches are read (a check may open thousands)
+  const opens: Open[] = [];
 
   for (const { rule, breaches } of results) {
     for (const b of breaches) {
@@ -332,41 +433,11 @@ export async function applyRuleResults(
         s.coolingDown++;
         continue;
       }
-      let alert = await insertAlert(
-        tx,
-        orgId,
-        {
-          ruleId: rule.id,
-          ruleName: rule.name,
-          ruleType: rule.type,
-          fingerprint: fp,
-          domain: b.domain,
-          subject: b.subject,
-          severity,
-          summary: b.summary,
-          figures: b.figures,
-          suppressed: sup !== undefined,
-          suppressedBy: sup?.id ?? null,
-        },
-        now,
-      );
       s.opened++;
-      const how = sup ? null : route(c, rule);
-      await record(c, alert, SYSTEM, 'opened', {
-        to: 'open',
-        details: {
-          severity,
-          summary: b.summary,
-          ...(sup ? { suppressedBy: sup.id, suppressionReason: sup.reason } : {}),
-          ...inSummary(how),
-        },
-      });
-      if (!sup) {
-        alert = await updateAlert(tx, orgId, alert.id, { notifiedSeverity: severity });
-        await notify(c, rule, how, alert, 'opened', severity, s.deliveries);
-      }
+      opens.push({ rule, fingerprint: fp, breach: b, severity, sup, how: sup ? null : route(c, rule) });
     }
   }
+  await openAlerts(c, opens, s);
 
   // The alerts of the rules just evaluated whose condition is clear now.
   const rules = new Map(results.map((r) => [r.rule.id, r.rule]));

@@ -63,6 +63,27 @@ export async function insertDelivery(db: Queryable, orgId: number, d: NewDeliver
   return r.rows[0]!.id;
 }
 
+/** Several deliveries of alerts at once (one statement); their ids, in the order given. */
+export async function insertDeliveries(
+  db: Queryable,
+  orgId: number,
+  list: readonly NewDelivery[],
+  at: Date,
+): Promise<number[]> {
+  if (list.length === 0) return [];
+  const r = await db.query<{ id: number }>(
+    `INSERT INTO alert_deliveries (org_id, alert_id, channel_id, channel_name, channel_type, event, severity, state,
+       created_at, updated_at)
+     SELECT $1, (d.v->>'alertId')::bigint, (d.v->>'channelId')::bigint, d.v->>'channelName', d.v->>'channelType',
+       d.v->>'event', d.v->>'severity', 'pending', $2, $2
+     FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS d(v, n) ORDER BY d.n
+     RETURNING id`,
+    [orgId, at, JSON.stringify(list)],
+  );
+  // ids are given in insertion order, which is the order of the list
+  return r.rows.map((x) => x.id).sort((a, b) => a - b);
+}
+
 export interface NewSummaryDelivery {
   ruleId: number;
   channelId: number;

@@ -527,4 +527,55 @@ describe.each(availableEngines())('the alert lifecycle on %s', (engine) => {
       ['mail', { opened: 0, escalated: 0, resolved: 4 }],
     ]);
   });
+  it('opens more alerts than one batch holds, each with its history, audit entry and notification (or summary)', async () => {
+    const { orgId, rule } = await setup();
+    // 1,005 failing domains: more than one batch of opens (1,000)
+    await t.db.query(
+      `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, records, messages)
+       SELECT $1::bigint, 'd' || lpad(i::text, 4, '0') || '.example', DATE '2026-01-15', 'reporter.test', 'none',
+         CASE WHEN o = 0 THEN 'pass' ELSE 'fail' END, 'fail', 1, 500
+       FROM generate_series(1, 1005) i, generate_series(0, 1) o`,
+      [orgId],
+    );
+    const r = await evaluateOrg({ db: t.db, now: T0, notifyMaxPerRule: 20 }, orgId);
+    expect(r).toMatchObject({ breaches: 1005, opened: 1005, summarized: 985 });
+    // 20 deliveries of their own, one summary
+    expect(r.deliveries).toHaveLength(21);
+    const rows = await t.db.query<{
+      id: number;
+      domain: string;
+      notified_severity: string;
+      events: number;
+      audits: number;
+    }>(
+      `SELECT a.id, a.domain, a.notified_severity,
+         (SELECT count(*)::int FROM alert_events e WHERE e.org_id = a.org_id AND e.alert_id = a.id AND e.action = 'opened') AS events,
+         (SELECT count(*)::int FROM audit_log l WHERE l.org_id = a.org_id AND l.target = 'alert:' || a.id AND l.action = 'alert.opened') AS audits
+       FROM alerts a WHERE a.org_id = $1 ORDER BY a.id`,
+      [orgId],
+    );
+    expect(rows.rows).toHaveLength(1005);
+    // opened in the order the rule found them (by domain), each with one history entry and one audit entry
+    expect(rows.rows.map((x) => x.domain)).toEqual([...rows.rows.map((x) => x.domain)].sort());
+    expect(rows.rows.every((x) => x.events === 1 && x.audits === 1 && x.notified_severity === 'warning')).toBe(true);
+    const firsts = rows.rows.slice(0, 21).map((x) => x.id);
+    const own = await t.db.query<{ alert_id: number }>(
+      `SELECT alert_id FROM alert_deliveries WHERE org_id = $1 AND event = 'opened' ORDER BY id`,
+      [orgId],
+    );
+    expect(own.rows.map((x) => x.alert_id)).toEqual(firsts.slice(0, 20));
+    const [summary] = (
+      await t.db.query<{ rule_id: number; summary: { counts: Record<string, number> } }>(
+        `SELECT rule_id, summary FROM alert_deliveries WHERE org_id = $1 AND event = 'summary'`,
+        [orgId],
+      )
+    ).rows;
+    expect(summary).toMatchObject({ rule_id: rule.id, summary: { counts: { opened: 985 } } });
+    // and a second check changes nothing
+    expect(await evaluateOrg({ db: t.db, now: T0, notifyMaxPerRule: 20 }, orgId)).toMatchObject({
+      opened: 0,
+      updated: 0,
+      deliveries: [],
+    });
+  });
 });
