@@ -19,6 +19,8 @@ export interface EvaluateDeps {
   sourceKey?: SourceKey;
   /** Longest one rule's query may run on PostgreSQL (default 60 s). */
   statementTimeoutMs?: number;
+  /** Alerts of one rule notified one by one per run; the rest in one summary per channel (default 20). */
+  notifyMaxPerRule?: number;
 }
 
 export interface EvaluationSummary extends LifecycleSummary {
@@ -64,7 +66,7 @@ export async function evaluateOrg(deps: EvaluateDeps, orgId: number): Promise<Ev
   const summary = await db.transaction(async (tx) => {
     await lockAlerts(tx, orgId);
     const [channels, suppressions] = [await listChannels(tx, orgId), await listSuppressions(tx, orgId)];
-    return applyRuleResults(tx, orgId, now, results, channels, suppressions);
+    return applyRuleResults(tx, orgId, now, results, channels, suppressions, deps.notifyMaxPerRule);
   });
   return { orgId, rules: rules.length, failedRules, ...summary };
 }

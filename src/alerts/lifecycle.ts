@@ -6,6 +6,9 @@
 // - a notification goes out when an alert opens, when its severity rises (escalation) and, if its rule asks,
 //   when it resolves — never for a breach inside a suppression (recorded, flagged, not notified; an alert opened
 //   during a maintenance window notifies when its breach goes on after the window);
+// - no flood: a check notifies at most `notifyMaxPerRule` of one rule's alerts one by one; the rest are opened
+//   (escalated, resolved) all the same and visible, and each of the rule's channels gets one summary for them
+//   ("N more alerts of rule X opened") instead of one notification each;
 // - an alert resolves itself once its condition has been clear for the rule's resolveAfterMinutes, and its
 //   fingerprint cannot open again before the rule's cooldownMinutes have passed;
 // - open → acknowledged → resolved by people (analysts), each change with who, when and a note, in the alert's
@@ -13,21 +16,27 @@
 //
 // Everything here runs inside the caller's transaction, which holds the organisation's alert lock (lockAlerts),
 // so that two evaluations (or an evaluation and a person) never decide about the same alert at once.
-import { audit } from '../auth/audit.js';
+import { audit, auditMany } from '../auth/audit.js';
 import type { AlertChannel } from '../store/alert-channels.js';
 import type { AlertRule } from '../store/alert-rules.js';
 import type { AlertSuppression } from '../store/alert-suppressions.js';
 import {
   getAlert,
-  insertAlert,
   insertAlertEvent,
+  insertAlertEvents,
+  insertAlerts,
   listUnresolvedAlerts,
   recentlyResolved,
   updateAlert,
   type Alert,
   type AlertChanges,
 } from '../store/alerts.js';
-import { insertDelivery } from '../store/alert-deliveries.js';
+import {
+  insertDeliveries,
+  insertDelivery,
+  insertSummaryDelivery,
+  type NewDelivery,
+} from '../store/alert-deliveries.js';
 import type { Queryable } from '../store/database.js';
 import { fingerprint } from './fingerprint.js';
 import { maxSeverity, severityRank, type Breach, type NotificationEvent, type Severity } from './model.js';
@@ -63,8 +72,20 @@ export interface LifecycleSummary {
   suppressed: number;
   /** Breaches of a fingerprint resolved less than its rule's cooldown ago (not opened). */
   coolingDown: number;
+  /** Notifications of alerts beyond their rule's cap, sent in the rule's summary instead of one by one. */
+  summarized: number;
   /** The deliveries created (to be sent by the notify task). */
   deliveries: number[];
+}
+
+/** Alerts of one rule notified one by one in one check (DMARC_ALERTS_NOTIFY_MAX_PER_RULE). */
+export const DEFAULT_NOTIFY_MAX_PER_RULE = 20;
+
+/** A rule's notifications of this check beyond the cap: what its summary will say. */
+interface Overflow {
+  rule: AlertRule;
+  counts: Record<NotificationEvent, number>;
+  severity: Severity;
 }
 
 interface Context {
@@ -73,6 +94,12 @@ interface Context {
   now: Date;
   channels: ReadonlyMap<number, AlertChannel>;
   suppressions: readonly AlertSuppression[];
+  /** Alerts of one rule notified one by one; the rest go into the rule's summary. */
+  notifyMax: number;
+  /** Per rule: alerts notified one by one so far in this check. */
+  notified: Map<number, number>;
+  /** Per rule: what its summary will say. */
+  overflow: Map<number, Overflow>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -113,18 +140,46 @@ async function record(
   );
 }
 
-/** One delivery per enabled channel of the rule. */
+/** The rule's enabled channels. */
+function channelsOf(c: Context, rule: Pick<AlertRule, 'channelIds'>): AlertChannel[] {
+  return rule.channelIds.map((id) => c.channels.get(id)).filter((ch): ch is AlertChannel => !!ch && ch.enabled);
+}
+
+/**
+ * How a notification of the rule goes out: 'each' (its own deliveries) while the rule is under the cap of this
+ * check, else 'summary' (counted in the rule's summary); null when the rule has no enabled channel.
+ */
+type Route = 'each' | 'summary' | null;
+
+function route(c: Context, rule: AlertRule): Route {
+  if (channelsOf(c, rule).length === 0) return null;
+  const sent = c.notified.get(rule.id) ?? 0;
+  if (sent >= c.notifyMax) return 'summary';
+  c.notified.set(rule.id, sent + 1);
+  return 'each';
+}
+
+/** A notification beyond the rule's cap: counted in the rule's summary. */
+function countInSummary(c: Context, rule: AlertRule, event: NotificationEvent, severity: Severity): void {
+  const o = c.overflow.get(rule.id) ?? { rule, counts: { opened: 0, escalated: 0, resolved: 0 }, severity };
+  o.counts[event]++;
+  o.severity = maxSeverity(o.severity, severity);
+  c.overflow.set(rule.id, o);
+}
+
+/** Sends the notification the way `route` decided: one delivery per enabled channel, or a count in the summary. */
 async function notify(
   c: Context,
-  rule: Pick<AlertRule, 'channelIds'>,
+  rule: AlertRule,
+  how: Route,
   alert: Alert,
   event: NotificationEvent,
   severity: Severity,
   out: number[],
 ): Promise<void> {
-  for (const id of rule.channelIds) {
-    const ch = c.channels.get(id);
-    if (!ch || !ch.enabled) continue;
+  if (how === 'summary') return countInSummary(c, rule, event, severity);
+  if (how !== 'each') return;
+  for (const ch of channelsOf(c, rule)) {
     out.push(
       await insertDelivery(
         c.tx,
@@ -135,6 +190,40 @@ async function notify(
     );
   }
 }
+
+/** One summary delivery per enabled channel of each rule that went over the cap in this check. */
+async function sendSummaries(c: Context, s: LifecycleSummary): Promise<void> {
+  for (const o of c.overflow.values()) {
+    const summary = {
+      ruleName: o.rule.name,
+      ruleType: o.rule.type,
+      domain: o.rule.domain,
+      counts: o.counts,
+      notified: c.notified.get(o.rule.id) ?? 0,
+    };
+    s.summarized += o.counts.opened + o.counts.escalated + o.counts.resolved;
+    for (const ch of channelsOf(c, o.rule)) {
+      s.deliveries.push(
+        await insertSummaryDelivery(
+          c.tx,
+          c.orgId,
+          {
+            ruleId: o.rule.id,
+            channelId: ch.id,
+            channelName: ch.name,
+            channelType: ch.type,
+            severity: o.severity,
+            summary,
+          },
+          c.now,
+        ),
+      );
+    }
+  }
+}
+
+/** For an alert's history: its notification went out in its rule's summary. */
+const inSummary = (how: Route) => (how === 'summary' ? { notifiedInSummary: true } : {});
 
 /** What the notified severity becomes, and the notification to send, for an active breach that is not suppressed. */
 function notificationFor(notified: Severity | null, severity: Severity): NotificationEvent | null {
@@ -165,6 +254,97 @@ function diff(alert: Alert, c: AlertChanges): AlertChanges {
   return out;
 }
 
+/** An alert to open: its breach, and how it is notified (null: suppressed, or no channel). */
+interface Open {
+  rule: AlertRule;
+  fingerprint: string;
+  breach: Breach;
+  severity: Severity;
+  sup: AlertSuppression | undefined;
+  how: Route;
+}
+
+/** Alerts opened at once per statement: a few thousand breaches are a handful of round trips, not thousands. */
+const OPEN_BATCH = 1000;
+
+/** Opens the alerts, with their history, audit entries and deliveries, a batch per statement. */
+async function openAlerts(c: Context, opens: readonly Open[], s: LifecycleSummary): Promise<void> {
+  for (let i = 0; i < opens.length; i += OPEN_BATCH) {
+    const batch = opens.slice(i, i + OPEN_BATCH);
+    const alerts = await insertAlerts(
+      c.tx,
+      c.orgId,
+      batch.map((o) => ({
+        ruleId: o.rule.id,
+        ruleName: o.rule.name,
+        ruleType: o.rule.type,
+        fingerprint: o.fingerprint,
+        domain: o.breach.domain,
+        subject: o.breach.subject,
+        severity: o.severity,
+        summary: o.breach.summary,
+        figures: o.breach.figures,
+        suppressed: o.sup !== undefined,
+        suppressedBy: o.sup?.id ?? null,
+        // a suppressed breach notifies nobody (yet: see notificationFor); the others are notified now
+        notifiedSeverity: o.sup ? null : o.severity,
+      })),
+      c.now,
+    );
+    const details = batch.map((o) => ({
+      severity: o.severity,
+      summary: o.breach.summary,
+      ...(o.sup ? { suppressedBy: o.sup.id, suppressionReason: o.sup.reason } : {}),
+      ...inSummary(o.how),
+    }));
+    await insertAlertEvents(
+      c.tx,
+      c.orgId,
+      alerts.map((a, k) => ({
+        alertId: a.id,
+        at: c.now,
+        actorId: SYSTEM.id,
+        actor: SYSTEM.email,
+        action: 'opened',
+        fromState: null,
+        toState: 'open',
+        note: null,
+        details: details[k]!,
+      })),
+    );
+    await auditMany(
+      c.tx,
+      alerts.map((a, k) => ({
+        orgId: c.orgId,
+        actorId: SYSTEM.id,
+        actor: SYSTEM.email,
+        action: 'alert.opened',
+        target: `alert:${a.id}`,
+        ip: null,
+        outcome: 'success' as const,
+        details: { rule: a.ruleName, ...details[k] },
+      })),
+      c.now,
+    );
+    const deliveries: NewDelivery[] = [];
+    batch.forEach((o, k) => {
+      if (o.how === 'summary') return countInSummary(c, o.rule, 'opened', o.severity);
+      if (o.how !== 'each') return;
+      for (const ch of channelsOf(c, o.rule)) {
+        deliveries.push({
+          alertId: alerts[k]!.id,
+          channelId: ch.id,
+          channelName: ch.name,
+          channelType: ch.type,
+          event: 'opened',
+          severity: o.severity,
+        });
+      }
+    });
+    s.deliveries.push(...(await insertDeliveries(c.tx, c.orgId, deliveries, c.now)));
+  }
+}
+
 /**
  * Applies what the rules found now to the organisation's alerts: opens, updates, escalates and resolves them, and
  * creates the deliveries of the notifications due. Applying the same results twice changes nothing.
@@ -176,8 +356,18 @@ export async function applyRuleResults(
   results: readonly RuleResult[],
   channels: readonly AlertChannel[],
   suppressions: readonly AlertSuppression[],
+  notifyMaxPerRule: number = DEFAULT_NOTIFY_MAX_PER_RULE,
 ): Promise<LifecycleSummary> {
-  const c: Context = { tx, orgId, now, channels: new Map(channels.map((ch) => [ch.id, ch])), suppressions };
+  const c: Context = {
+    tx,
+    orgId,
+    now,
+    channels: new Map(channels.map((ch) => [ch.id, ch])),
+    suppressions,
+    notifyMax: notifyMaxPerRule,
+    notified: new Map(),
+    overflow: new Map(),
+  };
   const s: LifecycleSummary = {
     breaches: 0,
     opened: 0,
@@ -186,12 +376,15 @@ export async function applyRuleResults(
     resolved: 0,
     suppressed: 0,
     coolingDown: 0,
+    summarized: 0,
     deliveries: [],
   };
   const unresolved = new Map((await listUnresolvedAlerts(tx, orgId)).map((a) => [a.fingerprint, a]));
   const longestCooldown = Math.max(0, ...results.map((r) => r.rule.cooldownMinutes));
   const resolvedAt = await recentlyResolved(tx, orgId, new Date(now.getTime() - longestCooldown * 60_000));
   const seen = new Set<string>();
+  // new alerts are written together after the breaches are read (a check may open thousands)
+  const opens: Open[] = [];
 
   for (const { rule, breaches } of results) {
     for (const b of breaches) {
@@ -220,13 +413,19 @@ export async function applyRuleResults(
         if (Object.keys(changes).length === 0) continue;
         const alert = await updateAlert(tx, orgId, existing.id, { ...changes, updatedAt: now });
         s.updated++;
+        const how = due ? route(c, rule) : null;
         if (escalates) {
           s.escalated++;
           await record(c, alert, SYSTEM, 'escalated', {
-            details: { from: existing.severity, to: severity, ...(sup ? { suppressedBy: sup.id } : {}) },
+            details: {
+              from: existing.severity,
+              to: severity,
+              ...(sup ? { suppressedBy: sup.id } : {}),
+              ...inSummary(how),
+            },
           });
         }
-        if (due) await notify(c, rule, alert, due, alert.severity, s.deliveries);
+        if (due) await notify(c, rule, how, alert, due, alert.severity, s.deliveries);
         continue;
       }
       const resolved = resolvedAt.get(fp);
@@ -234,39 +433,11 @@ export async function applyRuleResults(
         s.coolingDown++;
         continue;
       }
-      let alert = await insertAlert(
-        tx,
-        orgId,
-        {
-          ruleId: rule.id,
-          ruleName: rule.name,
-          ruleType: rule.type,
-          fingerprint: fp,
-          domain: b.domain,
-          subject: b.subject,
-          severity,
-          summary: b.summary,
-          figures: b.figures,
-          suppressed: sup !== undefined,
-          suppressedBy: sup?.id ?? null,
-        },
-        now,
-      );
       s.opened++;
-      await record(c, alert, SYSTEM, 'opened', {
-        to: 'open',
-        details: {
-          severity,
-          summary: b.summary,
-          ...(sup ? { suppressedBy: sup.id, suppressionReason: sup.reason } : {}),
-        },
-      });
-      if (!sup) {
-        alert = await updateAlert(tx, orgId, alert.id, { notifiedSeverity: severity });
-        await notify(c, rule, alert, 'opened', severity, s.deliveries);
-      }
+      opens.push({ rule, fingerprint: fp, breach: b, severity, sup, how: sup ? null : route(c, rule) });
     }
   }
+  await openAlerts(c, opens, s);
 
   // The alerts of the rules just evaluated whose condition is clear now.
   const rules = new Map(results.map((r) => [r.rule.id, r.rule]));
@@ -283,6 +454,7 @@ export async function applyRuleResults(
     }
     await resolve(c, rule, alert, SYSTEM, null, { automatic: true, clearSince: clearSince.toISOString() }, s);
   }
+  await sendSummaries(c, s);
   return s;
 }
 
@@ -302,13 +474,17 @@ async function resolve(
     updatedAt: c.now,
   });
   s.resolved++;
-  await record(c, resolved, actor, 'resolved', { from: alert.state, to: 'resolved', note, details });
   const quiet =
     alert.ruleId === null ||
     activeSuppression(c.suppressions, c.now, alert.ruleId, alert.domain, alert.subject) !== undefined;
-  if (rule?.notifyOnResolve && alert.notifiedSeverity !== null && !quiet) {
-    await notify(c, rule, resolved, 'resolved', resolved.severity, s.deliveries);
-  }
+  const how = rule?.notifyOnResolve && alert.notifiedSeverity !== null && !quiet ? route(c, rule) : null;
+  await record(c, resolved, actor, 'resolved', {
+    from: alert.state,
+    to: 'resolved',
+    note,
+    details: { ...details, ...inSummary(how) },
+  });
+  if (rule && how) await notify(c, rule, how, resolved, 'resolved', resolved.severity, s.deliveries);
   return resolved;
 }
 
@@ -348,12 +524,16 @@ export async function changeByPerson(
   const alert = await getAlert(tx, orgId, id);
   if (!alert) return undefined;
   if (alert.state === 'resolved') throw new AlertResolvedError(id);
+  // a person's change notifies on its own: the cap is about what one check finds at once
   const c: Context = {
     tx,
     orgId,
     now,
     channels: new Map(env.channels.map((ch) => [ch.id, ch])),
     suppressions: env.suppressions,
+    notifyMax: Infinity,
+    notified: new Map(),
+    overflow: new Map(),
   };
   if (action === 'acknowledge') {
     if (alert.state === 'acknowledged') return { alert, changed: false, deliveries: [] };

@@ -47,6 +47,32 @@ export async function audit(db: Queryable, e: AuditEntry, at: Date): Promise<voi
   );
 }
 
+/** Several entries at once, in their order (one statement: the alert check opening many alerts). */
+export async function auditMany(db: Queryable, entries: readonly AuditEntry[], at: Date): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `INSERT INTO audit_log (at, actor_id, actor, action, target, ip, outcome, details, org_id)
+     SELECT $1, (e.v->>'actorId')::bigint, e.v->>'actor', e.v->>'action', e.v->>'target', e.v->>'ip',
+       e.v->>'outcome', e.v->'details', (e.v->>'orgId')::bigint
+     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n`,
+    [
+      at,
+      JSON.stringify(
+        entries.map((e) => ({
+          actorId: e.actorId,
+          actor: e.actor,
+          action: e.action,
+          target: e.target ?? null,
+          ip: e.ip ?? null,
+          outcome: e.outcome,
+          details: e.details ?? {},
+          orgId: e.orgId ?? null,
+        })),
+      ),
+    ],
+  );
+}
+
 /**
  * An entry that an attacker can repeat at will (a blocked login): the first of its group since `since` is
  * written, with `details.count` 1; each repeat adds one to that row's count and sets `details.lastAt`, instead of

@@ -688,6 +688,15 @@ export const envSchema = z
       description:
         "after reports are stored, the organisation's alert rules are checked this much later (one run per burst)",
     }),
+    DMARC_ALERTS_NOTIFY_MAX_PER_RULE: variable(positiveInt(100_000).prefault('20'), {
+      description:
+        'alerts of one rule notified one by one per check; the rest are opened all the same and each of the rule\'s channels gets one summary ("N more alerts of rule X opened")',
+    }),
+    DMARC_PUBLIC_URL: variable(url(['http:', 'https:'], 'https://dmarc.example.com').optional(), {
+      description:
+        "the dashboard's address as its users reach it, for the links in notifications (a summary links the Alerts page of its rule)",
+      defaultText: 'none: notifications give the page as a path',
+    }),
     DMARC_WEBHOOK_ALLOW_PRIVATE: variable(bool().prefault('false'), {
       description:
         'let webhook channels (Slack, Discord, Teams, webhook) reach private, loopback, link-local and other reserved addresses',
@@ -1056,6 +1065,10 @@ function assemble(e: EnvValues) {
     alerts: {
       /** check-alerts runs this long after reports are stored (one run per organisation and burst). */
       debounceMs: e.DMARC_ALERTS_DEBOUNCE,
+      /** Alerts of one rule notified one by one per check; the rest in one summary per channel. */
+      notifyMaxPerRule: e.DMARC_ALERTS_NOTIFY_MAX_PER_RULE,
+      /** The dashboard's address for links in notifications (no trailing slash); null: links are paths. */
+      publicUrl: e.DMARC_PUBLIC_URL ? e.DMARC_PUBLIC_URL.replace(/\/+$/, '') : null,
       /** Webhook channels may reach private, loopback, link-local and other reserved addresses. */
       webhookAllowPrivate: e.DMARC_WEBHOOK_ALLOW_PRIVATE,
       /** Longest one webhook notification may take. */

@@ -21,6 +21,13 @@ export type AlertState = (typeof ALERT_STATES)[number];
 export const NOTIFICATION_EVENTS = ['opened', 'escalated', 'resolved'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
+/**
+ * What a delivery carries: a notification about one alert, or the summary of a rule's alerts beyond the number
+ * notified one by one in a check ("N more alerts of rule X opened").
+ */
+export const DELIVERY_EVENTS = [...NOTIFICATION_EVENTS, 'summary'] as const;
+export type DeliveryEvent = (typeof DELIVERY_EVENTS)[number];
+
 /** pending → delivered, or pending → retrying → ... → delivered | failed. */
 export const DELIVERY_STATES = ['pending', 'retrying', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];

@@ -1,15 +1,33 @@
-// alert_deliveries: one notification of one alert to one channel, and how its delivery went (migration 009).
-import type { DeliveryState, NotificationEvent, Severity } from '../model/alerts.js';
+// alert_deliveries: one notification of one alert to one channel, and how its delivery went (migration 009); or
+// one summary of a rule's alerts beyond those notified one by one in a check (migration 022).
+import type { DeliveryEvent, DeliveryState, NotificationEvent, Severity } from '../model/alerts.js';
 import type { Queryable } from './database.js';
+
+/** What a summary delivery says: the rule as it was, and its alerts beyond the ones notified one by one. */
+export interface DeliverySummary {
+  ruleName: string;
+  ruleType: string;
+  /** The rule's domain; null: every domain (or a rule about the organisation). */
+  domain: string | null;
+  /** The rule's alerts of this check notified in the summary, per event. */
+  counts: Record<NotificationEvent, number>;
+  /** The rule's alerts of this check notified one by one (the cap). */
+  notified: number;
+}
 
 export interface AlertDelivery {
   id: number;
   orgId: number;
-  alertId: number;
+  /** null for a summary. */
+  alertId: number | null;
+  /** The rule a summary is about (null once it is deleted; null for deliveries of one alert). */
+  ruleId: number | null;
   channelId: number | null;
   channelName: string;
   channelType: string;
-  event: NotificationEvent;
+  event: DeliveryEvent;
+  /** What a summary says; null for deliveries of one alert. */
+  summary: DeliverySummary | null;
   severity: Severity;
   state: DeliveryState;
   attempts: number;
@@ -19,8 +37,11 @@ export interface AlertDelivery {
   deliveredAt: Date | null;
 }
 
-const COLUMNS = `id, org_id AS "orgId", alert_id AS "alertId", channel_id AS "channelId", channel_name AS "channelName",
-  channel_type AS "channelType", event, severity, state, attempts, last_error AS "lastError", created_at AS "createdAt",
+/** A delivery of one alert (what an alert's detail lists). */
+export type OneAlertDelivery = AlertDelivery & { alertId: number; event: NotificationEvent; summary: null };
+
+const COLUMNS = `id, org_id AS "orgId", alert_id AS "alertId", rule_id AS "ruleId", channel_id AS "channelId",
+  channel_name AS "channelName", channel_type AS "channelType", event, summary, severity, state, attempts, last_error AS "lastError", created_at AS "createdAt",
   updated_at AS "updatedAt", delivered_at AS "deliveredAt"`;
 
 export interface NewDelivery {
@@ -38,6 +59,52 @@ export async function insertDelivery(db: Queryable, orgId: number, d: NewDeliver
        created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) RETURNING id`,
     [orgId, d.alertId, d.channelId, d.channelName, d.channelType, d.event, d.severity, at],
+  );
+  return r.rows[0]!.id;
+}
+
+/** Several deliveries of alerts at once (one statement); their ids, in the order given. */
+export async function insertDeliveries(
+  db: Queryable,
+  orgId: number,
+  list: readonly NewDelivery[],
+  at: Date,
+): Promise<number[]> {
+  if (list.length === 0) return [];
+  const r = await db.query<{ id: number }>(
+    `INSERT INTO alert_deliveries (org_id, alert_id, channel_id, channel_name, channel_type, event, severity, state,
+       created_at, updated_at)
+     SELECT $1, (d.v->>'alertId')::bigint, (d.v->>'channelId')::bigint, d.v->>'channelName', d.v->>'channelType',
+       d.v->>'event', d.v->>'severity', 'pending', $2, $2
+     FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS d(v, n) ORDER BY d.n
+     RETURNING id`,
+    [orgId, at, JSON.stringify(list)],
+  );
+  // ids are given in insertion order, which is the order of the list
+  return r.rows.map((x) => x.id).sort((a, b) => a - b);
+}
+
+export interface NewSummaryDelivery {
+  ruleId: number;
+  channelId: number;
+  channelName: string;
+  channelType: string;
+  /** The highest severity among the alerts it sums up. */
+  severity: Severity;
+  summary: DeliverySummary;
+}
+
+export async function insertSummaryDelivery(
+  db: Queryable,
+  orgId: number,
+  d: NewSummaryDelivery,
+  at: Date,
+): Promise<number> {
+  const r = await db.query<{ id: number }>(
+    `INSERT INTO alert_deliveries (org_id, alert_id, rule_id, channel_id, channel_name, channel_type, event, summary,
+       severity, state, created_at, updated_at)
+     VALUES ($1, NULL, $2, $3, $4, $5, 'summary', $6::jsonb, $7, 'pending', $8, $8) RETURNING id`,
+    [orgId, d.ruleId, d.channelId, d.channelName, d.channelType, JSON.stringify(d.summary), d.severity, at],
   );
   return r.rows[0]!.id;
 }
@@ -63,9 +130,10 @@ export async function recordAttempt(
   );
 }
 
-export async function listDeliveries(db: Queryable, orgId: number, alertId: number): Promise<AlertDelivery[]> {
+/** The deliveries of one alert (summaries are of no single alert). */
+export async function listDeliveries(db: Queryable, orgId: number, alertId: number): Promise<OneAlertDelivery[]> {
   return (
-    await db.query<AlertDelivery>(
+    await db.query<OneAlertDelivery>(
       `SELECT ${COLUMNS} FROM alert_deliveries WHERE org_id = $1 AND alert_id = $2 ORDER BY id`,
       [orgId, alertId],
     )

@@ -78,6 +78,30 @@ export async function insertAlert(db: Queryable, orgId: number, a: NewAlert, at:
   return r.rows[0]!;
 }
 
+/** Several new alerts at once (one statement), in their order; `notifiedSeverity` as given. */
+export async function insertAlerts(
+  db: Queryable,
+  orgId: number,
+  list: readonly (NewAlert & Pick<Alert, 'notifiedSeverity'>)[],
+  at: Date,
+): Promise<Alert[]> {
+  if (list.length === 0) return [];
+  const r = await db.query<Alert>(
+    `INSERT INTO alerts (org_id, rule_id, rule_name, rule_type, fingerprint, domain, subject, severity, state,
+       summary, figures, first_seen_at, last_seen_at, occurrences, suppressed, suppressed_by, notified_severity,
+       updated_at)
+     SELECT $1, (a.v->>'ruleId')::bigint, a.v->>'ruleName', a.v->>'ruleType', a.v->>'fingerprint', a.v->>'domain',
+       a.v->>'subject', a.v->>'severity', 'open', a.v->>'summary', a.v->'figures', $2, $2, 1,
+       (a.v->>'suppressed')::boolean, (a.v->>'suppressedBy')::bigint, a.v->>'notifiedSeverity', $2
+     FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS a(v, n) ORDER BY a.n
+     RETURNING ${COLUMNS}`,
+    [orgId, at, JSON.stringify(list)],
+  );
+  // RETURNING promises no order: back in the order given, by fingerprint (unique among unresolved alerts)
+  const byFingerprint = new Map(r.rows.map((a) => [a.fingerprint, a]));
+  return list.map((a) => byFingerprint.get(a.fingerprint)!);
+}
+
 /** The columns an update may set. */
 export type AlertChanges = Partial<
   Pick<
@@ -235,6 +259,18 @@ export async function insertAlertEvent(db: Queryable, orgId: number, e: NewAlert
     `INSERT INTO alert_events (org_id, alert_id, at, actor_id, actor, action, from_state, to_state, note, details)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)`,
     [orgId, e.alertId, e.at, e.actorId, e.actor, e.action, e.fromState, e.toState, e.note, JSON.stringify(e.details)],
+  );
+}
+
+/** Several history entries at once (one statement), in their order. */
+export async function insertAlertEvents(db: Queryable, orgId: number, list: readonly NewAlertEvent[]): Promise<void> {
+  if (list.length === 0) return;
+  await db.query(
+    `INSERT INTO alert_events (org_id, alert_id, at, actor_id, actor, action, from_state, to_state, note, details)
+     SELECT $1, (e.v->>'alertId')::bigint, (e.v->>'at')::timestamptz, (e.v->>'actorId')::bigint, e.v->>'actor',
+       e.v->>'action', e.v->>'fromState', e.v->>'toState', e.v->>'note', e.v->'details'
+     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n`,
+    [orgId, JSON.stringify(list)],
   );
 }
 

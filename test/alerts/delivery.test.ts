@@ -2,15 +2,17 @@
 // with the installation's login), HTTP servers standing in for Slack, Discord, Teams and a webhook, each payload
 // checked against the shape its service documents (and the webhook's HMAC signature); check-alerts evaluated twice
 // notifies once; a target answering 500 or never answering is retried, then failed, while another channel is
-// delivered; the private-address guard refuses internal targets at save and at send time, unless allowed; and no
-// secret (webhook URL, signing secret, SMTP password) appears in a delivery's error, the task history or a log.
+// delivered; the private-address guard refuses internal targets at save and at send time, unless allowed; no
+// secret (webhook URL, signing secret, SMTP password) appears in a delivery's error, the task history or a log; and
+// a rule over its cap of notifications per check sends each channel one summary, in that channel's format, with a
+// link to the Alerts page filtered by the rule.
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../src/analytics/cache.js';
 import { channelFields, createChannel } from '../../src/alerts/channels-admin.js';
 import { DISCORD_LIMITS, discordMessage, embedLength } from '../../src/alerts/channels/discord.js';
 import { postJson } from '../../src/alerts/channels/http.js';
-import { testNotification } from '../../src/alerts/channels/message.js';
+import { notificationJson, testNotification, type SummaryNotification } from '../../src/alerts/channels/message.js';
 import { slackMessage } from '../../src/alerts/channels/slack.js';
 import { teamsMessage } from '../../src/alerts/channels/teams.js';
 import { emailContent } from '../../src/alerts/channels/email.js';
@@ -418,5 +420,152 @@ describe('alert delivery against local servers', () => {
     const s = slackMessage(long);
     expect((s.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(150);
     expect(s.text.length).toBeLessThanOrEqual(3000);
+  });
+  it('a rule over its cap sends each channel one summary in its format, linking the Alerts page of the rule', async () => {
+    const c = config({ DMARC_ALERTS_NOTIFY_MAX_PER_RULE: '1', DMARC_PUBLIC_URL: 'https://dmarc.example.com/' });
+    const org = await createOrg(t.db, `summary-${++n}`, `Summary Org ${n}`);
+    const chans = [
+      { name: 'slack', type: 'slack', config: { url: web.url(`/s-slack/${TOKEN}`) } },
+      { name: 'discord', type: 'discord', config: { url: web.url(`/s-discord/${TOKEN}`) } },
+      { name: 'teams', type: 'teams', config: { url: web.url(`/s-teams/${TOKEN}`) } },
+      { name: 'hook', type: 'webhook', config: { url: web.url('/s-hook'), secret: SECRET } },
+      { name: 'mail', type: 'email', config: { to: ['noc@example.com'] } },
+    ];
+    const ids: number[] = [];
+    for (const ch of chans) ids.push((await insertChannel(t.db, org.id, { ...ch, enabled: true }, T0)).id);
+    const rule = await createRule(
+      t.db,
+      org.id,
+      { name: 'failures', type: 'failure_rate', severity: 'critical', channels: ids },
+      ADMIN,
+      T0,
+    );
+    // three failing domains: one alert notified one by one, two in the summary
+    for (const domain of ['a.example', 'b.example', 'c.example']) {
+      await putRollup(t.db, org.id, { domain, day: '2026-01-15', messages: 500, pass: true });
+      await putRollup(t.db, org.id, { domain, day: '2026-01-15', messages: 500, pass: false });
+    }
+    const mailsBefore = smtp.mails.length;
+    const w = worker(c);
+    await w.queue.enqueue('check-alerts', { orgId: org.id });
+    await w.queue.drain();
+    await w.queue.close();
+
+    const all = await t.db.query<{ event: string; state: string; channel_name: string }>(
+      'SELECT event, state, channel_name FROM alert_deliveries WHERE org_id = $1 ORDER BY id',
+      [org.id],
+    );
+    expect(all.rows.filter((d) => d.event === 'opened')).toHaveLength(5);
+    expect(all.rows.filter((d) => d.event === 'summary').map((d) => [d.channel_name, d.state])).toEqual(
+      chans.map((ch) => [ch.name, 'delivered']),
+    );
+    expect((await listAlerts(t.db, { orgId: org.id }, { limit: 10 })).total).toBe(3);
+    const link = `https://dmarc.example.com/o/summary-${n}/alerting?rule=${rule.id}&state=unresolved`;
+    const lead = '2 more alerts of rule “failures” opened in this check, beyond the 1 notified one by one.';
+    const summaryOf = (path: string) => {
+      const rs = web.on(path).filter((r) => r.body.includes('more alerts'));
+      expect(rs).toHaveLength(1);
+      return rs[0]!;
+    };
+
+    // Slack: the same Block Kit layout, the link as a button of an actions block
+    const s = JSON.parse(summaryOf(`/s-slack/${TOKEN}`).body) as { text: string; blocks: Record<string, unknown>[] };
+    expect(s.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
+    expect((s.blocks[0] as { text: { text: string } }).text.text).toContain('[CRITICAL] 2 more alerts: failures');
+    expect((s.blocks[1] as { text: { text: string } }).text.text).toContain(lead);
+    const fields = (s.blocks[2] as { fields: { text: string }[] }).fields.map((f) => f.text);
+    expect(fields.length).toBeLessThanOrEqual(10);
+    expect(fields).toContain('*Alerts opened*\n2');
+    expect(fields).toContain(`*Alerts page*\n${link}`);
+    expect(s.blocks[3]).toEqual({
+      type: 'actions',
+      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open these alerts' }, url: link }],
+    });
+
+    // Discord: one embed within the limits, its title linking the page
+    const d = JSON.parse(summaryOf(`/s-discord/${TOKEN}`).body) as ReturnType<typeof discordMessage>;
+    const e = d.embeds[0]! as ReturnType<typeof discordMessage>['embeds'][number] & { url?: string };
+    expect(e.url).toBe(link);
+    expect(e.title).toBe(`[CRITICAL] 2 more alerts: failures — Summary Org ${n}`);
+    expect(e.description).toContain(lead);
+    expect(embedLength(e)).toBeLessThanOrEqual(DISCORD_LIMITS.total);
+
+    // Teams: an Adaptive Card, urgent (critical), with an Action.OpenUrl to the page
+    const tm = JSON.parse(summaryOf(`/s-teams/${TOKEN}`).body) as {
+      attachments: { contentType: string; content: { body: unknown[]; actions: unknown[] } }[];
+    };
+    expect(tm.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(tm.attachments[0]!.content.body)).toContain('URGENT');
+    expect(JSON.stringify(tm.attachments[0]!.content.body)).toContain(lead);
+    expect(tm.attachments[0]!.content.actions).toEqual([
+      { type: 'Action.OpenUrl', title: 'Open these alerts', url: link },
+    ]);
+
+    // the webhook: signed JSON, event 'summary', the counts and the link
+    const hook = summaryOf('/s-hook');
+    expect(hook.headers['x-dmarc-signature']).toBe(
+      `sha256=${createHmac('sha256', SECRET).update(hook.body).digest('hex')}`,
+    );
+    expect(hook.headers['x-dmarc-event']).toBe('summary');
+    expect(JSON.parse(hook.body)).toEqual({
+      event: 'summary',
+      severity: 'critical',
+      sentAt: T0.toISOString(),
+      organisation: `Summary Org ${n}`,
+      title: `[CRITICAL] 2 more alerts: failures — Summary Org ${n}`,
+      summary: {
+        ruleId: rule.id,
+        rule: 'failures',
+        ruleType: 'failure_rate',
+        domain: null,
+        counts: { opened: 2, escalated: 0, resolved: 0 },
+        alerts: 2,
+        notified: 1,
+        text: `${lead} They are on the Alerts page, not notified each.`,
+        link,
+      },
+    });
+
+    // e-mail: the subject says it, the HTML links the page, the text gives it
+    const mails = smtp.mails.slice(mailsBefore).filter((m) => m.email.subject?.includes('more alerts'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.to).toEqual(['noc@example.com']);
+    expect(mails[0]!.email.subject).toBe(`[CRITICAL] 2 more alerts: failures — Summary Org ${n}`);
+    expect(mails[0]!.email.html).toContain(`<a href="${link.replace(/&/g, '&amp;')}">Open these alerts</a>`);
+    expect(mails[0]!.email.text).toContain(`Alerts page: ${link}`);
+    expect(mails[0]!.email.text).toContain(lead);
+  });
+
+  it('a summary without DMARC_PUBLIC_URL gives the page as a path, and no link a service would refuse', () => {
+    const n0: SummaryNotification = {
+      event: 'summary',
+      severity: 'warning',
+      organisation: 'Org',
+      at: T0,
+      link: '/o/org/alerting?rule=7&state=unresolved',
+      summary: {
+        ruleId: 7,
+        ruleName: 'new sender',
+        ruleType: 'new_sender',
+        domain: 'example.com',
+        counts: { opened: 1230, escalated: 4, resolved: 0 },
+        notified: 20,
+      },
+    };
+    const lead = '1,234 more alerts of rule “new sender”: 1,230 opened, 4 escalated in this check';
+    const s = slackMessage(n0);
+    expect(s.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'context']);
+    expect(s.text).toContain(lead);
+    const e = discordMessage(n0).embeds[0]!;
+    expect('url' in e).toBe(false);
+    expect(e.title).toBe('[WARNING] 1,234 more alerts: new sender — example.com');
+    expect(e.fields).toContainEqual({ name: 'Alerts page', value: n0.link, inline: true });
+    const card = teamsMessage(n0).attachments[0]!.content;
+    expect('actions' in card).toBe(false);
+    expect(JSON.stringify(card)).not.toContain('URGENT');
+    const mail = emailContent(n0);
+    expect(mail.html).not.toContain('<a ');
+    expect(mail.text).toContain('Alerts page: /o/org/alerting?rule=7&state=unresolved');
+    expect(notificationJson(n0)).toMatchObject({ event: 'summary', summary: { alerts: 1234, link: n0.link } });
   });
 });

@@ -2,7 +2,8 @@
 // nothing), escalation, auto-resolve after the condition has been clear long enough, the cooldown before a
 // fingerprint opens again, what people do (acknowledge, resolve, with notes, in the history and the audit log),
 // suppression windows (one-off and recurring) that record breaches without notifying, and rules that cannot be
-// evaluated or are deleted.
+// evaluated or are deleted; and the cap of notifications per rule and check, beyond which a rule's alerts are
+// opened (resolved) all the same and each channel gets one summary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnAlert } from '../../src/alerts/actions.js';
 import { evaluateOrg } from '../../src/alerts/evaluate.js';
@@ -12,7 +13,7 @@ import { changeRule, createRule, removeRule, type RuleInput } from '../../src/al
 import { createSuppression, type SuppressionInput } from '../../src/alerts/suppressions-admin.js';
 import { covers, nextWindow, windowAt } from '../../src/alerts/suppressions.js';
 import { insertChannel } from '../../src/store/alert-channels.js';
-import { listDeliveries } from '../../src/store/alert-deliveries.js';
+import { listDeliveries, type AlertDelivery } from '../../src/store/alert-deliveries.js';
 import type { AlertSuppression } from '../../src/store/alert-suppressions.js';
 import { listAlertEvents, listAlerts, type Alert } from '../../src/store/alerts.js';
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
@@ -441,5 +442,140 @@ describe.each(availableEngines())('the alert lifecycle on %s', (engine) => {
       'the rule was deleted',
     ]);
     expect((await removeRule(t.db, orgId, rule.id, ADMIN, after(6))).deleted).toBe(false);
+  });
+  it('notifies at most notifyMaxPerRule alerts of a rule one by one per check; one summary per channel for the rest', async () => {
+    const { orgId, rule, channel } = await setup({ resolveAfterMinutes: 0, notifyOnResolve: true });
+    const second = await insertChannel(
+      t.db,
+      orgId,
+      { name: 'mail', type: 'email', config: { to: ['a@example.com'] }, enabled: true },
+      T0,
+    );
+    await changeRule(t.db, orgId, rule.id, { channels: [channel.id, second.id] }, ADMIN, T0);
+    // another rule under the cap: its own count, no summary
+    const other = await createRule(
+      t.db,
+      orgId,
+      {
+        name: 'failures 40 %',
+        type: 'failure_rate',
+        severity: 'critical',
+        channels: [channel.id],
+        params: { threshold: 0.4 },
+      },
+      ADMIN,
+      T0,
+    );
+    const domains = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => `${x}.cap.example`);
+    for (const [i, d] of domains.entries()) await failing(orgId, d, 1000, i < 2 ? 500 : 200);
+    const summaries = async () =>
+      (
+        await t.db.query<Pick<AlertDelivery, 'id' | 'ruleId' | 'alertId' | 'channelName' | 'severity' | 'summary'>>(
+          `SELECT id, rule_id AS "ruleId", alert_id AS "alertId", channel_name AS "channelName", severity, summary
+           FROM alert_deliveries WHERE org_id = $1 AND event = 'summary' ORDER BY id`,
+          [orgId],
+        )
+      ).rows;
+
+    const first = await evaluateOrg({ db: t.db, now: T0, notifyMaxPerRule: 3 }, orgId);
+    // 7 breaches of the first rule, 2 of the other: every one opened
+    expect(first).toMatchObject({ breaches: 9, opened: 9, summarized: 4 });
+    const all = await alerts(orgId);
+    expect(all).toHaveLength(9);
+    expect(all.every((a) => a.state === 'open' && a.notifiedSeverity !== null)).toBe(true);
+    const mine = all.filter((a) => a.ruleId === rule.id);
+    const one = await Promise.all(mine.map((a) => deliveries(orgId, a.id)));
+    // the first 3 alerts notified one by one, on both channels; the 4 others in the summary
+    expect(one.map((d) => d.length)).toEqual([2, 2, 2, 0, 0, 0, 0]);
+    const notedInSummary = await Promise.all(
+      mine.map(async (a) => (await listAlertEvents(t.db, orgId, a.id))[0]!.details.notifiedInSummary === true),
+    );
+    expect(notedInSummary).toEqual([false, false, false, true, true, true, true]);
+    for (const a of all.filter((x) => x.ruleId === other.id)) {
+      expect(await deliveries(orgId, a.id)).toEqual([['opened', 'critical', 'hook']]);
+    }
+    const summary = {
+      ruleName: 'failures',
+      ruleType: 'failure_rate',
+      domain: null,
+      counts: { opened: 4, escalated: 0, resolved: 0 },
+      notified: 3,
+    };
+    expect(await summaries()).toEqual([
+      { id: expect.any(Number), ruleId: rule.id, alertId: null, channelName: 'hook', severity: 'warning', summary },
+      { id: expect.any(Number), ruleId: rule.id, alertId: null, channelName: 'mail', severity: 'warning', summary },
+    ]);
+    // 3 x 2 + 2 + 2 summaries, all of them for the notify task
+    expect(first.deliveries).toHaveLength(10);
+
+    // evaluating again: nothing more is sent (the alerts in the summary count as notified)
+    const before = await snapshot(orgId);
+    expect(await evaluateOrg({ db: t.db, now: after(5), notifyMaxPerRule: 3 }, orgId)).toMatchObject({
+      opened: 0,
+      summarized: 0,
+      deliveries: [],
+    });
+    expect((await snapshot(orgId)).deliveries).toEqual(before.deliveries);
+
+    // every condition clears: the first rule's 7 resolve (the other's wait for its resolveAfterMinutes); it
+    // notifies 3 resolves one by one and sums up 4
+    await clear(orgId);
+    const resolved = await evaluateOrg({ db: t.db, now: after(10), notifyMaxPerRule: 3 }, orgId);
+    expect(resolved).toMatchObject({ resolved: 7, summarized: 4 });
+    expect((await summaries()).slice(2).map((d) => [d.channelName, d.summary?.counts])).toEqual([
+      ['hook', { opened: 0, escalated: 0, resolved: 4 }],
+      ['mail', { opened: 0, escalated: 0, resolved: 4 }],
+    ]);
+  });
+  it('opens more alerts than one batch holds, each with its history, audit entry and notification (or summary)', async () => {
+    const { orgId, rule } = await setup();
+    // 1,005 failing domains: more than one batch of opens (1,000)
+    await t.db.query(
+      `INSERT INTO rollup_daily (org_id, domain, day, reporter, disposition, dkim, spf, records, messages)
+       SELECT $1::bigint, 'd' || lpad(i::text, 4, '0') || '.example', DATE '2026-01-15', 'reporter.test', 'none',
+         CASE WHEN o = 0 THEN 'pass' ELSE 'fail' END, 'fail', 1, 500
+       FROM generate_series(1, 1005) i, generate_series(0, 1) o`,
+      [orgId],
+    );
+    const r = await evaluateOrg({ db: t.db, now: T0, notifyMaxPerRule: 20 }, orgId);
+    expect(r).toMatchObject({ breaches: 1005, opened: 1005, summarized: 985 });
+    // 20 deliveries of their own, one summary
+    expect(r.deliveries).toHaveLength(21);
+    const rows = await t.db.query<{
+      id: number;
+      domain: string;
+      notified_severity: string;
+      events: number;
+      audits: number;
+    }>(
+      `SELECT a.id, a.domain, a.notified_severity,
+         (SELECT count(*)::int FROM alert_events e WHERE e.org_id = a.org_id AND e.alert_id = a.id AND e.action = 'opened') AS events,
+         (SELECT count(*)::int FROM audit_log l WHERE l.org_id = a.org_id AND l.target = 'alert:' || a.id AND l.action = 'alert.opened') AS audits
+       FROM alerts a WHERE a.org_id = $1 ORDER BY a.id`,
+      [orgId],
+    );
+    expect(rows.rows).toHaveLength(1005);
+    // opened in the order the rule found them (by domain), each with one history entry and one audit entry
+    expect(rows.rows.map((x) => x.domain)).toEqual([...rows.rows.map((x) => x.domain)].sort());
+    expect(rows.rows.every((x) => x.events === 1 && x.audits === 1 && x.notified_severity === 'warning')).toBe(true);
+    const firsts = rows.rows.slice(0, 21).map((x) => x.id);
+    const own = await t.db.query<{ alert_id: number }>(
+      `SELECT alert_id FROM alert_deliveries WHERE org_id = $1 AND event = 'opened' ORDER BY id`,
+      [orgId],
+    );
+    expect(own.rows.map((x) => x.alert_id)).toEqual(firsts.slice(0, 20));
+    const [summary] = (
+      await t.db.query<{ rule_id: number; summary: { counts: Record<string, number> } }>(
+        `SELECT rule_id, summary FROM alert_deliveries WHERE org_id = $1 AND event = 'summary'`,
+        [orgId],
+      )
+    ).rows;
+    expect(summary).toMatchObject({ rule_id: rule.id, summary: { counts: { opened: 985 } } });
+    // and a second check changes nothing
+    expect(await evaluateOrg({ db: t.db, now: T0, notifyMaxPerRule: 20 }, orgId)).toMatchObject({
+      opened: 0,
+      updated: 0,
+      deliveries: [],
+    });
   });
 });

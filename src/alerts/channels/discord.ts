@@ -1,10 +1,11 @@
 // Discord: a channel webhook (https://discord.com/api/webhooks/<id>/<token>), sent one embed within Discord's
 // documented limits — title 256, description 4,096, at most 25 fields (name 256, value 1,024), footer 2,048, and
-// 6,000 characters for all of them together. The webhook URL (its token) is the secret.
+// 6,000 characters for all of them together. A summary's link is the embed's URL (its title links it). The
+// webhook URL (its token) is the secret.
 import { z } from 'zod';
 import { clip, defineChannel, maskUrl } from './define.js';
 import { postJson } from './http.js';
-import { factsOf, leadOf, titleOf, type Notification } from './message.js';
+import { absoluteLink, factsOf, leadOf, titleOf, type Notification } from './message.js';
 
 const config = z.object({ url: z.url({ protocol: /^https?$/ }).max(2000) }).strict();
 export type DiscordConfig = z.infer<typeof config>;
@@ -46,11 +47,13 @@ export function discordMessage(n: Notification) {
     .map((f) => ({ name: clip(f.label, L.fieldName), value: clip(f.value || '-', L.fieldValue), inline: true }));
   const room = L.total - embedLength({ title, fields, footer });
   const description = clip(leadOf(n), Math.max(1, Math.min(L.description, room)));
+  const link = absoluteLink(n);
   return {
     username: 'DMARC alerts',
     embeds: [
       {
         title,
+        ...(link ? { url: link } : {}),
         description,
         color: n.event === 'resolved' ? COLORS.resolved : COLORS[n.severity],
         fields,

@@ -1,10 +1,11 @@
 // E-mail through the installation's SMTP server (DMARC_SMTP_URL, or DMARC_SMTP_HOST and the others), sent with
-// nodemailer as HTML and plain text. The channel's configuration holds only recipients (no secret); the SMTP
-// password is the installation's and never leaves the configuration.
+// nodemailer as HTML and plain text (a summary's link: a link in the HTML, its fact line in the text). The
+// channel's configuration holds only recipients (no secret); the SMTP password is the installation's and never
+// leaves the configuration.
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { PermanentDeliveryError, defineChannel, type SmtpSettings } from './define.js';
-import { factsOf, leadOf, titleOf, type Notification } from './message.js';
+import { absoluteLink, factsOf, leadOf, titleOf, type Notification } from './message.js';
 
 const address = z.email('must be an e-mail address').max(254);
 const config = z
@@ -40,10 +41,12 @@ export function emailContent(n: Notification): { subject: string; text: string; 
     )
     .join('');
   const color = n.event === 'resolved' ? '#16a34a' : COLORS[n.severity];
+  const link = absoluteLink(n);
+  const open = link ? `<p><a href="${escapeHtml(link)}">Open these alerts</a></p>` : '';
   const html =
     `<!doctype html><html><body style="font-family:sans-serif">` +
     `<h2 style="color:${color}">${escapeHtml(title)}</h2><p>${escapeHtml(leadOf(n))}</p>` +
-    `<table>${rows}</table><p style="color:#666">DMARC report platform</p></body></html>`;
+    `<table>${rows}</table>${open}<p style="color:#666">DMARC report platform</p></body></html>`;
   return { subject: title, text, html };
 }
 

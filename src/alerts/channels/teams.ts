@@ -1,11 +1,12 @@
 // Microsoft Teams: a Workflows webhook ("Send webhook alerts to a channel"; the older incoming webhooks take the
 // same body), sent a message with one Adaptive Card attachment (contentType application/vnd.microsoft.card.adaptive):
 // a title, the lead and the facts as a FactSet. A critical alert is marked urgent: the card opens with an
-// "URGENT" line in the attention colour inside an attention-styled container. The webhook URL is the secret.
+// "URGENT" line in the attention colour inside an attention-styled container. A summary's link is an
+// Action.OpenUrl button. The webhook URL is the secret.
 import { z } from 'zod';
 import { defineChannel, maskUrl } from './define.js';
 import { postJson } from './http.js';
-import { factsOf, leadOf, titleOf, type Notification } from './message.js';
+import { absoluteLink, factsOf, leadOf, titleOf, type Notification } from './message.js';
 
 const config = z.object({ url: z.url({ protocol: /^https?$/ }).max(4000) }).strict();
 export type TeamsConfig = z.infer<typeof config>;
@@ -23,6 +24,7 @@ export function teamsMessage(n: Notification) {
       { type: 'TextBlock', text: titleOf(n), weight: 'Bolder', size: 'Medium', wrap: true },
     ],
   };
+  const link = absoluteLink(n);
   return {
     type: 'message',
     attachments: [
@@ -39,6 +41,7 @@ export function teamsMessage(n: Notification) {
             { type: 'TextBlock', text: leadOf(n), wrap: true },
             { type: 'FactSet', facts: factsOf(n).map((f) => ({ title: f.label, value: f.value })) },
           ],
+          ...(link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open these alerts', url: link }] } : {}),
         },
       },
     ],

@@ -11,7 +11,7 @@ import { audit } from '../../auth/audit.js';
 import { queueDeliveries } from '../../jobs/tasks/notify.js';
 import type { Clock } from '../../auth/clock.js';
 import { ALERT_STATES, type AlertState } from '../../model/alerts.js';
-import type { AlertDelivery } from '../../store/alert-deliveries.js';
+import type { OneAlertDelivery } from '../../store/alert-deliveries.js';
 import { countOpenAlerts, listAlerts, type Alert, type AlertEvent } from '../../store/alerts.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { AppDeps } from '../deps.js';
@@ -72,7 +72,7 @@ const eventJson = (e: AlertEvent) => ({
   details: e.details,
 });
 
-const deliveryJson = (d: AlertDelivery) => ({
+const deliveryJson = (d: OneAlertDelivery) => ({
   id: d.id,
   channel: d.channelName,
   channelId: d.channelId,
@@ -177,7 +177,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<AlertRouteOptions> = async (
     async (req) => {
       const now = clock.now();
       const orgId = orgOf(req).id;
-      const s = await evaluateOrg({ db, now }, orgId);
+      const s = await evaluateOrg({ db, now, notifyMaxPerRule: deps.config.alerts.notifyMaxPerRule }, orgId);
       await queueDeliveries(deps.queue, orgId, s.deliveries);
       const actor = actorOf(req);
       // who ran it, and what it did (each alert it changed is in the log on its own, by 'system')

@@ -46,7 +46,7 @@ export const checkAlertsTask = defineTask<CheckAlertsPayload>()({
       throw new PermanentTaskError(`check-alerts: invalid payload ${JSON.stringify(payload).slice(0, 200)}`);
     }
     const now = ctx.now();
-    const s = await evaluateOrg({ db: ctx.db, now }, payload.orgId);
+    const s = await evaluateOrg({ db: ctx.db, now, notifyMaxPerRule: ctx.alerts.notifyMaxPerRule }, payload.orgId);
     await queueDeliveries(ctx.queue, payload.orgId, s.deliveries);
     const lost = await unsentDeliveries(ctx.db, payload.orgId, new Date(now.getTime() - LOST_AFTER_MS));
     await queueDeliveries(ctx.queue, payload.orgId, lost);
@@ -60,6 +60,7 @@ export const checkAlertsTask = defineTask<CheckAlertsPayload>()({
       resolved: s.resolved,
       suppressed: s.suppressed,
       coolingDown: s.coolingDown,
+      ...(s.summarized > 0 ? { summarized: s.summarized } : {}),
       deliveries: s.deliveries.length,
       ...(lost.length > 0 ? { requeued: lost.length } : {}),
       ...(s.failedRules.length > 0 ? { failedRules: s.failedRules } : {}),

@@ -34,6 +34,7 @@ export const notifyTask = defineTask<NotifyPayload>()({
         db: ctx.db,
         now: ctx.now,
         maxAttempts: ctx.jobs.maxAttempts,
+        publicUrl: ctx.alerts.publicUrl,
         settings: {
           allowPrivate: ctx.alerts.webhookAllowPrivate,
           timeoutMs: ctx.alerts.webhookTimeoutMs,

@@ -1,4 +1,5 @@
-// Alerts: the list (open ones first: the page opens on them; filters state, severity and domain in the URL;
+// Alerts: the list (open ones first: the page opens on them; filters state, severity, domain and rule in the URL —
+// a summary notification links the page filtered by its rule;
 // acknowledge or resolve with a note), one alert with its figures, history and deliveries per channel, and the
 // tabs to the rules and suppressions pages. The navigation's badge listens for alertsChanged().
 import type { JSX } from 'preact';
@@ -141,6 +142,8 @@ export function Alerts(): JSX.Element {
   const state = q.get('state') ?? 'open';
   const severity = q.get('severity') ?? '';
   const domain = q.get('domain') ?? '';
+  const ruleText = q.get('rule') ?? '';
+  const rule = /^[1-9]\d{0,15}$/.test(ruleText) ? Number(ruleText) : undefined;
   const cursor = q.get('cursor') ?? undefined;
   const [domainText, setDomainText] = useState(domain);
   const [notice, setNotice] = useState<string | null>(null);
@@ -151,6 +154,7 @@ export function Alerts(): JSX.Element {
     state: state === 'all' ? undefined : state,
     severity: severity || undefined,
     domain: domain || undefined,
+    rule,
   };
   const list = useLoad(`alerts:${JSON.stringify(query)}`, (signal) =>
     api.get<Page<AlertItem>>('/api/alerts', query, signal),
@@ -234,6 +238,13 @@ export function Alerts(): JSX.Element {
             </button>
           </div>
         </form>
+        {rule !== undefined ? (
+          <div class="filter source-chips" role="group" aria-label="Rule filter">
+            <button type="button" class="chip" aria-label="Remove the rule filter" onClick={() => go({ rule: null })}>
+              Rule {list.data?.items[0]?.ruleName ?? `#${rule}`} ×
+            </button>
+          </div>
+        ) : null}
       </div>
       {list.state === 'error' ? <ErrorBox error={list.error} retry={list.reload} /> : null}
       {!list.data ? (
@@ -280,7 +291,15 @@ export function Alerts(): JSX.Element {
                       {a.subject ? <div class="muted mono">{a.subject}</div> : null}
                     </td>
                     <td>{a.domain ?? '—'}</td>
-                    <td>{a.ruleName}</td>
+                    <td>
+                      {a.ruleId !== null ? (
+                        <Link href={`/alerting${withParams(loc.search, { rule: String(a.ruleId), cursor: null })}`}>
+                          {a.ruleName}
+                        </Link>
+                      ) : (
+                        a.ruleName
+                      )}
+                    </td>
                     <td class="nowrap">{formatDateTime(a.lastSeenAt)}</td>
                     <td class="num">{formatNumber(a.occurrences)}</td>
                     {hasRole(user, 'analyst') ? (
