@@ -172,11 +172,13 @@ export async function startBenchServer(
   engine: Engine,
   dataDir: string,
   env: Record<string, string> = {},
+  /** Options of the server's node (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
+  nodeArgs: readonly string[] = [],
 ): Promise<BenchServer> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/dmarc.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)],
+    [...nodeArgs, path.join(ROOT, 'bin/dmarc.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)],
     {
       cwd: ROOT,
       env: {

@@ -1,19 +1,25 @@
 // Memory and responsiveness of the embedded server (PGlite, in-process queue) under large uploads: one file of
 // ~49 MiB, then three at once (each within the upload limit), while /health is asked every 100 ms. Prints the
-// server's peak RSS (sampled from /proc every 100 ms, and VmHWM at the end), the slowest /health answer and the
-// time until every file is processed. `--engine postgres` runs the same on the local PostgreSQL for comparison.
+// server's peak RSS (sampled from /proc every 100 ms, and VmHWM at the end), the slowest /health answer, the
+// server's own longest event-loop delay (from its /metrics: what held it, whatever the network and the bench did)
+// and the time until every file is processed. `--engine postgres` runs the same on the local PostgreSQL.
 //
-//   npm run bench:upload-memory [-- --mib 49 --engine pglite|postgres]
+//   npm run bench:upload-memory [-- --mib 49 --engine pglite|postgres --cpu-prof DIR]
+//
+// --cpu-prof DIR: the server writes V8 CPU profiles (its main thread and the embedded database's) into DIR, to
+// find what holds its event loop (open them in Chrome's DevTools).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { adminQuery, arg, dbName, postgresAvailable, startBenchServer, type Engine, benchLogin } from './dataset.js';
 import { syntheticReportChunks } from './generator.js';
 
 // just under the default upload limit of a file (50 MiB)
 const MIB = Number(arg('mib', '49'));
 const ENGINE = arg('engine', 'pglite') as Engine;
+const CPU_PROF = arg('cpu-prof', '');
 
 /** Bytes per record of the generator's reports (measured on a sample: the shape of its records is fixed). */
 function bytesPerRecord(): number {
@@ -51,6 +57,59 @@ function rssOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
 
 const gb = (n: number): string => `${(n / 1024 ** 3).toFixed(2)} GB`;
 
+// /health asked every 100 ms and the server's RSS read between the asks, in a thread of the bench's own: the
+// uploads' work in the bench's main thread (reading and sending 3 x 49 MiB) must not delay the asking.
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs/promises');
+const { url, pid } = workerData;
+let done = false, peak = 0, slowest = 0, failures = 0;
+parentPort.once('message', () => (done = true));
+const rss = () => fs.readFile('/proc/' + pid + '/status', 'utf8')
+  .then((s) => Number((/VmRSS:\\s+(\\d+) kB/.exec(s) || [])[1] || 0) * 1024).catch(() => 0);
+(async () => {
+  while (!done) {
+    peak = Math.max(peak, await rss());
+    const t0 = performance.now();
+    const ok = await fetch(url + '/health', { signal: AbortSignal.timeout(60000) }).then((r) => r.ok, () => false);
+    slowest = Math.max(slowest, performance.now() - t0);
+    if (!ok) failures++;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  parentPort.postMessage({ peak, slowest, failures });
+})();
+`;
+
+interface ProbeResult {
+  peak: number;
+  slowest: number;
+  failures: number;
+}
+
+function startProbe(url: string, pid: number): { stop(): Promise<ProbeResult> } {
+  const worker = new Worker(PROBE, { eval: true, workerData: { url, pid } });
+  const result = new Promise<ProbeResult>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    stop: async () => {
+      worker.postMessage('stop');
+      const r = await result;
+      await worker.terminate();
+      return r;
+    },
+  };
+}
+
+/** The server's longest event-loop delay (seconds) since the previous call, from its /metrics. */
+async function loopLagMax(url: string, auth: Record<string, string>): Promise<number> {
+  const r = await fetch(`${url}/metrics`, { headers: auth });
+  if (!r.ok) throw new Error(`/metrics: ${r.status}`);
+  const m = /^dmarc_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(await r.text());
+  return Number(m?.[1] ?? NaN);
+}
+
 async function main(): Promise<void> {
   if (ENGINE === 'postgres' && !(await postgresAvailable())) throw new Error('PostgreSQL is not reachable');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dmarc-bench-upload-'));
@@ -65,7 +124,8 @@ async function main(): Promise<void> {
     await adminQuery(`CREATE DATABASE ${dbName()}`);
   }
   const dataDir = path.join(dir, 'data');
-  const server = await startBenchServer(ENGINE, dataDir);
+  const nodeArgs = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF)] : [];
+  const server = await startBenchServer(ENGINE, dataDir, {}, nodeArgs);
   const pid = server.child.pid!;
   try {
     const token = await benchLogin(server);
@@ -75,22 +135,9 @@ async function main(): Promise<void> {
     console.log(`idle RSS ${gb(idle)}`);
 
     const round = async (label: string, batch: typeof files): Promise<void> => {
-      let peak = 0;
-      let slowest = 0;
-      let healthFailures = 0;
-      let done = false;
-      const sampler = (async () => {
-        while (!done) {
-          peak = Math.max(peak, await rssOf(pid, 'VmRSS'));
-          const t0 = performance.now();
-          const ok = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(60_000) })
-            .then((r) => r.ok)
-            .catch(() => false);
-          slowest = Math.max(slowest, performance.now() - t0);
-          if (!ok) healthFailures++;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
+      // the server's own longest event-loop stall in the round (prom-client's gauge, reset by each scrape)
+      await loopLagMax(server.url, auth);
+      const probe = startProbe(server.url, pid);
       const t0 = performance.now();
       const ids = await Promise.all(
         batch.map(async (f) => {
@@ -118,12 +165,13 @@ async function main(): Promise<void> {
         }
       }
       const total = performance.now() - t0;
-      done = true;
-      await sampler;
+      const { peak, slowest, failures } = await probe.stop();
+      const lag = await loopLagMax(server.url, auth);
       console.log(
         `${label}: accepted in ${(accepted / 1000).toFixed(1)} s, processed in ${(total / 1000).toFixed(1)} s; ` +
           `peak RSS ${gb(peak)}; slowest /health ${slowest.toFixed(0)} ms` +
-          (healthFailures ? `, ${healthFailures} failed` : ''),
+          (failures ? `, ${failures} failed` : '') +
+          `; server's longest event-loop delay ${(lag * 1000).toFixed(0)} ms`,
       );
     };
     await round('one upload', files.slice(0, 1));

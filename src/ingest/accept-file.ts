@@ -22,6 +22,8 @@ export interface AcceptResult {
 export interface AcceptInput {
   orgId: number;
   bytes: Uint8Array;
+  /** The bytes' SHA-256 (hex), when taken as they arrived (received-bytes.ts). */
+  sha256?: string;
   name: string;
   source: FileSource;
   contentType?: string | null;

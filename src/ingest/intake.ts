@@ -10,6 +10,8 @@ import { findFileBySha256, insertFileIfNew, type FileSource, type IngestedFile }
 export interface IntakeInput {
   orgId: number;
   bytes: Uint8Array;
+  /** The bytes' SHA-256 (hex) when the caller took it as they arrived; else it is taken here. */
+  sha256?: string;
   name: string;
   source: FileSource;
   contentType?: string | null;
@@ -29,7 +31,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 export async function intakeFile(db: Database, input: IntakeInput): Promise<IntakeResult> {
-  const sha256 = sha256Hex(input.bytes);
+  const sha256 = input.sha256 ?? sha256Hex(input.bytes);
   // The hash is of the bytes received (the same file again is a duplicate); what is kept of a failure report
   // is its copy without the original message's body (kept-bytes.ts).
   const kept = await keptBytesOf(

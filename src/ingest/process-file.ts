@@ -4,7 +4,7 @@
 import { filesIngested, ingestDuration, parseFailures, recordsStored, reportsStored } from '../events/metrics.js';
 import type { ReportStored, ReportStoredSink } from '../events/report-stored.js';
 import { DEFAULT_FAILURE_PRIVACY, type FailurePrivacy } from '../parse/failure/privacy.js';
-import { ParseFailure, type UnpackLimits, type UnsupportedKind } from '../parse/types.js';
+import { ParseFailure, type UnpackedPart, type UnpackLimits, type UnsupportedKind } from '../parse/types.js';
 import { problemWithin, unpack } from '../parse/unpack/index.js';
 import { isRetryableTransactionError, type Database } from '../store/database.js';
 import {
@@ -18,6 +18,7 @@ import {
 import { registerDomain } from '../store/organizations.js';
 import { kindOf } from './kinds/index.js';
 import { AppError } from '../model/errors.js';
+import { givingWay } from './event-loop-turns.js';
 
 export interface ProcessOptions {
   limits: UnpackLimits;
@@ -50,6 +51,11 @@ export class FileNotFoundError extends AppError {
     super('file_not_found', `file ${fileId} does not exist`);
     this.name = 'FileNotFoundError';
   }
+}
+
+/** The part read through a source that gives way to other requests between its chunks (event-loop-turns.ts). */
+function readGivingWay(part: UnpackedPart): UnpackedPart {
+  return 'open' in part ? { ...part, open: givingWay(part.open) } : part;
 }
 
 function describe(err: unknown): string {
@@ -105,7 +111,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
       let event: ReportStored | undefined;
       for (let attempt = 1; ; attempt++) {
         try {
-          const stored = await kind.store(ctx, part.name, kind.parse(part, ctx));
+          const stored = await kind.store(ctx, part.name, kind.parse(readGivingWay(part), ctx));
           if (stored.outcome === 'stored') {
             t.kinds.add(kind.kind);
             t.reportsStored++;

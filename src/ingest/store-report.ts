@@ -4,6 +4,7 @@ import type { AggregateReportHeader } from '../model/aggregate.js';
 import { canonicalReporter } from '../model/reporter-name.js';
 import type { AggregateEvent } from '../parse/types.js';
 import type { Database } from '../store/database.js';
+import { nextTurn } from './event-loop-turns.js';
 import {
   findReportByIdentity,
   finishReport,
@@ -109,6 +110,8 @@ export async function storeAggregateReport(
                 .then(async () => {
                   if (writeError !== undefined) return;
                   await insertRecords(tx, target.orgId, id, first, ev.records);
+                  // each half of a batch's writing (its COPY text, its rollup rows) in a turn of its own
+                  await nextTurn();
                   await applySourceRollup(tx, key, sourceRows(ev.records));
                 })
                 .catch((err: unknown) => {
@@ -117,6 +120,8 @@ export async function storeAggregateReport(
             );
             nextIdx += ev.records.length;
             for (const r of ev.records) delta.add(r);
+            // a repaired report is parsed from text in memory, not from a source that gives way: one batch at a time
+            await nextTurn();
             break;
           }
           case 'end': {

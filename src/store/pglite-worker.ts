@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { dumpPglite } from './pglite-dump.js';
+import { transferablesOf } from './pglite-transfer.js';
 import { TEXT_PARSERS } from './type-parsers.js';
 import type { WorkerAnswer, WorkerRequest, WorkerStart, SerializedError } from './pglite-protocol.js';
 
@@ -90,7 +91,8 @@ async function main(): Promise<void> {
         switch (m.op) {
           case 'query': {
             const r = await runner.query(m.sql, m.params);
-            reply({ id: m.id, ok: true, result: { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length } });
+            const moved = transferablesOf(r.rows);
+            reply({ id: m.id, ok: true, result: { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length } }, moved);
             return;
           }
           case 'copy':

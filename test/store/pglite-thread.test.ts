@@ -36,6 +36,27 @@ describe('PGlite in a thread of its own', () => {
     expect(r.rows.map((x) => x.id)).toEqual([1, 2, 3]);
   });
 
+  it('large byte values come back whole (moved from the thread, not cloned), beside small ones', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    await db.query('INSERT INTO t (id, b) VALUES ($1, $2), ($3, $4), ($5, $6)', [
+      20,
+      big,
+      21,
+      big.subarray(100, 100 + 200_000),
+      22,
+      Buffer.from([1, 2, 3]),
+    ]);
+    const r = await db.query<{ id: number; b: Uint8Array; c: Uint8Array }>(
+      'SELECT id, b, b AS c FROM t WHERE id BETWEEN 20 AND 22 ORDER BY id',
+    );
+    expect(Buffer.from(r.rows[0]!.b).equals(big)).toBe(true);
+    expect(Buffer.from(r.rows[0]!.c).equals(big)).toBe(true);
+    expect(Buffer.from(r.rows[1]!.b).equals(big.subarray(100, 100 + 200_000))).toBe(true);
+    expect([...r.rows[2]!.b]).toEqual([1, 2, 3]);
+    await db.query('DELETE FROM t WHERE id BETWEEN 20 AND 22');
+  });
+
   it('a database error keeps its SQLSTATE and fields, and no stack from the other thread', async () => {
     const err = await db.query('INSERT INTO t (id) VALUES (1)').then(
       () => undefined,

@@ -7,6 +7,7 @@ import { audit } from '../../auth/audit.js';
 import { formatBytes } from '../../config/parse-values.js';
 import type { ReportStoredSink } from '../../events/report-stored.js';
 import { acceptFile, type EnqueueFile } from '../../ingest/accept-file.js';
+import { receiveBytes } from '../../ingest/received-bytes.js';
 import { processFileKey } from '../../jobs/queue.js';
 import { failureReportsOfFile } from '../../store/failure-reports.js';
 import { getFile, listFiles, reportsOfFile, type FileStatus } from '../../store/files.js';
@@ -152,6 +153,7 @@ interface Received {
   name: string;
   contentType: string;
   bytes: Buffer;
+  sha256: string;
 }
 
 export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: ReportStoredSink }> = async (
@@ -221,18 +223,14 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
               { field: part.fieldname, message: "file fields must be named 'files'" },
             ]);
           }
-          let bytes: Buffer;
-          try {
-            bytes = await part.toBuffer();
-          } catch (err) {
-            if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-              throw new HttpProblem(
-                413,
-                'file_too_large',
-                `${part.filename || 'a file'} exceeds ${formatBytes(maxFileBytes)} (DMARC_MAX_FILE_BYTES)`,
-              );
-            }
-            throw err;
+          // hashed as it arrives (received-bytes.ts); past the file limit the parser cuts the part short
+          const { bytes, sha256 } = await receiveBytes(part.file);
+          if (part.file.truncated) {
+            throw new HttpProblem(
+              413,
+              'file_too_large',
+              `${part.filename || 'a file'} exceeds ${formatBytes(maxFileBytes)} (DMARC_MAX_FILE_BYTES)`,
+            );
           }
           total += bytes.byteLength;
           if (total > maxUploadBytes) {
@@ -242,7 +240,12 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
               `the request exceeds ${formatBytes(maxUploadBytes)} (DMARC_MAX_UPLOAD_BYTES)`,
             );
           }
-          received.push({ name: fileName(part.filename, received.length + 1), contentType: part.mimetype, bytes });
+          received.push({
+            name: fileName(part.filename, received.length + 1),
+            contentType: part.mimetype,
+            bytes,
+            sha256,
+          });
         }
       } catch (err) {
         throw unreadableBody(err);
@@ -259,7 +262,14 @@ export const fileRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; sink: Report
         try {
           const r = await acceptFile(
             deps.db,
-            { orgId: org.id, bytes: f.bytes, name: f.name, source: 'upload', contentType: f.contentType },
+            {
+              orgId: org.id,
+              bytes: f.bytes,
+              sha256: f.sha256,
+              name: f.name,
+              source: 'upload',
+              contentType: f.contentType,
+            },
             { limits, enqueue, sink, failures: deps.config.failures },
           );
           results.push({ name: f.name, ...r });
