@@ -1,6 +1,7 @@
 // The pipeline for one ingested file: unpack → find each part's report kind in the registry → parse and store each
 // report in its own transaction → tell the "report stored" sink (after commit) → record the file's outcome
-// (processed | duplicate | unsupported | failed, with reasons).
+// (processed | duplicate | unsupported | failed, with reasons). process-batch.ts runs many files this way in one
+// transaction, each report in a savepoint of it.
 import { filesIngested, ingestDuration, parseFailures, recordsStored, reportsStored } from '../events/metrics.js';
 import type { ReportStored, ReportStoredSink } from '../events/report-stored.js';
 import { DEFAULT_FAILURE_PRIVACY, type FailurePrivacy } from '../parse/failure/privacy.js';
