@@ -3,7 +3,7 @@
 // its own. Then, through the job queue as uploads go (accept → queue → process-file): the embedded in-process
 // queue, and — with PostgreSQL and Redis — BullMQ with 1 and 2 `dmarc worker` processes; and the queue's own
 // overhead per job (no-op jobs). Prints figures; never asserts on them.
-// Flags: --reports N, --big N, --only import|queue.
+// Flags: --reports N, --big N, --tiny N (one-record reports, a mailbox's shape), --only import|queue.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -61,6 +61,15 @@ function writeSmallReports(dir: string, count: number, seed: number): number {
     fs.writeFileSync(path.join(dir, `small-${i}.xml.gz`), gzipSync(xml));
   }
   return records;
+}
+
+/** Many one-record reports (a real mailbox: one report per message): per-report overhead only. */
+function writeTinyReports(dir: string, count: number, seed: number): number {
+  for (let i = 0; i < count; i++) {
+    const xml = syntheticReportXml({ seed: seed * 100_000 + i, records: 1, reportId: `tiny-${seed}-${i}` });
+    fs.writeFileSync(path.join(dir, `tiny-${i}.xml.gz`), gzipSync(xml));
+  }
+  return count;
 }
 
 /** One very large report, streamed to disk so that the generator itself stays small. */
@@ -482,18 +491,23 @@ async function queueScenarios(smallDir: string, work: string, havePg: boolean): 
 async function main(): Promise<void> {
   const smallCount = Number(arg('reports', '1000'));
   const bigRecords = Number(arg('big', '200000'));
+  const tinyCount = Number(arg('tiny', '10000'));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dmarc-bench-'));
   try {
     const smallDir = path.join(work, 'small');
     const bigDir = path.join(work, 'big');
+    const tinyDir = path.join(work, 'tiny');
     fs.mkdirSync(smallDir);
     fs.mkdirSync(bigDir);
+    fs.mkdirSync(tinyDir);
     const t = Date.now();
     const smallRecords = writeSmallReports(smallDir, smallCount, 1);
+    writeTinyReports(tinyDir, tinyCount, 2);
     await writeBigReport(path.join(bigDir, 'big.xml.gz'), bigRecords);
     const bigSize = fs.statSync(path.join(bigDir, 'big.xml.gz')).size;
     console.log(
-      `generated ${smallCount} reports (${smallRecords} records) and one ${bigRecords}-record report ` +
+      `generated ${smallCount} reports (${smallRecords} records), ${tinyCount} one-record reports and one ` +
+        `${bigRecords}-record report ` +
         `(${(bigSize / 1e6).toFixed(1)} MB gzipped) in ${((Date.now() - t) / 1000).toFixed(1)} s`,
     );
 
@@ -507,6 +521,7 @@ async function main(): Promise<void> {
       for (const [scenario, dir] of [
         ['many small reports', smallDir],
         [`one ${bigRecords}-record report`, bigDir],
+        [`${tinyCount} one-record reports`, tinyDir],
       ] as const) {
         const r =
           engine === 'postgres'

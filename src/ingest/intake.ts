@@ -22,7 +22,8 @@ export interface IntakeInput {
 }
 
 export type IntakeResult =
-  | { duplicate: false; fileId: number; sha256: string }
+  /** `kept`: the bytes kept (what processing reads), so that a caller about to process them need not read back. */
+  | { duplicate: false; fileId: number; sha256: string; kept: Uint8Array }
   /** The same bytes were received before: nothing new is stored. */
   | { duplicate: true; fileId: number; sha256: string; existing: IngestedFile };
 
@@ -31,28 +32,54 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 export async function intakeFile(db: Database, input: IntakeInput): Promise<IntakeResult> {
-  const sha256 = input.sha256 ?? sha256Hex(input.bytes);
-  // The hash is of the bytes received (the same file again is a duplicate); what is kept of a failure report
-  // is its copy without the original message's body (kept-bytes.ts).
-  const kept = await keptBytesOf(
-    input.bytes,
-    input.name,
-    input.failures ?? DEFAULT_FAILURE_PRIVACY,
-    input.limits ?? DEFAULT_UNPACK_LIMITS,
-  );
-  const id = await db.transaction((tx) =>
-    insertFileIfNew(tx, {
-      orgId: input.orgId,
-      sha256,
-      source: input.source,
-      name: input.name,
-      contentType: input.contentType,
-      bytes: kept,
-      size: input.bytes.byteLength,
-    }),
-  );
-  if (id !== undefined) return { duplicate: false, fileId: id, sha256 };
-  const existing = await findFileBySha256(db, input.orgId, sha256);
-  if (!existing) throw new Error(`file with sha256 ${sha256} vanished during intake`);
-  return { duplicate: true, fileId: existing.id, sha256, existing };
+  const [r] = await intakeFiles(db, [input]);
+  return r!;
+}
+
+/**
+ * Many files in one durable transaction (one commit, one WAL flush, for a batch): each is accepted, or known.
+ * The same bytes twice in the batch are one file, the second a duplicate of the first.
+ */
+export async function intakeFiles(db: Database, inputs: readonly IntakeInput[]): Promise<IntakeResult[]> {
+  const prepared: { input: IntakeInput; sha256: string; kept: Uint8Array }[] = [];
+  for (const input of inputs) {
+    // The hash is of the bytes received (the same file again is a duplicate); what is kept of a failure report
+    // is its copy without the original message's body (kept-bytes.ts).
+    const kept = await keptBytesOf(
+      input.bytes,
+      input.name,
+      input.failures ?? DEFAULT_FAILURE_PRIVACY,
+      input.limits ?? DEFAULT_UNPACK_LIMITS,
+    );
+    prepared.push({ input, sha256: input.sha256 ?? sha256Hex(input.bytes), kept });
+  }
+  const ids = await db.transaction(async (tx) => {
+    const out: (number | undefined)[] = [];
+    for (const { input, sha256, kept } of prepared) {
+      out.push(
+        await insertFileIfNew(tx, {
+          orgId: input.orgId,
+          sha256,
+          source: input.source,
+          name: input.name,
+          contentType: input.contentType,
+          bytes: kept,
+          size: input.bytes.byteLength,
+        }),
+      );
+    }
+    return out;
+  });
+  const results: IntakeResult[] = [];
+  for (const [i, { input, sha256, kept }] of prepared.entries()) {
+    const id = ids[i];
+    if (id !== undefined) {
+      results.push({ duplicate: false, fileId: id, sha256, kept });
+      continue;
+    }
+    const existing = await findFileBySha256(db, input.orgId, sha256);
+    if (!existing) throw new Error(`file with sha256 ${sha256} vanished during intake`);
+    results.push({ duplicate: true, fileId: existing.id, sha256, existing });
+  }
+  return results;
 }

@@ -1,12 +1,14 @@
 // The pipeline for one ingested file: unpack → find each part's report kind in the registry → parse and store each
 // report in its own transaction → tell the "report stored" sink (after commit) → record the file's outcome
-// (processed | duplicate | unsupported | failed, with reasons).
+// (processed | duplicate | unsupported | failed, with reasons). process-batch.ts runs many files this way in one
+// transaction, each report in a savepoint of it.
 import { filesIngested, ingestDuration, parseFailures, recordsStored, reportsStored } from '../events/metrics.js';
 import type { ReportStored, ReportStoredSink } from '../events/report-stored.js';
 import { DEFAULT_FAILURE_PRIVACY, type FailurePrivacy } from '../parse/failure/privacy.js';
 import { ParseFailure, type UnpackedPart, type UnpackLimits, type UnsupportedKind } from '../parse/types.js';
 import { problemWithin, unpack } from '../parse/unpack/index.js';
-import { isRetryableTransactionError, type Database } from '../store/database.js';
+import { isRetryableTransactionError, type Database, type Queryable, type Transactor } from '../store/database.js';
+import type { RollupBatch } from '../store/rollup-batch.js';
 import {
   getFile,
   getFileBytes,
@@ -17,6 +19,7 @@ import {
 } from '../store/files.js';
 import { registerDomain } from '../store/organizations.js';
 import { kindOf } from './kinds/index.js';
+import type { KindContext } from './kinds/report-kind.js';
 import { AppError } from '../model/errors.js';
 import { givingWay } from './event-loop-turns.js';
 
@@ -28,6 +31,8 @@ export interface ProcessOptions {
   batchSize?: number;
   /** What failure reports keep of the original message (default: the privacy defaults). */
   failures?: FailurePrivacy;
+  /** The caller has marked the file as processing already. */
+  claimed?: boolean;
 }
 
 export interface ProcessResult extends FileOutcome {
@@ -64,14 +69,80 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-export async function processFile(db: Database, ref: FileRef, options: ProcessOptions): Promise<ProcessResult> {
+/** A file's name and kept bytes, when the caller has them in memory already (no need to read them back). */
+export interface KnownFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export async function processFile(
+  db: Database,
+  ref: FileRef,
+  options: ProcessOptions,
+  known?: KnownFile,
+): Promise<ProcessResult> {
   const { orgId, fileId } = ref;
+  const file = known ?? (await loadFile(db, ref));
+  if (!options.claimed) await markProcessing(db, orgId, fileId);
+  const endTimer = ingestDuration.startTimer();
+  const run = await runFile(db, { ...ref, ...file }, options, MAX_ATTEMPTS_PER_REPORT, (e) =>
+    emitStored(db, e, options.sink),
+  );
+  const outcome = decideOutcome(run.tally);
+  await recordOutcome(db, orgId, fileId, outcome);
+  endTimer();
+  return resultOf(fileId, outcome, run);
+}
+
+/** The file's name and kept bytes from the database. */
+export async function loadFile(db: Queryable, { orgId, fileId }: FileRef): Promise<KnownFile> {
   const file = await getFile(db, orgId, fileId);
   const bytes = file ? await getFileBytes(db, orgId, fileId) : undefined;
   if (!file || !bytes) throw new FileNotFoundError(fileId);
-  await markProcessing(db, orgId, fileId);
-  const endTimer = ingestDuration.startTimer();
+  return { name: file.name, bytes };
+}
 
+/** What one run over a file's parts found, and what it stored. */
+export interface FileRun {
+  tally: Tally;
+  messages: number;
+}
+
+/** The result of a file's run, once its outcome is recorded (and counted in the metrics). */
+export function resultOf(fileId: number, outcome: FileOutcome, run: FileRun): ProcessResult {
+  filesIngested.inc({ status: outcome.status, kind: outcome.kind ?? 'none' });
+  const t = run.tally;
+  return {
+    ...outcome,
+    fileId,
+    reportsStored: t.reportsStored,
+    reportsDuplicate: t.reportsDuplicate,
+    messages: run.messages,
+    failures: t.failures,
+    storageFailed: t.storageFailed,
+  };
+}
+
+/** Tells the organisation's domain list and the sink of a stored report (after its commit; never fails). */
+export async function emitStored(db: Queryable, event: ReportStored, sink: ReportStoredSink): Promise<void> {
+  // the organisation's list of domains (a failure here is retried by the domain's next report)
+  if (event.domain) await registerDomain(db, event.orgId, event.domain).catch(() => undefined);
+  await sink.reportStored(event).catch(() => undefined);
+}
+
+/**
+ * Unpacks the file and parses and stores each report in its own unit of `db` (a transaction, or a savepoint of a
+ * batch's), `attempts` times at most on a retryable storage error. `onStored` is told of each stored report once
+ * its unit is done (a batch's caller keeps the events until the batch commits).
+ */
+export async function runFile(
+  db: Transactor,
+  file: FileRef & KnownFile,
+  options: ProcessOptions & { rollups?: RollupBatch },
+  attempts: number,
+  onStored: (e: ReportStored) => Promise<void>,
+): Promise<FileRun> {
+  const { orgId, fileId, bytes } = file;
   const t: Tally = {
     kinds: new Set(),
     reportsStored: 0,
@@ -85,8 +156,9 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
     unsupported: new Set(),
   };
   let messages = 0;
-  const ctx = {
+  const ctx: KindContext = {
     db,
+    rollups: options.rollups,
     orgId,
     fileId,
     batchSize: options.batchSize ?? 2000,
@@ -94,7 +166,6 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
     limits: options.limits,
     failures: options.failures ?? DEFAULT_FAILURE_PRIVACY,
   };
-
   try {
     for await (const part of unpack(bytes, file.name, options.limits)) {
       if (part.type === 'error') {
@@ -148,7 +219,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
           }
           break;
         } catch (err) {
-          if (isRetryableTransactionError(err) && attempt < MAX_ATTEMPTS_PER_REPORT) continue;
+          if (isRetryableTransactionError(err) && attempt < attempts) continue;
           if (err instanceof ParseFailure) parseFailures.inc({ code: err.code });
           else {
             t.storageFailed = true;
@@ -159,11 +230,7 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
         }
       }
       // After the commit, and outside the storage retries: what a listener does never changes the file's outcome.
-      if (event) {
-        // the organisation's list of domains (a failure here is retried by the domain's next report)
-        if (event.domain) await registerDomain(db, orgId, event.domain).catch(() => undefined);
-        await options.sink.reportStored(event).catch(() => undefined);
-      }
+      if (event) await onStored(event);
     }
   } catch (err) {
     // A bug must not leave the file stuck in 'processing': record it as failed, re-processable later.
@@ -171,22 +238,10 @@ export async function processFile(db: Database, ref: FileRef, options: ProcessOp
     t.failures.push(`internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
 
-  const outcome = decideOutcome(t);
-  await recordOutcome(db, orgId, fileId, outcome);
-  endTimer();
-  filesIngested.inc({ status: outcome.status, kind: outcome.kind ?? 'none' });
-  return {
-    ...outcome,
-    fileId,
-    reportsStored: t.reportsStored,
-    reportsDuplicate: t.reportsDuplicate,
-    messages,
-    failures: t.failures,
-    storageFailed: t.storageFailed,
-  };
+  return { tally: t, messages };
 }
 
-interface Tally {
+export interface Tally {
   /** Kinds of the reports found (stored or duplicate). */
   kinds: Set<string>;
   reportsStored: number;

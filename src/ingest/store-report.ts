@@ -3,7 +3,6 @@
 import type { AggregateReportHeader } from '../model/aggregate.js';
 import { canonicalReporter } from '../model/reporter-name.js';
 import type { AggregateEvent } from '../parse/types.js';
-import type { Database } from '../store/database.js';
 import { nextTurn } from './event-loop-turns.js';
 import {
   findReportByIdentity,
@@ -12,7 +11,9 @@ import {
   insertReportIfNew,
   type StoredIdentity,
 } from '../store/reports.js';
-import { RollupDelta, sourceRows } from '../store/rollup-delta.js';
+import type { Transactor } from '../store/database.js';
+import { deferrable, type RollupBatch } from '../store/rollup-batch.js';
+import { RollupDelta, sourceRows, type SourceRow } from '../store/rollup-delta.js';
 import { applyDailyRollup, applySourceRollup, insertReportReasons, type RollupKey } from '../store/rollups.js';
 
 /** Where a report is stored: its organisation and the file it came in. */
@@ -42,6 +43,9 @@ export type StoredReport =
 
 const WRITE_DEPTH = 3;
 
+/** Records of one report whose per-source rows may wait for the batch's upsert (a larger report writes its own). */
+const DEFER_RECORDS = 5000;
+
 const rollupKey = (orgId: number, h: AggregateReportHeader): RollupKey => ({
   orgId,
   domain: h.domain,
@@ -50,22 +54,29 @@ const rollupKey = (orgId: number, h: AggregateReportHeader): RollupKey => ({
   reporter: canonicalReporter(h.reporterOrg, h.email),
 });
 
+/**
+ * `batch`: the report is stored inside a batch's transaction (db's units are savepoints), which has set
+ * synchronous_commit and writes the rollups of all its reports at its end.
+ */
 export async function storeAggregateReport(
-  db: Database,
+  db: Transactor,
   target: ReportTarget,
   partName: string,
   events: AsyncGenerator<AggregateEvent>,
+  batch?: RollupBatch,
 ): Promise<StoredReport> {
   try {
     return await db.transaction(async (tx) => {
       // A report is derived data, re-creatable from the file's durable bytes: not waiting for its WAL flush is
       // safe (a crash loses at most the last reports, and their files are then still pending and re-run).
-      await tx.query('SET LOCAL synchronous_commit = off');
+      if (!batch) await tx.query('SET LOCAL synchronous_commit = off');
       await tx.query('SAVEPOINT report_start');
       let header: AggregateReportHeader | undefined;
       let reportId: number | undefined;
       let nextIdx = 0;
       let delta = new RollupDelta();
+      // Per-source rows waiting for the batch's upsert (while the report is small enough to keep them).
+      let deferred: SourceRow[][] | undefined;
       // Up to WRITE_DEPTH batch writes may be queued (in order) while the parser reads on: with PostgreSQL the
       // server stores while we parse. A write's failure is picked up at the next wait.
       const writes: Promise<void>[] = [];
@@ -86,9 +97,11 @@ export async function storeAggregateReport(
             reportId = undefined;
             nextIdx = 0;
             delta = new RollupDelta();
+            deferred = undefined;
             break;
           case 'header':
             header = ev.header;
+            deferred = batch && deferrable(ev.header.begin) ? [] : undefined;
             reportId = await insertReportIfNew(tx, target.orgId, target.fileId, partName, ev.header);
             if (reportId === undefined) {
               const existing = await findReportByIdentity(tx, target.orgId, ev.header);
@@ -104,6 +117,16 @@ export async function storeAggregateReport(
             const id = reportId;
             const first = nextIdx;
             const key = rollupKey(target.orgId, header);
+            const sources = sourceRows(ev.records);
+            // Past DEFER_RECORDS the report writes its own per-source rows, the ones kept so far first.
+            let own: SourceRow[][] = [sources];
+            if (deferred && nextIdx + ev.records.length <= DEFER_RECORDS) {
+              deferred.push(sources);
+              own = [];
+            } else if (deferred) {
+              own = [...deferred, sources];
+              deferred = undefined;
+            }
             const previous = writes[writes.length - 1] ?? Promise.resolve();
             writes.push(
               previous
@@ -112,7 +135,7 @@ export async function storeAggregateReport(
                   await insertRecords(tx, target.orgId, id, first, ev.records);
                   // each half of a batch's writing (its COPY text, its rollup rows) in a turn of its own
                   await nextTurn();
-                  await applySourceRollup(tx, key, sourceRows(ev.records));
+                  for (const rows of own) await applySourceRollup(tx, key, rows);
                 })
                 .catch((err: unknown) => {
                   writeError ??= err;
@@ -137,8 +160,11 @@ export async function storeAggregateReport(
               extensions: ev.extensions,
             });
             const key = rollupKey(target.orgId, header);
-            await applyDailyRollup(tx, key, delta);
-            await insertReportReasons(tx, reportId, key, delta);
+            if (batch && deferred) batch.add(key, reportId, delta, deferred.flat());
+            else {
+              await applyDailyRollup(tx, key, delta);
+              await insertReportReasons(tx, reportId, key, delta);
+            }
             return {
               outcome: 'stored',
               reportId,

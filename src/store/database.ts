@@ -23,7 +23,13 @@ export interface Queryable {
   copyCsv?(select: string, params?: readonly unknown[]): AsyncGenerator<Buffer>;
 }
 
-export interface Database extends Queryable {
+/** What runs a unit of work atomically: a database (a transaction), or an open transaction (a savepoint). */
+export interface Transactor extends Queryable {
+  /** Runs fn atomically: kept when it resolves, undone when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+export interface Database extends Transactor {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;

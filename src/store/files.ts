@@ -143,6 +143,16 @@ export async function markProcessing(db: Queryable, orgId: number, id: number): 
   );
 }
 
+/** Claims many files for processing with one statement (a batch). */
+export async function markProcessingMany(db: Queryable, refs: readonly FileRef[]): Promise<void> {
+  if (refs.length === 0) return;
+  await db.query(
+    `UPDATE ingested_files f SET status = 'processing', attempts = attempts + 1, error = NULL
+     FROM unnest($1::int8[], $2::int8[]) AS u(org_id, id) WHERE f.id = u.id AND f.org_id = u.org_id`,
+    [refs.map((r) => r.orgId), refs.map((r) => r.fileId)],
+  );
+}
+
 export interface FileOutcome {
   status: Exclude<FileStatus, 'pending' | 'processing'>;
   kind: string | null;
@@ -158,6 +168,33 @@ export async function recordOutcome(db: Queryable, orgId: number, id: number, o:
     `UPDATE ingested_files SET status = $2, kind = $3, error = $4, warnings = $5::jsonb, recovered = $6,
        report_count = $7, record_count = $8, processed_at = now() WHERE id = $1 AND org_id = $9`,
     [id, o.status, o.kind, o.error, JSON.stringify(o.warnings), o.recovered, o.reportCount, o.recordCount, orgId],
+  );
+}
+
+/** Records many files' outcomes with one statement (a batch, inside its transaction). */
+export async function recordOutcomes(
+  db: Queryable,
+  outcomes: readonly { ref: FileRef; outcome: FileOutcome }[],
+): Promise<void> {
+  if (outcomes.length === 0) return;
+  const o = outcomes.map((x) => x.outcome);
+  await db.query(
+    `UPDATE ingested_files f SET status = u.status, kind = u.kind, error = u.error, warnings = u.warnings::jsonb,
+       recovered = u.recovered, report_count = u.report_count, record_count = u.record_count, processed_at = now()
+     FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::int4[],
+       $9::int8[]) AS u(org_id, id, status, kind, error, warnings, recovered, report_count, record_count)
+     WHERE f.id = u.id AND f.org_id = u.org_id`,
+    [
+      outcomes.map((x) => x.ref.orgId),
+      outcomes.map((x) => x.ref.fileId),
+      o.map((x) => x.status),
+      o.map((x) => x.kind),
+      o.map((x) => x.error),
+      o.map((x) => JSON.stringify(x.warnings)),
+      o.map((x) => x.recovered),
+      o.map((x) => x.reportCount),
+      o.map((x) => x.recordCount),
+    ],
   );
 }
 

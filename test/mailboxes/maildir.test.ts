@@ -89,6 +89,36 @@ describe('Maildir and folder mailboxes', () => {
     expect(await reportsByOrg(t.db)).toEqual({ [DEFAULT_ORG_ID]: 2 });
   });
 
+  it('one run of many messages is one batch: copies within it count as duplicates, a bad one as failed', async () => {
+    const m = await maildir('maildir');
+    const bad = noReport();
+    await deliver(m, '1700000000.M1P1.host', corpus(REPORT_EMAILS[0]!));
+    await deliver(m, '1700000001.M2P1.host', corpus(REPORT_EMAILS[1]!));
+    await deliver(m, '1700000002.M3P1.host', corpus(REPORT_EMAILS[0]!));
+    await deliver(m, '1700000003.M4P1.host', bad);
+    await deliver(m, '1700000004.M5P1.host', bad);
+    await deliver(m, '1700000005.M6P1.host', corpus(REPORT_EMAILS[2]!));
+    const s = await fetchAllMailboxes(t.db, [], [m], fetchOptions(t.db));
+    // as one by one: the copy of a stored report is a duplicate, the copy of a failed message fails again
+    expect(s.mailboxes[0]).toMatchObject({
+      error: null,
+      messages: 6,
+      imported: 3,
+      duplicates: 1,
+      failed: 2,
+      movedToProcessed: 4,
+      movedToInvalid: 2,
+    });
+    expect(await reportsByOrg(t.db)).toEqual({ [DEFAULT_ORG_ID]: 3 });
+    const files = await t.db.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM ingested_files GROUP BY status ORDER BY status',
+    );
+    expect(files.rows).toEqual([
+      { status: 'failed', n: 1 },
+      { status: 'processed', n: 3 },
+    ]);
+  });
+
   it('a plain folder: processed/ and invalid/ subfolders, files being written are skipped, too large ones refused', async () => {
     const m = await maildir('folder', { processedFolder: 'done' });
     await deliver(m, 'report.eml', corpus(REPORT_EMAILS[0]!));

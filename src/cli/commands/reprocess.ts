@@ -2,6 +2,10 @@ import { Command } from 'commander';
 import { configFrom, orgFrom, withDatabase, withReportSink } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { parsePositiveIntOption } from '../options.js';
+import type { IngestedFile } from '../../store/files.js';
+
+/** Files re-processed in one batch (one transaction; a large file makes its batch no larger in memory). */
+const REPROCESS_BATCH = 50;
 
 interface Row {
   id: number;
@@ -60,8 +64,8 @@ export function reprocessCommand(): Command {
           throw new CliError('nothing to re-process: give file ids, --failed, --pending or --unsupported');
         }
         const config = configFrom(cmd);
-        const [{ processFile }, { getFile, listFilesByStatus }] = await Promise.all([
-          import('../../ingest/process-file.js'),
+        const [{ processFiles }, { getFile, listFilesByStatus }] = await Promise.all([
+          import('../../ingest/process-batch.js'),
           import('../../store/files.js'),
         ]);
         const { out: results, skipped } = await withReportSink(config, (sink) =>
@@ -87,23 +91,32 @@ export function reprocessCommand(): Command {
               for (const f of await listFilesByStatus(db, ['unsupported'], orgId)) todo.add(f.fileId);
             }
             const out: Row[] = [];
-            for (const id of [...todo].sort((a, b) => a - b)) {
-              const f = await getFile(db, orgId, id);
-              if (!f) throw new CliError(`file ${id} does not exist in this organisation`, EXIT.failure);
-              const r = await processFile(
+            const order = [...todo].sort((a, b) => a - b);
+            // in batches: many small files in one transaction (process-batch.ts), outcomes as one by one
+            for (let i = 0; i < order.length; i += REPROCESS_BATCH) {
+              const chunk: { id: number; before: IngestedFile }[] = [];
+              for (const id of order.slice(i, i + REPROCESS_BATCH)) {
+                const f = await getFile(db, orgId, id);
+                if (!f) throw new CliError(`file ${id} does not exist in this organisation`, EXIT.failure);
+                chunk.push({ id, before: f });
+              }
+              const results = await processFiles(
                 db,
-                { orgId, fileId: id },
+                chunk.map(({ id }) => ({ ref: { orgId, fileId: id } })),
                 { limits: config.limits, sink, failures: config.failures },
               );
-              out.push({
-                id,
-                name: f.name,
-                status: r.status,
-                reports: r.reportsStored,
-                records: r.recordCount,
-                error: r.error,
-                sameError: r.status === 'failed' && f.status === 'failed' && r.error === f.error,
-              });
+              for (const [j, r] of results.entries()) {
+                const { id, before: f } = chunk[j]!;
+                out.push({
+                  id,
+                  name: f.name,
+                  status: r.status,
+                  reports: r.reportsStored,
+                  records: r.recordCount,
+                  error: r.error,
+                  sameError: r.status === 'failed' && f.status === 'failed' && r.error === f.error,
+                });
+              }
             }
             return { out, skipped };
           }),

@@ -17,7 +17,7 @@ import {
   addToSummary,
   countFetch,
   emptyMailboxSummary,
-  importMessage,
+  importMessages,
   type Decision,
   type MailboxSummary,
   type Tally,
@@ -142,6 +142,7 @@ async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions,
             { uid: true },
           );
           const got = new Set<number>();
+          const fetched: { uid: number; bytes: Uint8Array; name: string }[] = [];
           for (const msg of sources.sort((a, b) => a.uid - b.uid)) {
             got.add(msg.uid);
             t.s.messages++;
@@ -152,8 +153,11 @@ async function fetchMailbox(db: Database, m: ImapMailboxConfig, o: FetchOptions,
               decisions.set(msg.uid, 'invalid');
               continue;
             }
-            decisions.set(msg.uid, await importMessage(db, orgId, msg.source, name, 'imap', o, t));
+            fetched.push({ uid: msg.uid, bytes: msg.source, name });
           }
+          // the group's messages in one intake commit and one processing batch
+          const ds = await importMessages(db, orgId, fetched, 'imap', o, t);
+          for (const [j, d] of ds.entries()) decisions.set(fetched[j]!.uid, d);
           // expunged meanwhile by someone else: nothing to do
           for (const x of group) if (!got.has(x.uid)) decisions.delete(x.uid);
           group = [];

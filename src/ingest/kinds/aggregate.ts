@@ -13,7 +13,13 @@ export const aggregateKind: ReportKind<AsyncGenerator<AggregateEvent>> = {
     return parseAggregateXml(part.open, { batchSize: ctx.batchSize, maxRecords: ctx.maxRecords });
   },
   store: async (ctx, partName, events) => {
-    const r = await storeAggregateReport(ctx.db, { orgId: ctx.orgId, fileId: ctx.fileId }, partName, events);
+    const r = await storeAggregateReport(
+      ctx.db,
+      { orgId: ctx.orgId, fileId: ctx.fileId },
+      partName,
+      events,
+      ctx.rollups,
+    );
     if (r.outcome === 'empty') return r;
     const label = `${r.header.reporterOrg || '(no org)'} ${r.header.reportId}`;
     if (r.outcome === 'duplicate') {

@@ -3,10 +3,14 @@
 // its line in the registry, touching nothing else.
 import type { FailurePrivacy } from '../../parse/failure/privacy.js';
 import type { UnpackedPart, UnpackLimits } from '../../parse/types.js';
-import type { Database } from '../../store/database.js';
+import type { Transactor } from '../../store/database.js';
+import type { RollupBatch } from '../../store/rollup-batch.js';
 
 export interface KindContext {
-  db: Database;
+  /** Where a report's one transaction runs: the database, or (a batch of files) a savepoint of the batch's. */
+  db: Transactor;
+  /** In a batch: where the reports' rollup rows wait for the batch's one upsert. */
+  rollups?: RollupBatch;
   orgId: number;
   fileId: number;
   /** Records (or entries) per insert batch. */

@@ -13,7 +13,7 @@ import {
   addToSummary,
   countFetch,
   emptyMailboxSummary,
-  importMessage,
+  importMessages,
   type Decision,
   type Tally,
 } from './import-message.js';
@@ -40,6 +40,7 @@ async function fetchOne(
   const messages = await source.list();
   for (let i = 0; i < messages.length; i += m.batchSize) {
     const decided: Record<Exclude<Decision, 'leave'>, MailMessage[]> = { processed: [], invalid: [] };
+    const fetched: { msg: MailMessage; bytes: Uint8Array; name: string }[] = [];
     for (const msg of messages.slice(i, i + m.batchSize)) {
       const name = messageName(m, source.folder, msg.id);
       const tooLarge = `the message is larger than the limit of ${o.limits.maxInputBytes} bytes (DMARC_MAX_INPUT_BYTES)`;
@@ -59,9 +60,11 @@ async function fetchOne(
         decided.invalid.push(msg);
         continue;
       }
-      const d = await importMessage(db, orgId, bytes, name, m.type, o, t);
-      if (d !== 'leave') decided[d].push(msg);
+      fetched.push({ msg, bytes, name });
     }
+    // the batch's messages in one intake commit and one processing batch
+    const ds = await importMessages(db, orgId, fetched, m.type, o, t);
+    for (const [j, d] of ds.entries()) if (d !== 'leave') decided[d].push(fetched[j]!.msg);
     if (decided.processed.length > 0) {
       const r = await source.settle(decided.processed, 'processed');
       t.s.movedToProcessed += r.moved;

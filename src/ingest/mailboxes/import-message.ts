@@ -8,8 +8,9 @@ import type { Database } from '../../store/database.js';
 import { isRecentlyClaimed, type FileSource } from '../../store/files.js';
 import type { ImportSummary } from '../import-files.js';
 import type { FailurePrivacy } from '../../parse/failure/privacy.js';
-import { intakeFile } from '../intake.js';
-import { processFile, type ProcessResult } from '../process-file.js';
+import { intakeFiles } from '../intake.js';
+import { processFiles, type BatchFile } from '../process-batch.js';
+import type { ProcessResult } from '../process-file.js';
 import { mailboxFetches, mailboxMessages } from '../../events/metrics.js';
 
 export interface MailboxSummary {
@@ -68,43 +69,84 @@ export function emptyMailboxSummary(name: string, folder: string): MailboxSummar
   };
 }
 
-/** Imports one raw message (RFC 822 bytes) and decides where it goes. */
-export async function importMessage(
+/**
+ * Imports a run's messages together (one durable intake commit, then one processing batch: process-batch.ts) and
+ * decides where each goes, in order; the same as importing them one by one.
+ */
+export async function importMessages(
   db: Database,
   orgId: number,
-  bytes: Uint8Array,
-  name: string,
+  messages: readonly { bytes: Uint8Array; name: string }[],
   source: FileSource,
   o: ImportOptions,
   t: Tally,
-): Promise<Decision> {
-  const intake = await intakeFile(db, {
-    orgId,
-    bytes,
-    name,
-    source,
-    contentType: 'message/rfc822',
-    failures: o.failures,
-    limits: o.limits,
-  });
-  if (intake.duplicate) {
+): Promise<Decision[]> {
+  const intakes = await intakeFiles(
+    db,
+    messages.map(({ bytes, name }) => ({
+      orgId,
+      bytes,
+      name,
+      source,
+      contentType: 'message/rfc822',
+      failures: o.failures,
+      limits: o.limits,
+    })),
+  );
+  const fresh = new Set(intakes.flatMap((x) => (x.duplicate ? [] : [x.fileId])));
+  const decisions: (Decision | undefined)[] = [];
+  /** The same bytes as a message earlier in this run: decided as that one's copy, once it is processed. */
+  const copies = new Map<number, number>();
+  const todo: { at: number; file: BatchFile }[] = [];
+  for (const [i, intake] of intakes.entries()) {
+    const ref = { orgId, fileId: intake.fileId };
+    if (!intake.duplicate) {
+      todo.push({ at: i, file: { ref, known: { name: messages[i]!.name, bytes: intake.kept } } });
+      continue;
+    }
+    if (fresh.has(intake.fileId)) {
+      copies.set(i, intake.fileId);
+      continue;
+    }
     const f = intake.existing;
     if (f.status === 'processed' || f.status === 'duplicate') {
       t.s.duplicates++;
-      return 'processed';
+      decisions[i] = 'processed';
+      continue;
     }
     // 'unsupported' is not final: the kind may be supported since (a newer version): run it again below
     if (await isRecentlyClaimed(db, orgId, f.id, o.staleAfterMs)) {
       t.s.leftForLater++;
-      return 'leave';
+      decisions[i] = 'leave';
+      continue;
     }
     // failed before, or left pending/processing by a crash: run it again (the pipeline is idempotent)
+    todo.push({ at: i, file: { ref } });
   }
-  const r: ProcessResult = await processFile(
+  const results = await processFiles(
     db,
-    { orgId, fileId: intake.fileId },
+    todo.map((x) => x.file),
     { limits: o.limits, sink: o.sink, failures: o.failures },
   );
+  const byFile = new Map<number, ProcessResult>();
+  for (const [j, r] of results.entries()) {
+    const at = todo[j]!.at;
+    byFile.set(r.fileId, r);
+    decisions[at] = decide(r, messages[at]!.name, t);
+  }
+  for (const [i, fileId] of copies) {
+    const first = byFile.get(fileId);
+    // a copy of a message stored meanwhile is a duplicate; of one that was not, it ends as that one did
+    if (!first || first.status === 'processed' || first.status === 'duplicate') {
+      t.s.duplicates++;
+      decisions[i] = 'processed';
+    } else decisions[i] = decide({ ...first, reportsStored: 0 }, messages[i]!.name, t);
+  }
+  return decisions.map((d) => d ?? 'leave');
+}
+
+/** Where a processed message goes, counted in the tally. */
+function decide(r: ProcessResult, name: string, t: Tally): Decision {
   t.s.reports += r.reportsStored;
   t.s.records += r.recordCount;
   if (r.storageFailed) {
