@@ -70,5 +70,5 @@ describe('dmarc reprocess --unsupported', () => {
       files: number;
     };
     expect(none.files).toBe(0);
-  });
+  }, 240_000); // four CLI runs, each opening the embedded database: minutes on a loaded machine
 });
