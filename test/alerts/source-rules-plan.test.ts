@@ -5,40 +5,13 @@
 // scan; and the rules still find what they should on these rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRule } from '../../src/alerts/evaluate.js';
-import type { Queryable } from '../../src/store/database.js';
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
+import { explaining, type PlanNode } from '../support/query-plans.js';
 
 const INDEX = 'rollup_source_daily_org_domain_source_idx';
 const ORG = 1;
 // the day after the 40 days of data, at noon: the 24-hour window holds the last day (day 39)
 const NOW = new Date('2024-02-10T12:00:00Z');
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(n: PlanNode): PlanNode[] {
-  return [n, ...(n.Plans ?? []).flatMap(nodes)];
-}
-
-/** The database, with the plan of every statement that reads rollup_source_daily recorded before it runs. */
-function explaining(db: Queryable, plans: PlanNode[][]): Queryable {
-  return {
-    copyFrom: (table, columns, payload) => db.copyFrom(table, columns, payload),
-    async query<T>(sql: string, params?: unknown[]) {
-      if (sql.includes('rollup_source_daily')) {
-        const r = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-        const raw = r.rows[0]!['QUERY PLAN'];
-        const json = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-        plans.push(nodes(json[0]!.Plan));
-      }
-      return db.query<T>(sql, params);
-    },
-  };
-}
 
 describe.each(availableEngines())('the source rules’ plans on %s', (engine) => {
   let t: TestDatabase;

@@ -9,36 +9,10 @@ import { sources } from '../../src/analytics/sources.js';
 import { trends } from '../../src/analytics/trends.js';
 import type { Queryable } from '../../src/store/database.js';
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
+import { explaining, type PlanNode } from '../support/query-plans.js';
 
 const INDEX = 'rollup_source_daily_org_domain_day_idx';
 const ORG = 1;
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(n: PlanNode): PlanNode[] {
-  return [n, ...(n.Plans ?? []).flatMap(nodes)];
-}
-
-/** The database, with the plan of every statement that reads rollup_source_daily recorded before it runs. */
-function explaining(db: Queryable, plans: PlanNode[][]): Queryable {
-  return {
-    copyFrom: (table, columns, payload) => db.copyFrom(table, columns, payload),
-    async query<T>(sql: string, params?: unknown[]) {
-      if (sql.includes('rollup_source_daily')) {
-        const r = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-        const raw = r.rows[0]!['QUERY PLAN'];
-        const json = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-        plans.push(nodes(json[0]!.Plan));
-      }
-      return db.query<T>(sql, params);
-    },
-  };
-}
 
 describe.each(availableEngines())('per-domain plans of the per-source rollup on %s', (engine) => {
   let t: TestDatabase;

@@ -19,6 +19,7 @@ import { listFilesByStatus } from '../../src/store/files.js';
 import { availableEngines, openEngine, type TestDatabase } from '../support/db.js';
 import { readManifest } from '../support/manifest.js';
 import { DEFAULT_ORG_ID, recordingSink } from '../support/org.js';
+import { arfMessage } from '../support/failure-report.js';
 
 const orgId = DEFAULT_ORG_ID;
 const limits = DEFAULT_UNPACK_LIMITS;
@@ -159,41 +160,28 @@ function report(seed: number, records: number, reportId = `batch-${seed}`): stri
   return syntheticReportXml({ seed, records, reportId, ipPool: 20 });
 }
 
-function failureMail(): string {
-  return [
-    'From: reporter@mail.example',
-    'To: dmarc-ruf@example.com',
-    'Subject: Report for example.com',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=feedback-report; boundary="b"',
-    '',
-    '--b',
-    'Content-Type: text/plain',
-    '',
-    'A message failed DMARC.',
-    '--b',
-    'Content-Type: message/feedback-report',
-    '',
-    'Feedback-Type: auth-failure',
-    'User-Agent: test/1.0',
-    'Version: 1',
-    'Auth-Failure: dmarc',
-    'Original-Mail-From: bounce@example.com',
-    'Arrival-Date: Tue, 14 Nov 2023 10:00:00 +0000',
-    'Source-IP: 192.0.2.7',
-    'Reported-Domain: example.com',
-    '',
-    '--b',
-    'Content-Type: text/rfc822-headers',
-    '',
-    'From: someone@example.com',
-    'To: victim@mail.example',
-    'Subject: hello',
-    'Message-ID: <m1@example.com>',
-    '',
-    '--b--',
-    '',
-  ].join('\r\n');
+function failureMail(): Buffer {
+  return arfMessage({
+    feedback: [
+      'Feedback-Type: auth-failure',
+      'User-Agent: test/1.0',
+      'Version: 1',
+      'Auth-Failure: dmarc',
+      'Original-Mail-From: bounce@example.com',
+      'Arrival-Date: Tue, 14 Nov 2023 10:00:00 +0000',
+      'Source-IP: 192.0.2.7',
+      'Reported-Domain: example.com',
+      '',
+    ].join('\r\n'),
+    originalType: 'text/rfc822-headers',
+    original: [
+      'From: someone@example.com',
+      'To: victim@mail.example',
+      'Subject: hello',
+      'Message-ID: <m1@example.com>',
+      '',
+    ].join('\r\n'),
+  });
 }
 
 function tlsReport(): string {
@@ -222,7 +210,7 @@ function mixedFiles(): { name: string; bytes: Uint8Array }[] {
     // over the record limit: refused part-way, after its header and some records were written
     { name: 'too-long.xml', bytes: Buffer.from(report(3, 60)) },
     { name: 'tls.json', bytes: Buffer.from(tlsReport()) },
-    { name: 'failure.eml', bytes: Buffer.from(failureMail()) },
+    { name: 'failure.eml', bytes: failureMail() },
     { name: 'readme.txt', bytes: Buffer.from('not a report') },
     { name: 'c.xml.gz', bytes: gzipSync(report(4, 25)) },
     // the same bytes twice in one batch: one file
