@@ -16,12 +16,9 @@ import { startGraphServer, type GraphServer } from '../support/graph-server.js';
 import type { StubRequest } from '../support/http-stub.js';
 import { DEFAULT_ORG_ID, createOrg } from '../support/org.js';
 import { reportXml } from '../support/report-xml.js';
-import { fetchOptions, mailboxesFrom, noReport, reportsByOrg } from './support.js';
+import { GRAPH_TENANT, fetchOptions, graphMailbox, noReport, reportsByOrg } from './support.js';
 
-const TENANT = 'contoso.onmicrosoft.com';
-const CLIENT = '11111111-2222-3333-4444-555555555555';
-const SECRET = 'Gr4ph~s3cret.value';
-const USER = 'dmarc@contoso.test';
+const { tenant: TENANT, clientId: CLIENT, secret: SECRET, user: USER } = GRAPH_TENANT;
 
 /** A report mail of its own (report id `delta-n`), as a reporter sends it: the XML attached. */
 function report(n: number): string {
@@ -69,23 +66,7 @@ describe('Microsoft Graph delta listing', () => {
     await t.drop();
   });
 
-  function mailbox(extra: object = {}): GraphMailboxConfig {
-    return mailboxesFrom(dir, {
-      graph: [
-        {
-          name: 'm365',
-          tenant: TENANT,
-          clientId: CLIENT,
-          clientSecretFile: secretFile,
-          user: USER,
-          authority: graph.url,
-          graphUrl: `${graph.url}/v1.0`,
-          batchSize: 2,
-          ...extra,
-        },
-      ],
-    })[0] as GraphMailboxConfig;
-  }
+  const mailbox = (extra: object = {}): GraphMailboxConfig => graphMailbox(dir, graph.url, secretFile, extra);
 
   const run = (m: GraphMailboxConfig) => fetchAllMailboxes(t.db, [], [m], fetchOptions(t.db));
 

@@ -16,17 +16,15 @@ import {
   REPORT_EMAILS,
   configError,
   corpus,
+  GRAPH_TENANT,
   fetchOptions,
-  mailboxesFrom,
+  graphMailbox,
   makeCertificate,
   noReport,
   reportsByOrg,
 } from './support.js';
 
-const TENANT = 'contoso.onmicrosoft.com';
-const CLIENT = '11111111-2222-3333-4444-555555555555';
-const SECRET = 'Gr4ph~s3cret.value';
-const USER = 'dmarc@contoso.test';
+const { tenant: TENANT, clientId: CLIENT, secret: SECRET, user: USER } = GRAPH_TENANT;
 const EXPIRED = {
   status: 401,
   json: { error: { code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' } },
@@ -54,23 +52,7 @@ describe('Microsoft Graph mailboxes', () => {
     await t.drop();
   });
 
-  function mailbox(extra: object = {}): GraphMailboxConfig {
-    return mailboxesFrom(dir, {
-      graph: [
-        {
-          name: 'm365',
-          tenant: TENANT,
-          clientId: CLIENT,
-          clientSecretFile: secretFile,
-          user: USER,
-          authority: graph.url,
-          graphUrl: `${graph.url}/v1.0`,
-          batchSize: 2,
-          ...extra,
-        },
-      ],
-    })[0] as GraphMailboxConfig;
-  }
+  const mailbox = (extra: object = {}): GraphMailboxConfig => graphMailbox(dir, graph.url, secretFile, extra);
 
   it('imports every report over several pages, moves each message where it belongs, and a second run imports nothing', async () => {
     graph = await startGraphServer({ tenant: TENANT, clientId: CLIENT, user: USER, secret: SECRET });

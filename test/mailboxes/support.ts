@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
-import type { OtherMailboxConfig } from '../../src/config/jobs.js';
+import type { GraphMailboxConfig, OtherMailboxConfig } from '../../src/config/jobs.js';
 import type { AllFetchOptions } from '../../src/ingest/mailboxes/fetch.js';
 import { DEFAULT_UNPACK_LIMITS } from '../../src/parse/types.js';
 import type { Database } from '../../src/store/database.js';
@@ -102,4 +102,36 @@ export function makeCertificate(dir: string): { keyFile: string; certFile: strin
     publicKey: createPublicKey(fs.readFileSync(keyFile)),
     x5t: Buffer.from(cert.fingerprint.replace(/:/g, ''), 'hex').toString('base64url'),
   };
+}
+
+/** The tenant, app and mailbox the Graph tests' stand-in serves. */
+export const GRAPH_TENANT = {
+  tenant: 'contoso.onmicrosoft.com',
+  clientId: '11111111-2222-3333-4444-555555555555',
+  secret: 'Gr4ph~s3cret.value',
+  user: 'dmarc@contoso.test',
+} as const;
+
+/** A Graph mailbox of the config file pointed at the stand-in at `graphUrl` (its secret in `secretFile`). */
+export function graphMailbox(
+  dir: string,
+  graphUrl: string,
+  secretFile: string,
+  extra: object = {},
+): GraphMailboxConfig {
+  return mailboxesFrom(dir, {
+    graph: [
+      {
+        name: 'm365',
+        tenant: GRAPH_TENANT.tenant,
+        clientId: GRAPH_TENANT.clientId,
+        clientSecretFile: secretFile,
+        user: GRAPH_TENANT.user,
+        authority: graphUrl,
+        graphUrl: `${graphUrl}/v1.0`,
+        batchSize: 2,
+        ...extra,
+      },
+    ],
+  })[0] as GraphMailboxConfig;
 }

@@ -155,14 +155,18 @@ export function factsOf(n: Notification): { label: string; value: string }[] {
 
 /** The JSON of a notification (the webhook's body and what tests compare). */
 export function notificationJson(n: Notification) {
+  // what every notification says of itself, alert or summary
+  const envelope = {
+    event: n.event,
+    severity: n.severity,
+    sentAt: n.at.toISOString(),
+    organisation: n.organisation,
+    title: titleOf(n),
+  };
   if (n.event === 'summary') {
     const s = n.summary;
     return {
-      event: n.event,
-      severity: n.severity,
-      sentAt: n.at.toISOString(),
-      organisation: n.organisation,
-      title: titleOf(n),
+      ...envelope,
       summary: {
         ruleId: s.ruleId,
         rule: s.ruleName,
@@ -178,11 +182,7 @@ export function notificationJson(n: Notification) {
   }
   const a = n.alert;
   return {
-    event: n.event,
-    severity: n.severity,
-    sentAt: n.at.toISOString(),
-    organisation: n.organisation,
-    title: titleOf(n),
+    ...envelope,
     alert: {
       id: a.id,
       rule: a.ruleName,
